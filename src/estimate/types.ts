@@ -1,0 +1,41 @@
+/** The evaluator contract: an architecture in, metrics out. How the metrics were obtained is the evaluator's business. */
+
+/** How much an evaluation may spend (e.g. epochs for training; ignored by a table). */
+export interface EvalBudget {
+  epochs?: number;
+  seconds?: number;
+}
+
+export interface TrialCost {
+  seconds: number;
+  epochs?: number;
+  queries?: number;
+}
+
+export interface TrialResult {
+  /** Named numbers: e.g. `val_acc`, `test_acc`, `params`, `flops`. Accuracies are in percent. */
+  metrics: Record<string, number>;
+  cost: TrialCost;
+  status: "ok" | "failed";
+  error?: string;
+}
+
+export interface EvaluateOptions {
+  budget?: EvalBudget;
+  /** Seed for any randomness in the evaluation (weight init, data order, which seed's result a table returns). */
+  seed: number;
+  signal?: AbortSignal;
+}
+
+export interface Evaluator<A> {
+  readonly name: string;
+  /** The metric a search maximises unless told otherwise (e.g. `val_acc`). */
+  readonly objective: string;
+  evaluate(a: A, opts: EvaluateOptions): Promise<TrialResult>;
+}
+
+/** A failed result carrying the error, so a search records it and goes on. */
+export function failedResult(error: unknown, seconds = 0): TrialResult {
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return { metrics: {}, cost: { seconds }, status: "failed", error: message };
+}

@@ -1,0 +1,35 @@
+/** The strategy contract: ask/tell. The search loop, not the strategy, owns evaluation. */
+import type { TrialResult } from "../estimate/types.js";
+
+/** One evaluated architecture as a strategy and the plots see it. */
+export interface Member<A> {
+  arch: A;
+  /** The objective value (higher is better); `-Infinity` for a failed trial. */
+  fitness: number;
+  /** Trial index in the search (the "age" of the member). */
+  trial: number;
+  metrics: Record<string, number>;
+}
+
+/**
+ * What plots need from a strategy at one moment. Every field is optional; a strategy fills in what it has:
+ * a population (evolution), per-decision policy probabilities (controllers), alphas (DARTS), predictor fit.
+ */
+export interface StrategySnapshot {
+  strategy: string;
+  step: number;
+  population?: { arch: string; fitness: number; trial: number; metrics: Record<string, number> }[];
+  policy?: { decision: string; choices: string[]; probs: number[] }[];
+  alphas?: { edge: string; ops: string[]; weights: number[] }[];
+  predictor?: { name: string; trainSize: number; kendallTau?: number; spearman?: number };
+  [extra: string]: unknown;
+}
+
+export interface Strategy<A> {
+  readonly name: string;
+  /** Proposes `n` architectures to evaluate next. */
+  ask(n: number): A[];
+  /** Reports the result of one architecture returned by `ask`. */
+  tell(arch: A, result: TrialResult, fitness: number): void;
+  snapshot(): StrategySnapshot;
+}
