@@ -4,4 +4,11 @@ import { register } from "tsx/esm/api";
 
 register();
 const { cli } = await import("../src/cli.ts");
-process.exit(await cli(process.argv.slice(2)));
+const { NasbookError } = await import("../src/errors.ts");
+try {
+  process.exitCode = await cli(process.argv.slice(2));
+} catch (err) {
+  // Errors of ours carry their fix in the message; a stack trace would only hide it.
+  console.error(err instanceof NasbookError ? `${err.name}: ${err.message}` : err);
+  process.exitCode = 1;
+}

@@ -2,7 +2,29 @@
 export { Rng, hashString } from "./rng.js";
 export type { RngState, Seed } from "./rng.js";
 export * from "./errors.js";
+export { dataDir, dataPath, setDataDir } from "./data/dir.js";
+
+// contracts
 export type * from "./space/types.js";
 export type * from "./estimate/types.js";
 export { failedResult } from "./estimate/types.js";
 export type * from "./strategy/types.js";
+
+// search spaces
+export { nb201Space, NB201_OPS, NB201_EDGES, nb201Key, natsUniqueString, formatNb201, parseNb201 } from "./space/nb201.js";
+export type { Nb201Arch, Nb201Op, Nb201Space } from "./space/nb201.js";
+
+// evaluators
+export { nb201TableEvaluator, loadNb201Table, Nb201Table, nb201Dataset, NB201_DATASETS, NB201_COLUMNS } from "./estimate/nb201Table.js";
+export type { Nb201Dataset } from "./estimate/nb201Table.js";
+
+// the search loop and strategies
+export { search, checkBudget, trialSeed } from "./search.js";
+export type { Budget, SearchConfig, SearchEvent, SearchResult, SearchRun, StrategyFactory, SpaceStrategyFactory, Trial } from "./search.js";
+export { Population } from "./strategy/population.js";
+export { randomSearch } from "./strategy/random.js";
+export type { RandomSearchOptions } from "./strategy/random.js";
+export { regularizedEvolution } from "./strategy/evolution.js";
+export type { RegularizedEvolutionOptions } from "./strategy/evolution.js";
+export { localSearch } from "./strategy/localSearch.js";
+export type { LocalSearchOptions } from "./strategy/localSearch.js";

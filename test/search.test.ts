@@ -1,0 +1,182 @@
+import { spawn } from "node:child_process";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { BudgetError, CheckpointError } from "../src/errors.js";
+import { search, type SearchEvent } from "../src/search.js";
+import { randomSearch } from "../src/strategy/random.js";
+import { regularizedEvolution } from "../src/strategy/evolution.js";
+import { bitSpace, hashEvaluator, onesEvaluator, type Bits } from "./fixtures/bitSpace.js";
+
+const space = bitSpace(10);
+const target = [1, 0, 1, 1, 0, 0, 1, 0, 1, 1];
+const tmp = () => mkdtempSync(join(tmpdir(), "nasbook-search-"));
+const summary = (h: { archString: string; fitness: number; seed: number }[]) => h.map((t) => `${t.archString}:${t.fitness}:${t.seed}`);
+
+describe("search loop", () => {
+  it("same seed gives an identical history; another seed a different one", async () => {
+    const run = (seed: number) =>
+      search({ space, strategy: regularizedEvolution({ population: 10, sample: 3 }), evaluator: hashEvaluator(), budget: { queries: 60 }, seed }).result();
+    const [a, b, c] = await Promise.all([run(1), run(1), run(2)]);
+    expect(summary(a.history)).toEqual(summary(b.history));
+    expect(summary(a.history)).not.toEqual(summary(c.history));
+  });
+
+  it("stops at the query budget and keeps a monotone best-so-far", async () => {
+    const r = await search({ space, strategy: randomSearch(), evaluator: onesEvaluator(target), budget: { queries: 25 }, seed: 3 }).result();
+    expect(r.history.length).toBe(25);
+    expect(r.stopped).toBe("queries");
+    for (let i = 1; i < r.bestSoFar.length; i++) expect(r.bestSoFar[i]).toBeGreaterThanOrEqual(r.bestSoFar[i - 1]!);
+    expect(r.best!.fitness).toBe(Math.max(...r.history.map((t) => t.fitness)));
+  });
+
+  it("stops at the seconds budget", async () => {
+    const r = await search({ space, strategy: randomSearch(), evaluator: onesEvaluator(target, { delayMs: 20 }), budget: { seconds: 0.15 }, seed: 3 }).result();
+    expect(r.stopped).toBe("seconds");
+    expect(r.history.length).toBeGreaterThan(1);
+    expect(r.history.length).toBeLessThan(20);
+  });
+
+  it.each([
+    ["no budget", undefined, /needs a budget/],
+    ["an empty budget", {}, /budget is empty/],
+    ["zero queries", { queries: 0 }, /positive integer/],
+    ["fractional queries", { queries: 2.5 }, /positive integer/],
+    ["negative seconds", { seconds: -1 }, /positive finite number/],
+    ["infinite seconds", { seconds: Infinity }, /positive finite number/],
+  ])("rejects %s with a clear BudgetError", (_, budget, msg) => {
+    const make = () => search({ space, strategy: randomSearch(), evaluator: hashEvaluator(), budget: budget as never, seed: 1 });
+    expect(make).toThrow(BudgetError);
+    expect(make).toThrow(msg);
+  });
+
+  it("records a failing trial as failed with its error and goes on", async () => {
+    const failing = new Set<string>();
+    const ev = onesEvaluator(target, { failing });
+    // Make every third sampled arch fail: collect them from a dry run with the same seed.
+    const dry = await search({ space, strategy: randomSearch(), evaluator: onesEvaluator(target), budget: { queries: 12 }, seed: 5 }).result();
+    dry.history.filter((_, i) => i % 3 === 0).forEach((t) => failing.add(t.archString));
+    const r = await search({ space, strategy: randomSearch(), evaluator: ev, budget: { queries: 12 }, seed: 5 }).result();
+    expect(r.history.length).toBe(12);
+    const failed = r.history.filter((t) => t.result.status === "failed");
+    expect(failed.length).toBe(4);
+    expect(failed[0]!.result.error).toMatch(/cannot train/);
+    expect(failed[0]!.fitness).toBe(-Infinity);
+    expect(r.best!.result.status).toBe("ok");
+  });
+
+  it("records a result without the objective as failed, naming the metric", async () => {
+    const ev = { name: "wrong", objective: "val_acc", evaluate: async () => ({ metrics: { acc: 1 }, cost: { seconds: 0 }, status: "ok" as const }) };
+    const r = await search({ space, strategy: randomSearch(), evaluator: ev, budget: { queries: 2 }, seed: 1 }).result();
+    expect(r.history[0]!.result.status).toBe("failed");
+    expect(r.history[0]!.result.error).toMatch(/no "val_acc" \(metrics: acc\)/);
+  });
+
+  it("streams one event per trial, then done, with snapshots", async () => {
+    const events: SearchEvent<Bits>[] = [];
+    for await (const e of search({ space, strategy: regularizedEvolution({ population: 5, sample: 2 }), evaluator: hashEvaluator(), budget: { queries: 15 }, seed: 1 })) events.push(e);
+    expect(events.map((e) => e.type)).toEqual([...new Array(15).fill("trial"), "done"]);
+    const last = events[14] as Extract<SearchEvent<Bits>, { type: "trial" }>;
+    expect(last.queries).toBe(15);
+    expect(last.snapshot!.population!.length).toBe(5);
+  });
+
+  it("an AbortSignal stops the search within one trial", async () => {
+    const ac = new AbortController();
+    const run = search({ space, strategy: randomSearch(), evaluator: onesEvaluator(target, { delayMs: 10 }), budget: { queries: 1000 }, seed: 1, signal: ac.signal });
+    let seen = 0;
+    let abortedAt = 0;
+    for await (const e of run) {
+      if (e.type === "trial" && ++seen === 5) { abortedAt = e.queries; ac.abort(); }
+      if (e.type === "done") {
+        expect(e.result.stopped).toBe("aborted");
+        expect(e.result.history.length).toBeLessThanOrEqual(abortedAt + 1);
+      }
+    }
+    expect(seen).toBeLessThanOrEqual(6);
+  });
+
+  it("closing the event stream (break) stops the search", async () => {
+    const ev = onesEvaluator(target, { delayMs: 5 });
+    const run = search({ space, strategy: randomSearch(), evaluator: ev, budget: { queries: 1000 }, seed: 1 });
+    for await (const e of run) if (e.type === "trial" && e.queries === 3) break;
+    const r = await run.result();
+    expect(r.stopped).toBe("aborted");
+    expect(ev.calls).toBeLessThanOrEqual(5);
+  });
+
+  it("parallel asks evaluate batches and still honour the query budget", async () => {
+    const r = await search({ space, strategy: randomSearch(), evaluator: hashEvaluator(1), budget: { queries: 10 }, seed: 2, parallel: 4 }).result();
+    expect(r.history.map((t) => t.batch)).toEqual([0, 0, 0, 0, 1, 1, 1, 1, 2, 2]);
+  });
+});
+
+describe("checkpoint and resume", () => {
+  const cfg = (checkpoint: string, queries: number) => ({
+    space, strategy: regularizedEvolution({ population: 6, sample: 2 }), evaluator: hashEvaluator(), budget: { queries }, seed: 11, checkpoint,
+  });
+
+  it("resuming a finished prefix continues to the same history as an uninterrupted run", async () => {
+    const dir = tmp();
+    const full = await search({ ...cfg(join(dir, "full.jsonl"), 40) }).result();
+    const part = join(dir, "part.jsonl");
+    await search(cfg(part, 17)).result();
+    const resumed = await search(cfg(part, 40)).result();
+    expect(resumed.resumed).toBe(17);
+    expect(summary(resumed.history)).toEqual(summary(full.history));
+  });
+
+  it("ignores a torn last line", async () => {
+    const dir = tmp(), file = join(dir, "c.jsonl");
+    const full = await search(cfg(join(dir, "full.jsonl"), 20)).result();
+    await search(cfg(file, 8)).result();
+    appendFileSync(file, '{"type":"trial","index":8,"ba');
+    const resumed = await search(cfg(file, 20)).result();
+    expect(summary(resumed.history)).toEqual(summary(full.history));
+    expect(readFileSync(file, "utf8").split("\n").filter(Boolean).every((l) => JSON.parse(l))).toBe(true);
+  });
+
+  it("refuses a checkpoint of another configuration, saying what differs and what to do", async () => {
+    const dir = tmp(), file = join(dir, "c.jsonl");
+    await search(cfg(file, 5)).result();
+    const other = { ...cfg(file, 10), seed: 12 };
+    await expect(search(other).result()).rejects.toThrow(CheckpointError);
+    await expect(search(other).result()).rejects.toThrow(/seed = 11, this one has 12.*delete the file/);
+    writeFileSync(join(dir, "junk.jsonl"), '{"type":"trial"}\n');
+    await expect(search(cfg(join(dir, "junk.jsonl"), 5)).result()).rejects.toThrow(/no header line/);
+  });
+
+  it("a search killed with SIGKILL mid-run resumes to the uninterrupted history, no trial lost or duplicated", async () => {
+    const dir = tmp();
+    const child = join(import.meta.dirname, "fixtures", "searchChild.ts");
+    const runChild = (checkpoint: string, out: string, delay: number) =>
+      spawn(process.execPath, ["--import", "tsx", child, checkpoint, out, String(delay), "60"], { stdio: "ignore" });
+    const exit = (p: ReturnType<typeof spawn>) => new Promise<number | null>((r) => p.on("exit", (code) => r(code)));
+
+    const reference = join(dir, "ref.json");
+    expect(await exit(runChild("-", reference, 0))).toBe(0);
+
+    const ckpt = join(dir, "ckpt.jsonl"), out = join(dir, "out.json");
+    const victim = runChild(ckpt, out, 25);
+    // Wait until some trials are on disk, then kill without warning.
+    for (let i = 0; i < 400; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      if (existsSync(ckpt) && readFileSync(ckpt, "utf8").split('"type":"trial"').length - 1 >= 15) break;
+    }
+    victim.kill("SIGKILL");
+    await exit(victim);
+    const logged = readFileSync(ckpt, "utf8").split('"type":"trial"').length - 1;
+    expect(logged).toBeGreaterThanOrEqual(15);
+    expect(logged).toBeLessThan(60);
+    expect(existsSync(out)).toBe(false);
+
+    expect(await exit(runChild(ckpt, out, 0))).toBe(0);
+    const ref = JSON.parse(readFileSync(reference, "utf8"));
+    const got = JSON.parse(readFileSync(out, "utf8"));
+    expect(got.history).toEqual(ref.history);
+    expect(got.resumed).toBe(logged);
+    const indices = got.history.map((t: { index: number }) => t.index);
+    expect(indices).toEqual([...Array(60).keys()]);
+  });
+});
