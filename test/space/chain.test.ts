@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ArchParseError, InvalidArchError } from "../../src/errors.js";
 import { Rng } from "../../src/rng.js";
 import { chainSpace, type ChainArch } from "../../src/space/chain.js";
-import { allChoices, hamming, spaceContractViolations, tryFromChoices } from "../../src/space/common.js";
+import { allChoices, decisionArity, hamming, spaceContractViolations, tryFromChoices } from "../../src/space/common.js";
 
 const space = chainSpace();
 
@@ -62,7 +62,7 @@ describe("chainSpace", () => {
     const rng = new Rng(2);
     const n = 3000;
     const ds = space.decisions();
-    const counts = ds.map((d) => new Array((d as { choices: string[] }).choices.length).fill(0));
+    const counts = ds.map((d) => new Array<number>(decisionArity(d)).fill(0));
     for (let i = 0; i < n; i++) space.toChoices(space.sample(rng)).forEach((c, j) => counts[j]![c]++);
     // conv_layers (3 choices) and dense_layers (2 choices) are always active: check them exactly.
     for (const j of [0, 7]) {
