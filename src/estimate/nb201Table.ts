@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { DataFileError } from "../errors.js";
 import { dataPath } from "../data/dir.js";
-import { formatNb201, parseNb201, type Nb201Arch } from "../space/nb201.js";
+import { formatNb201, natsUniqueString, parseNb201, type Nb201Arch } from "../space/nb201.js";
 import type { EvaluateOptions, Evaluator, TrialResult } from "./types.js";
 
 export const NB201_DATASETS = ["cifar10", "cifar100", "ImageNet16-120"] as const;
@@ -19,7 +19,6 @@ export const NB201_TABLE_FILE = "nb201/nb201_all.csv";
 export const NB201_COLUMNS = [
   "index",
   "arch",
-  "iso_key",
   "cifar10_test_200ep",
   "cifar100_test_200ep",
   "imagenet16_test_200ep",
@@ -84,7 +83,8 @@ export class Nb201Table {
       throw new DataFileError(`${source} lacks column(s) ${missing.join(", ")}; expected columns: ${NB201_COLUMNS.join(", ")}. ${HOW_TO_OBTAIN}`);
     }
     const at = (c: string) => header.indexOf(c);
-    const numeric = NB201_COLUMNS.filter((c) => c !== "arch" && c !== "iso_key");
+    const numeric = NB201_COLUMNS.filter((c) => c !== "arch");
+    const isoAt = header.indexOf("iso_key"); // optional: computed when absent
     const n = lines.length - 1;
     const cols = new Map<string, Float64Array>(numeric.map((c) => [c, new Float64Array(n)]));
     const arch: string[] = new Array(n);
@@ -100,7 +100,7 @@ export class Nb201Table {
       } catch (e) {
         throw new DataFileError(`${source} line ${r + 2}: bad arch string: ${(e as Error).message}`);
       }
-      iso[r] = f[at("iso_key")]!;
+      iso[r] = isoAt >= 0 ? f[isoAt]! : natsUniqueString(parseNb201(arch[r]!));
       for (const c of numeric) {
         const v = Number(f[at(c)]);
         if (f[at(c)]!.trim() === "" || !Number.isFinite(v)) {

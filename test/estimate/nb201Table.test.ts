@@ -68,6 +68,12 @@ describe("NAS-Bench-201 table evaluator", () => {
     expect(() => Nb201Table.parse(text, "t.csv")).toThrow(msg);
   });
 
+  it("computes the NATS iso_key when the column is absent", () => {
+    const lines = csv.trim().split("\n").map((l) => l.split(",").filter((_, i) => i !== 2).join(","));
+    const t = Nb201Table.parse(lines.join("\n"));
+    expect(t.isoKey).toEqual(table.isoKey);
+  });
+
   it("an architecture missing from the table and an unknown dataset give clear errors", async () => {
     const missing = space.all().find((a) => { try { table.row(a); return false; } catch { return true; } })!;
     await expect(nb201TableEvaluator({ table }).evaluate(missing, { seed: 0 })).rejects.toThrow(/is not in the NAS-Bench-201 table \(the file has 300 of 15625 rows\)/);
