@@ -1,0 +1,47 @@
+/** Errors shown on cells: compile errors, graph problems, and how any error becomes Jupyter's ename/evalue/traceback. */
+import { NasbookError } from "../errors.js";
+import type { CellDiagnostic } from "./compiler.js";
+
+/** A cell with syntax or type errors; it does not run until they are fixed. */
+export class CellCompileError extends NasbookError {
+  constructor(readonly diagnostics: readonly CellDiagnostic[]) {
+    super(
+      diagnostics.map((d) => `line ${d.line}:${d.column} TS${d.code}: ${d.message}`).join("\n") +
+        "\n(fix the cell and run it again; cells run only when they type-check)",
+    );
+  }
+}
+
+/** A name defined by more than one cell. */
+export class DuplicateDefinitionError extends NasbookError {}
+/** Cells that read each other's names. */
+export class CircularDefinitionError extends NasbookError {}
+/** A name that no cell defines any more (its cell was deleted or renamed it). */
+export class UndefinedNameError extends NasbookError {}
+/** Work stopped by a kernel interrupt. */
+export class InterruptedError extends NasbookError {
+  constructor() {
+    super("interrupted: the cell's signal was aborted (run the cell again to restart it)");
+  }
+}
+
+/** An error in Jupyter's terms. */
+export interface CellErrorReport {
+  readonly ename: string;
+  readonly evalue: string;
+  readonly traceback: string[];
+}
+
+/** Jupyter's ename/evalue/traceback for any thrown value; stack frames of the kernel's machinery are dropped. */
+export function reportError(err: unknown): CellErrorReport {
+  if (!(err instanceof Error)) return { ename: "Error", evalue: String(err), traceback: [`Error: ${String(err)}`] };
+  const ename = err.name || "Error";
+  const evalue = err.message;
+  const frames = (err.stack ?? "")
+    .split("\n")
+    .slice(1)
+    .filter((l) => /^\s+at /.test(l) && !/node_modules[\\/]@observablehq|src[\\/]notebook[\\/]|kernel[\\/]|node:|nasbook-trampoline/.test(l));
+  // Frames only help when the error passed through a cell's code; otherwise they are the kernel's own.
+  const throughCell = frames.some((l) => l.includes("cell["));
+  return { ename, evalue, traceback: [`${ename}: ${evalue}`, ...(throughCell ? frames : [])] };
+}

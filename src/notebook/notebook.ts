@@ -1,0 +1,533 @@
+/**
+ * A reactive TypeScript notebook on @observablehq/runtime, usable with or without Jupyter.
+ *
+ * Each cell is one runtime variable (`#cell <id>`) whose inputs are the names it reads; each name a cell
+ * defines is a small variable picking that name out of the cell's result, so dependents read names, not
+ * cells; and a cell with something to show has a display variable (`#display <id>`) observed for output.
+ * Re-running a cell redefines its variable and the runtime re-runs exactly its dependents, in topological
+ * order. Graph problems (duplicates, cycles, undefined names) are computed by the pure functions of
+ * `graph.ts` and encoded as variables that throw, so errors flow to exactly the cells involved and their
+ * dependents while the rest of the graph stays alive.
+ *
+ * Long work: every computation of a cell gets an AbortSignal (`signal` in the cell) that aborts when the
+ * runtime invalidates it (an input changed, the cell re-ran or was deleted) or on `interrupt()`. Values that
+ * are async iterables (e.g. `nas.search(...)`) stream: every yield updates the display and flows to dependents.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import vm from "node:vm";
+import { Runtime, type Module, type Observer, type Variable } from "@observablehq/runtime";
+import { AbortError } from "../errors.js";
+import {
+  CellCompileError,
+  CircularDefinitionError,
+  DuplicateDefinitionError,
+  InterruptedError,
+  UndefinedNameError,
+  reportError,
+  type CellErrorReport,
+} from "./cellErrors.js";
+import { CellCompiler, libraryEntry, type CellCompletions, type CompiledCell } from "./compiler.js";
+import { buildGraph, describeProblem, type CellGraph } from "./graph.js";
+import { cellImporter } from "./imports.js";
+import { isComplete, type Completeness } from "./isComplete.js";
+import { errorBundle, toMimeBundle, type MimeBundle } from "./mime.js";
+import { declaredNames, importFunctionName, parseCell } from "./transpile.js";
+
+/** A change of a cell's display: a new value (bundle undefined = nothing to show) or an error. */
+export interface DisplayEvent {
+  readonly cellId: string;
+  readonly bundle: MimeBundle | undefined;
+  readonly error?: CellErrorReport;
+}
+
+/** Callbacks through which a notebook reports what happens; all optional. */
+export interface NotebookOptions {
+  /** Directory imports are resolved from (the notebook's directory); default: process.cwd(). */
+  readonly cwd?: string;
+  /** A cell's display changed. */
+  readonly onDisplay?: (event: DisplayEvent) => void;
+  /** A cell called `display(value)`. */
+  readonly onExtraDisplay?: (cellId: string, bundle: MimeBundle) => void;
+  /** A cell started running (in topological order). */
+  readonly onRun?: (cellId: string) => void;
+}
+
+/** What `execute` reports for the executed cell once the affected subgraph has settled (or was preempted). */
+export interface ExecuteOutcome {
+  readonly cellId: string;
+  readonly status: "ok" | "error";
+  readonly error?: CellErrorReport;
+  /** Other cells that re-ran because of this execution, in the order they started. */
+  readonly reran: readonly string[];
+  /** True when the cell reads names of other cells (so its display may change later). */
+  readonly hasInputs: boolean;
+  /** False when `until` fired before everything settled. */
+  readonly settled: boolean;
+}
+
+interface CellResult {
+  names: Record<string, unknown>;
+  value: unknown;
+  hasValue: boolean;
+}
+
+type CellFunction = (...args: unknown[]) => Promise<CellResult>;
+
+interface CellState {
+  readonly id: string;
+  compiled: CompiledCell;
+  fn: CellFunction | undefined;
+  runs: number;
+  cellVar: Variable | undefined;
+  cellSpec: string;
+  displayVar: Variable | undefined;
+  displaySpec: string;
+  controller: AbortController | undefined;
+  running: number;
+  streams: number;
+  error: unknown;
+  observers: TrackedObserver[];
+}
+
+interface TrackedObserver extends Observer {
+  busy: boolean;
+  /** False once the cell is deleted: deleting a variable computes it one last time, which must not show. */
+  live: boolean;
+}
+
+const cellVarName = (id: string): string => `#cell ${id}`;
+const displayVarName = (id: string): string => `#display ${id}`;
+const aborted = Symbol("aborted");
+
+// Calling a cell through a one-line vm script lets SIGINT break a synchronous infinite loop in the cell.
+const trampolineScript = new vm.Script("globalThis.__nasbook_trampoline()", { filename: "nasbook-trampoline" });
+
+function callInterruptibly<T>(f: () => T): T {
+  const g = globalThis as { __nasbook_trampoline?: () => T };
+  const previous = g.__nasbook_trampoline;
+  g.__nasbook_trampoline = f;
+  try {
+    return trampolineScript.runInThisContext({ breakOnSigint: true }) as T;
+  } finally {
+    g.__nasbook_trampoline = previous;
+  }
+}
+
+function isStream(value: unknown): value is AsyncIterable<unknown> | Generator<unknown> {
+  if (value === null || typeof value !== "object") return false;
+  const v = value as Record<string | symbol, unknown>;
+  if (typeof v[Symbol.asyncIterator] === "function") return true;
+  // Sync generators stream too (Observable semantics); arrays and other plain iterables do not.
+  return typeof v["next"] === "function" && typeof v["return"] === "function" && typeof v[Symbol.iterator] === "function";
+}
+
+/** A reactive notebook: cells in, displays out. */
+export class Notebook {
+  readonly compiler: CellCompiler;
+  private readonly runtime = new Runtime();
+  private readonly module: Module;
+  private readonly cells = new Map<string, CellState>();
+  private readonly order: string[] = [];
+  private readonly nameVars = new Map<string, { variable: Variable; spec: string }>();
+  private readonly observers = new Set<TrackedObserver>();
+  private readonly context = new AsyncLocalStorage<string>();
+  private readonly importer: (specifier: string) => Promise<unknown>;
+  private listeners: Array<() => void> = [];
+  private activeStreams = 0;
+  private nextAnonymous = 1;
+  private graph: CellGraph = buildGraph([]);
+  private library: unknown;
+  private libraryLoad: Promise<void> | undefined;
+  private runLog: string[] | undefined;
+  private errorLog: Map<string, unknown> | undefined;
+
+  constructor(private readonly options: NotebookOptions = {}) {
+    this.compiler = new CellCompiler({ cwd: options.cwd });
+    this.module = this.runtime.module();
+    this.importer = cellImporter(this.compiler.cwd);
+  }
+
+  /** The id of the cell whose code is running in the current async context (for attributing console output). */
+  activeCellId(): string | undefined {
+    return this.context.getStore();
+  }
+
+  /** Ids of the cells, in the order they were first executed. */
+  cellIds(): string[] {
+    return [...this.order];
+  }
+
+  /** The compiled form of a cell (what it defines and reads). */
+  cell(id: string): CompiledCell | undefined {
+    return this.cells.get(id)?.compiled;
+  }
+
+  /** The current cell graph. */
+  cellGraph(): CellGraph {
+    return this.graph;
+  }
+
+  private loadLibrary(): Promise<void> {
+    this.libraryLoad ??= import(libraryEntry).then(
+      (m: unknown) => {
+        this.library = m;
+      },
+      (err: unknown) => {
+        // Keep cells that do not use `nas` working while the library is broken; `nas.x` then names the cause.
+        this.library = new Proxy({}, {
+          get: () => {
+            throw new Error(`the nasbook library failed to load: ${err instanceof Error ? err.message : String(err)}`);
+          },
+        });
+      },
+    );
+    return this.libraryLoad;
+  }
+
+  /**
+   * Which cell some code replaces when the client sends no cell id: the cell defining any of the same names
+   * (so a redefinition of `space` replaces the cell that defined `space`), else an earlier cell with the same
+   * code, else a new cell.
+   */
+  identify(code: string): string {
+    const names = declaredNames(parseCell(code)).values;
+    for (const id of this.order) {
+      const c = this.cells.get(id)!.compiled;
+      if (names.some((n) => c.defines.includes(n))) return id;
+    }
+    if (names.length === 0) {
+      for (const id of this.order) if (this.cells.get(id)!.compiled.code === code) return id;
+    }
+    let id: string;
+    do id = `c${this.nextAnonymous++}`;
+    while (this.cells.has(id));
+    return id;
+  }
+
+  /**
+   * Compiles and runs a cell (new or changed), re-running its dependents, and resolves once everything it
+   * affected has settled (streams included) or `until` resolves, whichever is first.
+   */
+  async execute(code: string, opts: { cellId?: string; until?: Promise<unknown> } = {}): Promise<ExecuteOutcome> {
+    await this.loadLibrary();
+    const id = opts.cellId ?? this.identify(code);
+    const compiled = this.compiler.compile(id, code);
+    let cell = this.cells.get(id);
+    if (!cell) {
+      cell = {
+        id, compiled, fn: undefined, runs: 0, cellVar: undefined, cellSpec: "", displayVar: undefined,
+        displaySpec: "", controller: undefined, running: 0, streams: 0, error: undefined, observers: [],
+      };
+      this.cells.set(id, cell);
+      this.order.push(id);
+    }
+    cell.compiled = compiled;
+    cell.runs++;
+    cell.fn = undefined;
+    let compileError: unknown;
+    if (compiled.errors.length) compileError = new CellCompileError(compiled.errors);
+    else {
+      try {
+        cell.fn = this.instantiate(compiled);
+      } catch (err) {
+        compileError = err;
+      }
+    }
+    const runLog: string[] = [];
+    const errorLog = new Map<string, unknown>();
+    this.runLog = runLog;
+    this.errorLog = errorLog;
+    this.sync(compileError === undefined ? undefined : { id, error: compileError });
+    const settled = await this.whenSettled(opts.until);
+    this.runLog = undefined;
+    this.errorLog = undefined;
+    const err = compileError ?? errorLog.get(id);
+    return {
+      cellId: id,
+      status: err === undefined ? "ok" : "error",
+      ...(err === undefined ? {} : { error: reportError(err) }),
+      reran: runLog.filter((r) => r !== id),
+      hasInputs: compiled.references.length > 0,
+      settled,
+    };
+  }
+
+  /** Deletes cells: their names disappear, and cells reading them show an error. */
+  async delete(ids: readonly string[], opts: { until?: Promise<unknown> } = {}): Promise<void> {
+    let changed = false;
+    for (const id of ids) {
+      const cell = this.cells.get(id);
+      if (!cell) continue;
+      changed = true;
+      cell.controller?.abort(new AbortError("the cell was deleted"));
+      cell.cellVar?.delete();
+      cell.displayVar?.delete();
+      this.forgetObservers(cell);
+      this.cells.delete(id);
+      this.order.splice(this.order.indexOf(id), 1);
+      this.compiler.remove(id);
+    }
+    if (!changed) return;
+    this.sync(undefined);
+    await this.whenSettled(opts.until);
+  }
+
+  /** Aborts the signal of every running cell and stops every stream. */
+  interrupt(): void {
+    for (const cell of this.cells.values()) {
+      if (cell.running > 0 || cell.streams > 0) cell.controller?.abort(new InterruptedError());
+    }
+  }
+
+  /** Completions for `code` at `cursor`. */
+  complete(code: string, cursor: number, cellId?: string): CellCompletions {
+    return this.compiler.complete(code, cursor, cellId);
+  }
+
+  /** Type and documentation at `cursor`, or undefined. */
+  inspect(code: string, cursor: number, cellId?: string): string | undefined {
+    return this.compiler.inspect(code, cursor, cellId);
+  }
+
+  /** Whether `code` is complete, incomplete (more lines needed) or invalid. */
+  isComplete(code: string): Completeness {
+    return isComplete(code);
+  }
+
+  /** Stops everything: aborts all cells and disposes the runtime. */
+  dispose(): void {
+    for (const cell of this.cells.values()) cell.controller?.abort(new AbortError("the notebook was disposed"));
+    this.runtime.dispose();
+  }
+
+  private instantiate(compiled: CompiledCell): CellFunction {
+    const params = [importFunctionName, "nas", "signal", "invalidation", "display", ...compiled.references];
+    // One line of header keeps the cell's line numbers in stack traces; the inner block lets a cell declare
+    // a name (say `signal`) that shadows an injected parameter.
+    const source = `(async function (${params.join(", ")}) { "use strict"; {${compiled.body}\n} })`;
+    return vm.runInThisContext(source, { filename: `cell[${compiled.id}]` }) as CellFunction;
+  }
+
+  /** Brings the runtime in line with the cells: (re)defines every variable whose definition changed. */
+  private sync(failed: { id: string; error: unknown } | undefined): void {
+    this.graph = buildGraph(this.order.map((id) => this.cells.get(id)!.compiled));
+    const label = (id: string): string => `[${id}]`;
+    for (const id of this.order) {
+      const cell = this.cells.get(id)!;
+      const problems = (this.graph.problems.get(id) ?? []).filter((p) => p.kind !== "undefined");
+      let spec: string;
+      let define: () => void;
+      const name = cellVarName(id);
+      const variable = (cell.cellVar ??= this.module.variable(this.observe(cell, "cell")));
+      if (failed?.id === id || (!cell.fn && cell.compiled.errors.length)) {
+        const error = failed?.id === id ? failed.error : new CellCompileError(cell.compiled.errors);
+        spec = `failed ${cell.runs}`;
+        define = () => variable.define(name, [], () => { throw error; });
+      } else if (problems.length) {
+        const message = problems.map((p) => describeProblem(p, label)).join("; ");
+        const Kind = problems[0]!.kind === "cycle" ? CircularDefinitionError : DuplicateDefinitionError;
+        spec = `problem ${message}`;
+        define = () => variable.define(name, [], () => { throw new Kind(message); });
+      } else {
+        spec = `run ${cell.runs} ${cell.compiled.references.join(",")}`;
+        const fn = cell.fn!;
+        define = () =>
+          variable.define(name, [...cell.compiled.references, "invalidation"], (...args: unknown[]) =>
+            this.runCell(cell, fn, args.slice(0, -1), args[args.length - 1] as Promise<void>),
+          );
+      }
+      if (spec !== cell.cellSpec) {
+        cell.cellSpec = spec;
+        define();
+      }
+    }
+    this.syncNames();
+    for (const id of this.order) this.syncDisplay(this.cells.get(id)!);
+  }
+
+  private syncNames(): void {
+    const wanted = new Map<string, string>();
+    for (const [name, ids] of this.graph.definers) wanted.set(name, ids.length === 1 ? `cell ${ids[0]}` : `duplicate ${ids.join(",")}`);
+    for (const [, problems] of this.graph.problems) {
+      for (const p of problems) if (p.kind === "undefined") for (const n of p.names) if (!wanted.has(n)) wanted.set(n, "undefined");
+    }
+    for (const [name, entry] of this.nameVars) {
+      if (!wanted.has(name)) {
+        entry.variable.delete();
+        this.nameVars.delete(name);
+      }
+    }
+    for (const [name, spec] of wanted) {
+      const entry = this.nameVars.get(name);
+      if (entry?.spec === spec) continue;
+      const variable = entry?.variable ?? this.module.variable();
+      this.nameVars.set(name, { variable, spec });
+      const ids = this.graph.definers.get(name) ?? [];
+      if (ids.length === 1) {
+        const cell = this.cells.get(ids[0]!)!;
+        variable.define(name, [cellVarName(cell.id)], (r: CellResult) => this.asStream(r.names[name], cell));
+      } else if (ids.length > 1) {
+        const message = describeProblem({ kind: "duplicate", name, cells: ids }, (id) => `[${id}]`);
+        variable.define(name, [], () => { throw new DuplicateDefinitionError(message); });
+      } else {
+        const message = describeProblem({ kind: "undefined", names: [name] });
+        variable.define(name, [], () => { throw new UndefinedNameError(message); });
+      }
+    }
+  }
+
+  private syncDisplay(cell: CellState): void {
+    const c = cell.compiled;
+    const spec = c.hasValue ? `value ${cell.runs}` : c.displayName ? `name ${c.displayName} ${cell.runs}` : "";
+    if (spec === cell.displaySpec) return;
+    cell.displaySpec = spec;
+    if (!spec) {
+      cell.displayVar?.delete();
+      return;
+    }
+    const variable = (cell.displayVar ??= this.module.variable(this.observe(cell, "display")));
+    if (c.hasValue) {
+      variable.define(displayVarName(cell.id), [cellVarName(cell.id)], (r: CellResult) => this.asStream(r.value, cell));
+    } else {
+      variable.define(displayVarName(cell.id), [c.displayName!], (v: unknown) => v);
+    }
+  }
+
+  private observe(cell: CellState, role: "cell" | "display"): TrackedObserver {
+    const observer: TrackedObserver = {
+      busy: false,
+      live: true,
+      pending: () => this.setBusy(observer, true),
+      fulfilled: (value) => {
+        this.setBusy(observer, false);
+        if (!observer.live) return;
+        if (role === "cell") {
+          cell.error = undefined;
+          return;
+        }
+        this.options.onDisplay?.({ cellId: cell.id, bundle: toMimeBundle(value) });
+      },
+      rejected: (error) => {
+        this.setBusy(observer, false);
+        if (!observer.live) return;
+        // When the cell itself failed, its display fails as a consequence (re-wrapped by the runtime as a
+        // RuntimeError): the cell's error was already reported.
+        if (role === "display" && cell.error !== undefined) return;
+        if (role === "cell") cell.error = error;
+        if (this.errorLog && !this.errorLog.has(cell.id)) this.errorLog.set(cell.id, error);
+        this.options.onDisplay?.({ cellId: cell.id, bundle: errorBundle(error), error: reportError(error) });
+      },
+    };
+    this.observers.add(observer);
+    cell.observers.push(observer);
+    return observer;
+  }
+
+  private forgetObservers(cell: CellState): void {
+    for (const o of cell.observers) {
+      o.live = false;
+      this.observers.delete(o);
+    }
+    this.notify();
+  }
+
+  private setBusy(observer: TrackedObserver, busy: boolean): void {
+    observer.busy = busy;
+    this.notify();
+  }
+
+  private notify(): void {
+    const listeners = this.listeners;
+    this.listeners = [];
+    for (const l of listeners) l();
+  }
+
+  private changed(): Promise<void> {
+    return new Promise((resolve) => this.listeners.push(resolve));
+  }
+
+  private isSettled(): boolean {
+    if (this.activeStreams > 0) return false;
+    for (const o of this.observers) if (o.busy) return false;
+    // The runtime computes on the next macrotask after a redefinition; a scheduled computation is not settled.
+    return !(this.runtime as unknown as { _computing: unknown })._computing;
+  }
+
+  /** Resolves true when nothing is computing or streaming, or false when `until` resolves first. */
+  async whenSettled(until?: Promise<unknown>): Promise<boolean> {
+    let preempted = false;
+    void until?.then(() => {
+      preempted = true;
+      this.notify();
+    });
+    for (;;) {
+      // Two macrotasks: the runtime schedules computation with setImmediate, and generators pull once per turn.
+      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setImmediate(r));
+      if (preempted) return false;
+      if (this.isSettled()) return true;
+      await Promise.race([this.changed(), new Promise((r) => setTimeout(r, 50))]);
+      if (preempted) return false;
+    }
+  }
+
+  private async runCell(cell: CellState, fn: CellFunction, inputs: unknown[], invalidation: Promise<void>): Promise<CellResult> {
+    this.runLog?.push(cell.id);
+    this.options.onRun?.(cell.id);
+    const controller = new AbortController();
+    cell.controller = controller;
+    void invalidation.then(() =>
+      controller.abort(new AbortError("the cell was invalidated: an input changed, or it was re-run or deleted")),
+    );
+    const show = (...values: unknown[]): void => {
+      for (const v of values) {
+        const bundle = toMimeBundle(v);
+        if (bundle) this.options.onExtraDisplay?.(cell.id, bundle);
+      }
+    };
+    cell.running++;
+    this.notify();
+    try {
+      return await this.context.run(cell.id, () =>
+        callInterruptibly(() => fn(this.importer, this.library, controller.signal, invalidation, show, ...inputs)),
+      );
+    } finally {
+      cell.running--;
+      this.notify();
+    }
+  }
+
+  private asStream(value: unknown, cell: CellState): unknown {
+    if (!isStream(value)) return value;
+    return this.stream(value, cell, cell.controller?.signal);
+  }
+
+  private async *stream(source: AsyncIterable<unknown> | Generator<unknown>, cell: CellState, signal: AbortSignal | undefined): AsyncGenerator<unknown> {
+    cell.streams++;
+    this.activeStreams++;
+    const iterator: Iterator<unknown> | AsyncIterator<unknown> =
+      Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : (source as Generator<unknown>);
+    const stop = new Promise<typeof aborted>((resolve) => {
+      if (signal?.aborted) resolve(aborted);
+      signal?.addEventListener("abort", () => resolve(aborted), { once: true });
+    });
+    let finished = false;
+    try {
+      for (;;) {
+        const step = await Promise.race([this.context.run(cell.id, () => Promise.resolve(iterator.next())), stop]);
+        if (step === aborted) throw signal!.reason;
+        if (step.done) {
+          finished = true;
+          return;
+        }
+        yield step.value;
+      }
+    } finally {
+      // Stop the source too: its `finally` blocks run (Observable semantics for invalidated generators).
+      if (!finished) void Promise.resolve(iterator.return?.()).catch(() => undefined);
+      cell.streams--;
+      this.activeStreams--;
+      this.notify();
+    }
+  }
+}
