@@ -1,0 +1,168 @@
+/**
+ * The tfjs backend nasbook trains on, chosen once per process: @tensorflow/tfjs-node when it loads,
+ * otherwise the wasm backend with nasbook's training kernels (src/backend/wasm), otherwise 'cpu'.
+ * NASBOOK_BACKEND=tfjs-node|wasm|cpu forces one. Call `await initBackend()` before building models.
+ */
+import { createRequire } from "node:module";
+import os from "node:os";
+import * as tf from "@tensorflow/tfjs";
+import {
+  BackendUnavailableError, automaticOrder, installHint, parseBackendChoice, type BackendName,
+} from "./choice.js";
+import { registerDilatedConvGradients } from "./dilatedConvGradients.js";
+import { asWasmBackend } from "./wasm/heap.js";
+import {
+  registerTrainingKernels, unregisterTrainingKernels, type TrainingKernelRegistration,
+} from "./wasm/registerTrainingKernels.js";
+import { trainingModuleFor } from "./wasm/trainingModule.js";
+
+export { BackendUnavailableError, UnknownBackendError, parseBackendChoice, type BackendName } from "./choice.js";
+export type { TrainingKernelRegistration } from "./wasm/registerTrainingKernels.js";
+
+/** What was chosen and why; JSON-serialisable, for run manifests. */
+export interface BackendInfo {
+  /** tfjs backend name: "tensorflow" (tfjs-node), "wasm" or "cpu". */
+  name: BackendName;
+  /** One sentence: why this backend (and why not the ones before it). */
+  reason: string;
+  /** True when NASBOOK_BACKEND or the `backend` option forced the choice. */
+  forced: boolean;
+  /** Compute threads the backend uses. */
+  threads: number;
+  /** wasm only: whether the SIMD build runs. */
+  simd?: boolean;
+  /** @tensorflow/tfjs version. */
+  tfjsVersion: string;
+  /** wasm only: kernels nasbook added or replaced. */
+  trainingKernels: TrainingKernelRegistration[];
+  /** Backends tried before this one, with the error each gave. */
+  skipped: { name: BackendName; error: string }[];
+}
+
+/** Options of `initBackend`. */
+export interface InitBackendOptions {
+  /** Force a backend (same values as NASBOOK_BACKEND); default: NASBOOK_BACKEND, else automatic. */
+  backend?: string;
+  /** Do not print the choice to stderr. */
+  quiet?: boolean;
+}
+
+let pending: Promise<BackendInfo> | undefined;
+let chosen: BackendInfo | undefined;
+let forcedName: BackendName | undefined;
+
+/** Loads and selects the training backend once; later calls return the same info at no cost. */
+export function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
+  const forced = parseBackendChoice(options.backend ?? process.env.NASBOOK_BACKEND);
+  if (pending !== undefined) {
+    if (forced !== undefined && forced !== forcedName && chosen !== undefined && forced !== chosen.name) {
+      return Promise.reject(
+        new BackendUnavailableError(
+          `the backend is already initialised as "${chosen.name}"; it cannot switch to "${forced}" in the same ` +
+            "process. Set NASBOOK_BACKEND before starting, or call initBackend({ backend }) before any other tfjs use.",
+        ),
+      );
+    }
+    return pending;
+  }
+  forcedName = forced;
+  pending = select(forced, options.quiet ?? false).then(
+    (info) => {
+      chosen = info;
+      return info;
+    },
+    (err: unknown) => {
+      pending = undefined;
+      throw err;
+    },
+  );
+  return pending;
+}
+
+/** The chosen backend, or undefined before `initBackend()` has finished. */
+export function backendInfo(): BackendInfo | undefined {
+  return chosen;
+}
+
+const requireHere = createRequire(import.meta.url);
+
+function packageVersion(name: string): string | undefined {
+  try {
+    return (requireHere(`${name}/package.json`) as { version: string }).version;
+  } catch {
+    return undefined;
+  }
+}
+
+async function select(forced: BackendName | undefined, quiet: boolean): Promise<BackendInfo> {
+  const order = forced === undefined ? automaticOrder : [forced];
+  const skipped: { name: BackendName; error: string }[] = [];
+  for (const name of order) {
+    try {
+      const info = await start(name, skipped, forced !== undefined);
+      if (!quiet) process.stderr.write(`nasbook: tfjs backend "${info.name}": ${info.reason}\n`);
+      return info;
+    } catch (err) {
+      skipped.push({ name, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  const last = skipped[skipped.length - 1];
+  throw new BackendUnavailableError(
+    `NASBOOK_BACKEND=${forced ?? "auto"}: backend "${last?.name}" did not start (${last?.error}); ` +
+      installHint(last?.name ?? "cpu"),
+  );
+}
+
+function skippedText(skipped: { name: BackendName; error: string }[]): string {
+  return skipped.map((s) => `${s.name === "tensorflow" ? "tfjs-node" : s.name} unavailable (${s.error.split("\n")[0]})`).join("; ");
+}
+
+async function start(name: BackendName, skipped: { name: BackendName; error: string }[], forced: boolean): Promise<BackendInfo> {
+  const tfjsVersion = tf.version.tfjs;
+  const prefix = forced ? "forced by NASBOOK_BACKEND/option" : skipped.length > 0 ? skippedText(skipped) : "";
+  const because = (text: string) => (prefix === "" ? text : `${prefix}; ${text}`);
+  switch (name) {
+    case "tensorflow": {
+      const nodeVersion = packageVersion("@tensorflow/tfjs-node");
+      if (nodeVersion === undefined) throw new Error("@tensorflow/tfjs-node is not installed");
+      if (nodeVersion !== tfjsVersion) {
+        throw new Error(`@tensorflow/tfjs-node ${nodeVersion} does not match @tensorflow/tfjs ${tfjsVersion}; pin both to the same version`);
+      }
+      const specifier = "@tensorflow/tfjs-node";
+      await import(specifier);
+      if (!(await tf.setBackend("tensorflow"))) throw new Error("tfjs-node loaded but its backend did not initialise");
+      return {
+        name, forced, tfjsVersion, trainingKernels: [], skipped: [...skipped],
+        threads: os.availableParallelism(),
+        reason: because(`native TensorFlow via @tensorflow/tfjs-node ${nodeVersion}`),
+      };
+    }
+    case "wasm": {
+      await import("@tensorflow/tfjs-backend-wasm");
+      const kernels = registerTrainingKernels();
+      try {
+        if (!(await tf.setBackend("wasm"))) throw new Error("the wasm backend did not initialise");
+        trainingModuleFor(asWasmBackend(tf.engine().backend)); // load our kernels now, not in the first gradient
+      } catch (err) {
+        unregisterTrainingKernels();
+        throw err;
+      }
+      registerDilatedConvGradients();
+      const simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) === true;
+      return {
+        name, forced, tfjsVersion, trainingKernels: kernels, skipped: [...skipped], threads: 1, simd,
+        reason: because(
+          `wasm (XNNPACK${simd ? " SIMD" : ""}, 1 thread) with ${kernels.length} nasbook training kernels ` +
+            `(${kernels.filter((k) => k.action === "added").length} added, ${kernels.filter((k) => k.action === "replaced").length} replaced)`,
+        ),
+      };
+    }
+    case "cpu": {
+      if (!(await tf.setBackend("cpu"))) throw new Error("the cpu backend did not initialise");
+      return {
+        name, forced, tfjsVersion, trainingKernels: [], skipped: [...skipped], threads: 1,
+        reason: because("pure-JS cpu backend (slow: about 3 samples/s on a small convnet)"),
+      };
+    }
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * MaxPoolGrad for wasm. Overrides the stock kernel, whose running max starts at +1.2e-38, so windows
+ * whose values are all <= 0 (common after ReLU or batch norm) got no gradient at all. Ours starts at
+ * -inf and, like tfjs 'cpu', routes each gradient to the first maximum of its window.
+ */
+import { backend_util, type KernelConfig, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from "@tensorflow/tfjs";
+import { geometryOf } from "./convGeometry.js";
+import { asWasmBackend, heapOffset } from "./heap.js";
+import { trainingModuleFor } from "./trainingModule.js";
+
+function maxPoolGrad(args: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
+  const backend = asWasmBackend(args.backend);
+  const { dy, input } = args.inputs as { dy: TensorInfo; input: TensorInfo };
+  const attrs = (args.attrs ?? {}) as unknown as {
+    filterSize: number | [number, number];
+    strides: number | [number, number];
+    pad: "valid" | "same" | number | backend_util.ExplicitPadding;
+    dimRoundingMode?: "floor" | "round" | "ceil";
+  };
+  const g = geometryOf(
+    backend_util.computePool2DInfo(
+      input.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad,
+      attrs.dimRoundingMode,
+    ),
+  );
+  const dx = backend.makeOutput(input.shape, "float32");
+  trainingModuleFor(backend).k.max_pool_grad(
+    heapOffset(backend, input), heapOffset(backend, dy), heapOffset(backend, dx), g.batch, g.inHeight, g.inWidth,
+    g.inChannels, g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth, g.dilationHeight, g.dilationWidth,
+    g.padTop, g.padLeft, g.outHeight, g.outWidth,
+  );
+  return dx;
+}
+
+/** Kernel config registered for 'wasm' (overrides the stock, wrong kernel). */
+export const maxPoolGradConfig: KernelConfig = {
+  kernelName: "MaxPoolGrad",
+  backendName: "wasm",
+  kernelFunc: maxPoolGrad as KernelConfig["kernelFunc"],
+};

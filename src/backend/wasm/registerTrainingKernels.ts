@@ -1,0 +1,77 @@
+/**
+ * Registers nasbook's training kernels for the tfjs 'wasm' backend: adds the missing gradient kernels
+ * and replaces the slow or wrong stock ones. Idempotent; `unregisterTrainingKernels` restores stock.
+ */
+import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from "@tensorflow/tfjs";
+import { conv2dBackpropFilterConfig } from "./conv2dBackpropFilter.js";
+import { conv2dBackpropInputConfig } from "./conv2dBackpropInput.js";
+import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from "./depthwiseBackprop.js";
+import { meanConfig, sumConfig } from "./leadingAxisReduce.js";
+import { batchMatMulConfig, fusedMatMulConfig } from "./matMul.js";
+import { maxPoolGradConfig } from "./maxPoolGrad.js";
+import { tileConfig } from "./tile.js";
+
+/** What happened to one kernel name. */
+export interface TrainingKernelRegistration {
+  kernelName: string;
+  /** "added": wasm had no such kernel; "replaced": ours overrides the stock one (which it may still call). */
+  action: "added" | "replaced";
+  why: string;
+}
+
+type Plan = { why: string } & ({ config: KernelConfig } | { wrap: (stock: KernelConfig) => KernelConfig });
+
+const plans: Record<string, Plan> = {
+  Conv2DBackpropFilter: { config: conv2dBackpropFilterConfig, why: "missing in wasm; im2col + SIMD GEMM" },
+  Conv2DBackpropInput: { config: conv2dBackpropInputConfig, why: "stock is a scalar loop; SIMD GEMM + col2im" },
+  DepthwiseConv2dNativeBackpropInput: { config: depthwiseBackpropInputConfig, why: "missing in wasm" },
+  DepthwiseConv2dNativeBackpropFilter: { config: depthwiseBackpropFilterConfig, why: "missing in wasm" },
+  MaxPoolGrad: { config: maxPoolGradConfig, why: "stock drops the gradient of all-negative windows" },
+  BatchMatMul: { wrap: batchMatMulConfig, why: "stock transposed products are a scalar triple loop" },
+  _FusedMatMul: { wrap: fusedMatMulConfig, why: "stock transposed products are a scalar triple loop" },
+  Sum: { wrap: sumConfig, why: "stock leading-axis sums transpose first" },
+  Mean: { wrap: meanConfig, why: "stock leading-axis means transpose first" },
+  Tile: { wrap: tileConfig, why: "stock tile is an index computation per element" },
+};
+
+/** Stock wasm kernels we replaced, kept so wrappers can delegate and unregister can restore them. */
+const stock = new Map<string, KernelConfig>();
+let registered: TrainingKernelRegistration[] | undefined;
+
+/** Registers the training kernels for 'wasm' (tfjs-backend-wasm must be imported first). */
+export function registerTrainingKernels(): TrainingKernelRegistration[] {
+  if (registered !== undefined) return registered;
+  const done: TrainingKernelRegistration[] = [];
+  for (const [kernelName, plan] of Object.entries(plans)) {
+    const existing = getKernel(kernelName, "wasm");
+    if (existing !== undefined) {
+      stock.set(kernelName, existing);
+      unregisterKernel(kernelName, "wasm");
+    }
+    if ("config" in plan) {
+      registerKernel(plan.config);
+    } else {
+      if (existing === undefined) throw new Error(`tfjs wasm kernel ${kernelName} is missing; is @tensorflow/tfjs-backend-wasm 4.22.0 installed?`);
+      // The wrapper delegates to the stock kernel, whose setup (binding its C function) must still run.
+      registerKernel({ ...plan.wrap(existing), setupFunc: existing.setupFunc, disposeFunc: existing.disposeFunc });
+    }
+    done.push({ kernelName, action: existing === undefined ? "added" : "replaced", why: plan.why });
+  }
+  registered = done;
+  return done;
+}
+
+/** Restores the stock wasm kernels (for comparisons and tests). */
+export function unregisterTrainingKernels(): void {
+  if (registered === undefined) return;
+  for (const { kernelName } of registered) {
+    unregisterKernel(kernelName, "wasm");
+    const original = stock.get(kernelName);
+    if (original !== undefined) registerKernel(original);
+  }
+  stock.clear();
+  registered = undefined;
+}
+
+/** Names of the kernels `registerTrainingKernels` registers. */
+export const trainingKernelNames: readonly string[] = Object.keys(plans);
