@@ -1,0 +1,23 @@
+/** nasbook figures: plotly specs and SVG, each a `Figure` with `toMimeBundle()` for notebooks and HTML export. */
+export { Figure, PlotlyFigure, SvgFigure, MIME_SYMBOL } from "./figure.js";
+export type { MimeBundle, PlotlySpec, PlotlyTrace, PlotlyFrame, RenderContext } from "./figure.js";
+export { PlotlySession, defaultPlotlySession, plotlyLibraryHtml, plotlyVersion, PLOTLY_READY_EVENT } from "./plotlyLibrary.js";
+export { figuresPage } from "./page.js";
+export type { FiguresPageOptions } from "./page.js";
+export { supernetGraph, strandStyle } from "./supernetGraph.js";
+export type { SupernetGraphOptions } from "./supernetGraph.js";
+export { supernetModel, parseAlphaEdge, edgeProbabilities } from "./supernetModel.js";
+export type { AlphaEdge, SupernetSource, SupernetModel, SupernetModelOptions } from "./supernetModel.js";
+export { policyHeatmap, policyMatrices } from "./policyHeatmap.js";
+export type { PolicyMatrix, PolicyHeatmapOptions } from "./policyHeatmap.js";
+export { populationScatter, populationPoints } from "./populationScatter.js";
+export type { PopulationOptions, PopulationPoint, PopulationMember } from "./populationScatter.js";
+export { paretoFront, dominates } from "./pareto.js";
+export type { CostQualityPoint } from "./pareto.js";
+export { searchCurves, seedBand } from "./searchCurves.js";
+export type { SearchRun, SearchCurvePoint, SeedBand, SearchCurvesOptions } from "./searchCurves.js";
+export { trainingCurves } from "./trainingCurves.js";
+export type { EpochRecord, TrainingRun, TrainingCurvesOptions } from "./trainingCurves.js";
+export { notebookGraph, formatDuration } from "./notebookGraph.js";
+export type { NotebookGraphInput, NotebookGraphCell, NotebookGraphOptions, CellState } from "./notebookGraph.js";
+export { layeredLayout } from "./layeredLayout.js";

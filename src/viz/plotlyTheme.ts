@@ -1,0 +1,38 @@
+/** One look for every plotly figure: white background (readable in dark notebook themes too), light grids. */
+import { FONT_FAMILY } from "./palette.js";
+
+export const PLOTLY_CONFIG: Readonly<Record<string, unknown>> = {
+  responsive: true,
+  displaylogo: false,
+  modeBarButtonsToRemove: ["lasso2d", "select2d"],
+};
+
+/** An axis with the shared style. */
+export function axis(title: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    title: { text: title, font: { size: 12 } },
+    gridcolor: "#e8e8ee",
+    zerolinecolor: "#d0d0d8",
+    linecolor: "#9a9aa6",
+    ticks: "outside",
+    tickcolor: "#9a9aa6",
+    automargin: true,
+    ...extra,
+  };
+}
+
+/** The base layout: title, font, margins, legend on top. */
+export function baseLayout(title: string, height: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    title: { text: title, x: 0.01, xanchor: "left", font: { size: 15 } },
+    font: { family: FONT_FAMILY, size: 12, color: "#2a2a33" },
+    paper_bgcolor: "#ffffff",
+    plot_bgcolor: "#ffffff",
+    height,
+    autosize: true,
+    margin: { l: 60, r: 24, t: 56, b: 50 },
+    hoverlabel: { font: { family: FONT_FAMILY } },
+    legend: { orientation: "h", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom", bgcolor: "rgba(255,255,255,0.8)" },
+    ...extra,
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * Population: each evaluated architecture as a point of accuracy vs cost (params, FLOPs or seconds), coloured by
+ * age (trial index) or generation, with the Pareto front of accuracy vs cost drawn as a step line (as in
+ * multi-objective NAS, e.g. Elsken, Metzen & Hutter 2019, "Efficient Multi-objective NAS via Lamarckian Evolution").
+ * Hover shows the architecture string.
+ */
+import type { StrategySnapshot } from "../strategy/types.js";
+import { NasbookError } from "../errors.js";
+import { PlotlyFigure, type PlotlyTrace } from "./figure.js";
+import { figureId } from "./ids.js";
+import { paretoFront } from "./pareto.js";
+import { PLOTLY_CONFIG, axis, baseLayout } from "./plotlyTheme.js";
+
+export type PopulationMember = NonNullable<StrategySnapshot["population"]>[number];
+
+export interface PopulationOptions {
+  id?: string;
+  title?: string;
+  /** Metric on the x axis (lower is better): "params", "flops", "seconds", ... */
+  cost: string;
+  /** Metric on the y axis (higher is better); default "accuracy" if members have it, else the fitness. */
+  quality?: string;
+  /** Colour: "trial" (age, default) or a metric such as "generation". */
+  colour?: string;
+  /** Log-scale cost axis (default: on when costs span more than two decades). */
+  logCost?: boolean;
+  /** Axis titles. */
+  costLabel?: string;
+  qualityLabel?: string;
+}
+
+export interface PopulationPoint {
+  arch: string;
+  trial: number;
+  cost: number;
+  quality: number;
+  colour: number;
+}
+
+/** The plotted points (members with finite cost and quality) and their Pareto front (indices into `points`). */
+export function populationPoints(
+  members: readonly PopulationMember[],
+  options: Pick<PopulationOptions, "cost" | "quality" | "colour">,
+): { points: PopulationPoint[]; front: number[]; dropped: number; qualityKey: string } {
+  if (members.length === 0) throw new NasbookError("population figure needs at least one member; the snapshot's population is empty");
+  const qualityKey = options.quality ?? (members.some((m) => m.metrics.accuracy !== undefined) ? "accuracy" : "fitness");
+  const colourKey = options.colour ?? "trial";
+  const metric = (m: PopulationMember, k: string): number => (k === "fitness" ? m.fitness : k === "trial" ? m.trial : (m.metrics[k] ?? NaN));
+  for (const [what, k] of [["cost", options.cost], ["quality", qualityKey], ["colour", colourKey]] as const) {
+    if (k !== "fitness" && k !== "trial" && !members.some((m) => m.metrics[k] !== undefined)) {
+      const keys = [...new Set(members.flatMap((m) => Object.keys(m.metrics)))].sort();
+      throw new NasbookError(`population ${what} metric "${k}" is in no member's metrics (available: ${keys.join(", ") || "none"}, plus "fitness" and "trial")`);
+    }
+  }
+  const points: PopulationPoint[] = [];
+  for (const m of members) {
+    const p = { arch: m.arch, trial: m.trial, cost: metric(m, options.cost), quality: metric(m, qualityKey), colour: metric(m, colourKey) };
+    if (Number.isFinite(p.cost) && Number.isFinite(p.quality)) points.push(p);
+  }
+  return { points, front: paretoFront(points), dropped: members.length - points.length, qualityKey };
+}
+
+const fmt = (x: number): string => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-2 && x !== 0) ? x.toExponential(2) : String(Math.round(x * 1000) / 1000));
+
+/** The population scatter with its Pareto front, from a snapshot (or its members). */
+export function populationScatter(source: Pick<StrategySnapshot, "population" | "strategy" | "step"> | readonly PopulationMember[], options: PopulationOptions): PlotlyFigure {
+  const members = Array.isArray(source) ? (source as readonly PopulationMember[]) : ((source as StrategySnapshot).population ?? []);
+  const { points, front, dropped, qualityKey } = populationPoints(members, options);
+  const colourKey = options.colour ?? "trial";
+  const costs = points.map((p) => p.cost).filter((c) => c > 0);
+  const logCost = options.logCost ?? (costs.length > 1 && Math.max(...costs) / Math.min(...costs) > 100);
+  const costLabel = options.costLabel ?? options.cost;
+  const qualityLabel = options.qualityLabel ?? qualityKey;
+  const hover = `%{customdata[0]}<br>${costLabel}: %{x}<br>${qualityLabel}: %{y}<br>trial %{customdata[1]}<extra></extra>`;
+  const frontPoints = front.map((i) => points[i]!);
+  const scatter: PlotlyTrace = {
+    type: "scatter",
+    mode: "markers",
+    name: "population",
+    x: points.map((p) => p.cost),
+    y: points.map((p) => p.quality),
+    customdata: points.map((p) => [p.arch, p.trial]),
+    hovertemplate: hover,
+    marker: {
+      size: 8,
+      color: points.map((p) => p.colour),
+      colorscale: "Viridis",
+      showscale: true,
+      colorbar: { title: { text: colourKey === "trial" ? "age (trial)" : colourKey }, thickness: 12, len: 0.85 },
+      line: { width: 0.5, color: "#ffffff" },
+      opacity: 0.85,
+    },
+  };
+  const frontTrace: PlotlyTrace = {
+    type: "scatter",
+    mode: "lines+markers",
+    name: `Pareto front (${front.length})`,
+    x: frontPoints.map((p) => p.cost),
+    y: frontPoints.map((p) => p.quality),
+    customdata: frontPoints.map((p) => [p.arch, p.trial]),
+    hovertemplate: hover,
+    line: { shape: "hv", color: "#d62728", width: 2 },
+    marker: { size: 11, color: "rgba(0,0,0,0)", line: { color: "#d62728", width: 2 } },
+  };
+  const snapshot = Array.isArray(source) ? undefined : (source as StrategySnapshot);
+  const title = options.title ?? `Population${snapshot ? ` (${snapshot.strategy}, step ${snapshot.step})` : ""}`;
+  const height = 440;
+  const layout = baseLayout(title, height, {
+    xaxis: axis(costLabel, logCost ? { type: "log" } : {}),
+    yaxis: axis(qualityLabel),
+    showlegend: true,
+    legend: { orientation: "h", x: 1, xanchor: "right", y: 1.02, yanchor: "bottom" },
+  });
+  const spec = { data: [scatter, frontTrace], layout, config: { ...PLOTLY_CONFIG } };
+  const id = figureId("population", JSON.stringify(spec), options.id);
+  const best = points.reduce((b, p) => (p.quality > b.quality ? p : b), points[0] ?? { arch: "-", trial: 0, cost: NaN, quality: NaN, colour: 0 });
+  const summary =
+    `${title}: ${points.length} members${dropped ? ` (${dropped} failed/unmeasured not shown)` : ""}, Pareto front ${front.length}\n` +
+    `best ${qualityLabel} ${fmt(best.quality)} at ${costLabel} ${fmt(best.cost)}: ${best.arch}`;
+  return new PlotlyFigure("population", id, spec, summary, height);
+}

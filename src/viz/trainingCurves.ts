@@ -1,0 +1,87 @@
+/** Training curves: loss and accuracy per epoch, train solid and validation dashed, one colour per run. */
+import { NasbookError } from "../errors.js";
+import { PlotlyFigure, type PlotlyTrace } from "./figure.js";
+import { figureId } from "./ids.js";
+import { seriesColour } from "./palette.js";
+import { PLOTLY_CONFIG, axis, baseLayout } from "./plotlyTheme.js";
+
+/** One epoch's metrics; any may be missing (e.g. no validation every epoch). */
+export interface EpochRecord {
+  epoch: number;
+  trainLoss?: number;
+  valLoss?: number;
+  trainAcc?: number;
+  valAcc?: number;
+}
+
+export interface TrainingRun {
+  name: string;
+  epochs: readonly EpochRecord[];
+}
+
+export interface TrainingCurvesOptions {
+  id?: string;
+  title?: string;
+}
+
+type SeriesKey = "trainLoss" | "valLoss" | "trainAcc" | "valAcc";
+const SERIES: readonly { key: SeriesKey; label: string; panel: 1 | 2; dash: string }[] = [
+  { key: "trainLoss", label: "train loss", panel: 1, dash: "solid" },
+  { key: "valLoss", label: "val loss", panel: 1, dash: "dash" },
+  { key: "trainAcc", label: "train acc", panel: 2, dash: "solid" },
+  { key: "valAcc", label: "val acc", panel: 2, dash: "dash" },
+];
+
+/** The (epoch, value) series of one metric of one run, skipping epochs without a finite value; sorted by epoch. */
+export function epochSeries(epochs: readonly EpochRecord[], key: SeriesKey): { x: number[]; y: number[] } {
+  const rows = epochs.filter((e) => e[key] !== undefined && Number.isFinite(e[key])).sort((a, b) => a.epoch - b.epoch);
+  return { x: rows.map((e) => e.epoch), y: rows.map((e) => e[key]!) };
+}
+
+/** Loss (left) and accuracy (right) per epoch, for one run (a list of epochs) or several named runs. */
+export function trainingCurves(source: readonly EpochRecord[] | readonly TrainingRun[], options: TrainingCurvesOptions = {}): PlotlyFigure {
+  const runs: readonly TrainingRun[] =
+    source.length > 0 && "epochs" in source[0]! ? (source as readonly TrainingRun[]) : [{ name: "run", epochs: source as readonly EpochRecord[] }];
+  if (runs.every((r) => r.epochs.length === 0)) throw new NasbookError("training curves need at least one epoch record ({ epoch, trainLoss?, valLoss?, trainAcc?, valAcc? })");
+  const data: PlotlyTrace[] = [];
+  const lines: string[] = [];
+  runs.forEach((run, ri) => {
+    const colour = seriesColour(ri);
+    for (const s of SERIES) {
+      const { x, y } = epochSeries(run.epochs, s.key);
+      if (x.length === 0) continue;
+      data.push({
+        type: "scatter",
+        mode: x.length > 40 ? "lines" : "lines+markers",
+        name: runs.length > 1 ? `${run.name} ${s.label}` : s.label,
+        legendgroup: runs.length > 1 ? run.name : s.label,
+        x,
+        y,
+        xaxis: s.panel === 1 ? "x" : "x2",
+        yaxis: s.panel === 1 ? "y" : "y2",
+        line: { color: runs.length > 1 ? colour : seriesColour(s.key.startsWith("train") ? 0 : 1), dash: s.dash, width: 2 },
+        marker: { size: 5 },
+        hovertemplate: `${run.name} ${s.label}<br>epoch %{x}: %{y:.4g}<extra></extra>`,
+      });
+    }
+    const last = run.epochs.reduce<EpochRecord | undefined>((b, e) => (b === undefined || e.epoch > b.epoch ? e : b), undefined);
+    if (last) {
+      const parts = SERIES.filter((s) => last[s.key] !== undefined).map((s) => `${s.label} ${last[s.key]!.toFixed(4)}`);
+      lines.push(`${run.name} epoch ${last.epoch}: ${parts.join(", ")}`);
+    }
+  });
+  const title = options.title ?? "Training curves";
+  const height = 380;
+  const layout = baseLayout(title, height, {
+    grid: { rows: 1, columns: 2, pattern: "independent" },
+    xaxis: axis("epoch", { domain: [0, 0.46] }),
+    yaxis: axis("loss"),
+    xaxis2: axis("epoch", { domain: [0.56, 1] }),
+    yaxis2: axis("accuracy", { anchor: "x2" }),
+    margin: { l: 60, r: 24, t: 84, b: 50 },
+    legend: { orientation: "h", x: 0, xanchor: "left", y: 1.0, yanchor: "bottom" },
+  });
+  const spec = { data, layout, config: { ...PLOTLY_CONFIG } };
+  const id = figureId("training", JSON.stringify(spec), options.id);
+  return new PlotlyFigure("training", id, spec, `${title}: ${runs.length} run(s)\n${lines.join("\n")}`, height);
+}
