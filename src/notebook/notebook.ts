@@ -38,6 +38,8 @@ export interface DisplayEvent {
   readonly cellId: string;
   readonly bundle: MimeBundle | undefined;
   readonly error?: CellErrorReport;
+  /** True while the value comes from a stream that has not finished (more updates will follow). */
+  readonly streaming?: boolean;
 }
 
 /** Callbacks through which a notebook reports what happens; all optional. */
@@ -405,7 +407,7 @@ export class Notebook {
           cell.error = undefined;
           return;
         }
-        this.options.onDisplay?.({ cellId: cell.id, bundle: toMimeBundle(value) });
+        this.options.onDisplay?.({ cellId: cell.id, bundle: toMimeBundle(value), streaming: cell.streams > 0 });
       },
       rejected: (error) => {
         this.setBusy(observer, false);

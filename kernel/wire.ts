@@ -1,0 +1,111 @@
+/**
+ * The Jupyter wire protocol (messaging spec 5.3): frames
+ * `[identities..., "<IDS|MSG>", hmac, header, parent_header, metadata, content, buffers...]`, signed with
+ * HMAC-SHA256 over the four JSON frames.
+ */
+import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+
+export const protocolVersion = "5.3";
+const delimiter = "<IDS|MSG>";
+
+/** A message header. */
+export interface Header {
+  msg_id: string;
+  session: string;
+  username: string;
+  date: string;
+  msg_type: string;
+  version: string;
+}
+
+/** A decoded message. */
+export interface JupyterMessage {
+  identities: Buffer[];
+  header: Header;
+  parent_header: Partial<Header>;
+  metadata: Record<string, unknown>;
+  content: Record<string, unknown>;
+  buffers: Buffer[];
+}
+
+/** Why a raw message was rejected. */
+export class WireError extends Error {
+  override name = "WireError";
+}
+
+/** Signs and checks messages with the connection file's key (an empty key disables signing, per the spec). */
+export class Signer {
+  constructor(private readonly key: string, private readonly scheme = "hmac-sha256") {
+    if (scheme !== "hmac-sha256") throw new WireError(`signature scheme "${scheme}" is not supported; use hmac-sha256`);
+  }
+
+  sign(parts: readonly Buffer[]): string {
+    if (!this.key) return "";
+    const h = createHmac("sha256", this.key);
+    for (const p of parts) h.update(p);
+    return h.digest("hex");
+  }
+
+  verify(signature: string, parts: readonly Buffer[]): boolean {
+    if (!this.key) return true;
+    const expected = Buffer.from(this.sign(parts));
+    const given = Buffer.from(signature);
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  }
+}
+
+function parseObject(frame: Buffer | undefined, what: string): Record<string, unknown> {
+  if (!frame) throw new WireError(`message has no ${what} frame`);
+  let v: unknown;
+  try {
+    v = JSON.parse(frame.toString("utf8"));
+  } catch (err) {
+    throw new WireError(`${what} is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  if (v === null || typeof v !== "object" || Array.isArray(v)) throw new WireError(`${what} is not a JSON object`);
+  return v as Record<string, unknown>;
+}
+
+/** Decodes and verifies raw frames; throws WireError for anything malformed or wrongly signed. */
+export function decode(frames: readonly Buffer[], signer: Signer): JupyterMessage {
+  const at = frames.findIndex((f) => f.toString("utf8") === delimiter);
+  if (at < 0) throw new WireError("message has no <IDS|MSG> delimiter");
+  const signature = frames[at + 1]?.toString("utf8") ?? "";
+  const parts = frames.slice(at + 2, at + 6);
+  if (parts.length < 4) throw new WireError(`message has ${parts.length} of the 4 JSON frames`);
+  if (!signer.verify(signature, parts)) throw new WireError("invalid HMAC signature");
+  const header = parseObject(parts[0], "header");
+  if (typeof header["msg_type"] !== "string" || typeof header["msg_id"] !== "string") {
+    throw new WireError("header lacks msg_type or msg_id");
+  }
+  return {
+    identities: frames.slice(0, at) as Buffer[],
+    header: header as unknown as Header,
+    parent_header: parseObject(parts[1], "parent_header") as Partial<Header>,
+    metadata: parseObject(parts[2], "metadata"),
+    content: parseObject(parts[3], "content"),
+    buffers: frames.slice(at + 6) as Buffer[],
+  };
+}
+
+/** Encodes a new message of `msgType` replying to (or caused by) `parent`. */
+export function encode(
+  signer: Signer,
+  session: string,
+  msgType: string,
+  content: Record<string, unknown>,
+  parent: Partial<Header>,
+  identities: readonly Buffer[] = [],
+  metadata: Record<string, unknown> = {},
+): Buffer[] {
+  const header: Header = {
+    msg_id: randomUUID(),
+    session,
+    username: "nasbook",
+    date: new Date().toISOString(),
+    msg_type: msgType,
+    version: protocolVersion,
+  };
+  const parts = [header, parent, metadata, content].map((o) => Buffer.from(JSON.stringify(o)));
+  return [...identities, Buffer.from(delimiter), Buffer.from(signer.sign(parts)), ...parts];
+}
