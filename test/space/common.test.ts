@@ -192,3 +192,23 @@ describe("ParseCursor", () => {
     }
   });
 });
+
+describe("spaceContractViolations", () => {
+  it("reports a space that breaks the contract, and passes a conforming one", async () => {
+    const { chainSpace } = await import("../../src/space/chain.js");
+    const { spaceContractViolations } = await import("../../src/space/common.js");
+    const good = chainSpace();
+    expect(spaceContractViolations(good, new Rng(1), 10)).toEqual([]);
+    const broken = {
+      ...good,
+      mutate: (a: Parameters<typeof good.mutate>[0]) => a,
+      format: (a: Parameters<typeof good.format>[0]) => good.format({ conv: a.conv, dense: a.dense.slice(0, 1) }),
+      encode: (a: Parameters<typeof good.encode>[0], kind: Parameters<typeof good.encode>[1]) =>
+        kind === "path" ? new Float32Array(a.conv.length) : good.encode(a, kind),
+    };
+    const v = spaceContractViolations(broken, new Rng(1), 10);
+    expect(v.some((x) => x.includes("mutate returned a key-equal arch"))).toBe(true);
+    expect(v.some((x) => x.includes("parse(format(a)) differs from a"))).toBe(true);
+    expect(v.some((x) => /encode\(path\) length \d+ != \d+/.test(x))).toBe(true);
+  });
+});
