@@ -1,0 +1,17 @@
+// Shared by the tests that drive the kernel through real Jupyter tools.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** A private Jupyter data dir with our kernelspec installed, so tests do not depend on the user's setup. */
+export function installTestKernel(): Record<string, string> {
+  const dataDir = mkdtempSync(join(tmpdir(), "nasbook-jupyter-"));
+  const env = { ...process.env, JUPYTER_DATA_DIR: dataDir } as Record<string, string>;
+  execFileSync(process.execPath, [join(root, "bin", "nasbook.js"), "kernel", "install", "--user"], { env, stdio: "pipe" });
+  return env;
+}
+

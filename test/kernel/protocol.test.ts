@@ -1,0 +1,97 @@
+// The kernel against a raw ZeroMQ client: fuzzed input never kills it, and interrupts stop running cells.
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KernelClient, nasbookKernelArgv } from "../../kernel/client.js";
+import { encode } from "../../kernel/wire.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+let client: KernelClient;
+
+beforeAll(async () => {
+  client = await KernelClient.launch(nasbookKernelArgv(root));
+}, 60_000);
+afterAll(async () => client?.close());
+
+describe("protocol fuzzing", () => {
+  it("rejects malformed JSON, wrong signatures, missing frames and unknown types, and keeps serving", async () => {
+    const s = client.signer;
+    const header = (t: string) => Buffer.from(JSON.stringify({ msg_id: "x" + Math.random(), msg_type: t, session: "s", username: "u", date: "", version: "5.3" }));
+    const j = (o: unknown) => Buffer.from(JSON.stringify(o));
+    const signed = (parts: Buffer[]) => [Buffer.from("<IDS|MSG>"), Buffer.from(s.sign(parts)), ...parts];
+    const bad: Buffer[][] = [
+      [Buffer.from("no delimiter at all")],
+      [Buffer.from("<IDS|MSG>")],
+      [Buffer.from("<IDS|MSG>"), Buffer.from("deadbeef"), header("kernel_info_request"), j({}), j({}), j({})],
+      signed([Buffer.from("{not json"), j({}), j({}), j({})]),
+      signed([j([1, 2]), j({}), j({}), j({})]),
+      signed([j({ msg_type: 3 }), j({}), j({}), j({})]),
+      signed([header("kernel_info_request"), Buffer.from("\u0000\u00ff"), j({}), j({})]),
+      signed([header("kernel_info_request")]),
+      [Buffer.from("<IDS|MSG>"), Buffer.alloc(0), header("execute_request"), j({}), j({}), j({ code: "process.exit(1)" })],
+    ];
+    for (const frames of bad) await client.sendRaw(frames);
+    for (const frames of bad) await client.sendRaw(frames, "control");
+    // A correctly signed message of an unknown type is ignored (with an error reply for *_request).
+    const unknown = await client.request("frobnicate_request", {});
+    expect(unknown.content["status"]).toBe("error");
+    await client.sendRaw(encode(s, "s", "no_such_message", {}, {}));
+    const info = await client.request("kernel_info_request", {});
+    expect(info.content["status"]).toBe("ok");
+    expect(client.process.exitCode).toBeNull();
+    expect(client.stderr).toMatch(/invalid HMAC signature/);
+    const { reply } = await client.execute("6 * 7");
+    expect(reply.content["status"]).toBe("ok");
+  }, 60_000);
+});
+
+describe("interrupts", () => {
+  const loop = "let i = 0;\nwhile (true) {\n  nas.throwIfAborted(signal);\n  await new Promise((r) => setTimeout(r, 20));\n  i++;\n}";
+  it("interrupt_request on the control channel stops a running cell through its signal", async () => {
+    const req = client.request("execute_request", { code: loop, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: false });
+    await new Promise((r) => setTimeout(r, 1500));
+    const t0 = performance.now();
+    const ir = await client.request("interrupt_request", {}, { channel: "control" });
+    expect(ir.content["status"]).toBe("ok");
+    const reply = await req;
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(reply.content["status"]).toBe("error");
+    expect(String(reply.content["evalue"])).toMatch(/interrupted/);
+  }, 30_000);
+
+  it("SIGINT stops a synchronous infinite loop and the kernel keeps working", async () => {
+    const req = client.request("execute_request", { code: "while (true) {}", silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: false });
+    await new Promise((r) => setTimeout(r, 1500));
+    client.process.kill("SIGINT");
+    const reply = await req;
+    expect(reply.content["status"]).toBe("error");
+    const { reply: after } = await client.execute("1 + 1");
+    expect(after.content["status"]).toBe("ok");
+  }, 30_000);
+
+  it("stop_on_error aborts the requests queued behind a failing one", async () => {
+    const failing = client.request("execute_request", { code: "await new Promise((r) => setTimeout(r, 300)); throw new Error('x')", silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
+    const queued = client.request("execute_request", { code: "2 + 2", silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
+    expect((await failing).content["status"]).toBe("error");
+    expect((await queued).content["status"]).toBe("aborted");
+    const { reply } = await client.execute("3 + 3");
+    expect(reply.content["status"]).toBe("ok");
+  }, 30_000);
+});
+
+describe("reactive displays over the wire", () => {
+  it("sends dependents' re-runs as update_display_data under the current request, before idle", async () => {
+    await client.execute("const base = 2", { cellId: "A" });
+    const shown = await client.execute("base * 10", { cellId: "B" });
+    const display = shown.iopub.find((m) => m.header.msg_type === "display_data")!;
+    expect(display.content["data"]).toEqual({ "text/plain": "20" });
+    const redefine = await client.execute("const base = 5", { cellId: "A" });
+    const updates = redefine.iopub.filter((m) => m.header.msg_type === "update_display_data");
+    expect(updates.map((m) => [(m.content["transient"] as { display_id: string }).display_id, (m.content["data"] as Record<string, string>)["text/plain"]]))
+      .toContainEqual(["nasbook-B", "50"]);
+    // Deleting A (JupyterLab's deletedCells) leaves B with a clear error in its display.
+    const del = await client.execute("1", { cellId: "C", deletedCells: ["A"] });
+    const err = del.iopub.find((m) => m.header.msg_type === "update_display_data" && (m.content["transient"] as { display_id: string }).display_id === "nasbook-B");
+    expect((err!.content["data"] as Record<string, string>)["text/plain"]).toMatch(/"base" is not defined by any cell/);
+  }, 60_000);
+});
