@@ -1,0 +1,117 @@
+/**
+ * The train evaluator: builds the network for an architecture, trains it with `fitModel` (early stopping,
+ * schedule, seeded init and order) and reports validation/test accuracy, params, FLOPs, seconds and the
+ * per-epoch curves. A trial that fails (diverging loss, allocation failure, invalid architecture) becomes a
+ * `failed` result carrying its error so the search goes on; an abort is thrown as `AbortError`.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { normalizeSplits } from "../data/split.js";
+import type { DataSplits } from "../data/types.js";
+import { AbortError, NasbookError, throwIfAborted } from "../errors.js";
+import type { BuiltModel, ModelOptions } from "../model/types.js";
+import { evaluateModel, fitModel, type EpochRecord, type TrainConfig } from "./fit.js";
+import { failedResult, type EvaluateOptions, type Evaluator, type TrialResult } from "./types.js";
+
+/** Builds a network for an architecture (e.g. `nb201Model`, or `modelBuilder(space)`). */
+export type ModelBuilder<A> = (arch: A, opts: ModelOptions) => BuiltModel;
+
+export interface TrainEvaluatorOptions<A> {
+  name?: string;
+  /** The task, or a function loading it once on first use (e.g. `() => loadMnist()`). */
+  data: DataSplits | (() => Promise<DataSplits>);
+  build: ModelBuilder<A>;
+  /** Training settings; defaults: 3 epochs, batch 64, Adam, cosine schedule, no early stopping. */
+  train?: Partial<TrainConfig>;
+  /** Normalise inputs with the training split's per-channel mean/std (default true). */
+  normalize?: boolean;
+  /** Refuse models with more trainable parameters than this (recorded as a failed trial). */
+  maxParams?: number;
+  /** Called after every epoch of every trial (e.g. to stream training curves to a plot). */
+  onEpoch?: (record: EpochRecord) => void;
+}
+
+/** A train evaluator's result: the TrialResult plus per-epoch curves and the tfjs backend that ran it. */
+export interface TrainTrialResult extends TrialResult {
+  curves: EpochRecord[];
+  backend: string;
+}
+
+/** An Evaluator whose results carry training curves. */
+export interface TrainEvaluator<A> extends Evaluator<A> {
+  evaluate(arch: A, opts: EvaluateOptions): Promise<TrainTrialResult>;
+}
+
+/** The model is larger than the evaluator allows (a guard against running out of memory). */
+export class ModelTooLargeError extends NasbookError {
+  constructor(params: number, limit: number) {
+    super(`model has ${params} parameters, above this evaluator's maxParams ${limit}; use smaller channels/units or raise maxParams`);
+  }
+}
+
+const DEFAULT_TRAIN: TrainConfig = { epochs: 3, batchSize: 64, optimizer: "adam", schedule: { kind: "cosine" } };
+
+/** An evaluator that trains each architecture for real (budget.epochs overrides the configured epochs). */
+export function trainEvaluator<A>(options: TrainEvaluatorOptions<A>): TrainEvaluator<A> {
+  let splits: Promise<DataSplits> | undefined;
+  const getData = () => {
+    splits ??= (async () => {
+      const raw = typeof options.data === "function" ? await options.data() : options.data;
+      return options.normalize === false ? raw : normalizeSplits(raw);
+    })();
+    return splits;
+  };
+  return {
+    name: options.name ?? "train",
+    objective: "val_acc",
+    async evaluate(arch: A, opts: EvaluateOptions): Promise<TrainTrialResult> {
+      const t0 = performance.now();
+      const seconds = () => (performance.now() - t0) / 1000;
+      let built: BuiltModel | undefined;
+      let curves: EpochRecord[] = [];
+      try {
+        throwIfAborted(opts.signal);
+        const data = await getData();
+        const cfg: TrainConfig = { ...DEFAULT_TRAIN, ...options.train };
+        if (opts.budget?.epochs !== undefined) cfg.epochs = opts.budget.epochs;
+        if (opts.budget?.seconds !== undefined) cfg.maxSeconds = opts.budget.seconds;
+        built = options.build(arch, { inputShape: data.train.shape, numClasses: data.train.numClasses, seed: opts.seed });
+        if (options.maxParams !== undefined && built.params > options.maxParams) throw new ModelTooLargeError(built.params, options.maxParams);
+        const fit = await fitModel(built.model, data.train, data.val, cfg, {
+          seed: opts.seed,
+          signal: opts.signal,
+          onEpoch: (r) => {
+            curves.push(r);
+            options.onEpoch?.(r);
+          },
+        });
+        curves = fit.curves;
+        const test = await evaluateModel(built.model, data.test, 256, opts.signal);
+        const last = fit.curves[fit.bestEpoch - 1]!;
+        return {
+          status: "ok",
+          metrics: {
+            val_acc: fit.bestValAcc,
+            val_loss: last.valLoss,
+            test_acc: test.acc,
+            test_loss: test.loss,
+            train_acc: last.trainAcc,
+            train_loss: last.trainLoss,
+            params: built.params,
+            flops: built.flops,
+            epochs: fit.curves.length,
+            best_epoch: fit.bestEpoch,
+            stopped_early: fit.stoppedEarly ? 1 : 0,
+          },
+          cost: { seconds: seconds(), epochs: fit.curves.length },
+          curves,
+          backend: tf.getBackend(),
+        };
+      } catch (e) {
+        if (e instanceof AbortError) throw e;
+        return { ...failedResult(e, seconds()), cost: { seconds: seconds(), epochs: curves.length }, curves, backend: tf.getBackend() };
+      } finally {
+        built?.model.dispose();
+      }
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import * as tf from "@tensorflow/tfjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { NB201_PAPER, nb201Model } from "../../src/model/nb201.js";
+import { nb201Space, parseNb201 } from "../../src/space/nb201.js";
+import { leakedTensors, useCpu } from "./leak.js";
+
+beforeAll(useCpu);
+
+// (index, arch, params_M_cifar10) rows of nb201_all.csv (NAS-Bench-201, C=16, N=5, 10 classes).
+const TABLE: [number, string, number][] = [
+  [0, "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|", 0.129306],
+  [1462, "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|", 1.531546],
+  [1651, "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|", 0.073306],
+  [2598, "|nor_conv_1x1~0|+|avg_pool_3x3~0|avg_pool_3x3~1|+|nor_conv_1x1~0|nor_conv_1x1~1|none~2|", 0.157306],
+  [5175, "|none~0|+|none~0|nor_conv_3x3~1|+|none~0|skip_connect~1|none~2|", 0.316346],
+  [5198, "|nor_conv_3x3~0|+|none~0|nor_conv_1x1~1|+|avg_pool_3x3~0|nor_conv_1x1~1|skip_connect~2|", 0.372346],
+  [10398, "|nor_conv_1x1~0|+|skip_connect~0|skip_connect~1|+|none~0|avg_pool_3x3~1|avg_pool_3x3~2|", 0.101306],
+  [12998, "|nor_conv_3x3~0|+|skip_connect~0|none~1|+|nor_conv_3x3~0|skip_connect~1|avg_pool_3x3~2|", 0.559386],
+  [15624, "|nor_conv_1x1~0|+|none~0|nor_conv_1x1~1|+|none~0|nor_conv_1x1~1|nor_conv_1x1~2|", 0.185306],
+];
+
+describe("nb201Model", () => {
+  it.each(TABLE)("index %i has NAS-Bench-201's parameter count at C=16, N=5", async (_i, arch, paramsM) => {
+    const leaked = await leakedTensors(() => {
+      const b = nb201Model(parseNb201(arch), { ...NB201_PAPER, inputShape: [32, 32, 3], numClasses: 10, seed: 0, zeroInit: true });
+      expect(b.params).toBe(Math.round(paramsM * 1e6));
+      b.model.dispose();
+    });
+    expect(leaked).toBe(0);
+  });
+
+  it("counts the all-3x3 network's multiply-accumulates by hand", () => {
+    // Per stage s (C_s = 16*2^s, side 32/2^s): 5 cells x 6 convs of 9*C^2*side^2; stem 27*16*32^2; reductions
+    // 9*Ci*Co*side_out^2 + 9*Co^2*side_out^2 + Ci*Co*side_out^2; classifier 64*10.
+    const side = [32, 16, 8];
+    const C = [16, 32, 64];
+    let macs = 27 * 16 * 32 * 32 + 64 * 10;
+    for (let s = 0; s < 3; s++) macs += 5 * 6 * 9 * C[s]! ** 2 * side[s]! ** 2;
+    for (let s = 1; s < 3; s++) macs += (9 * C[s - 1]! * C[s]! + 9 * C[s]! ** 2 + C[s - 1]! * C[s]!) * side[s]! ** 2;
+    const b = nb201Model(parseNb201(TABLE[1]![1]), { ...NB201_PAPER, inputShape: [32, 32, 3], numClasses: 10, seed: 0, zeroInit: true });
+    expect(b.flops).toBe(macs);
+    b.model.dispose();
+  });
+
+  it("maps a batch of images to logits, identically for the same seed, and frees every tensor", async () => {
+    const space = nb201Space();
+    const leaked = await leakedTensors(() => {
+      const arch = space.parse("|nor_conv_3x3~0|+|skip_connect~0|avg_pool_3x3~1|+|none~0|nor_conv_1x1~1|skip_connect~2|");
+      const x = tf.randomNormal([2, 8, 8, 1], 0, 1, "float32", 3);
+      const outs = [1, 1, 2].map((seed) => {
+        const b = nb201Model(arch, { inputShape: [8, 8, 1], numClasses: 4, seed, channels: 2 });
+        const y = b.model.predict(x) as tf.Tensor;
+        expect(y.shape).toEqual([2, 4]);
+        const v = y.arraySync();
+        y.dispose();
+        b.model.dispose();
+        return v;
+      });
+      expect(outs[0]).toEqual(outs[1]);
+      expect(outs[0]).not.toEqual(outs[2]);
+      x.dispose();
+    });
+    expect(leaked).toBe(0);
+  });
+
+  it("rejects bad network sizes and invalid archs with clear errors", () => {
+    const arch = parseNb201(TABLE[0]![1]);
+    expect(() => nb201Model(arch, { inputShape: [8, 8, 1], numClasses: 2, seed: 0, channels: 0 })).toThrow(/channels >= 1/);
+    expect(() => nb201Model(["conv"] as never, { inputShape: [8, 8, 1], numClasses: 2, seed: 0 })).toThrow(/array of 6 ops/);
+  });
+});
