@@ -93,6 +93,7 @@ function jsonForScript(value: unknown): string {
  * The loader: draws the figure into every not-yet-drawn element carrying this figure's id (the same content may be
  * displayed twice; Notebook 6 runs scripts detached from their output, so `document.currentScript` cannot be used).
  * Waits for `window.Plotly` by event and by a slow poll; after 10 s it says what is missing, and keeps waiting.
+ * Sets `data-nasbook-ready="1"` on the element once drawn (exporters and tests wait for it).
  */
 function loaderScript(id: string, spec: PlotlySpec): string {
   const js = `(function () {
@@ -107,8 +108,8 @@ function loaderScript(id: string, spec: PlotlySpec): string {
       el.setAttribute('data-nasbook-drawn', '1');
       el.textContent = '';
       window.Plotly.newPlot(el, fig.data, fig.layout, fig.config).then(function (gd) {
-        return fig.frames ? window.Plotly.addFrames(gd, fig.frames) : gd;
-      });
+        return fig.frames ? window.Plotly.addFrames(gd, fig.frames).then(function () { return gd; }) : gd;
+      }).then(function (gd) { gd.setAttribute('data-nasbook-ready', '1'); });
     }
   }
   if (window.Plotly) { draw(); return; }

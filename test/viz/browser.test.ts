@@ -1,0 +1,168 @@
+/**
+ * Real-browser check: every figure drawn by Debian's headless chromium (driven by playwright-core, no browser
+ * download), from a standalone page and from notebook-like outputs (carrier after its users, re-displayed outputs,
+ * scripts run detached as Notebook 6 does). Saves one PNG per figure for the README.
+ */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { figuresPage } from "../../src/viz/page.js";
+import { PlotlySession } from "../../src/viz/plotlyLibrary.js";
+import { trainingCurves } from "../../src/viz/trainingCurves.js";
+import { populationScatter } from "../../src/viz/populationScatter.js";
+import { gallery } from "./gallery.js";
+import { population, trainingEpochs } from "./fixtures.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const hasChromium = existsSync(CHROMIUM);
+const OUT_DIR = resolve(process.env.NASBOOK_SCREENSHOT_DIR ?? "bench/results/viz");
+const ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"];
+
+interface DrawnPlot {
+  traces: number;
+  drawn: number;
+}
+
+/** Waits until the loader reports `id` drawn and reports how many traces it has and how many trace groups are in the SVG. */
+async function plotState(page: Page, id: string): Promise<DrawnPlot> {
+  await page.waitForFunction((i) => {
+    const gd = document.getElementById(i) as (HTMLElement & { _fullData?: unknown[] }) | null;
+    return gd !== null && gd.getAttribute("data-nasbook-ready") === "1" && Array.isArray(gd._fullData);
+  }, id, { timeout: 20_000 });
+  return page.evaluate((i) => {
+    const gd = document.getElementById(i) as HTMLElement & { _fullData: unknown[] };
+    // A trace counts as drawn when its group holds a non-empty path (lines, markers, fills) or a heatmap image.
+    const groups = [...gd.querySelectorAll(".overplot .trace, .heatmaplayer .hm")];
+    const drawn = groups.filter((g) => g.querySelector("image") !== null || [...g.querySelectorAll("path")].some((p) => (p.getAttribute("d") ?? "").length > 4));
+    return { traces: gd._fullData.length, drawn: drawn.length };
+  }, id);
+}
+
+describe.skipIf(!hasChromium && !process.env.CI)("figures in headless chromium", () => {
+  let browser: Browser;
+  let exported: Page | undefined; // the exported page, kept open for the interaction test
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  async function newPage(): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1000, height: 900 }, deviceScaleFactor: 1 });
+    page.on("pageerror", (e) => errors.push(e.message));
+    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+    return page;
+  }
+
+  it("draws every figure of an exported page and saves a screenshot of each", async () => {
+    const entries = gallery();
+    mkdirSync(OUT_DIR, { recursive: true });
+    const file = join(OUT_DIR, "figures.html");
+    writeFileSync(file, figuresPage(entries.map((e) => e.figure), { title: "nasbook figures" }));
+    const page = await newPage();
+    await page.goto(`file://${file}`);
+    for (const { name, figure } of entries) {
+      if (figure.kind === "supernet" || figure.kind === "notebook") {
+        const svg = await page.evaluate((id) => {
+          const root = document.getElementById(id)!.querySelector("svg")!;
+          const paths = [...root.querySelectorAll("path")].filter((p) => (p.getAttribute("d") ?? "").length > 4);
+          const box = root.getBoundingClientRect();
+          return { paths: paths.length, drawnLength: paths.reduce((s, p) => s + p.getTotalLength(), 0), width: box.width, height: box.height };
+        }, figure.id);
+        expect(svg.paths, name).toBeGreaterThan(3);
+        expect(svg.drawnLength, name).toBeGreaterThan(100);
+        expect(svg.width, name).toBeGreaterThan(200);
+      } else {
+        const state = await plotState(page, figure.id);
+        expect(state.traces, name).toBe((figure as unknown as { spec: { data: unknown[] } }).spec.data.length);
+        expect(state.drawn, name).toBe(state.traces);
+      }
+      await page.locator(`#${figure.id}`).screenshot({ path: join(OUT_DIR, `${name}.png`) });
+    }
+    expect(errors).toEqual([]);
+    exported = page;
+  });
+
+  it("moves the policy slider through the snapshots' frames and shows arch strings on hover", async () => {
+    const entries = gallery();
+    const policy = entries.find((e) => e.name === "policy")!.figure as unknown as { id: string; spec: { frames: { name: string; data: { z: unknown }[] }[] } };
+    const pop = entries.find((e) => e.name === "population")!.figure;
+    const page = exported ?? (await newPage());
+    if (exported === undefined) await page.goto(`file://${join(OUT_DIR, "figures.html")}`);
+    await plotState(page, policy.id);
+    const first = policy.spec.frames[0]!;
+    const z = await page.evaluate(async ([id, frame]) => {
+      const w = window as unknown as { Plotly: { animate: (gd: HTMLElement, f: string[], o: object) => Promise<void> } };
+      const gd = document.getElementById(id!)! as HTMLElement & { data: { z: unknown }[] };
+      await w.Plotly.animate(gd, [frame!], { mode: "immediate", frame: { duration: 0, redraw: true }, transition: { duration: 0 } });
+      return gd.data[0]!.z;
+    }, [policy.id, first.name]);
+    expect(z).toEqual(first.data[0]!.z);
+
+    await plotState(page, pop.id);
+    const hover = await page.evaluate((id) => {
+      const w = window as unknown as { Plotly: { Fx: { hover: (gd: HTMLElement, pts: object[]) => void } } };
+      const gd = document.getElementById(id)!;
+      w.Plotly.Fx.hover(gd, [{ curveNumber: 0, pointNumber: 0 }]);
+      return gd.querySelector(".hovertext")?.textContent ?? "";
+    }, pop.id);
+    expect(hover).toContain(population(4)[0]!.arch);
+    await page.close();
+  });
+
+  it("draws notebook outputs whose plotly carrier comes later, re-displayed outputs, and detached scripts", async () => {
+    const session = new PlotlySession();
+    const popFig = populationScatter(population(1), { cost: "params" });
+    const trainA = trainingCurves(trainingEpochs(1, 5));
+    const trainB = trainingCurves(trainingEpochs(2, 8));
+    // Cell 2 ran first (carrier), then cell 1; the saved document shows cell 1 (no library) above cell 2.
+    const carrier = popFig.toMimeBundle({ session, displayId: "cell-2" })["text/html"];
+    const user = trainA.toMimeBundle({ session, displayId: "cell-1" })["text/html"];
+    expect(user).not.toContain("data-nasbook-plotly=");
+    const doc = `<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
+<div id="out-1">${user}</div><div id="out-2">${carrier}</div><div id="out-3"></div></body></html>`;
+    const page = await newPage();
+    await page.setContent(doc);
+    expect((await plotState(page, trainA.id)).drawn).toBeGreaterThan(0);
+    expect((await plotState(page, popFig.id)).drawn).toBeGreaterThan(0);
+
+    // update_display_data as JupyterLab/VS Code apply it: replace the output's HTML and re-create its scripts.
+    const updated = trainB.toMimeBundle({ session, displayId: "cell-1" })["text/html"];
+    await page.evaluate(([html]) => {
+      const out = document.getElementById("out-1")!;
+      out.innerHTML = html!;
+      for (const old of [...out.querySelectorAll("script")]) {
+        const s = document.createElement("script");
+        s.textContent = old.textContent;
+        old.replaceWith(s);
+      }
+    }, [updated]);
+    await plotState(page, trainB.id);
+    const epochs = await page.evaluate((id) => (document.getElementById(id) as unknown as { data: { x: number[] }[] }).data[0]!.x.length, trainB.id);
+    expect(epochs).toBe(8);
+
+    // Notebook 6 (jQuery) runs output scripts detached from the output: the loader must still find its element.
+    const other = populationScatter(population(9), { cost: "params" }).toMimeBundle({ session, displayId: "cell-3" })["text/html"];
+    await page.evaluate(([html]) => {
+      const out = document.getElementById("out-3")!;
+      const tmp = document.createElement("div");
+      tmp.innerHTML = html!;
+      const scripts = [...tmp.querySelectorAll("script")].map((s) => s.textContent ?? "");
+      for (const s of tmp.querySelectorAll("script")) s.remove();
+      out.innerHTML = tmp.innerHTML;
+      for (const code of scripts) {
+        const s = document.createElement("script");
+        s.textContent = code;
+        document.head.appendChild(s).remove();
+      }
+    }, [other]);
+    const otherId = /id="(nb-population-[0-9a-f]+)"/.exec(other)![1]!;
+    expect((await plotState(page, otherId)).drawn).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { populationPoints, populationScatter } from "../../src/viz/populationScatter.js";
+import { paretoFront } from "../../src/viz/pareto.js";
+import { population } from "./fixtures.js";
+
+describe("populationScatter", () => {
+  const members = population(4);
+
+  it("plots accuracy against the chosen cost, coloured by age, with arch strings on hover", () => {
+    const fig = populationScatter({ strategy: "evolution", step: 9, population: members }, { cost: "params" });
+    const [scatter] = fig.spec.data;
+    expect(scatter!.x).toEqual(members.map((m) => m.metrics.params));
+    expect(scatter!.y).toEqual(members.map((m) => m.metrics.accuracy));
+    expect((scatter!.marker as { color: number[] }).color).toEqual(members.map((m) => m.trial));
+    expect(scatter!.customdata).toEqual(members.map((m) => [m.arch, m.trial]));
+    expect(scatter!.hovertemplate).toContain("%{customdata[0]}");
+  });
+
+  it("draws the Pareto front (max accuracy, min cost) as a step line through the non-dominated members", () => {
+    const fig = populationScatter(members, { cost: "params" });
+    const front = paretoFront(members.map((m) => ({ cost: m.metrics.params!, quality: m.metrics.accuracy! })));
+    const line = fig.spec.data[1]!;
+    expect(line.x).toEqual(front.map((i) => members[i]!.metrics.params));
+    expect(line.y).toEqual(front.map((i) => members[i]!.metrics.accuracy));
+    expect((line.line as { shape: string }).shape).toBe("hv");
+    expect(line.name).toBe(`Pareto front (${front.length})`);
+  });
+
+  it("colours by generation when asked and leaves out failed members", () => {
+    const withFailed = [...members, { arch: "bad", fitness: -Infinity, trial: 999, metrics: { params: 0.1 } }];
+    const { points, dropped } = populationPoints(withFailed, { cost: "params", colour: "generation" });
+    expect(dropped).toBe(1);
+    expect(points.map((p) => p.colour)).toEqual(members.map((m) => m.metrics.generation));
+    expect(populationScatter(withFailed, { cost: "params" }).summary).toMatch(/1 failed\/unmeasured not shown/);
+  });
+
+  it("falls back to fitness when members have no accuracy metric", () => {
+    const { qualityKey, points } = populationPoints([{ arch: "a", fitness: 0.5, trial: 0, metrics: { flops: 3 } }], { cost: "flops" });
+    expect(qualityKey).toBe("fitness");
+    expect(points[0]!.quality).toBe(0.5);
+  });
+
+  it("names the available metrics when the cost metric is missing", () => {
+    expect(() => populationScatter(members, { cost: "flops" })).toThrow(/"flops" is in no member's metrics \(available: accuracy, generation, params/);
+    expect(() => populationScatter([], { cost: "params" })).toThrow(/population is empty/);
+  });
+});

@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { searchCurves, seedBand, stepValueAt, type SearchRun } from "../../src/viz/searchCurves.js";
+import { searchRuns } from "./fixtures.js";
+
+const run = (seed: number, pts: [number, number, number][]): SearchRun => ({ strategy: "s", seed, points: pts.map(([queries, seconds, best]) => ({ queries, seconds, best })) });
+
+describe("stepValueAt", () => {
+  it.each([
+    [0, undefined],
+    [1, 10],
+    [2.5, 10],
+    [3, 12],
+    [7, 15],
+    [8, undefined],
+  ])("at x=%s gives %s", (x, expected) => {
+    expect(stepValueAt([1, 3, 7], [10, 12, 15], x)).toBe(expected);
+  });
+});
+
+describe("seedBand", () => {
+  it("is the mean ± sample standard deviation of the seeds' step functions on the union grid", () => {
+    const runs = [run(0, [[1, 0.1, 1], [3, 0.3, 4]]), run(1, [[1, 0.2, 3], [2, 0.25, 5], [3, 0.4, 6]])];
+    const b = seedBand(runs, "queries");
+    expect(b.x).toEqual([1, 2, 3]);
+    // x=1: {1,3}; x=2: {1,5}; x=3: {4,6}
+    expect(b.mean).toEqual([2, 3, 5]);
+    const sd = (a: number, c: number): number => Math.sqrt(((a - (a + c) / 2) ** 2 + (c - (a + c) / 2) ** 2) / 1);
+    expect(b.std).toEqual([sd(1, 3), sd(1, 5), sd(4, 6)]);
+    b.x.forEach((_, i) => {
+      expect(b.lower[i]).toBeCloseTo(b.mean[i]! - b.std[i]!, 12);
+      expect(b.upper[i]).toBeCloseTo(b.mean[i]! + b.std[i]!, 12);
+    });
+    expect(b.n).toEqual([2, 2, 2]);
+  });
+
+  it("on seconds keeps only times every seed covers, unless coverage is 'any'", () => {
+    const runs = [run(0, [[1, 1, 1], [2, 5, 2]]), run(1, [[1, 2, 3], [2, 9, 4]])];
+    expect(seedBand(runs, "seconds").x).toEqual([2, 5]);
+    const any = seedBand(runs, "seconds", { coverage: "any" });
+    expect(any.x).toEqual([1, 2, 5, 9]);
+    expect(any.n).toEqual([1, 2, 2, 1]);
+    expect(any.mean).toEqual([1, 2, 2.5, 4]);
+  });
+
+  it("has zero spread for one seed", () => {
+    const b = seedBand([run(0, [[1, 1, 1], [2, 2, 3]])], "queries");
+    expect(b.std).toEqual([0, 0]);
+  });
+
+  it("thins long grids to about maxPoints and keeps the end", () => {
+    const long = run(0, Array.from({ length: 5000 }, (_, i) => [i + 1, (i + 1) * 0.01, i] as [number, number, number]));
+    const b = seedBand([long], "seconds", { maxPoints: 100, log: true });
+    expect(b.x.length).toBeLessThanOrEqual(101);
+    expect(b.x[b.x.length - 1]).toBeCloseTo(50, 9);
+    expect(b.mean[b.mean.length - 1]).toBe(4999);
+  });
+
+  it("rejects non-finite points with the run named", () => {
+    expect(() => seedBand([run(3, [[1, 1, NaN]])], "queries")).toThrow(/s\/seed 3 has a non-finite point/);
+  });
+});
+
+describe("searchCurves", () => {
+  it("draws band + mean per strategy on both axes, strategies in first-seen order", () => {
+    const runs = searchRuns(5, 30);
+    const fig = searchCurves(runs);
+    expect(fig.spec.data).toHaveLength(3 * 2 * 3);
+    const means = fig.spec.data.filter((t) => t.showlegend === true);
+    expect(means.map((t) => t.name)).toEqual(["random (3 seeds)", "evolution (3 seeds)", "local search (3 seeds)"]);
+    const evo = seedBand(runs.filter((r) => r.strategy === "evolution"), "queries");
+    expect(means[1]!.y).toEqual(evo.mean);
+    expect(fig.spec.data[3 * 1 + 1]!.fill).toBe("tonexty");
+    expect(fig.summary).toMatch(/3 strategies, 3 seed/);
+  });
+
+  it("plots regret on a log axis when the optimum is known", () => {
+    const fig = searchCurves([run(0, [[1, 1, 90], [2, 2, 94]])], { optimum: 94.37 });
+    const mean = fig.spec.data[2]!;
+    expect((mean.y as number[])[1]).toBeCloseTo(0.37, 9);
+    expect((fig.spec.layout.yaxis as { type: string }).type).toBe("log");
+  });
+});

@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import { JSDOM } from "jsdom";
+import { supernetGraph, strandStyle } from "../../src/viz/supernetGraph.js";
+import { softmax } from "../../src/viz/supernetModel.js";
+import type { ArchGraph } from "../../src/space/types.js";
+import { NB201_OPS, dartsAlphas, multiBranchGraph, nb201Alphas, nb201Graph } from "./fixtures.js";
+
+/** Parses the figure's SVG with a real XML parser, which also proves it is well-formed. */
+const { DOMParser } = new JSDOM("").window;
+function parse(svg: string): Document {
+  const parsed = new DOMParser().parseFromString(svg, "image/svg+xml");
+  expect(parsed.getElementsByTagName("parsererror")).toHaveLength(0);
+  return parsed;
+}
+
+describe("supernetGraph", () => {
+  it("sets each strand's width and opacity from the softmax of its edge's alphas", () => {
+    const alphas = nb201Alphas(1);
+    const doc = parse(supernetGraph({ alphas }).svg);
+    const strands = [...doc.querySelectorAll("path.nb-strand")];
+    expect(strands).toHaveLength(6 * NB201_OPS.length);
+    alphas.forEach((a) => {
+      const probs = softmax(a.weights);
+      const [to, from] = a.edge.split("<-");
+      NB201_OPS.forEach((op, k) => {
+        const s = strands.find((p) => p.getAttribute("data-edge") === `${from}->${to}` && p.getAttribute("data-op") === op)!;
+        expect(Number(s.getAttribute("data-weight"))).toBeCloseTo(probs[k]!, 4);
+        const derived = s.classList.contains("nb-derived");
+        expect(Number(s.getAttribute("stroke-width"))).toBeCloseTo(strandStyle(probs[k]!, derived).width, 2);
+      });
+    });
+  });
+
+  it("makes stronger ops wider and more opaque", () => {
+    for (const w of [0, 0.1, 0.5, 0.9]) {
+      expect(strandStyle(w + 0.1, false).width).toBeGreaterThan(strandStyle(w, false).width);
+      expect(strandStyle(w + 0.1, false).opacity).toBeGreaterThan(strandStyle(w, false).opacity);
+    }
+  });
+
+  it("draws the derived architecture solid, arrowed and labelled", () => {
+    const fig = supernetGraph({ alphas: nb201Alphas(1) });
+    const doc = parse(fig.svg);
+    const derived = [...doc.querySelectorAll("path.nb-derived")];
+    expect(derived).toHaveLength(6);
+    for (const p of derived) {
+      expect(p.getAttribute("stroke-opacity")).toBe("1");
+      if (p.getAttribute("data-op") !== "none") expect(p.getAttribute("marker-end")).toBe(`url(#${fig.id}-arrow)`);
+    }
+    expect(doc.getElementById(`${fig.id}-arrow`)).not.toBeNull();
+    const labels = [...doc.querySelectorAll("text")].map((t) => t.textContent);
+    for (const p of derived) expect(labels.some((l) => l!.startsWith(p.getAttribute("data-op")!))).toBe(true);
+  });
+
+  it("draws DARTS normal and reduction cells as two panels with 14 weighted edges and a concat output each", () => {
+    const doc = parse(supernetGraph({ alphas: dartsAlphas(2) }, { combine: "concat" }).svg);
+    const panels = [...doc.querySelectorAll("g.nb-panel")];
+    expect(panels.map((p) => p.getAttribute("data-panel"))).toEqual(["normal", "reduce"]);
+    for (const p of panels) {
+      expect(new Set([...p.querySelectorAll("path.nb-strand")].map((s) => s.getAttribute("data-edge"))).size).toBe(14);
+      expect(p.querySelectorAll("path.nb-derived")).toHaveLength(8);
+      expect(p.querySelectorAll("path.nb-link")).toHaveLength(4);
+    }
+  });
+
+  it("draws op-on-node chains and multi-branch graphs with one box per node and one link per edge", () => {
+    const g = multiBranchGraph();
+    const doc = parse(supernetGraph(g).svg);
+    expect(doc.querySelectorAll("g.nb-node")).toHaveLength(g.nodes.length);
+    expect(doc.querySelectorAll("g.nb-node rect")).toHaveLength(g.nodes.length);
+    expect(doc.querySelectorAll("path.nb-link")).toHaveLength(g.edges.length);
+    const texts = [...doc.querySelectorAll("g.nb-node text")].map((t) => t.textContent);
+    expect(texts).toContain("conv7x7-48");
+  });
+
+  it("draws each subgraph of a multi-cell architecture as its own panel", () => {
+    const cell = nb201Graph(["nor_conv_3x3", "skip_connect", "nor_conv_1x1", "none", "nor_conv_3x3", "avg_pool_3x3"]);
+    const g: ArchGraph = { space: "macro", opsOn: "nodes", combine: "sum", nodes: [], edges: [], subgraphs: { normal: cell, reduce: cell } };
+    const doc = parse(supernetGraph(g).svg);
+    expect([...doc.querySelectorAll("g.nb-panel")].map((p) => p.getAttribute("data-panel"))).toEqual(["normal", "reduce"]);
+  });
+
+  it("escapes op names and node ids", () => {
+    const g: ArchGraph = { space: "x", opsOn: "edges", combine: "sum", nodes: [{ id: "a<b", role: "input" }, { id: "c&d", role: "output" }], edges: [{ from: "a<b", to: "c&d", op: "</svg><script>" }] };
+    const fig = supernetGraph(g);
+    expect(fig.svg).not.toContain("<script>");
+    parse(fig.svg);
+  });
+
+  it("is deterministic and its id follows the content", () => {
+    const a = supernetGraph({ alphas: nb201Alphas(1) });
+    const b = supernetGraph({ alphas: nb201Alphas(1) });
+    const c = supernetGraph({ alphas: nb201Alphas(2) });
+    expect(a.toMimeBundle()).toEqual(b.toMimeBundle());
+    expect(a.id).toMatch(/^nb-supernet-[0-9a-f]{16}$/);
+    expect(c.id).not.toBe(a.id);
+    expect(supernetGraph({ alphas: nb201Alphas(1) }, { id: "cell-7" }).svg).toContain("url(#cell-7-arrow)");
+  });
+});

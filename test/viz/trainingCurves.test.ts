@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { epochSeries, trainingCurves } from "../../src/viz/trainingCurves.js";
+import { trainingEpochs } from "./fixtures.js";
+
+describe("trainingCurves", () => {
+  it("maps each metric to a series, skipping epochs without it and sorting by epoch", () => {
+    const epochs = [{ epoch: 2, trainLoss: 1, valLoss: 1.5 }, { epoch: 1, trainLoss: 2 }, { epoch: 3, trainLoss: 0.5, valLoss: NaN }];
+    expect(epochSeries(epochs, "trainLoss")).toEqual({ x: [1, 2, 3], y: [2, 1, 0.5] });
+    expect(epochSeries(epochs, "valLoss")).toEqual({ x: [2], y: [1.5] });
+  });
+
+  it("puts losses on the left panel and accuracies on the right, validation dashed", () => {
+    const epochs = trainingEpochs(6);
+    const fig = trainingCurves(epochs);
+    expect(fig.spec.data.map((t) => [t.name, t.xaxis, (t.line as { dash: string }).dash])).toEqual([
+      ["train loss", "x", "solid"],
+      ["val loss", "x", "dash"],
+      ["train acc", "x2", "solid"],
+      ["val acc", "x2", "dash"],
+    ]);
+    expect(fig.spec.data[3]!.y).toEqual(epochs.map((e) => e.valAcc));
+    expect(fig.summary).toMatch(/epoch 20: train loss/);
+  });
+
+  it("gives several named runs one colour each", () => {
+    const fig = trainingCurves([{ name: "a", epochs: trainingEpochs(1, 3) }, { name: "b", epochs: trainingEpochs(2, 3) }]);
+    expect(fig.spec.data).toHaveLength(8);
+    const colours = fig.spec.data.map((t) => (t.line as { color: string }).color);
+    expect(new Set(colours.slice(0, 4)).size).toBe(1);
+    expect(colours[0]).not.toBe(colours[4]);
+  });
+
+  it("explains empty input", () => {
+    expect(() => trainingCurves([])).toThrow(/at least one epoch record/);
+  });
+});
