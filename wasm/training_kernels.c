@@ -181,6 +181,17 @@ void gemm(int m, int n, int k, const float* a, int lda, int trans_a, const float
 // Column layout per row: [KH][KW][C], matching an HWIO filter flattened to [KH*KW*Cin, Cout].
 // ---------------------------------------------------------------------------------------------
 
+// Short copies (a few channels) as plain moves: a bulk-memory call per pixel costs more than the copy.
+static inline void copy_floats(float* d, const float* s, int n) {
+  if (n >= 64) {
+    __builtin_memcpy(d, s, (size_t)n * 4);
+    return;
+  }
+  int c = 0;
+  for (; c + 4 <= n; c += 4) wasm_v128_store(d + c, wasm_v128_load(s + c));
+  for (; c < n; c++) d[c] = s[c];
+}
+
 /** Writes rows [r0, r1) of the im2col matrix of NHWC `x` to `col`. */
 EXPORT(im2col)
 void im2col(const float* x, int h, int w, int ch, int kh, int kw, int sh, int sw, int dh, int dw, int pt, int pl,
@@ -198,9 +209,9 @@ void im2col(const float* x, int h, int w, int ch, int kh, int kw, int sh, int sw
         int ix = xo * sw - pl + j * dw;
         float* d = dst + (i * kw + j) * ch;
         if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
-          __builtin_memset(d, 0, (size_t)ch * 4);
+          for (int c = 0; c < ch; c++) d[c] = 0.0f;
         } else {
-          __builtin_memcpy(d, x + (((size_t)n * h + iy) * w + ix) * ch, (size_t)ch * 4);
+          copy_floats(d, x + (((size_t)n * h + iy) * w + ix) * ch, ch);
         }
       }
     }

@@ -9,6 +9,7 @@ import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from "./d
 import { meanConfig, sumConfig } from "./leadingAxisReduce.js";
 import { batchMatMulConfig, fusedMatMulConfig } from "./matMul.js";
 import { maxPoolGradConfig } from "./maxPoolGrad.js";
+import { castConfig, identityConfig } from "./sharedIdentity.js";
 import { tileConfig } from "./tile.js";
 
 /** What happened to one kernel name. */
@@ -32,6 +33,8 @@ const plans: Record<string, Plan> = {
   Sum: { wrap: sumConfig, why: "stock leading-axis sums transpose first" },
   Mean: { wrap: meanConfig, why: "stock leading-axis means transpose first" },
   Tile: { wrap: tileConfig, why: "stock tile is an index computation per element" },
+  Identity: { wrap: identityConfig, why: "stock copies every tensor saved for backprop; ours shares it" },
+  Cast: { wrap: castConfig, why: "stock copies same-dtype casts (ReLU gradients); ours shares" },
 };
 
 /** Stock wasm kernels we replaced, kept so wrappers can delegate and unregister can restore them. */
