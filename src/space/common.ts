@@ -217,12 +217,17 @@ const pad = (x: number): string => x.toString().padStart(6, "0");
  */
 export function canonicalForm(g: LabelledDag): CanonicalForm {
   const n = g.labels.length;
+  if (n === 0) return { order: [], key: "" };
   const edges = g.edges.map(([f, t, l]) => [f, t, l ?? ""] as const);
+  // Edge labels become single characters ranked by the label's sort order (an isomorphism invariant), so
+  // signatures are short strings: one character per colour, two per labelled neighbour.
+  const edgeLabelRank = new Map([...new Set(edges.map((e) => e[2]))].sort().map((l, i) => [l, String.fromCharCode(i)]));
   const ins: (readonly [number, string])[][] = Array.from({ length: n }, () => []);
   const outs: (readonly [number, string])[][] = Array.from({ length: n }, () => []);
   for (const [f, t, l] of edges) {
-    outs[f]!.push([t, l]);
-    ins[t]!.push([f, l]);
+    const c = edgeLabelRank.get(l)!;
+    outs[f]!.push([t, c]);
+    ins[t]!.push([f, c]);
   }
   const dep = depths(n, g.edges);
   const initial = rank(g.labels.map((l, v) => `${pad(dep[v]!)}|${l}`));
@@ -233,13 +238,14 @@ export function canonicalForm(g: LabelledDag): CanonicalForm {
     `${g.labels[v]}|${ins[v]!.map(([u, l]) => `${u}:${l}`).sort().join(",")}|${outs[v]!.map(([u, l]) => `${u}:${l}`).sort().join(",")}`;
   const twinOf = Array.from({ length: n }, (_, v) => neighbourhood(v));
 
+  const ch = String.fromCharCode;
   const refine = (colours: number[]): number[] => {
     let c = colours;
     let classes = new Set(c).size;
     for (;;) {
       const sig = c.map(
         (cv, v) =>
-          `${pad(cv)}|${ins[v]!.map(([u, l]) => `${pad(c[u]!)}:${l}`).sort().join(",")}|${outs[v]!.map(([u, l]) => `${pad(c[u]!)}:${l}`).sort().join(",")}`,
+          `${ch(cv)}${ins[v]!.map(([u, l]) => l + ch(c[u]!)).sort().join("")}|${outs[v]!.map(([u, l]) => l + ch(c[u]!)).sort().join("")}`,
       );
       const next = rank(sig);
       const k = new Set(next).size;
@@ -259,10 +265,9 @@ export function canonicalForm(g: LabelledDag): CanonicalForm {
 
   const search = (colours: number[]): CanonicalForm => {
     const c = refine(colours);
-    const count = new Map<number, number>();
-    for (const x of c) count.set(x, (count.get(x) ?? 0) + 1);
-    let cell = -1;
-    for (const [x, k] of count) if (k > 1 && (cell < 0 || x < cell)) cell = x;
+    const count = new Array<number>(n).fill(0);
+    for (const x of c) count[x]!++;
+    const cell = count.findIndex((k) => k > 1);
     if (cell < 0) return certificate(c);
     let best: CanonicalForm | undefined;
     const tried = new Set<string>();
@@ -274,7 +279,7 @@ export function canonicalForm(g: LabelledDag): CanonicalForm {
     }
     return best!;
   };
-  return n === 0 ? { order: [], key: "" } : search(initial);
+  return search(initial);
 }
 
 /** Dense ranks (0..k-1) of strings in sorted order. */
@@ -630,4 +635,21 @@ export function spaceContractViolations<A>(space: import("./types.js").FullSpace
     v.push(...graphProblems(space.toGraph(a), `${tag} toGraph`));
   });
   return v;
+}
+
+/**
+ * Memoises a pure function of a string key (e.g. the canonical form of one cell or motif, which neighbouring
+ * architectures share). The cache is dropped when it reaches `limit` entries, bounding memory. Returned values are
+ * shared: callers must not mutate them.
+ */
+export function memoize<V>(fn: (key: string) => V, limit = 50_000): (key: string) => V {
+  let cache = new Map<string, V>();
+  return (key: string): V => {
+    const hit = cache.get(key);
+    if (hit !== undefined) return hit;
+    const v = fn(key);
+    if (cache.size >= limit) cache = new Map();
+    cache.set(key, v);
+    return v;
+  };
 }

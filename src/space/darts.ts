@@ -26,6 +26,7 @@ import {
   encodePaths,
   hamming,
   keyedNeighbours,
+  memoize,
   mutateOneDecision,
   oneHotChoices,
   opIndexOf,
@@ -232,7 +233,10 @@ export function dartsSpace(opts: DartsOptions = {}): DartsSpace {
     ...Array.from({ length: n }, (_, i) => [i + 2, n + 2, "concat"] as const),
   ];
 
-  const canonicalCell = (edges: readonly DartsEdge[]): DartsEdge[] => {
+  // Neighbours share one cell unchanged, so canonical cells are memoised by their string.
+  const canonicalCellMemo = memoize((k: string): DartsEdge[] => canonicalCellOf(JSON.parse(k) as DartsEdge[]));
+  const canonicalCell = (edges: readonly DartsEdge[]): DartsEdge[] => canonicalCellMemo(JSON.stringify(edges.map((e) => ({ op: e.op, from: e.from }))));
+  const canonicalCellOf = (edges: readonly DartsEdge[]): DartsEdge[] => {
     const labels = ["c_{k-2}", "c_{k-1}", ...Array<string>(n).fill("node"), "output"];
     const { order } = canonicalForm({ labels, edges: cellEdges(edges) });
     const position = new Map(order.map((v, p) => [v, p]));
@@ -249,7 +253,8 @@ export function dartsSpace(opts: DartsOptions = {}): DartsSpace {
 
   const canonical = (a: DartsArch): DartsArch => {
     validate(a);
-    return { normal: canonicalCell(a.normal), reduce: canonicalCell(a.reduce) };
+    // Copies, so callers may edit the result without touching the memo.
+    return { normal: canonicalCell(a.normal).map((e) => ({ ...e })), reduce: canonicalCell(a.reduce).map((e) => ({ ...e })) };
   };
   const key = (a: DartsArch): string => format(canonical(a));
   const codec: ChoiceCodec<DartsArch> = { decisions, toChoices, fromChoices, key };

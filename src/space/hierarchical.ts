@@ -26,6 +26,7 @@ import {
   hamming,
   keyedNeighbours,
   liveNodes,
+  memoize,
   oneHotChoices,
   opIndexOf,
   ParseCursor,
@@ -114,8 +115,12 @@ export function hierarchicalSpace(opts: HierarchicalOptions = {}): HierarchicalS
     return present.filter(([i, j]) => live[i] && live[j]);
   };
 
-  const connected = (nodes: number, edges: readonly (readonly [number, number])[], ops: readonly number[]): boolean =>
-    liveEdges(nodes, edges, ops).length > 0;
+  const connectedMemo = memoize((k: string) => {
+    const [nodes, ...ops] = k.split(",").map(Number);
+    return liveEdges(nodes!, edgesOf(nodes!), ops).length > 0;
+  });
+  const connected = (nodes: number, _edges: readonly (readonly [number, number])[], ops: readonly number[]): boolean =>
+    connectedMemo(`${nodes},${ops.join(",")}`);
 
   const validate = (a: HierarchicalArch): void => {
     if (a === null || typeof a !== "object" || !Array.isArray(a.motifs) || !Array.isArray(a.top)) {
@@ -205,7 +210,13 @@ export function hierarchicalSpace(opts: HierarchicalOptions = {}): HierarchicalS
   };
 
   /** Canonical op-index list of a motif: dead edges dropped, nodes relabelled canonically. */
-  const canonicalMotif = (nodes: number, edges: readonly (readonly [number, number])[], ops: readonly number[]): number[] => {
+  const canonicalMotifMemo = memoize((k: string): number[] => {
+    const [nodes, ...ops] = k.split(",").map(Number);
+    return canonicalMotifOf(nodes!, edgesOf(nodes!), ops);
+  });
+  const canonicalMotif = (nodes: number, _edges: readonly (readonly [number, number])[], ops: readonly number[]): number[] =>
+    canonicalMotifMemo(`${nodes},${ops.join(",")}`);
+  const canonicalMotifOf = (nodes: number, edges: readonly (readonly [number, number])[], ops: readonly number[]): number[] => {
     const live = liveEdges(nodes, edges, ops);
     const labels = Array.from({ length: nodes }, (_, v) => (v === 0 ? "in" : v === nodes - 1 ? "out" : "node"));
     const { order } = canonicalForm({ labels, edges: live });

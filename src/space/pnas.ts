@@ -19,6 +19,7 @@ import {
   edgeOpPaths,
   encodePaths,
   hamming,
+  memoize,
   oneHotChoices,
   opIndexOf,
   ParseCursor,
@@ -160,7 +161,7 @@ export function pnasSpace(opts: PnasOptions = {}): PnasSpace {
 
   const format = (a: PnasArch): string => {
     validate(a);
-    return a.blocks.map((b) => `(${b.op1},${b.in1})+(${b.op2},${b.in2})`).join("; ");
+    return formatBlocks(a.blocks);
   };
 
   const parse = (s: string): PnasArch => {
@@ -222,8 +223,11 @@ export function pnasSpace(opts: PnasOptions = {}): PnasSpace {
     validate(a);
     return { blocks: canonicalBlocks(a.blocks) };
   };
-  const keyOfBlocks = (blocks: readonly PnasBlock[]): string =>
-    blocks.length === 0 ? "" : canonicalBlocks(blocks).map((b) => `(${b.op1},${b.in1})+(${b.op2},${b.in2})`).join("; ");
+  const formatBlocks = (blocks: readonly PnasBlock[]): string => blocks.map((b) => `(${b.op1},${b.in1})+(${b.op2},${b.in2})`).join("; ");
+  const keyOfBlocks = (blocks: readonly PnasBlock[]): string => (blocks.length === 0 ? "" : keyMemo(JSON.stringify(blocks.map((b) => [b.in1, b.op1, b.in2, b.op2]))));
+  const keyMemo = memoize((k: string): string =>
+    formatBlocks(canonicalBlocks((JSON.parse(k) as [number, PnasOp, number, PnasOp][]).map(([in1, op1, in2, op2]) => ({ in1, op1, in2, op2 })))),
+  );
   const key = (a: PnasArch): string => {
     validate(a);
     return keyOfBlocks(a.blocks);
