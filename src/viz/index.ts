@@ -21,3 +21,5 @@ export type { EpochRecord, TrainingRun, TrainingCurvesOptions } from "./training
 export { notebookGraph, formatDuration } from "./notebookGraph.js";
 export type { NotebookGraphInput, NotebookGraphCell, NotebookGraphOptions, CellState } from "./notebookGraph.js";
 export { layeredLayout } from "./layeredLayout.js";
+export { snapshotFigures } from "./snapshotFigures.js";
+export type { SnapshotFiguresOptions } from "./snapshotFigures.js";

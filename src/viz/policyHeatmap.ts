@@ -114,8 +114,8 @@ export function policyHeatmap(
     layout.sliders = [
       {
         active: mats.length - 1,
-        x: 0.08,
-        len: 0.92,
+        x: 0.16,
+        len: 0.84,
         y: 0,
         yanchor: "top",
         pad: { t: 50 },
@@ -126,6 +126,7 @@ export function policyHeatmap(
     layout.updatemenus = [
       {
         type: "buttons",
+        direction: "left",
         showactive: false,
         x: 0,
         y: 0,
