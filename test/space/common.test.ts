@@ -9,6 +9,7 @@ import {
   encodePaths,
   hamming,
   liveNodes,
+  memoize,
   nodeOpAdjacency,
   oneHotChoices,
   ParseCursor,
@@ -173,6 +174,21 @@ describe("choice vectors", () => {
   it("oneHotChoices uses one slot per anchor and leaves inactive (-1) blocks empty", () => {
     expect(Array.from(oneHotChoices(ds, [2, 1]))).toEqual([0, 0, 1, 1]);
     expect(Array.from(oneHotChoices(ds, [-1, 0]))).toEqual([0, 0, 0, 0]);
+  });
+});
+
+describe("memoize", () => {
+  it("computes each key once until the cache limit, then starts afresh", () => {
+    let calls = 0;
+    const f = memoize((k: string) => {
+      calls++;
+      return k.length;
+    }, 2);
+    expect([f("a"), f("bb"), f("a"), f("bb")]).toEqual([1, 2, 1, 2]);
+    expect(calls).toBe(2);
+    f("ccc"); // cache full: dropped, then "ccc" stored
+    f("a");
+    expect(calls).toBe(4);
   });
 });
 

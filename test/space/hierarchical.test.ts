@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ArchParseError, InvalidArchError, UnknownOpError } from "../../src/errors.js";
 import { Rng } from "../../src/rng.js";
-import { allChoices, decisionArity, spaceContractViolations, tryFromChoices } from "../../src/space/common.js";
+import { allChoices, decisionArity, hamming, spaceContractViolations, tryFromChoices } from "../../src/space/common.js";
 import { hierarchicalSpace, type HierarchicalArch, type HierarchicalPrimitive } from "../../src/space/hierarchical.js";
 
 const space = hierarchicalSpace();
@@ -98,6 +98,20 @@ describe("hierarchicalSpace", () => {
       const chi2 = cs.reduce((s, c) => s + (c - n / cs.length) ** 2 / (n / cs.length), 0);
       expect(chi2, ds[j]!.name).toBeLessThan(30);
     });
+  });
+
+  it("neighbours are key-distinct, valid, and each changes exactly one edge op", () => {
+    const ns = space.neighbours(base);
+    // 4 motifs x 6 edges x 6 other ops + 10 top edges x 4 other ops = 184 one-edge changes, fewer after dropping
+    // those that disconnect a motif or only touch dead edges (key-equal to base)
+    expect(ns.length).toBeGreaterThan(50);
+    expect(ns.length).toBeLessThan(184);
+    const c = space.toChoices(base);
+    for (const b of ns) {
+      space.validate(b);
+      expect(hamming(space.toChoices(b), c)).toBe(1);
+    }
+    expect(new Set(ns.map((b) => space.key(b))).size).toBe(ns.length);
   });
 
   it("mutation follows the paper: one edge of one motif at level 2 or 3 changes", () => {
