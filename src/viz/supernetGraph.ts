@@ -321,10 +321,15 @@ export function supernetGraph(source: SupernetSource, options: SupernetGraphOpti
   );
   const id = figureId("supernet", svg, options.id);
   const finalSvg = svg.split(ID).join(id);
-  const derived = model.panels.map((p) => {
-    const kept = p.edges.filter((e) => e.derivedOp !== undefined && e.strands.length > 0);
-    return `${p.name}: ${kept.map((e) => `${e.to}<-${e.from}:${e.derivedOp}`).join(" ")}`;
-  });
-  const summary = `${title}: ${model.panels.length} cell(s), ${model.panels.reduce((s, p) => s + p.nodes.length, 0)} nodes, ${model.panels.reduce((s, p) => s + p.edges.length, 0)} edges, ops ${model.ops.join("/")}\nderived: ${derived.join("; ")}`;
+  const derived = model.panels
+    .map((p) => {
+      const kept = p.edges.filter((e) => e.derivedOp !== undefined && e.strands.length > 0);
+      return kept.length === 0 ? "" : `${p.name}: ${kept.map((e) => `${e.to}<-${e.from}:${e.derivedOp}`).join(" ")}`;
+    })
+    .filter((d) => d !== "");
+  const summary =
+    `${title}: ${model.panels.length} cell(s), ${model.panels.reduce((s, p) => s + p.nodes.length, 0)} nodes, ` +
+    `${model.panels.reduce((s, p) => s + p.edges.length, 0)} edges, ops ${model.ops.join("/")}` +
+    (derived.length > 0 ? `\nderived: ${derived.join("; ")}` : "");
   return new SvgFigure("supernet", id, finalSvg, summary);
 }
