@@ -17,8 +17,9 @@ import {
   sampleValid,
   type ChoiceCodec,
   type IndexEdge,
+  type BuiltinSpace,
 } from "./common.js";
-import type { ArchGraph, Decision, EncodingKind, FullSpace, GraphEdge, GraphNode } from "./types.js";
+import type { ArchGraph, Decision, EncodingKind, GraphEdge, GraphNode } from "./types.js";
 
 export interface ChainConv {
   filters: number;
@@ -43,9 +44,7 @@ export interface ChainOptions {
   units?: readonly number[];
 }
 
-export interface ChainSpace extends FullSpace<ChainArch> {
-  readonly options: Required<ChainOptions>;
-}
+export type ChainSpace = BuiltinSpace<ChainArch, ChainOptions>;
 
 const FORM = "conv(FILTERS,KxK) > ... > dense(UNITS) > ..., e.g. conv(32,3x3) > conv(64,5x5) > dense(128)";
 
@@ -294,6 +293,11 @@ export function chainSpace(opts: ChainOptions = {}): ChainSpace {
   return {
     name,
     options: o,
+    /** A chain has no symmetry: its canonical form is a copy of itself. */
+    canonical: (a: ChainArch) => {
+      validate(a);
+      return { conv: a.conv.map((c) => ({ filters: c.filters, kernel: c.kernel })), dense: a.dense.map((d) => ({ units: d.units })) };
+    },
     sample: (rng: Rng) => sampleValid(codec, rng, name),
     key,
     format,

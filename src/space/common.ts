@@ -6,7 +6,16 @@
  */
 import { ArchParseError, InvalidArchError, UnknownOpError } from "../errors.js";
 import type { Rng } from "../rng.js";
-import type { Decision } from "./types.js";
+import type { ArchGraph, Decision, FullSpace } from "./types.js";
+
+/**
+ * The shape every built-in space shares: the full contract, its resolved options, and `canonical(a)`, the
+ * representative of `a`'s key class (so `key(a) === format(canonical(a))` and distances compare canonical forms).
+ */
+export interface BuiltinSpace<A, O> extends FullSpace<A> {
+  readonly options: Required<O>;
+  canonical(a: A): A;
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Decisions and choice vectors
@@ -558,7 +567,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 }
 
 /** Checks that an `ArchGraph` (and its subgraphs) is a DAG over unique node ids; returns the problems found. */
-export function graphProblems(g: import("./types.js").ArchGraph, where = "graph"): string[] {
+export function graphProblems(g: ArchGraph, where = "graph"): string[] {
   const problems: string[] = [];
   const index = new Map<string, number>();
   g.nodes.forEach((n, i) => {
@@ -591,7 +600,7 @@ export function graphProblems(g: import("./types.js").ArchGraph, where = "graph"
  * neighbour, crossover taking each decision from a parent, fixed-length encodings, distance 0 iff key-equal and
  * symmetric, and toGraph a DAG.
  */
-export function spaceContractViolations<A>(space: import("./types.js").FullSpace<A>, rng: Rng, n = 30): string[] {
+export function spaceContractViolations<A>(space: FullSpace<A>, rng: Rng, n = 30): string[] {
   const v: string[] = [];
   const lengths = new Map<string, number>();
   const ds = space.decisions();
@@ -609,6 +618,12 @@ export function spaceContractViolations<A>(space: import("./types.js").FullSpace
     if (c.length !== ds.length) v.push(`${tag}: toChoices has ${c.length} entries for ${ds.length} decisions`);
     if (!deepEqual(space.fromChoices(c), a)) v.push(`${tag}: fromChoices(toChoices(a)) differs from a`);
     const k = space.key(a);
+    const canonical = (space as Partial<BuiltinSpace<A, unknown>>).canonical;
+    if (canonical) {
+      const ca = canonical(a);
+      if (space.key(ca) !== k) v.push(`${tag}: canonical(a) has a different key`);
+      if (!deepEqual(canonical(ca), ca)) v.push(`${tag}: canonical is not idempotent`);
+    }
     const ns = space.neighbours(a);
     const nk = ns.map((b) => space.key(b));
     if (new Set(nk).size !== nk.length) v.push(`${tag}: neighbours are not key-distinct`);

@@ -35,8 +35,9 @@ import {
   writeOneHot,
   type ChoiceCodec,
   type IndexEdge,
+  type BuiltinSpace,
 } from "./common.js";
-import type { ArchGraph, Decision, EncodingKind, FullSpace, GraphEdge, GraphNode } from "./types.js";
+import type { ArchGraph, Decision, EncodingKind, GraphEdge, GraphNode } from "./types.js";
 
 /** The 8 candidate ops of the DARTS supernet, in DARTS' PRIMITIVES order. */
 export const DARTS_OPS = [
@@ -77,11 +78,7 @@ export interface DartsOptions {
   pathLength?: number;
 }
 
-export interface DartsSpace extends FullSpace<DartsArch> {
-  readonly options: Required<DartsOptions>;
-  /** The canonical representative of `a` (edges of a node sorted, nodes renumbered canonically). */
-  canonical(a: DartsArch): DartsArch;
-}
+export type DartsSpace = BuiltinSpace<DartsArch, DartsOptions>;
 
 const FORM =
   "normal=[(OP,FROM),(OP,FROM),...] reduce=[(OP,FROM),...] with 2 edges per intermediate node, e.g. " +

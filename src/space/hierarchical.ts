@@ -36,8 +36,9 @@ import {
   writeOneHot,
   type ChoiceCodec,
   type IndexEdge,
+  type BuiltinSpace,
 } from "./common.js";
-import type { ArchGraph, Decision, EncodingKind, FullSpace, GraphEdge, GraphNode } from "./types.js";
+import type { ArchGraph, Decision, EncodingKind, GraphEdge, GraphNode } from "./types.js";
 
 /** Level-1 primitives of the paper, with `none` first (no edge). */
 export const HIERARCHICAL_PRIMITIVES = ["none", "conv_1x1", "dw_conv_3x3", "sep_conv_3x3", "max_pool_3x3", "avg_pool_3x3", "identity"] as const;
@@ -63,10 +64,7 @@ export interface HierarchicalOptions {
   primitives?: readonly HierarchicalPrimitive[];
 }
 
-export interface HierarchicalSpace extends FullSpace<HierarchicalArch> {
-  readonly options: Required<HierarchicalOptions>;
-  /** The canonical representative: dead edges set to none, nodes and motifs renumbered, unused motifs replaced. */
-  canonical(a: HierarchicalArch): HierarchicalArch;
+export interface HierarchicalSpace extends BuiltinSpace<HierarchicalArch, HierarchicalOptions> {
   /** The (from, to) node pair of every edge of an n-node motif, in arch order. */
   edgesOf(nodes: number): (readonly [number, number])[];
 }

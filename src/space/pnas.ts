@@ -25,8 +25,9 @@ import {
   ParseCursor,
   requireString,
   type IndexEdge,
+  type BuiltinSpace,
 } from "./common.js";
-import type { ArchGraph, Decision, EncodingKind, FullSpace, GraphEdge, GraphNode } from "./types.js";
+import type { ArchGraph, Decision, EncodingKind, GraphEdge, GraphNode } from "./types.js";
 
 /** The PNAS op set (Section 3.1 of the paper). */
 export const PNAS_OPS = [
@@ -62,16 +63,13 @@ export interface PnasOptions {
   pathLength?: number;
 }
 
-export interface PnasSpace extends FullSpace<PnasArch> {
-  readonly options: Required<PnasOptions>;
+export interface PnasSpace extends BuiltinSpace<PnasArch, PnasOptions> {
   /** Cells with exactly `blocks` blocks when given, else all cells of minBlocks..maxBlocks blocks (as written). */
   size(blocks?: number): bigint;
   /** The cell with no blocks: the root of progressive growth (`expand(empty())` lists the 1-block cells). */
   empty(): PnasArch;
   /** Every key-distinct cell with one more block appended to `a` (none when `a` has maxBlocks blocks). */
   expand(a: PnasArch): PnasArch[];
-  /** The canonical representative of `a` (pairs sorted, blocks renumbered canonically). */
-  canonical(a: PnasArch): PnasArch;
 }
 
 const FORM = "blocks separated by ';', each (OP,INPUT)+(OP,INPUT), e.g. (sep_conv_3x3,1)+(max_pool_3x3,0); (identity,2)+(sep_conv_5x5,0)";

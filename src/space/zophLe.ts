@@ -28,8 +28,9 @@ import {
   type ChoiceCodec,
   type IndexEdge,
   type OpPath,
+  type BuiltinSpace,
 } from "./common.js";
-import type { ArchGraph, Decision, EncodingKind, FullSpace, GraphEdge, GraphNode } from "./types.js";
+import type { ArchGraph, Decision, EncodingKind, GraphEdge, GraphNode } from "./types.js";
 
 /** One conv layer; `inputs` are earlier layer indices, ascending (empty = the image). */
 export interface ZophLeLayer {
@@ -55,11 +56,7 @@ export interface ZophLeOptions {
   pathLength?: number;
 }
 
-export interface ZophLeSpace extends FullSpace<ZophLeArch> {
-  readonly options: Required<ZophLeOptions>;
-  /** The canonical representative of `a`'s isomorphism class (layers renumbered, same network). */
-  canonical(a: ZophLeArch): ZophLeArch;
-}
+export type ZophLeSpace = BuiltinSpace<ZophLeArch, ZophLeOptions>;
 
 const FORM = "layers separated by ';', each HxW:sSTRIDE:fFILTERS [<- i,j], e.g. 3x3:s1:f24; 5x7:s1:f36 <- 0";
 /** How a layer merges inputs of different sizes; recorded in toGraph attrs for the model builder. */
