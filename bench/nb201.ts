@@ -5,7 +5,9 @@
  *
  *   npm run bench:nb201 -- [--seeds 100] [--strategies random,regularized-evolution,local-search] [--queries 100,300] [--data DIR]
  */
+import { mkdirSync, writeFileSync } from "node:fs";
 import { setDataDir } from "../src/data/dir.js";
+import { figuresPage, searchCurves, type SearchRun } from "../src/viz/index.js";
 import { NB201_DATASETS, loadNb201Table, nb201TableEvaluator, type Nb201Dataset } from "../src/estimate/nb201Table.js";
 import { search } from "../src/search.js";
 import { nb201Space, nb201Key, type Nb201Arch } from "../src/space/nb201.js";
@@ -33,7 +35,7 @@ const std = (xs: number[]) => {
 };
 
 const results: { strategy: string; dataset: Nb201Dataset; queries: number; seeds: number; mean: number; std: number; perSeed: number[] }[] = [];
-const curves: { strategy: string; dataset: Nb201Dataset; seed: number; bestTest: number[] }[] = [];
+const curves: { dataset: Nb201Dataset; run: SearchRun }[] = [];
 const maxQ = Math.max(...queryLevels);
 const t0 = performance.now();
 for (const name of wanted) {
@@ -45,13 +47,13 @@ for (const name of wanted) {
       // One run to the largest budget; the best at a smaller budget is the best among its first q trials.
       const { history } = await search({ space, strategy: factory, evaluator, budget: { queries: maxQ }, seed }).result();
       let best: (typeof history)[number] | undefined;
-      const bestTest: number[] = [];
+      const points: SearchRun["points"] = [];
       for (const t of history) {
         if (!best || t.fitness > best.fitness) best = t;
-        bestTest.push(best.result.metrics.test_acc!);
+        points.push({ queries: t.index + 1, seconds: t.elapsed, best: best.result.metrics.test_acc! });
         if (atLevel.has(t.index + 1)) atLevel.get(t.index + 1)!.push(best.result.metrics.test_acc!);
       }
-      if (seed < 10) curves.push({ strategy: name, dataset, seed, bestTest });
+      if (seed < 20) curves.push({ dataset, run: { strategy: name, seed, points } });
     }
     for (const [queries, xs] of atLevel) {
       results.push({ strategy: name, dataset, queries, seeds, mean: mean(xs), std: std(xs), perSeed: xs });
@@ -68,6 +70,14 @@ const r0 = performance.now();
 await search({ space, strategy: reaFactory, evaluator: ev, budget: { queries: 10_000 }, seed: 0, snapshotEvery: 0 }).result();
 const rea10kSeconds = (performance.now() - r0) / 1000;
 console.log(`10,000 regularized-evolution queries: ${rea10kSeconds.toFixed(3)} s`);
+
+// Search curves (best-so-far test accuracy of the best-by-signal architecture, mean ± s.d. over 20 seeds).
+const figures = NB201_DATASETS.map((d) =>
+  searchCurves(curves.filter((c) => c.dataset === d).map((c) => c.run), { title: `NAS-Bench-201 ${d}: 200-epoch test accuracy of the best-by-validation architecture`, metric: "test accuracy (%)" }),
+);
+mkdirSync("bench/results", { recursive: true });
+writeFileSync("bench/results/nb201-search-curves.html", figuresPage(figures, { title: "bench:nb201 search curves" }));
+console.log("search curves: bench/results/nb201-search-curves.html");
 
 // How our canonical key partitions the table compared with NATS-Bench's unique strings.
 const isoClasses = new Set(table.isoKey).size;

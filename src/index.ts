@@ -28,3 +28,4 @@ export { regularizedEvolution } from "./strategy/evolution.js";
 export type { RegularizedEvolutionOptions } from "./strategy/evolution.js";
 export { localSearch } from "./strategy/localSearch.js";
 export type { LocalSearchOptions } from "./strategy/localSearch.js";
+export * as viz from "./viz/index.js";
