@@ -7,7 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { setDataDir } from "../src/data/dir.js";
-import { figuresPage, searchCurves, type SearchRun } from "../src/viz/index.js";
+import { figuresPage, searchCurves, type SearchCurvePoint, type SearchRun } from "../src/viz/index.js";
 import { NB201_DATASETS, loadNb201Table, nb201TableEvaluator, type Nb201Dataset } from "../src/estimate/nb201Table.js";
 import { search } from "../src/search.js";
 import { nb201Space, nb201Key, type Nb201Arch } from "../src/space/nb201.js";
@@ -47,7 +47,7 @@ for (const name of wanted) {
       // One run to the largest budget; the best at a smaller budget is the best among its first q trials.
       const { history } = await search({ space, strategy: factory, evaluator, budget: { queries: maxQ }, seed }).result();
       let best: (typeof history)[number] | undefined;
-      const points: SearchRun["points"] = [];
+      const points: SearchCurvePoint[] = [];
       for (const t of history) {
         if (!best || t.fitness > best.fitness) best = t;
         points.push({ queries: t.index + 1, seconds: t.elapsed, best: best.result.metrics.test_acc! });
