@@ -15,7 +15,7 @@ export interface SyntheticOptions {
   numClasses?: number;
   /** Examples in total (default 1,200 split 1000/100/100). */
   sizes?: SplitSizes;
-  /** Standard deviation of the Gaussian pixel noise (default 0.35). */
+  /** Standard deviation of the Gaussian pixel noise (default 0.2). */
   noise?: number;
   /** Seed of the task itself (glyphs) and of the examples. */
   seed?: number;
@@ -36,7 +36,7 @@ function drawStroke(img: Float32Array, side: number, [x0, y0, x1, y1]: Stroke, d
 export function syntheticImages(n: number, opts: SyntheticOptions = {}): ImageDataset {
   const side = opts.size ?? 12;
   const k = opts.numClasses ?? 10;
-  const noise = opts.noise ?? 0.35;
+  const noise = opts.noise ?? 0.2;
   const seed = opts.seed ?? 0;
   const glyphSide = Math.max(3, Math.floor((side * 2) / 3));
   const taskRng = new Rng(`synthetic-task/${seed}`);

@@ -1,0 +1,140 @@
+/**
+ * A "precomputed proxy" evaluator: zero-cost proxy scores of NAS-Bench-201 architectures looked up in NASLib's
+ * NAS-Bench-Suite-Zero table (White et al. / Krishnakumar et al. 2022), `<data>/nb201/nb201_naslib_zc_subset.csv`:
+ * 725 architectures on cifar10 and cifar100, 724 on ImageNet16-120, each with its validation accuracy and
+ * the scores of flops, params, synflow, grasp, fisher, grad_norm, l2_norm, plain, nwot, epe_nas, jacov, snip.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { dataPath } from "../data/dir.js";
+import { DataFileError, InvalidArchError } from "../errors.js";
+import { formatNb201, parseNb201, type Nb201Arch } from "../space/nb201.js";
+import { failedResult, type Evaluator, type TrialResult } from "./types.js";
+
+export const ZC_FILE = "nb201/nb201_naslib_zc_subset.csv";
+export const ZC_DATASETS = ["cifar10", "cifar100", "ImageNet16-120"] as const;
+export type ZcDataset = (typeof ZC_DATASETS)[number];
+export const ZC_PROXIES = ["flops", "params", "synflow", "grasp", "fisher", "grad_norm", "l2_norm", "plain", "nwot", "epe_nas", "jacov", "snip"] as const;
+export type ZcProxy = (typeof ZC_PROXIES)[number];
+
+export interface ZcRow {
+  dataset: ZcDataset;
+  index: number;
+  arch: string;
+  valAccuracy: number;
+  /** Proxy scores; a proxy missing from the file (one empty synflow cell) is absent. */
+  scores: Partial<Record<ZcProxy, number>>;
+}
+
+/** Parses the NASLib zero-cost table (CSV text). */
+export function parseZcTable(text: string, source = ZC_FILE): ZcRow[] {
+  const lines = text.trim().split(/\r?\n/);
+  const header = lines[0]!.split(",");
+  const col = (name: string) => {
+    const i = header.indexOf(name);
+    if (i < 0) throw new DataFileError(`${source} has no "${name}" column (columns: ${header.join(", ")}); use nb201_naslib_zc_subset.csv`);
+    return i;
+  };
+  const [ds, idx, arch, acc] = [col("dataset"), col("index"), col("arch"), col("val_accuracy")];
+  const proxyCols = ZC_PROXIES.map((p) => [p, col(p)] as const);
+  return lines.slice(1).map((line) => {
+    const c = line.split(",");
+    const scores: Partial<Record<ZcProxy, number>> = {};
+    for (const [p, i] of proxyCols) if (c[i] !== undefined && c[i] !== "") scores[p] = Number(c[i]);
+    return { dataset: c[ds] as ZcDataset, index: Number(c[idx]), arch: c[arch]!, valAccuracy: Number(c[acc]), scores };
+  });
+}
+
+/** Loads the table from the data directory, with an error saying where to put the file if it is missing. */
+export function loadZcTable(dataDir?: string): ZcRow[] {
+  const path = dataPath(ZC_FILE, dataDir);
+  if (!existsSync(path)) {
+    throw new DataFileError(`${path} not found: put NASLib's NB201 zero-cost table (nb201_naslib_zc_subset.csv) there, or set NASBOOK_DATA / --data to the directory holding nb201/`);
+  }
+  return parseZcTable(readFileSync(path, "utf8"), path);
+}
+
+export interface PrecomputedProxyOptions {
+  proxy: ZcProxy;
+  dataset?: ZcDataset;
+  /** Rows to use (default: loaded from the data directory). */
+  table?: readonly ZcRow[];
+  dataDir?: string;
+  /** Also report the table's validation accuracy as `val_acc` (for analysis; a search must not optimise it). */
+  includeAccuracy?: boolean;
+}
+
+export interface PrecomputedProxyEvaluator extends Evaluator<Nb201Arch> {
+  /** The architectures the table covers (a search can be restricted to them). */
+  architectures(): Nb201Arch[];
+}
+
+/** Scores an NB201 architecture by a proxy precomputed in NASLib's table; objective `score` (higher is better). */
+export function precomputedProxyEvaluator(opts: PrecomputedProxyOptions): PrecomputedProxyEvaluator {
+  const dataset = opts.dataset ?? "cifar10";
+  if (!ZC_PROXIES.includes(opts.proxy)) throw new InvalidArchError(`unknown proxy "${String(opts.proxy)}" (proxies: ${ZC_PROXIES.join(", ")})`);
+  if (!ZC_DATASETS.includes(dataset)) throw new InvalidArchError(`unknown dataset "${String(dataset)}" (datasets: ${ZC_DATASETS.join(", ")})`);
+  let rows: Map<string, ZcRow> | undefined;
+  const table = () => {
+    rows ??= new Map((opts.table ?? loadZcTable(opts.dataDir)).filter((r) => r.dataset === dataset).map((r) => [r.arch, r]));
+    return rows;
+  };
+  return {
+    name: `zc:${opts.proxy}:${dataset}`,
+    objective: "score",
+    architectures: () => [...table().keys()].map(parseNb201),
+    async evaluate(arch: Nb201Arch): Promise<TrialResult> {
+      try {
+        const key = formatNb201(arch);
+        const row = table().get(key);
+        if (!row) throw new InvalidArchError(`${key} is not among the ${table().size} ${dataset} architectures of ${ZC_FILE}; search over evaluator.architectures()`);
+        const score = row.scores[opts.proxy];
+        if (score === undefined) throw new DataFileError(`${ZC_FILE} has no ${opts.proxy} value for ${key} on ${dataset}`);
+        const metrics: Record<string, number> = { score, [opts.proxy]: score };
+        if (opts.includeAccuracy) metrics.val_acc = row.valAccuracy;
+        return { status: "ok", metrics, cost: { seconds: 0, queries: 1 } };
+      } catch (e) {
+        return failedResult(e);
+      }
+    },
+  };
+}
+
+function ranks(xs: readonly number[]): number[] {
+  const order = xs.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
+  const r = new Array<number>(xs.length);
+  for (let i = 0; i < order.length; ) {
+    let j = i;
+    while (j + 1 < order.length && order[j + 1]![0] === order[i]![0]) j++;
+    for (let k = i; k <= j; k++) r[order[k]![1]] = (i + j) / 2 + 1; // ties share their average rank
+    i = j + 1;
+  }
+  return r;
+}
+
+/** Spearman's rank correlation (Pearson correlation of average ranks). */
+export function spearmanCorrelation(a: readonly number[], b: readonly number[]): number {
+  if (a.length !== b.length || a.length < 2) throw new RangeError(`spearman needs two lists of equal length >= 2, got ${a.length} and ${b.length}`);
+  const ra = ranks(a);
+  const rb = ranks(b);
+  const n = a.length;
+  const ma = ra.reduce((s, v) => s + v, 0) / n;
+  const mb = rb.reduce((s, v) => s + v, 0) / n;
+  let num = 0;
+  let da = 0;
+  let db = 0;
+  for (let i = 0; i < n; i++) {
+    num += (ra[i]! - ma) * (rb[i]! - mb);
+    da += (ra[i]! - ma) ** 2;
+    db += (rb[i]! - mb) ** 2;
+  }
+  return num / Math.sqrt(da * db);
+}
+
+/** Spearman correlation of each proxy with validation accuracy on one dataset, over the rows that have it. */
+export function proxyCorrelations(rows: readonly ZcRow[], dataset: ZcDataset): { proxy: ZcProxy; spearman: number; n: number }[] {
+  const sub = rows.filter((r) => r.dataset === dataset);
+  return ZC_PROXIES.map((proxy) => {
+    const have = sub.filter((r) => r.scores[proxy] !== undefined && Number.isFinite(r.scores[proxy]));
+    return { proxy, spearman: spearmanCorrelation(have.map((r) => r.scores[proxy]!), have.map((r) => r.valAccuracy)), n: have.length };
+  });
+}

@@ -1,0 +1,111 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { syntheticSplits } from "../../src/data/synthetic.js";
+import { AbortError } from "../../src/errors.js";
+import { rungEpochs, successiveHalving } from "../../src/estimate/halving.js";
+import { hyperband, hyperbandBrackets } from "../../src/estimate/hyperband.js";
+import { trainEvaluator } from "../../src/estimate/train.js";
+import type { EvaluateOptions, Evaluator, TrialResult } from "../../src/estimate/types.js";
+import { chainModel } from "../../src/model/chain.js";
+import { chainSpace, type ChainArch } from "../../src/space/chain.js";
+import { nb201Space } from "../../src/space/nb201.js";
+import { useCpu } from "../model/leak.js";
+
+beforeAll(useCpu);
+
+/** Architecture q (a number) learns like q * (1 - 0.5^epochs); q < 0 fails. Records every call. */
+function curveEvaluator(calls: { arch: number; epochs: number }[]): Evaluator<number> {
+  return {
+    name: "curve",
+    objective: "val_acc",
+    async evaluate(arch: number, opts: EvaluateOptions): Promise<TrialResult> {
+      const epochs = opts.budget!.epochs!;
+      calls.push({ arch, epochs });
+      if (arch < 0) return { status: "failed", error: "boom", metrics: {}, cost: { seconds: 0 } };
+      return { status: "ok", metrics: { val_acc: arch * (1 - 0.5 ** epochs) }, cost: { seconds: epochs / 10, epochs } };
+    },
+  };
+}
+
+describe("successive halving", () => {
+  it.each([
+    [1, 9, 3, [1, 3, 9]],
+    [1, 10, 3, [1, 3, 9, 10]],
+    [2, 8, 2, [2, 4, 8]],
+    [5, 5, 3, [5]],
+  ])("rungs from %i to %i epochs with eta %i are %j", (lo, hi, eta, want) => {
+    expect(rungEpochs(lo, hi, eta)).toEqual(want);
+  });
+
+  it("keeps the best 1/eta per rung (9 -> 3 -> 1), multiplying epochs by eta, and finds the best", async () => {
+    const calls: { arch: number; epochs: number }[] = [];
+    const archs = [5, 1, 9, 3, 7, 2, 8, 4, 6];
+    const r = await successiveHalving(archs, { evaluator: curveEvaluator(calls), minEpochs: 1, maxEpochs: 9, eta: 3, seed: 0 });
+    expect(calls.filter((c) => c.epochs === 1).map((c) => c.arch)).toEqual(archs);
+    expect(calls.filter((c) => c.epochs === 3).map((c) => c.arch)).toEqual([9, 8, 7]);
+    expect(calls.filter((c) => c.epochs === 9).map((c) => c.arch)).toEqual([9]);
+    expect(r.best!.arch).toBe(9);
+    expect(r.totalEpochs).toBe(9 * 1 + 3 * 3 + 9);
+    expect(r.seconds).toBeCloseTo(2.7, 10);
+  });
+
+  it("drops failed candidates and goes on", async () => {
+    const calls: { arch: number; epochs: number }[] = [];
+    const r = await successiveHalving([-1, 2, -3, 1], { evaluator: curveEvaluator(calls), minEpochs: 1, maxEpochs: 4, eta: 2, seed: 0 });
+    expect(r.trials.filter((t) => t.result.status === "failed").length).toBe(2);
+    expect(r.best!.arch).toBe(2);
+    expect(r.best!.epochs).toBe(4);
+  });
+
+  it("stops with AbortError when aborted", async () => {
+    const ctl = new AbortController();
+    ctl.abort();
+    await expect(successiveHalving([1, 2], { evaluator: curveEvaluator([]), minEpochs: 1, maxEpochs: 2, seed: 0, signal: ctl.signal })).rejects.toBeInstanceOf(AbortError);
+  });
+
+  it("runs on the real train evaluator, training survivors longer", async () => {
+    const data = syntheticSplits({ size: 8, numClasses: 3, sizes: { train: 32, val: 16, test: 16 }, seed: 5 });
+    const space = chainSpace({ filters: [2, 3], kernels: [3], units: [4], maxConv: 1, maxDense: 1 });
+    const ev = trainEvaluator({ data, build: (a: ChainArch, o) => chainModel(a, o, space), train: { batchSize: 16 } });
+    const archs: ChainArch[] = [{ conv: [{ filters: 2, kernel: 3 }], dense: [{ units: 4 }] }, { conv: [{ filters: 3, kernel: 3 }], dense: [{ units: 4 }] }];
+    const r = await successiveHalving(archs, { evaluator: ev, minEpochs: 1, maxEpochs: 2, eta: 2, seed: 1 });
+    expect(r.trials.map((t) => [t.epochs, t.result.status, t.result.metrics.epochs])).toEqual([
+      [1, "ok", 1],
+      [1, "ok", 1],
+      [2, "ok", 2],
+    ]);
+  });
+});
+
+describe("hyperband", () => {
+  it("uses the paper's brackets: R=9, eta=3 gives 9@1, 5@3, 3@9; R=81 gives 81, 34, 15, 8, 5 candidates", () => {
+    expect(hyperbandBrackets(9, 1, 3)).toEqual([
+      { s: 2, candidates: 9, minEpochs: 1 },
+      { s: 1, candidates: 5, minEpochs: 3 },
+      { s: 0, candidates: 3, minEpochs: 9 },
+    ]);
+    expect(hyperbandBrackets(81, 1, 3).map((b) => b.candidates)).toEqual([81, 34, 15, 8, 5]);
+  });
+
+  it("samples seeded candidates per bracket and returns the best full-budget trial", async () => {
+    const space = nb201Space();
+    const score = (a: readonly string[]) => a.filter((op) => op === "nor_conv_3x3").length + 1;
+    const calls: { epochs: number }[] = [];
+    const ev: Evaluator<readonly string[]> = {
+      name: "ops",
+      objective: "val_acc",
+      async evaluate(a, o) {
+        calls.push({ epochs: o.budget!.epochs! });
+        return { status: "ok", metrics: { val_acc: score(a) * (1 - 0.5 ** o.budget!.epochs!) }, cost: { seconds: 0, epochs: o.budget!.epochs! } };
+      },
+    };
+    const run = () => hyperband({ space, evaluator: ev as never, maxEpochs: 9, eta: 3, seed: 4 });
+    const r = await run();
+    expect(r.brackets.map((b) => b.result.trials.filter((t) => t.rung === 0).length)).toEqual([9, 5, 3]);
+    expect(r.best!.epochs).toBe(9);
+    const allFinal = r.brackets.flatMap((b) => b.result.trials.filter((t) => t.epochs === 9));
+    expect(r.best!.fitness).toBe(Math.max(...allFinal.map((t) => t.fitness)));
+    const again = await run();
+    expect(again.best!.arch).toEqual(r.best!.arch);
+    expect(r.totalEpochs).toBe(calls.reduce((s, c) => s + c.epochs, 0) / 2);
+  });
+});

@@ -1,0 +1,142 @@
+import * as tf from "@tensorflow/tfjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { logAbsDet, symmetricEigenvalues } from "../../src/estimate/linalg.js";
+import { computeProxies, gradNorm, jacobCov, naswot, PROXY_NAMES, snip, synflow } from "../../src/estimate/proxies.js";
+import { nb201Model } from "../../src/model/nb201.js";
+import { parseNb201 } from "../../src/space/nb201.js";
+import { leakedTensors, useCpu } from "../model/leak.js";
+
+beforeAll(useCpu);
+
+// The tiny network: x (2 inputs) -> h = relu(x W1) -> z = h W2 (logits), biases zero.
+const W1 = [[1, -2], [0.5, 1]]; // [in][out]
+const W2 = [[1, 0], [-1, 2]];
+const X = [[1, 1], [-1, 2]];
+const Y = [0, 1];
+
+function tinyModel(): tf.LayersModel {
+  const input = tf.input({ shape: [1, 1, 2] });
+  const flat = tf.layers.flatten().apply(input) as tf.SymbolicTensor;
+  const d1 = tf.layers.dense({ units: 2, activation: "relu" });
+  const d2 = tf.layers.dense({ units: 2 });
+  const model = tf.model({ inputs: input, outputs: d2.apply(d1.apply(flat)) as tf.SymbolicTensor });
+  d1.setWeights([tf.tensor2d(W1), tf.zeros([2])]);
+  d2.setWeights([tf.tensor2d(W2), tf.zeros([2])]);
+  return model;
+}
+
+const batch = () => ({ x: tf.tensor4d(X.flat(), [2, 1, 1, 2]), y: tf.tensor1d(Y, "int32") });
+
+/** Manual forward and backward pass of the tiny network for the mean cross-entropy. */
+function handGradients() {
+  const gW1 = [[0, 0], [0, 0]];
+  const gW2 = [[0, 0], [0, 0]];
+  X.forEach((x, s) => {
+    const pre = [0, 1].map((j) => x[0]! * W1[0]![j]! + x[1]! * W1[1]![j]!);
+    const h = pre.map((v) => Math.max(v, 0));
+    const z = [0, 1].map((j) => h[0]! * W2[0]![j]! + h[1]! * W2[1]![j]!);
+    const e = z.map(Math.exp);
+    const p = e.map((v) => v / (e[0]! + e[1]!));
+    const dz = p.map((v, j) => (v - (j === Y[s] ? 1 : 0)) / X.length);
+    for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) gW2[i]![j]! += h[i]! * dz[j]!;
+    const dh = [0, 1].map((i) => dz[0]! * W2[i]![0]! + dz[1]! * W2[i]![1]!);
+    const dpre = dh.map((v, j) => (pre[j]! > 0 ? v : 0));
+    for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) gW1[i]![j]! += x[i]! * dpre[j]!;
+  });
+  return { gW1, gW2 };
+}
+
+const frob = (m: number[][]) => Math.sqrt(m.flat().reduce((s, v) => s + v * v, 0));
+const snipOf = (g: number[][], w: number[][]) => g.flat().reduce((s, v, i) => s + Math.abs(v * w.flat()[i]!), 0);
+
+describe("zero-cost proxies on a hand-computed network", () => {
+  it("grad_norm = ||dL/dW1|| + ||dL/dW2||", async () => {
+    const { gW1, gW2 } = handGradients();
+    const m = tinyModel();
+    const b = batch();
+    expect(await gradNorm(m, b)).toBeCloseTo(frob(gW1) + frob(gW2), 5);
+    m.dispose();
+    tf.dispose(b);
+  });
+
+  it("snip = sum |dL/dw * w|", async () => {
+    const { gW1, gW2 } = handGradients();
+    const m = tinyModel();
+    const b = batch();
+    expect(await snip(m, b)).toBeCloseTo(snipOf(gW1, W1) + snipOf(gW2, W2), 5);
+    m.dispose();
+    tf.dispose(b);
+  });
+
+  it("synflow = 21: R = 10.5 for the all-ones input through |W|, and each of the two layers contributes R", async () => {
+    // |W1| = [[1,2],[.5,1]]: h = [1.5, 3]; |W2| = [[1,0],[1,2]]: z = [4.5, 6], R = 10.5.
+    // dR/dW2 * |W2| = 1.5*1 + 3*1 + 3*2 = 10.5; dR/dh = [1, 3], dR/dW1 * |W1| = 1*1 + 3*2 + 1*.5 + 3*1 = 10.5.
+    const m = tinyModel();
+    const b = batch();
+    expect(await synflow(m, b)).toBeCloseTo(21, 5);
+    m.dispose();
+    tf.dispose(b);
+  });
+
+  it("jacob_cov of J = [[1, .5], [-2, 1]]: correlation -1, eigenvalues 0 and 2", async () => {
+    // d(sum z)/dh = row sums of W2 = [1, 1], masked by the ReLU codes [1,0] and [0,1]: dx = W1[:,0], W1[:,1].
+    const k = 1e-5;
+    const want = -(Math.log(0 + k) + 1 / (0 + k) + Math.log(2 + k) + 1 / (2 + k));
+    const m = tinyModel();
+    const b = batch();
+    const got = await jacobCov(m, b);
+    expect(Math.abs(got - want) / Math.abs(want)).toBeLessThan(1e-3);
+    m.dispose();
+    tf.dispose(b);
+  });
+
+  it("naswot = log det [[2, 0], [0, 2]] = log 4: codes [1,0] and [0,1] agree on no unit", async () => {
+    const m = tinyModel();
+    const b = batch();
+    expect(await naswot(m, b)).toBeCloseTo(Math.log(4), 6);
+    m.dispose();
+    tf.dispose(b);
+  });
+
+  it("params = 12 and flops = 8 multiply-accumulates", async () => {
+    const m = tinyModel();
+    const b = batch();
+    const p = await computeProxies(m, b, ["params", "flops"]);
+    expect(p).toEqual({ params: 12, flops: 8 });
+    m.dispose();
+    tf.dispose(b);
+  });
+});
+
+describe("proxies on a real NB201 network", () => {
+  it("are finite, leave weights and batch-norm statistics unchanged, and leak no tensors", async () => {
+    const built = nb201Model(parseNb201("|nor_conv_3x3~0|+|skip_connect~0|avg_pool_3x3~1|+|nor_conv_1x1~0|nor_conv_3x3~1|skip_connect~2|"), {
+      inputShape: [8, 8, 1],
+      numClasses: 3,
+      seed: 1,
+      channels: 2,
+    });
+    const b = { x: tf.randomNormal([4, 8, 8, 1], 0, 1, "float32", 1), y: tf.tensor1d([0, 1, 2, 0], "int32") };
+    const before = built.model.getWeights().map((w) => Array.from(w.dataSync()));
+    let scores: Record<string, number> = {};
+    const leaked = await leakedTensors(async () => {
+      scores = await computeProxies(built.model, b);
+    });
+    expect(leaked).toBe(0);
+    expect(Object.keys(scores)).toEqual([...PROXY_NAMES]);
+    for (const [name, v] of Object.entries(scores)) expect(Number.isFinite(v), name).toBe(true);
+    const after = built.model.getWeights().map((w) => Array.from(w.dataSync()));
+    expect(after).toEqual(before);
+    built.model.dispose();
+    tf.dispose(b);
+  });
+});
+
+describe("linear algebra", () => {
+  it("eigenvalues and log-determinants match hand values", () => {
+    expect(symmetricEigenvalues([2, 1, 1, 2], 2).map((v) => +v.toFixed(10))).toEqual([1, 3]);
+    expect(symmetricEigenvalues([4, 0, 0, 0, 1, 0, 0, 0, 9], 3)).toEqual([1, 4, 9]);
+    expect(logAbsDet([0, 2, 3, 0], 2)).toBeCloseTo(Math.log(6), 12);
+    expect(logAbsDet([1, 2, 2, 4], 2)).toBe(-Infinity);
+  });
+});
