@@ -223,6 +223,8 @@ const pad = (x: number): string => x.toString().padStart(6, "0");
  * (node labels, edge labels and edge multiplicities preserved). Colours start from (depth, label), and every
  * step keeps the colour order, so the canonical order is always a topological order of the DAG. Exponential
  * only for highly symmetric graphs that are not made of twins; the spaces here have at most ~20 nodes.
+ * Among nodes of equal depth, labels that sort first get the earlier positions: give fixed nodes (inputs)
+ * labels that sort in the order you want them kept ("in0" < "in1").
  */
 export function canonicalForm(g: LabelledDag): CanonicalForm {
   const n = g.labels.length;

@@ -234,7 +234,8 @@ export function dartsSpace(opts: DartsOptions = {}): DartsSpace {
   const canonicalCellMemo = memoize((k: string): DartsEdge[] => canonicalCellOf(JSON.parse(k) as DartsEdge[]));
   const canonicalCell = (edges: readonly DartsEdge[]): DartsEdge[] => canonicalCellMemo(JSON.stringify(edges.map((e) => ({ op: e.op, from: e.from }))));
   const canonicalCellOf = (edges: readonly DartsEdge[]): DartsEdge[] => {
-    const labels = ["c_{k-2}", "c_{k-1}", ...Array<string>(n).fill("node"), "output"];
+    // Labels sort in position order, so canonical positions keep c_{k-2} at 0 and c_{k-1} at 1.
+    const labels = ["in0", "in1", ...Array<string>(n).fill("node"), "output"];
     const { order } = canonicalForm({ labels, edges: cellEdges(edges) });
     const position = new Map(order.map((v, p) => [v, p]));
     const out: DartsEdge[] = [];

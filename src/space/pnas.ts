@@ -204,7 +204,8 @@ export function pnasSpace(opts: PnasOptions = {}): PnasSpace {
 
   const canonicalBlocks = (blocks: readonly PnasBlock[]): PnasBlock[] => {
     const n = blocks.length;
-    const labels = ["H_{c-2}", "H_{c-1}", ...Array<string>(n).fill("block"), "output"];
+    // Labels sort in position order, so canonical positions keep H_{c-2} at 0 and H_{c-1} at 1.
+    const labels = ["in0", "in1", ...Array<string>(n).fill("block"), "output"];
     const { order } = canonicalForm({ labels, edges: cellEdges(blocks) });
     const position = new Map(order.map((v, p) => [v, p]));
     return order.slice(2, n + 2).map((v) => {

@@ -77,6 +77,17 @@ describe("dartsSpace", () => {
     expect(space.key(q)).toBe(space.key(p));
   });
 
+  it("c_{k-2} and c_{k-1} are different inputs: swapping them changes the key, and canonical keeps them in place", () => {
+    const a = space.parse(DARTS_V2);
+    const swap = (e: DartsEdge): DartsEdge => ({ op: e.op, from: e.from < 2 ? 1 - e.from : e.from });
+    const swapped = { normal: a.normal.map(swap), reduce: a.reduce.map(swap) };
+    expect(space.key(swapped)).not.toBe(space.key(a));
+    expect(space.distance(swapped, a)).toBeGreaterThan(0);
+    const c = space.canonical(a);
+    expect(c.normal.slice(0, 2)).toEqual([{ op: "sep_conv_3x3", from: 0 }, { op: "sep_conv_3x3", from: 1 }]);
+    expect(space.canonical(c)).toEqual(c);
+  });
+
   it.each([
     ["", ArchParseError, /empty string/],
     ["normal=[(sep_conv_3x3,0)] reduce=[]", ArchParseError, /lists 1 edges, it needs 8/],

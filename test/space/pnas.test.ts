@@ -57,6 +57,10 @@ describe("pnasSpace", () => {
     expect(space.distance(swappedBlocks, a)).toBe(0);
     expect(space.key(different)).not.toBe(space.key(a));
     expect(space.distance(different, a)).toBeGreaterThan(0);
+    // H_{c-2} and H_{c-1} are not interchangeable, and canonical keeps them in place
+    const one = space.parse("(sep_conv_3x3,0)+(sep_conv_3x3,0)");
+    expect(space.key(space.parse("(sep_conv_3x3,1)+(sep_conv_3x3,1)"))).not.toBe(space.key(one));
+    expect(space.canonical(one)).toEqual(one);
   });
 
   it.each([
