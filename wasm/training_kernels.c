@@ -316,18 +316,84 @@ void max_pool_grad(const float* x, const float* dy, float* dx, int n, int h, int
 // Reductions and broadcasts that batch norm and bias gradients need.
 // ---------------------------------------------------------------------------------------------
 
-/** out[c] = scale * sum_r x[r, c] for a row-major [rows, cols] matrix (a sum over leading axes). */
+// Column sums accumulate in blocks of 256 rows, then add block totals: rounding error grows with
+// 256 + rows/256 instead of rows (a batch-norm reduction has about 10^5 rows).
+#define SUM_BLOCK 256
+
+static void add_into(float* acc, const float* s, int cols) {
+  int c = 0;
+  for (; c + 4 <= cols; c += 4) wasm_v128_store(acc + c, wasm_f32x4_add(wasm_v128_load(acc + c), wasm_v128_load(s + c)));
+  for (; c < cols; c++) acc[c] += s[c];
+}
+
+/** out[c] = scale * sum_r x[r, c] for a row-major [rows, cols] matrix (a sum over leading axes); block = cols floats of scratch. */
 EXPORT(column_sum)
-void column_sum(const float* x, int rows, int cols, float scale, float* out) {
+void column_sum(const float* x, int rows, int cols, float scale, float* out, float* block) {
   __builtin_memset(out, 0, (size_t)cols * 4);
-  for (int r = 0; r < rows; r++) {
-    const float* s = x + (size_t)r * cols;
-    int c = 0;
-    for (; c + 4 <= cols; c += 4) wasm_v128_store(out + c, wasm_f32x4_add(wasm_v128_load(out + c), wasm_v128_load(s + c)));
-    for (; c < cols; c++) out[c] += s[c];
+  for (int r0 = 0; r0 < rows; r0 += SUM_BLOCK) {
+    int r1 = rows - r0 < SUM_BLOCK ? rows : r0 + SUM_BLOCK;
+    __builtin_memset(block, 0, (size_t)cols * 4);
+    for (int r = r0; r < r1; r++) add_into(block, x + (size_t)r * cols, cols);
+    add_into(out, block, cols);
   }
   if (scale != 1.0f)
     for (int c = 0; c < cols; c++) out[c] *= scale;
+}
+
+/**
+ * Gradients of y = (x - mean) * scale / sqrt(var + eps) + offset for x [rows, cols] and per-column
+ * mean/var/scale, with mean and var as separate inputs (as tfjs's FusedBatchNorm gradient defines them):
+ * dx = dy*scale*inv, dmean = -scale*inv*sum(dy), dvar = -scale*inv^3/2 * sum(dy*(x-mean)),
+ * dscale = inv*sum(dy*(x-mean)), doffset = sum(dy). scale = 0 pointer means scale 1.
+ * scratch: 4*cols floats.
+ */
+EXPORT(batch_norm_grad)
+void batch_norm_grad(const float* x, const float* dy, const float* mean, const float* var, const float* scale, float eps,
+                     int rows, int cols, float* dx, float* dmean, float* dvar, float* dscale, float* doffset,
+                     float* scratch) {
+  float* sum_dy = scratch;
+  float* sum_dyxm = scratch + cols;
+  float* blk_dy = scratch + 2 * cols;
+  float* blk_dyxm = scratch + 3 * cols;
+  __builtin_memset(sum_dy, 0, (size_t)cols * 8);
+  for (int r0 = 0; r0 < rows; r0 += SUM_BLOCK) {
+    int r1 = rows - r0 < SUM_BLOCK ? rows : r0 + SUM_BLOCK;
+    __builtin_memset(blk_dy, 0, (size_t)cols * 8);
+    for (int r = r0; r < r1; r++) {
+      const float* xr = x + (size_t)r * cols;
+      const float* gr = dy + (size_t)r * cols;
+      int c = 0;
+      for (; c + 4 <= cols; c += 4) {
+        v128_t g = wasm_v128_load(gr + c);
+        v128_t xm = wasm_f32x4_sub(wasm_v128_load(xr + c), wasm_v128_load(mean + c));
+        wasm_v128_store(blk_dy + c, wasm_f32x4_add(wasm_v128_load(blk_dy + c), g));
+        wasm_v128_store(blk_dyxm + c, madd(wasm_v128_load(blk_dyxm + c), g, xm));
+      }
+      for (; c < cols; c++) {
+        blk_dy[c] += gr[c];
+        blk_dyxm[c] += gr[c] * (xr[c] - mean[c]);
+      }
+    }
+    add_into(sum_dy, blk_dy, cols);
+    add_into(sum_dyxm, blk_dyxm, cols);
+  }
+  // Per-column factors reuse the block scratch: blk_dy[c] = scale*inv.
+  for (int c = 0; c < cols; c++) {
+    float inv = 1.0f / __builtin_sqrtf(var[c] + eps);
+    float sc = scale ? scale[c] : 1.0f;
+    blk_dy[c] = sc * inv;
+    doffset[c] = sum_dy[c];
+    dscale[c] = sum_dyxm[c] * inv;
+    dmean[c] = -sc * inv * sum_dy[c];
+    dvar[c] = -0.5f * sc * inv * inv * inv * sum_dyxm[c];
+  }
+  for (int r = 0; r < rows; r++) {
+    const float* gr = dy + (size_t)r * cols;
+    float* d = dx + (size_t)r * cols;
+    int c = 0;
+    for (; c + 4 <= cols; c += 4) wasm_v128_store(d + c, wasm_f32x4_mul(wasm_v128_load(gr + c), wasm_v128_load(blk_dy + c)));
+    for (; c < cols; c++) d[c] = gr[c] * blk_dy[c];
+  }
 }
 
 /** Tiles a rank-4 tensor of shape s by reps (out shape s[i]*reps[i]); rows of the last axis are block copies. */

@@ -34,9 +34,8 @@ function reduceConfig(kernelName: "Sum" | "Mean", stock: KernelConfig): KernelCo
       const cols = util.sizeFromShape(x.shape.slice(lead));
       const outShape = keepDims ? [...x.shape.slice(0, lead).map(() => 1), ...x.shape.slice(lead)] : x.shape.slice(lead);
       const out = backend.makeOutput(outShape, "float32");
-      trainingModuleFor(backend).k.column_sum(
-        heapOffset(backend, x), rows, cols, kernelName === "Mean" ? 1 / rows : 1, heapOffset(backend, out),
-      );
+      const { k, scratch } = trainingModuleFor(backend);
+      k.column_sum(heapOffset(backend, x), rows, cols, kernelName === "Mean" ? 1 / rows : 1, heapOffset(backend, out), scratch(cols * 4));
       return out;
     }) as KernelFunc,
   };

@@ -1,7 +1,9 @@
 /**
- * BatchMatMul and _FusedMatMul with transposed operands. The stock wasm kernels send any transpose to a
+ * BatchMatMul and _FusedMatMul through our SIMD GEMM. The stock wasm kernels send any transpose to a
  * scalar triple loop (0.5-3 GFLOP/s), and every dense-layer gradient is transposed; our GEMM packs
- * either layout for free. Untransposed products keep the stock XNNPACK path.
+ * either layout for free. Untransposed float32 products also take our GEMM: XNNPACK re-packs the
+ * weights whenever their tensor changes, which in training is every step (measured: 9.8 GFLOP/s for
+ * [128,784]x[784,256] against about 20 for ours).
  */
 import {
   broadcast_util, getKernel, util, type KernelConfig, type KernelFunc, type NamedAttrMap, type NamedTensorInfoMap,
@@ -59,7 +61,7 @@ function stockKernel(name: string): KernelFunc {
   return config.kernelFunc;
 }
 
-/** BatchMatMul for 'wasm': our GEMM when an operand is transposed, otherwise the stock kernel. */
+/** BatchMatMul for 'wasm': our GEMM for float32 (any transposes), otherwise the stock kernel. */
 export function batchMatMulConfig(stock: KernelConfig): KernelConfig {
   return {
     kernelName: "BatchMatMul",
@@ -67,7 +69,7 @@ export function batchMatMulConfig(stock: KernelConfig): KernelConfig {
     kernelFunc: ((args: KernelArgs) => {
       const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
       const { transposeA, transposeB } = (args.attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean };
-      if ((transposeA || transposeB) && a.dtype === "float32" && b.dtype === "float32") {
+      if (a.dtype === "float32" && b.dtype === "float32") {
         const out = transposedProduct(asWasmBackend(args.backend), a, b, !!transposeA, !!transposeB);
         if (out !== undefined) return out;
       }
@@ -81,6 +83,7 @@ const activationKernels: Record<string, string> = {
 };
 
 /** _FusedMatMul for 'wasm': transposed products go through our GEMM, then bias and activation kernels. */
+// Untransposed fused products stay on XNNPACK, which applies bias and activation in the same pass.
 export function fusedMatMulConfig(stock: KernelConfig): KernelConfig {
   return {
     kernelName: "_FusedMatMul",

@@ -2,7 +2,8 @@
  * Registers nasbook's training kernels for the tfjs 'wasm' backend: adds the missing gradient kernels
  * and replaces the slow or wrong stock ones. Idempotent; `unregisterTrainingKernels` restores stock.
  */
-import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from "@tensorflow/tfjs";
+import { getGradient, getKernel, registerGradient, registerKernel, unregisterKernel, type KernelConfig } from "@tensorflow/tfjs";
+import { batchNormGradConfig, fusedBatchNormGradient } from "./batchNormGrad.js";
 import { conv2dBackpropFilterConfig } from "./conv2dBackpropFilter.js";
 import { conv2dBackpropInputConfig } from "./conv2dBackpropInput.js";
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from "./depthwiseBackprop.js";
@@ -23,6 +24,7 @@ export interface TrainingKernelRegistration {
 type Plan = { why: string } & ({ config: KernelConfig } | { wrap: (stock: KernelConfig) => KernelConfig });
 
 const plans: Record<string, Plan> = {
+  NasbookBatchNormGrad: { config: batchNormGradConfig, why: "batch-norm gradient in two passes instead of about a dozen ops" },
   Conv2DBackpropFilter: { config: conv2dBackpropFilterConfig, why: "missing in wasm; im2col + SIMD GEMM" },
   Conv2DBackpropInput: { config: conv2dBackpropInputConfig, why: "stock is a scalar loop; SIMD GEMM + col2im" },
   DepthwiseConv2dNativeBackpropInput: { config: depthwiseBackpropInputConfig, why: "missing in wasm" },
@@ -40,6 +42,7 @@ const plans: Record<string, Plan> = {
 /** Stock wasm kernels we replaced, kept so wrappers can delegate and unregister can restore them. */
 const stock = new Map<string, KernelConfig>();
 let registered: TrainingKernelRegistration[] | undefined;
+let stockBatchNormGradient: ReturnType<typeof getGradient> | undefined;
 
 /** Registers the training kernels for 'wasm' (tfjs-backend-wasm must be imported first). */
 export function registerTrainingKernels(): TrainingKernelRegistration[] {
@@ -60,6 +63,12 @@ export function registerTrainingKernels(): TrainingKernelRegistration[] {
     }
     done.push({ kernelName, action: existing === undefined ? "added" : "replaced", why: plan.why });
   }
+  // FusedBatchNorm's gradient (global, not per backend) switches to our kernel when the backend is wasm.
+  const stockGradient = getGradient("FusedBatchNorm");
+  if (stockGradient !== undefined && stockBatchNormGradient === undefined) {
+    stockBatchNormGradient = stockGradient;
+    registerGradient(fusedBatchNormGradient(stockGradient));
+  }
   registered = done;
   return done;
 }
@@ -73,6 +82,8 @@ export function unregisterTrainingKernels(): void {
     if (original !== undefined) registerKernel(original);
   }
   stock.clear();
+  if (stockBatchNormGradient !== undefined) registerGradient(stockBatchNormGradient);
+  stockBatchNormGradient = undefined;
   registered = undefined;
 }
 

@@ -33,7 +33,11 @@ export interface TrainingKernelExports {
     x: number, dy: number, dx: number, n: number, h: number, w: number, ch: number, fh: number, fw: number,
     sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, oh: number, ow: number,
   ): void;
-  column_sum(x: number, rows: number, cols: number, scale: number, out: number): void;
+  column_sum(x: number, rows: number, cols: number, scale: number, out: number, block: number): void;
+  batch_norm_grad(
+    x: number, dy: number, mean: number, variance: number, scale: number, eps: number, rows: number, cols: number,
+    dx: number, dmean: number, dvar: number, dscale: number, doffset: number, scratch: number,
+  ): void;
   tile4(
     x: number, s0: number, s1: number, s2: number, s3: number, r0: number, r1: number, r2: number, r3: number,
     out: number,

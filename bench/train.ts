@@ -1,0 +1,243 @@
+/**
+ * npm run bench:train — training throughput of the reference models on every available tfjs backend,
+ * with PyTorch (bench/train_torch.py, /usr/bin/python3) as the peer in the same run.
+ *
+ * Models (batch 128, Adam 1e-3, softmax cross-entropy, random 28x28x1 inputs):
+ *   convnet: conv32 3x3 -> maxpool -> conv64 3x3 -> maxpool -> dense128 -> dense10 (about 15.8 MFLOP/sample)
+ *   mlp:     784-256-128-10
+ *   convbn:  conv32 3x3 -> BN -> relu -> maxpool -> conv64 3x3 -> BN -> relu -> maxpool -> dense10
+ * The machine is shared, so wasm and torch alternate for --reps rounds and we report medians, and the
+ * median of the per-round ratios. 'cpu' (about 3 samples/s on the convnet) is timed on a few steps only.
+ * Torch runs twice per round: on all cores (ratioToTorch, the reference) and on one thread
+ * (ratioToTorch1Thread), since our wasm backend computes on one thread.
+ * GFLOP/s counts 3x the forward FLOPs per sample (forward + two backward products).
+ *
+ * Options: --reps 5 --seconds 3 --models convnet,mlp,convbn --backends wasm,cpu --no-torch
+ * Last stdout line: {"bench":"train","results":[{"backend","model","batch","samplesPerSec","gflops","ratioToTorch"},...]}
+ */
+import { execFile } from "node:child_process";
+import { parseArgs } from "node:util";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../src/backend/index.js";
+
+const { values: args } = parseArgs({
+  options: {
+    reps: { type: "string", default: "5" },
+    seconds: { type: "string", default: "3" },
+    batch: { type: "string", default: "128" },
+    models: { type: "string", default: "convnet,mlp,convbn" },
+    backends: { type: "string" },
+    "no-torch": { type: "boolean", default: false },
+  },
+});
+const reps = Number(args.reps);
+const seconds = Number(args.seconds);
+const batch = Number(args.batch);
+const modelNames = (args.models as string).split(",") as ModelName[];
+
+type ModelName = "convnet" | "mlp" | "convbn";
+
+function buildModel(name: ModelName): tf.Sequential {
+  const m = tf.sequential();
+  const inputShape = [28, 28, 1];
+  switch (name) {
+    case "convnet":
+      m.add(tf.layers.conv2d({ inputShape, filters: 32, kernelSize: 3, activation: "relu" }));
+      m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+      m.add(tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: "relu" }));
+      m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+      m.add(tf.layers.flatten());
+      m.add(tf.layers.dense({ units: 128, activation: "relu" }));
+      m.add(tf.layers.dense({ units: 10 }));
+      break;
+    case "mlp":
+      m.add(tf.layers.flatten({ inputShape }));
+      m.add(tf.layers.dense({ units: 256, activation: "relu" }));
+      m.add(tf.layers.dense({ units: 128, activation: "relu" }));
+      m.add(tf.layers.dense({ units: 10 }));
+      break;
+    case "convbn":
+      for (const [i, filters] of [32, 64].entries()) {
+        m.add(tf.layers.conv2d({ ...(i === 0 ? { inputShape } : {}), filters, kernelSize: 3, useBias: false }));
+        m.add(tf.layers.batchNormalization({ epsilon: 1e-3 }));
+        m.add(tf.layers.activation({ activation: "relu" }));
+        m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+      }
+      m.add(tf.layers.flatten());
+      m.add(tf.layers.dense({ units: 10 }));
+      break;
+  }
+  return m;
+}
+
+/** Forward FLOPs per sample (2 per multiply-add of convolutions and dense layers). */
+function forwardFlops(model: tf.Sequential): number {
+  let flops = 0;
+  for (const layer of model.layers) {
+    const out = layer.outputShape as number[];
+    const w = layer.getWeights()[0];
+    if (layer.getClassName() === "Conv2D" && w !== undefined) {
+      const [kh, kw, ci, co] = w.shape as number[];
+      flops += 2 * (out[1] as number) * (out[2] as number) * kh! * kw! * ci! * co!;
+    } else if (layer.getClassName() === "Dense" && w !== undefined) {
+      flops += 2 * (w.shape[0] as number) * (w.shape[1] as number);
+    }
+  }
+  return flops;
+}
+
+interface Measurement {
+  samplesPerSec: number;
+  flopsPerSample: number;
+  steps: number;
+}
+
+/** Trains `name` on the current backend: warm-up steps, then timed steps for `secs` (at least minSteps). */
+function measure(name: ModelName, secs: number, warmup: number, minSteps: number, maxSteps = Infinity): Measurement {
+  const model = buildModel(name);
+  const flopsPerSample = 3 * forwardFlops(model);
+  const opt = tf.train.adam(1e-3);
+  const xs = tf.randomNormal([batch, 28, 28, 1], 0, 1, "float32", 1);
+  const ys = tf.tidy(() => tf.oneHot(tf.randomUniform([batch], 0, 10, "int32", 2), 10));
+  const step = () => {
+    const loss = opt.minimize(
+      () => tf.losses.softmaxCrossEntropy(ys, model.apply(xs, { training: true }) as tf.Tensor) as tf.Scalar,
+      true,
+    ) as tf.Scalar;
+    loss.dataSync(); // a scalar; wasm is synchronous, so this only forces completion
+    loss.dispose();
+  };
+  for (let i = 0; i < warmup; i++) step();
+  let steps = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  while (steps < maxSteps && (steps < minSteps || elapsed < secs * 1000)) {
+    step();
+    steps++;
+    elapsed = performance.now() - start;
+  }
+  tf.dispose([xs, ys]);
+  opt.dispose();
+  model.dispose();
+  return { samplesPerSec: (steps * batch) / (elapsed / 1000), flopsPerSample, steps };
+}
+
+interface TorchResult {
+  model: ModelName;
+  samplesPerSec: number;
+  threads: number;
+  torch: string;
+}
+
+function run(cmd: string, argv: string[]): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(cmd, argv, { maxBuffer: 1 << 20 }, (err, out, errOut) => (err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve(out))));
+}
+
+async function torchAvailable(): Promise<string | undefined> {
+  try {
+    return (await run("/usr/bin/python3", ["-c", "import torch; print(torch.__version__)"])).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** One PyTorch measurement of every model; threads 0 = all cores. */
+async function torchRound(threads: number): Promise<TorchResult[]> {
+  const out = await run("/usr/bin/python3", [
+    new URL("./train_torch.py", import.meta.url).pathname, "--models", modelNames.join(","), "--batch", String(batch),
+    "--seconds", String(seconds), ...(threads > 0 ? ["--threads", String(threads)] : []),
+  ]);
+  return out.trim().split("\n").map((l) => JSON.parse(l) as TorchResult);
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+const round = (x: number, digits = 3) => Number(x.toPrecision(digits + 1));
+
+const info = await initBackend();
+const available = ["tensorflow", "wasm", "cpu"].filter((b) => tf.findBackend(b) !== undefined || b === "cpu" || b === info.name);
+const backends = (args.backends?.split(",") ?? available).filter((b) => available.includes(b));
+const fastBackends = backends.filter((b) => b !== "cpu");
+const torchVersion = args["no-torch"] ? undefined : await torchAvailable();
+console.log(`backend choice: ${info.name} — ${info.reason}`);
+console.log(torchVersion ? `PyTorch ${torchVersion} peer via /usr/bin/python3` : "PyTorch peer: absent (/usr/bin/python3 -c 'import torch' failed or --no-torch); ratioToTorch is null");
+
+// Rounds: torch, then each fast backend, alternating so load changes hit both sides alike.
+const runs = new Map<string, number[]>(); // `${backend}/${model}` -> samples/s per round
+const ratios = new Map<string, number[]>();
+const ratios1 = new Map<string, number[]>(); // against torch on one thread
+const flopsOf = new Map<ModelName, number>();
+let torchThreads = 0;
+const push = (m: Map<string, number[]>, k: string, v: number) => m.set(k, [...(m.get(k) ?? []), v]);
+for (let r = 0; r < reps; r++) {
+  // Torch on all cores (the issue's reference) and on one thread (our wasm backend uses one).
+  const torch = torchVersion ? await torchRound(0) : [];
+  const torch1 = torchVersion ? await torchRound(1) : [];
+  for (const t of torch) {
+    push(runs, `torch/${t.model}`, t.samplesPerSec);
+    torchThreads = t.threads;
+  }
+  for (const t of torch1) push(runs, `torch-1thread/${t.model}`, t.samplesPerSec);
+  for (const backend of fastBackends) {
+    await tf.setBackend(backend);
+    for (const name of modelNames) {
+      const m = measure(name, seconds, 3, 3);
+      flopsOf.set(name, m.flopsPerSample);
+      push(runs, `${backend}/${name}`, m.samplesPerSec);
+      const peer = torch.find((t) => t.model === name);
+      if (peer) push(ratios, `${backend}/${name}`, m.samplesPerSec / peer.samplesPerSec);
+      const peer1 = torch1.find((t) => t.model === name);
+      if (peer1) push(ratios1, `${backend}/${name}`, m.samplesPerSec / peer1.samplesPerSec);
+      console.log(
+        `round ${r + 1}/${reps} ${backend} ${name}: ${m.samplesPerSec.toFixed(0)} samples/s` +
+          (peer ? ` (torch ${peer.samplesPerSec.toFixed(0)}, ratio ${(m.samplesPerSec / peer.samplesPerSec).toFixed(3)})` : "") +
+          (peer1 ? ` (torch 1 thread ${peer1.samplesPerSec.toFixed(0)})` : ""),
+      );
+    }
+  }
+}
+if (backends.includes("cpu")) {
+  await tf.setBackend("cpu");
+  for (const name of modelNames) {
+    // One warm-up and one or two timed steps: the convnets take tens of seconds per step on 'cpu'.
+    const m = name === "mlp" ? measure(name, 0, 1, 3, 3) : measure(name, 0, 1, 1, 1);
+    flopsOf.set(name, m.flopsPerSample);
+    push(runs, `cpu/${name}`, m.samplesPerSec);
+    const torchMedian = runs.get(`torch/${name}`);
+    if (torchMedian) push(ratios, `cpu/${name}`, m.samplesPerSec / median(torchMedian));
+    console.log(`cpu ${name}: ${m.samplesPerSec.toFixed(1)} samples/s over ${m.steps} step(s)`);
+  }
+}
+
+const results = [...runs.entries()].map(([key, values]) => {
+  const [backend, model] = key.split("/") as [string, ModelName];
+  const sps = median(values);
+  const flops = flopsOf.get(model) ?? 0;
+  const ratio = ratios.get(key);
+  return {
+    backend, model, batch,
+    samplesPerSec: round(sps),
+    gflops: flops > 0 ? round((sps * flops) / 1e9) : null,
+    ratioToTorch: backend === "torch" ? 1 : ratio ? round(median(ratio)) : null,
+    ratioToTorch1Thread: ratios1.get(key) ? round(median(ratios1.get(key) as number[])) : null,
+    rounds: values.map((v) => round(v)),
+    threads: backend === "torch" ? torchThreads : backend === "wasm" ? info.threads : 1,
+  };
+});
+for (const r of results) {
+  console.log(
+    `${r.backend.padEnd(10)} ${r.model.padEnd(8)} ${String(r.samplesPerSec).padStart(8)} samples/s ` +
+      `${String(r.gflops ?? "-").padStart(7)} GFLOP/s  ratioToTorch ${r.ratioToTorch ?? "n/a"}` +
+      (r.ratioToTorch1Thread !== null ? `  (vs torch 1 thread: ${r.ratioToTorch1Thread})` : ""),
+  );
+}
+console.log(JSON.stringify({
+  bench: "train",
+  backend: info,
+  torch: torchVersion ? { version: torchVersion, threads: torchThreads } : { absent: true },
+  reps, seconds, results,
+}));
