@@ -274,6 +274,12 @@ export class Notebook {
     await this.whenSettled(opts.until);
   }
 
+  /** True while cell `id`'s code or one of its streams is running. */
+  isRunning(id: string): boolean {
+    const cell = this.cells.get(id);
+    return cell !== undefined && (cell.running > 0 || cell.streams > 0);
+  }
+
   /** Aborts the signal of every running cell and stops every stream. */
   interrupt(): void {
     for (const cell of this.cells.values()) {

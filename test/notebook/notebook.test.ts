@@ -1,0 +1,103 @@
+// The reactive notebook without Jupyter: exact re-run sets and order, errors on the cells involved,
+// cancellation latency through the cell's signal, streaming, types flowing between cells.
+import { afterAll, describe, expect, it } from "vitest";
+import { Notebook, type DisplayEvent } from "../../src/notebook/notebook.js";
+
+const displays: DisplayEvent[] = [];
+const nb = new Notebook({ onDisplay: (e) => displays.push(e) });
+afterAll(() => nb.dispose());
+const last = (id: string) => displays.filter((d) => d.cellId === id).at(-1)?.bundle?.["text/plain"];
+
+describe("reactive notebook", () => {
+  it("re-running a cell re-runs exactly its dependents, in topological order", async () => {
+    await nb.execute("const a = 1", { cellId: "A" });
+    await nb.execute("const b = a + 1", { cellId: "B" });
+    await nb.execute("const c = a * 10", { cellId: "C" });
+    await nb.execute("const d = b + c", { cellId: "D" });
+    await nb.execute("const e = 100", { cellId: "E" });
+    const out = await nb.execute("const a = 2", { cellId: "A" });
+    expect(out.status).toBe("ok");
+    expect(out.reran.slice().sort()).toEqual(["B", "C", "D"]);
+    expect(out.reran.at(-1)).toBe("D");
+    expect(last("D")).toBe("23");
+    expect(last("E")).toBe("100");
+  });
+
+  it("types flow between cells: misuse of another cell's value is a type error and the cell does not run", async () => {
+    const out = await nb.execute("const s: string = a", { cellId: "T" });
+    expect(out.status).toBe("error");
+    expect(out.error!.evalue).toMatch(/TS2322/);
+  });
+
+  it("a duplicate definition errors on both cells; deleting one restores the other", async () => {
+    const dup = await nb.execute("const e = 5", { cellId: "E2" });
+    expect(dup.error?.ename).toBe("DuplicateDefinitionError");
+    expect(String(last("E"))).toMatch(/defined by more than one cell/);
+    await nb.delete(["E2"]);
+    expect(last("E")).toBe("100");
+  });
+
+  it("deleting a cell shows an undefined-name error on its readers; the rest stays alive", async () => {
+    await nb.execute("const f = e + 1", { cellId: "F" });
+    await nb.delete(["E"]);
+    expect(String(last("F"))).toMatch(/"e" is not defined by any cell/);
+    const ok = await nb.execute("d + 1", { cellId: "G" });
+    expect(ok.status).toBe("ok");
+    expect(last("G")).toBe("24");
+  });
+
+  it("a cycle is an error on the cells in it", async () => {
+    await nb.execute("const p = 1", { cellId: "P" });
+    await nb.execute("const q = p + 1", { cellId: "Q" });
+    const out = await nb.execute("const p = q + 1", { cellId: "P" });
+    expect(out.error?.ename).toBe("CircularDefinitionError");
+    expect(String(last("Q"))).toMatch(/cycle/);
+    await nb.execute("const p = 1", { cellId: "P" });
+    expect(last("Q")).toBe("2");
+  });
+
+  it("changing an upstream cell stops a running loop within one step through its signal", async () => {
+    const step = 50;
+    await nb.execute("const limit = 1e9", { cellId: "L" });
+    const stopped: number[] = [];
+    (globalThis as { __stopped?: number[] }).__stopped = stopped;
+    const run = nb.execute(
+      `const progress = (async function* () {\n  try {\n    for (let i = 0; i < limit; i++) {\n      nas.throwIfAborted(signal);\n      await new Promise((r) => setTimeout(r, ${step}));\n      yield i;\n    }\n  } finally { (globalThis as any).__stopped.push(performance.now()); }\n})()`,
+      { cellId: "S", until: new Promise((r) => setTimeout(r, 3000)) },
+    );
+    const first = await run;
+    expect(first.settled).toBe(false); // still streaming when preempted
+    expect(Number(last("S"))).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 2 * step));
+    const t0 = performance.now();
+    await nb.execute("const limit = 3", { cellId: "L" });
+    expect(stopped.length).toBeGreaterThanOrEqual(1);
+    const latency = stopped[0]! - t0;
+    expect(latency).toBeLessThan(step + 100);
+    // The re-run with the new limit streamed 0, 1, 2 and finished.
+    expect(last("S")).toBe("2");
+    await nb.delete(["S"]);
+  });
+
+  it("interrupt aborts running cells", async () => {
+    const run = nb.execute("await new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)))", { cellId: "I" });
+    // Interrupt once the cell runs (compiling it takes a moment on a loaded machine).
+    for (let i = 0; i < 100 && !nb.isRunning("I"); i++) await new Promise((r) => setTimeout(r, 50));
+    nb.interrupt();
+    const out = await run;
+    expect(out.error?.ename).toBe("InterruptedError");
+  });
+
+  it("values with a MIME bundle render richly, others as text", async () => {
+    await nb.execute("({ [Symbol.for('nasbook.mime')]: () => ({ 'text/html': '<b>x</b>' }) })", { cellId: "M" });
+    const bundle = displays.filter((d) => d.cellId === "M").at(-1)!.bundle!;
+    expect(bundle["text/html"]).toBe("<b>x</b>");
+    expect(typeof bundle["text/plain"]).toBe("string");
+  });
+
+  it("imports work: ESM packages and the library as 'nasbook'", async () => {
+    const out = await nb.execute("import { range } from 'd3';\nimport { Rng } from 'nasbook';\nrange(3).length + new Rng(1).int(1)", { cellId: "IM" });
+    expect(out.status).toBe("ok");
+    expect(last("IM")).toBe("3");
+  });
+});
