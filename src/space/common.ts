@@ -274,23 +274,51 @@ export function canonicalForm(g: LabelledDag): CanonicalForm {
     return { order, key: `${labels.join(";")}#${es.join(",")}` };
   };
 
-  const search = (colours: number[]): CanonicalForm => {
+  // Search tree of individualisations; the canonical form is the smallest leaf certificate. Two leaves with the
+  // same certificate reveal an automorphism; branches in the same orbit as an explored branch (under the
+  // automorphisms found that fix the current prefix) have the same leaves and are skipped (McKay 1981).
+  let best: CanonicalForm | undefined;
+  const automorphisms: number[][] = [];
+  const sameOrbitAsExplored = (v: number, explored: readonly number[], fixed: readonly number[]): boolean => {
+    const parent = Array.from({ length: n }, (_, i) => i);
+    const find = (x: number): number => {
+      while (parent[x] !== x) x = parent[x] = parent[parent[x]!]!;
+      return x;
+    };
+    for (const g of automorphisms) {
+      if (!fixed.every((f) => g[f] === f)) continue;
+      g.forEach((y, x) => {
+        parent[find(x)] = find(y);
+      });
+    }
+    return explored.some((u) => find(u) === find(v));
+  };
+  const search = (colours: number[], fixed: number[]): void => {
     const c = refine(colours);
     const count = new Array<number>(n).fill(0);
     for (const x of c) count[x]!++;
     const cell = count.findIndex((k) => k > 1);
-    if (cell < 0) return certificate(c);
-    let best: CanonicalForm | undefined;
+    if (cell < 0) {
+      const leaf = certificate(c);
+      if (best === undefined || leaf.key < best.key) best = leaf;
+      else if (leaf.key === best.key) automorphisms.push(c.map((p) => best!.order[p]!));
+      return;
+    }
     const tried = new Set<string>();
+    const explored: number[] = [];
     for (let v = 0; v < n; v++) {
       if (c[v] !== cell || tried.has(twinOf[v]!)) continue;
+      if (explored.length > 0 && automorphisms.length > 0 && sameOrbitAsExplored(v, explored, fixed)) continue;
       tried.add(twinOf[v]!);
-      const leaf = search(c.map((x, u) => 2 * x + (x === cell && u !== v ? 1 : 0)));
-      if (best === undefined || leaf.key < best.key) best = leaf;
+      explored.push(v);
+      search(
+        c.map((x, u) => 2 * x + (x === cell && u !== v ? 1 : 0)),
+        [...fixed, v],
+      );
     }
-    return best!;
   };
-  return search(initial);
+  search(initial, []);
+  return best!;
 }
 
 /** Dense ranks (0..k-1) of strings in sorted order. */

@@ -74,6 +74,34 @@ describe("canonicalForm", () => {
     expect(isoPairs).toBeGreaterThan(0); // the sample must exercise the positive case too
   });
 
+  it("stays exact on highly symmetric single-label DAGs (brute force, 6 nodes)", () => {
+    const rng = new Rng(21);
+    const graphs = Array.from({ length: 60 }, () => randomDag(rng, 6, ["a"], ["x"], 0.3));
+    const keys = graphs.map((g) => canonicalForm(g).key);
+    let isoPairs = 0;
+    for (let i = 0; i < graphs.length; i++) {
+      for (let j = i + 1; j < graphs.length; j += 4) {
+        const iso = bruteIsomorphic(graphs[i]!, graphs[j]!);
+        if (iso) isoPairs++;
+        expect(keys[i] === keys[j]).toBe(iso);
+      }
+    }
+    expect(isoPairs).toBeGreaterThan(0);
+  });
+
+  it("prunes by automorphisms: 9 parallel 2-node chains (9! labellings) canonicalise fast and relabel-invariantly", () => {
+    const labels = ["in", ...Array<string>(18).fill("h"), "out"];
+    const edges: IndexEdge[] = [];
+    for (let k = 0; k < 9; k++) edges.push([0, 1 + 2 * k, "x"], [1 + 2 * k, 2 + 2 * k, "x"], [2 + 2 * k, 19, "x"]);
+    const g: LabelledDag = { labels, edges };
+    const t0 = performance.now();
+    const key = canonicalForm(g).key;
+    expect(performance.now() - t0).toBeLessThan(3000);
+    const rng = new Rng(2);
+    const perm = [0, ...rng.shuffle(Array.from({ length: 18 }, (_, i) => i + 1)), 19];
+    expect(canonicalForm(relabel(g, perm)).key).toBe(key);
+  });
+
   it("is invariant under random relabelling, including parallel edges", () => {
     const rng = new Rng(5);
     for (let t = 0; t < 100; t++) {
