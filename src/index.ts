@@ -29,3 +29,8 @@ export type { RegularizedEvolutionOptions } from "./strategy/evolution.js";
 export { localSearch } from "./strategy/localSearch.js";
 export type { LocalSearchOptions } from "./strategy/localSearch.js";
 export * as viz from "./viz/index.js";
+
+// rich display protocol (the reactive Notebook itself is `import { Notebook } from "nasbook/notebook"`: it loads the
+// TypeScript compiler, which a plain `import * as nas from "nasbook"` should not pay for)
+export { mime, mimeSymbol, toMimeBundle } from "./notebook/mime.js";
+export type { MimeBundle, MimeRenderable } from "./notebook/mime.js";
