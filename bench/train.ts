@@ -19,6 +19,7 @@ import { execFile } from "node:child_process";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../src/backend/index.js";
+import { registerTrainingKernels } from "../src/backend/wasm/registerTrainingKernels.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -159,7 +160,18 @@ const median = (xs: number[]) => {
 const round = (x: number, digits = 3) => Number(x.toPrecision(digits + 1));
 
 const info = await initBackend();
-const available = ["tensorflow", "wasm", "cpu"].filter((b) => tf.findBackend(b) !== undefined || b === "cpu" || b === info.name);
+// Every backend this process can run: the chosen one, wasm (with our kernels) and cpu.
+const available: string[] = [info.name];
+if (info.name !== "wasm") {
+  try {
+    await import("@tensorflow/tfjs-backend-wasm");
+    registerTrainingKernels();
+    available.push("wasm");
+  } catch (err) {
+    console.log(`wasm backend unavailable: ${(err as Error).message}`);
+  }
+}
+if (info.name !== "cpu") available.push("cpu");
 const backends = (args.backends?.split(",") ?? available).filter((b) => available.includes(b));
 const fastBackends = backends.filter((b) => b !== "cpu");
 const torchVersion = args["no-torch"] ? undefined : await torchAvailable();
