@@ -13,6 +13,18 @@ export type * from "./strategy/types.js";
 // search spaces
 export { nb201Space, NB201_OPS, NB201_EDGES, nb201Key, natsUniqueString, formatNb201, parseNb201 } from "./space/nb201.js";
 export type { Nb201Arch, Nb201Op, Nb201Space } from "./space/nb201.js";
+export { chainSpace } from "./space/chain.js";
+export type { ChainArch, ChainConv, ChainDense, ChainOptions, ChainSpace } from "./space/chain.js";
+export { zophLeSpace, ZOPH_LE_MERGE } from "./space/zophLe.js";
+export type { ZophLeArch, ZophLeLayer, ZophLeOptions, ZophLeSpace } from "./space/zophLe.js";
+export { dartsSpace, DARTS_OPS, DARTS_GENOTYPE_OPS } from "./space/darts.js";
+export type { DartsArch, DartsEdge, DartsOp, DartsCellName, DartsOptions, DartsSpace } from "./space/darts.js";
+export { pnasSpace, PNAS_OPS } from "./space/pnas.js";
+export type { PnasArch, PnasBlock, PnasOp, PnasOptions, PnasSpace } from "./space/pnas.js";
+export { hierarchicalSpace, HIERARCHICAL_PRIMITIVES } from "./space/hierarchical.js";
+export type { HierarchicalArch, HierarchicalPrimitive, HierarchicalOptions, HierarchicalSpace } from "./space/hierarchical.js";
+export { canonicalForm, spaceContractViolations, graphProblems, encodePaths, pathEncodingLength } from "./space/common.js";
+export type { BuiltinSpace, LabelledDag, CanonicalForm } from "./space/common.js";
 
 // evaluators
 export { nb201TableEvaluator, loadNb201Table, Nb201Table, nb201Dataset, NB201_DATASETS, NB201_COLUMNS } from "./estimate/nb201Table.js";
