@@ -106,8 +106,17 @@ function makeOptimizer(cfg: TrainConfig, lr: number): tf.Optimizer {
 }
 
 function setLearningRate(opt: tf.Optimizer, lr: number): void {
-  // Both optimizers read `learningRate` on every step; tfjs only exposes a setter on SGD.
-  (opt as unknown as { learningRate: number }).learningRate = lr;
+  // SGD and momentum keep -lr in a cached scalar that only their setter refreshes; Adam reads the field each step.
+  // (tfjs optimizers answer `instanceof` for any optimizer class, so test for the setter itself.)
+  const sgd = opt as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
+  if (typeof sgd.setLearningRate === "function") sgd.setLearningRate(lr);
+  else sgd.learningRate = lr;
+}
+
+function disposeOptimizer(opt: tf.Optimizer): void {
+  opt.dispose();
+  // tfjs 4.22's MomentumOptimizer.dispose forgets SGD's cached -lr scalar; free it (a no-op if already freed).
+  tf.dispose((opt as unknown as { c?: tf.Tensor }).c);
 }
 
 /** Lets timers and abort events run between steps (the backends compute synchronously). */
@@ -203,6 +212,6 @@ export async function fitModel(model: tf.LayersModel, train: ImageDataset, val: 
     return { curves, bestEpoch, bestValAcc, stoppedEarly, seconds: (performance.now() - t0) / 1000 };
   } finally {
     tf.dispose(best);
-    optimizer.dispose();
+    disposeOptimizer(optimizer);
   }
 }

@@ -23,8 +23,10 @@ tf.serialization.registerClass(ZeroLayer);
 
 export interface ConvSpec {
   filters: number;
-  kernel: number;
-  stride?: number;
+  /** Square size, or [height, width]. */
+  kernel: number | [number, number];
+  /** Same for both axes, or [vertical, horizontal]. */
+  stride?: number | [number, number];
   dilation?: number;
   bias?: boolean;
 }
@@ -63,8 +65,38 @@ export class LayerFactory {
       .apply(x) as Sym;
   }
 
+  /** Depthwise 3x3-style convolution (one filter per channel). */
+  dwConv(x: Sym, kernel: number, stride = 1): Sym {
+    return tf.layers
+      .depthwiseConv2d({ kernelSize: kernel, strides: stride, padding: "same", useBias: false, depthwiseInitializer: this.he() })
+      .apply(x) as Sym;
+  }
+
+  /** Keeps every `stride`-th pixel (a 1x1 pooling with that stride). */
+  subsample(x: Sym, stride: number | [number, number]): Sym {
+    return tf.layers.averagePooling2d({ poolSize: 1, strides: stride, padding: "same" }).apply(x) as Sym;
+  }
+
+  /**
+   * Halves the spatial size with two 1x1 stride-2 convolutions, one on the input and one on the input shifted
+   * by a pixel, concatenated, then batch norm (DARTS' FactorizedReduce, used for strided skips).
+   */
+  factorizedReduce(x: Sym, filters: number): Sym {
+    const r = this.relu(x);
+    const a = this.conv(r, { filters: Math.floor(filters / 2), kernel: 1, stride: 2 });
+    let shifted = tf.layers.cropping2D({ cropping: [[1, 0], [1, 0]] }).apply(r) as Sym;
+    const [h, w] = spatialOf(shifted);
+    // An odd input leaves an even shifted map whose stride-2 output is one pixel short: pad it back.
+    if (h % 2 === 0 && spatialOf(x)[0] % 2 === 1) shifted = tf.layers.zeroPadding2d({ padding: [[0, 1], [0, w % 2 === 0 ? 1 : 0]] }).apply(shifted) as Sym;
+    const b = this.conv(shifted, { filters: filters - Math.floor(filters / 2), kernel: 1, stride: 2 });
+    return this.bn(this.concat([a, b]));
+  }
+
   /** Depthwise-separable convolution (depthwise k x k then pointwise 1 x 1), as DARTS' sep/dil convs use. */
   sepConv(x: Sym, s: ConvSpec): Sym {
+    const stride = s.stride ?? 1;
+    // tfjs (like TensorFlow) refuses stride > 1 together with dilation > 1: convolve densely, then subsample.
+    if ((s.dilation ?? 1) > 1 && stride !== 1) return this.subsample(this.sepConv(x, { ...s, stride: 1 }), stride);
     return tf.layers
       .separableConv2d({
         filters: s.filters,
