@@ -6,6 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { normalizeSplits } from "../data/split.js";
+import { syntheticSplits } from "../data/synthetic.js";
 import type { DataSplits } from "../data/types.js";
 import { AbortError, NasbookError, throwIfAborted } from "../errors.js";
 import type { BuiltModel, ModelOptions } from "../model/types.js";
@@ -17,8 +18,8 @@ export type ModelBuilder<A> = (arch: A, opts: ModelOptions) => BuiltModel;
 
 export interface TrainEvaluatorOptions<A> {
   name?: string;
-  /** The task, or a function loading it once on first use (e.g. `() => loadMnist()`). */
-  data: DataSplits | (() => Promise<DataSplits>);
+  /** The task, or a function loading it once on first use (e.g. `() => loadMnist()`); default: the synthetic task. */
+  data?: DataSplits | (() => Promise<DataSplits>);
   build: ModelBuilder<A>;
   /** Training settings; defaults: 3 epochs, batch 64, Adam, cosine schedule, no early stopping. */
   train?: Partial<TrainConfig>;
@@ -55,7 +56,7 @@ export function trainEvaluator<A>(options: TrainEvaluatorOptions<A>): TrainEvalu
   let splits: Promise<DataSplits> | undefined;
   const getData = () => {
     splits ??= (async () => {
-      const raw = typeof options.data === "function" ? await options.data() : options.data;
+      const raw = options.data === undefined ? syntheticSplits() : typeof options.data === "function" ? await options.data() : options.data;
       return options.normalize === false ? raw : normalizeSplits(raw);
     })();
     return splits;
