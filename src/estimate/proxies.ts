@@ -84,20 +84,28 @@ export async function snip(model: tf.LayersModel, b: ProxyBatch): Promise<number
  * SynFlow: with every weight replaced by its absolute value and an all-ones input, R = sum of the outputs;
  * the score is the sum over kernel weights of dR/dw * w (Tanaka et al., NeurIPS 2020). Data-independent:
  * only the batch's image shape is used. Batch norm runs in inference mode (as the reference drops it).
+ * Deep networks overflow float32 (the reference uses float64): then the input is scaled by 1e-10 .. 1e-30
+ * and the score divided back in float64 (Infinity if it still overflows), which is exact for a network that is positively homogeneous in its
+ * input, as an untrained one is (zero biases, BN shifts and moving means).
  */
 export async function synflow(model: tf.LayersModel, b: ProxyBatch): Promise<number> {
-  return preservingWeights(model, () => {
+  return preservingWeights(model, async () => {
     for (const w of model.weights) {
       const abs = tf.abs(w.read() as tf.Tensor);
       w.write(abs);
       abs.dispose();
     }
     const vars = scoredKernels(model);
-    const ones = tf.ones([1, ...b.x.shape.slice(1)]);
-    const { value, grads } = tf.variableGrads(() => tf.sum(model.apply(ones, { training: false }) as tf.Tensor) as tf.Scalar, vars);
-    const s = tf.tidy(() => tf.addN(vars.map((v) => tf.sum(tf.mul(grads[v.name]!, v)))));
-    tf.dispose([value, ones, ...Object.values(grads)]);
-    return scalar(s);
+    let score = NaN;
+    for (let exponent = 0; exponent <= 30; exponent += 10) {
+      const input = tf.fill([1, ...b.x.shape.slice(1)], 10 ** -exponent);
+      const { value, grads } = tf.variableGrads(() => tf.sum(model.apply(input, { training: false }) as tf.Tensor) as tf.Scalar, vars);
+      const s = tf.tidy(() => tf.addN(vars.map((v) => tf.sum(tf.mul(grads[v.name]!, v)))));
+      tf.dispose([value, input, ...Object.values(grads)]);
+      score = (await scalar(s)) * 10 ** exponent;
+      if (Number.isFinite(score)) break;
+    }
+    return score;
   });
 }
 

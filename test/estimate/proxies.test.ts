@@ -78,6 +78,22 @@ describe("zero-cost proxies on a hand-computed network", () => {
     tf.dispose(b);
   });
 
+  it("synflow survives float32 overflow: x -> 1e20 x -> 1e20 x gives R = 1e40 and a score of 2R", async () => {
+    const input = tf.input({ shape: [1, 1, 1] });
+    const flat = tf.layers.flatten().apply(input) as tf.SymbolicTensor;
+    const d1 = tf.layers.dense({ units: 1, useBias: false });
+    const d2 = tf.layers.dense({ units: 1, useBias: false });
+    const m = tf.model({ inputs: input, outputs: d2.apply(d1.apply(flat)) as tf.SymbolicTensor });
+    d1.setWeights([tf.tensor2d([[1e20]])]);
+    d2.setWeights([tf.tensor2d([[-1e20]])]);
+    const b = { x: tf.zeros([1, 1, 1, 1]), y: tf.zeros([1], "int32") };
+    const s = await synflow(m, b);
+    expect(s / 2e40).toBeCloseTo(1, 5);
+    expect(m.getWeights()[1]!.dataSync()[0]).toBe(Math.fround(-1e20)); // sign restored
+    m.dispose();
+    tf.dispose(b);
+  });
+
   it("jacob_cov of J = [[1, .5], [-2, 1]]: correlation -1, eigenvalues 0 and 2", async () => {
     // d(sum z)/dh = row sums of W2 = [1, 1], masked by the ReLU codes [1,0] and [0,1]: dx = W1[:,0], W1[:,1].
     const k = 1e-5;
