@@ -1,8 +1,11 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { batches } from "../../src/data/batches.js";
 import { parseCifar10Batch } from "../../src/data/cifar10.js";
-import { untar } from "../../src/data/cifar10Loader.js";
+import { loadCifar10, untar } from "../../src/data/cifar10Loader.js";
 import { channelStats, normalizeSplits, splitDataset } from "../../src/data/split.js";
 import { syntheticImages, syntheticSplits } from "../../src/data/synthetic.js";
 import type { ImageDataset } from "../../src/data/types.js";
@@ -98,5 +101,25 @@ describe("CIFAR-10 binary", () => {
     tar.set(enc.encode("hello"), 512);
     const files = untar(tar);
     expect(new TextDecoder().decode(files.get("cifar-10-batches-bin/test_batch.bin"))).toBe("hello");
+  });
+});
+
+describe("loadCifar10", () => {
+  it("reads the six binary batches from the data directory into seeded train/val and the official test set", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "nasbook-cifar-"));
+    const batchDir = join(dir, "cifar10", "cifar-10-batches-bin");
+    mkdirSync(batchDir, { recursive: true });
+    const names = ["data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin"];
+    names.forEach((name, b) => {
+      const rec = new Uint8Array(3073 * 4);
+      for (let i = 0; i < 4; i++) rec[i * 3073] = (b + i) % 10;
+      writeFileSync(join(batchDir, name), rec);
+    });
+    const s = await loadCifar10({ dataDir: dir, valSize: 5, download: false });
+    expect([s.train.labels.length, s.val.labels.length, s.test.labels.length]).toEqual([15, 5, 4]);
+    expect(Array.from(s.test.labels)).toEqual([5, 6, 7, 8]);
+    expect(s.note).toMatch(/official test batch/);
+    const empty = mkdtempSync(join(tmpdir(), "nasbook-cifar-"));
+    await expect(loadCifar10({ dataDir: empty, download: false })).rejects.toThrow(/cifar-10-binary\.tar\.gz.*\n[\s\S]*data_batch_1\.bin/);
   });
 });
