@@ -43,7 +43,8 @@ const seconds = (performance.now() - t0) / 1000;
 const finite = ours.map((v, i) => [v, i] as const).filter(([v]) => Number.isFinite(v));
 const rhoNaslib = spearmanCorrelation(finite.map(([v]) => v), finite.map(([, i]) => rows[i]!.scores.synflow!));
 const rhoAcc = spearmanCorrelation(finite.map(([v]) => v), finite.map(([, i]) => rows[i]!.valAccuracy));
-const rhoNaslibAcc = spearmanCorrelation(rows.map((r) => r.scores.synflow!), rows.map((r) => r.valAccuracy));
+// NASLib's synflow over the same architectures (those where ours is finite), for a like-for-like comparison.
+const rhoNaslibAcc = spearmanCorrelation(finite.map(([, i]) => rows[i]!.scores.synflow!), finite.map(([, i]) => rows[i]!.valAccuracy));
 console.log(`${rows.length} cifar10 architectures (${finite.length} with finite synflow), backend ${backend.name}, ${seconds.toFixed(1)} s`);
 console.log(`Spearman(our synflow, NASLib synflow) = ${rhoNaslib.toFixed(3)}`);
 console.log(`Spearman(our synflow, val accuracy)   = ${rhoAcc.toFixed(3)}  (NASLib's synflow on the same archs: ${rhoNaslibAcc.toFixed(3)})`);
