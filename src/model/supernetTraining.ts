@@ -86,7 +86,8 @@ export class WeightTrainer {
   /** One step on `batch` in `mode` (built inside the gradient tape, so mixture weights may depend on alphas). */
   train(batch: Batch, mode: () => SupernetMode<unknown>): number {
     const vars = this.net.store.variables();
-    (this.optimizer as unknown as { learningRate: number }).learningRate = this.learningRate();
+    // MomentumOptimizer steps with its private scalar `c` = -lr, which only setLearningRate updates.
+    this.optimizer.setLearningRate(this.learningRate());
     const loss = tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => crossEntropy(this.net.logits(batch.x, mode()), batch.y), vars);
       const raw = vars.map((v) => (this.wd > 0 ? tf.add(grads[v.name]!, tf.mul(v, this.wd)) : grads[v.name]!));
@@ -102,6 +103,8 @@ export class WeightTrainer {
 
   dispose(): void {
     this.optimizer.dispose();
+    // tfjs 4.22's MomentumOptimizer.dispose frees its momentum scalar but not the learning-rate scalar `c`.
+    (this.optimizer as unknown as { c?: tf.Tensor }).c?.dispose();
   }
 }
 
