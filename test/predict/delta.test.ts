@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { Rng } from "../../src/rng.js";
+import { DeltaPredictor, pairEncoding } from "../../src/predict/delta.js";
+import { mlpEnsemble } from "../../src/predict/ensemble.js";
+import { kendallTau } from "../../src/predict/rank.js";
+import { bitSpace, type Bits } from "../fixtures/bitSpace.js";
+
+/** Additive fitness with one interaction: the difference of two close strings depends only on the flipped bits. */
+const weights = [3, -1, 2, 0.5, -2, 1, 1.5, -0.5];
+const fitness = (a: Bits) => 50 + a.reduce((s, b, i) => s + b * weights[i]!, 0) + (a[0] && a[1] ? 1 : 0);
+
+describe("pairEncoding", () => {
+  it("is the difference of the two encodings", () => {
+    expect(Array.from(pairEncoding(Float32Array.from([1, 0, 1]), Float32Array.from([0, 0, 1])))).toEqual([-1, 0, 0]);
+    expect(() => pairEncoding(new Float32Array(2), new Float32Array(3))).toThrow(/same space and kind/);
+  });
+});
+
+describe("DeltaPredictor", () => {
+  const space = bitSpace(8);
+  const rng = new Rng(1);
+  const archs = Array.from({ length: 60 }, () => space.sample(rng));
+  const y = archs.map(fitness);
+  const p = new DeltaPredictor(space, mlpEnsemble({ members: 3, hidden: [16], epochs: 80 }), { encoding: "onehot", maxDistance: 3 });
+  p.fit(archs, y, new Rng(2));
+
+  it("ranks the one-step mutations of a parent by their true improvement", () => {
+    const parent = [0, 0, 0, 0, 0, 0, 0, 0];
+    const children = space.neighbours(parent);
+    const pred = p.predict(parent, children).mean;
+    const truth = children.map((c) => fitness(c) - fitness(parent));
+    expect(kendallTau(pred, truth)).toBeGreaterThan(0.8);
+  });
+
+  it("is antisymmetric: a step and its reverse get opposite predictions, a null step predicts 0", () => {
+    const a = [1, 0, 1, 0, 1, 0, 1, 0];
+    const b = [1, 1, 1, 0, 1, 0, 1, 1];
+    expect(p.predict(a, [b]).mean[0]!).toBeCloseTo(-p.predict(b, [a]).mean[0]!, 10);
+    expect(p.predict(a, [a]).mean[0]).toBe(0);
+  });
+
+  it("trains on close pairs in both orders and reports how many", () => {
+    expect(p.trainSize).toBeGreaterThan(60);
+    expect(p.name).toMatch(/^delta:onehot:mlp-ensemble/);
+  });
+
+  it("needs two architectures and a fit before predicting", () => {
+    const q = new DeltaPredictor(space, mlpEnsemble());
+    expect(() => q.predict(archs[0]!, [archs[1]!])).toThrow(/predict before fit/);
+    expect(() => q.fit([archs[0]!], [1], new Rng(1))).toThrow(/at least 2/);
+  });
+});
