@@ -5,6 +5,7 @@
  * `failed` result carrying its error so the search goes on; an abort is thrown as `AbortError`.
  */
 import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../backend/index.js";
 import { normalizeSplits } from "../data/split.js";
 import { syntheticSplits } from "../data/synthetic.js";
 import type { DataSplits } from "../data/types.js";
@@ -27,6 +28,12 @@ export interface TrainEvaluatorOptions<A> {
   normalize?: boolean;
   /** Refuse models with more trainable parameters than this (recorded as a failed trial). */
   maxParams?: number;
+  /**
+   * "auto" (default): before the first trial, select nasbook's training backend with `initBackend()` (tfjs-node,
+   * else wasm with training kernels, else cpu; NASBOOK_BACKEND forces one). "current": use whatever tfjs backend
+   * is active (e.g. 'cpu' set by a test).
+   */
+  backend?: "auto" | "current";
   /** Called after every epoch of every trial (e.g. to stream training curves to a plot). */
   onEpoch?: (record: EpochRecord) => void;
 }
@@ -57,6 +64,7 @@ export function trainEvaluator<A>(options: TrainEvaluatorOptions<A>): TrainEvalu
   const getData = () => {
     splits ??= (async () => {
       const raw = options.data === undefined ? syntheticSplits() : typeof options.data === "function" ? await options.data() : options.data;
+      if (options.backend !== "current") await initBackend();
       return options.normalize === false ? raw : normalizeSplits(raw);
     })();
     return splits;

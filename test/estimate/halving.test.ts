@@ -65,7 +65,7 @@ describe("successive halving", () => {
   it("runs on the real train evaluator, training survivors longer", async () => {
     const data = syntheticSplits({ size: 8, numClasses: 3, sizes: { train: 32, val: 16, test: 16 }, seed: 5 });
     const space = chainSpace({ filters: [2, 3], kernels: [3], units: [4], maxConv: 1, maxDense: 1 });
-    const ev = trainEvaluator({ data, build: (a: ChainArch, o) => chainModel(a, o, space), train: { batchSize: 16 } });
+    const ev = trainEvaluator({ backend: "current", data, build: (a: ChainArch, o) => chainModel(a, o, space), train: { batchSize: 16 } });
     const archs: ChainArch[] = [{ conv: [{ filters: 2, kernel: 3 }], dense: [{ units: 4 }] }, { conv: [{ filters: 3, kernel: 3 }], dense: [{ units: 4 }] }];
     const r = await successiveHalving(archs, { evaluator: ev, minEpochs: 1, maxEpochs: 2, eta: 2, seed: 1 });
     expect(r.trials.map((t) => [t.epochs, t.result.status, t.result.metrics.epochs])).toEqual([

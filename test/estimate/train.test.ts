@@ -21,7 +21,7 @@ const build = (a: ChainArch, o: Parameters<typeof chainModel>[1]) => chainModel(
 
 describe("trainEvaluator", () => {
   it("trains for real and reports accuracies, params, FLOPs, seconds and per-epoch curves, leak-free", async () => {
-    const ev = trainEvaluator({ data, build, train: { epochs: 2, batchSize: 16 } });
+    const ev = trainEvaluator({ backend: "current", data, build, train: { epochs: 2, batchSize: 16 } });
     let r!: Awaited<ReturnType<typeof ev.evaluate>>;
     const leaked = await leakedTensors(async () => {
       r = await ev.evaluate(arch, { seed: 1 });
@@ -39,7 +39,7 @@ describe("trainEvaluator", () => {
   });
 
   it("gives identical results for the same seed and different ones for another seed", async () => {
-    const ev = trainEvaluator({ data, build, train: { epochs: 1, batchSize: 16 } });
+    const ev = trainEvaluator({ backend: "current", data, build, train: { epochs: 1, batchSize: 16 } });
     const a = await ev.evaluate(arch, { seed: 7 });
     const b = await ev.evaluate(arch, { seed: 7 });
     const c = await ev.evaluate(arch, { seed: 8 });
@@ -48,7 +48,7 @@ describe("trainEvaluator", () => {
   });
 
   it("stops early after `patience` epochs without a min-delta improvement and keeps the best epoch", async () => {
-    const ev = trainEvaluator({ data, build, train: { epochs: 6, batchSize: 16, earlyStopping: { patience: 2, minDelta: 1000 } } });
+    const ev = trainEvaluator({ backend: "current", data, build, train: { epochs: 6, batchSize: 16, earlyStopping: { patience: 2, minDelta: 1000 } } });
     const r = await ev.evaluate(arch, { seed: 1 });
     expect(r.metrics.epochs).toBe(3);
     expect(r.metrics.stopped_early).toBe(1);
@@ -57,14 +57,14 @@ describe("trainEvaluator", () => {
   });
 
   it("budget.epochs overrides the configured epochs (what successive halving uses)", async () => {
-    const ev = trainEvaluator({ data, build, train: { epochs: 5, batchSize: 16 } });
+    const ev = trainEvaluator({ backend: "current", data, build, train: { epochs: 5, batchSize: 16 } });
     const r = await ev.evaluate(arch, { seed: 1, budget: { epochs: 1 } });
     expect(r.metrics.epochs).toBe(1);
   });
 
   it("records a diverging (NaN) loss as a failed trial", async () => {
     const nan: DataSplits = { ...data, train: { ...data.train, images: data.train.images.map((v, i) => (i === 0 ? NaN : v)) } };
-    const ev = trainEvaluator({ data: nan, build, normalize: false, train: { epochs: 1, batchSize: 16 } });
+    const ev = trainEvaluator({ backend: "current", data: nan, build, normalize: false, train: { epochs: 1, batchSize: 16 } });
     const leaked = await leakedTensors(async () => {
       const r = await ev.evaluate(arch, { seed: 1 });
       expect(r.status).toBe("failed");
@@ -85,14 +85,14 @@ describe("trainEvaluator", () => {
         },
         o,
       );
-    const ev = trainEvaluator({ data, build: huge, train: { epochs: 1, batchSize: 16 } });
+    const ev = trainEvaluator({ backend: "current", data, build: huge, train: { epochs: 1, batchSize: 16 } });
     const r = await ev.evaluate(0, { seed: 1 });
     expect(r.status).toBe("failed");
     expect(r.error).toMatch(/RangeError|allocation|memory/i);
   });
 
   it("records an invalid architecture as failed, and maxParams refusals too", async () => {
-    const ev = trainEvaluator({ data, build, train: { epochs: 1, batchSize: 16 }, maxParams: 100 });
+    const ev = trainEvaluator({ backend: "current", data, build, train: { epochs: 1, batchSize: 16 }, maxParams: 100 });
     const bad = await ev.evaluate({ conv: [{ filters: 7, kernel: 3 }], dense: [{ units: 4 }] }, { seed: 1 });
     expect(bad.status).toBe("failed");
     expect(bad.error).toMatch(/InvalidArchError: .*filters/);
@@ -101,7 +101,7 @@ describe("trainEvaluator", () => {
   });
 
   it("stops within one step when aborted, throws AbortError and frees everything", async () => {
-    const ev = trainEvaluator({ data, build, train: { epochs: 50, batchSize: 4 } });
+    const ev = trainEvaluator({ backend: "current", data, build, train: { epochs: 50, batchSize: 4 } });
     const ctl = new AbortController();
     let steps = 0;
     const leaked = await leakedTensors(async () => {
@@ -115,7 +115,7 @@ describe("trainEvaluator", () => {
   });
 
   it("lets a search go on past failing trials", async () => {
-    const ev = trainEvaluator({ data, build, train: { epochs: 1, batchSize: 16 }, maxParams: 190 });
+    const ev = trainEvaluator({ backend: "current", data, build, train: { epochs: 1, batchSize: 16 }, maxParams: 190 });
     const r = await search({ space: tiny, strategy: randomSearch(), evaluator: ev, budget: { queries: 4 }, seed: 2 }).result();
     expect(r.history.length).toBe(4);
     const statuses = r.history.map((t) => t.result.status);
