@@ -21,7 +21,7 @@ export interface DeltaPredictorOptions {
   encoding?: EncodingKind;
   /** Pairs are architectures at most this far apart (`space.distance`; default 2). */
   maxDistance?: number;
-  /** At most this many pairs per fit, subsampled at random (default 2000). */
+  /** At most this many pairs per fit, subsampled at random (default 300). */
   maxPairs?: number;
 }
 
@@ -40,7 +40,7 @@ export class DeltaPredictor<A> {
     this.space = space as SearchSpace<A> & Encodable<A>;
     this.encoding = opts.encoding ?? "onehot";
     this.maxDistance = opts.maxDistance ?? 2;
-    this.maxPairs = opts.maxPairs ?? 2000;
+    this.maxPairs = opts.maxPairs ?? 300;
     if (!(this.maxDistance > 0)) throw new RangeError(`DeltaPredictor: maxDistance must be > 0, got ${this.maxDistance}`);
     if (!(Number.isInteger(this.maxPairs) && this.maxPairs >= 1)) throw new RangeError(`DeltaPredictor: maxPairs must be an integer >= 1, got ${this.maxPairs}`);
   }

@@ -1,0 +1,141 @@
+/**
+ * The round structure shared by predictor-guided evolution strategies (BANANAS-style and Delta-NAS): evaluate a few
+ * random architectures, then repeatedly refit a predictor on everything evaluated, propose mutations of the best
+ * architectures, score them with the predictor, and evaluate only the top-scored ones. Candidates equivalent to an
+ * evaluated architecture (same `space.key`) are skipped: on a benchmark they would cost a query for no information.
+ */
+import { requireCapabilities } from "../errors.js";
+import type { Rng } from "../rng.js";
+import type { Mutable, SearchSpace } from "../space/types.js";
+import type { TrialResult } from "../estimate/types.js";
+import type { Member, Strategy, StrategySnapshot } from "./types.js";
+import { Population } from "./population.js";
+
+export interface GuidedEvolutionOptions {
+  /** Random architectures evaluated before the predictor is first fitted (default 10). */
+  init?: number;
+  /** Architectures evaluated per round, between refits (default 10). */
+  batch?: number;
+  /** The best evaluated architectures whose mutations are candidates (default 10). */
+  parents?: number;
+  /**
+   * Candidates per parent: all one-step neighbours when there are at most this many, otherwise this many random
+   * mutations (default 30).
+   */
+  candidatesPerParent?: number;
+}
+
+/** What a concrete strategy plugs in: how to fit its predictor and how to score a parent's children. */
+export interface CandidateScorer<A> {
+  /** Refits on the successful members (fitness finite). */
+  fit(members: readonly Member<A>[], rng: Rng): void;
+  /** One score per child; higher = evaluate first. Children of different parents are compared by these scores. */
+  score(parent: Member<A>, children: readonly A[], rng: Rng): Float64Array;
+  /** Predictor description for snapshots. */
+  describe(): { name: string; trainSize: number };
+}
+
+export function checkGuidedOptions(who: string, o: GuidedEvolutionOptions): Required<GuidedEvolutionOptions> {
+  const r = { init: o.init ?? 10, batch: o.batch ?? 10, parents: o.parents ?? 10, candidatesPerParent: o.candidatesPerParent ?? 30 };
+  for (const [k, v, min] of [["init", r.init, 2], ["batch", r.batch, 1], ["parents", r.parents, 1], ["candidatesPerParent", r.candidatesPerParent, 1]] as const) {
+    if (!(Number.isInteger(v) && v >= min)) throw new RangeError(`${who}: ${k} must be an integer >= ${min}, got ${v}`);
+  }
+  return r;
+}
+
+/** Builds a strategy that runs predictor-guided rounds with `scorer`. */
+export function guidedEvolution<A>(
+  name: string,
+  space: SearchSpace<A>,
+  rng: Rng,
+  opts: Required<GuidedEvolutionOptions>,
+  scorer: CandidateScorer<A>,
+): Strategy<A> {
+  requireCapabilities(name, space, ["mutate", "neighbours"]);
+  const ms = space as SearchSpace<A> & Mutable<A>;
+  const history = new Population<A>(space, Infinity);
+  const seen = new Set<string>(); // keys proposed so far
+  let queue: A[] = [];
+  let rounds = 0;
+  let lastScores: { arch: string; parent: string; score: number }[] = [];
+
+  const fresh = (): A | undefined => {
+    for (let tries = 0; tries < 1000; tries++) {
+      const a = space.sample(rng);
+      if (!seen.has(space.key(a))) return a;
+    }
+    return undefined;
+  };
+
+  const plan = (): void => {
+    const ok = history.members.filter((m) => Number.isFinite(m.fitness));
+    if (ok.length < 2) {
+      const a = fresh();
+      if (a !== undefined) queue.push(a);
+      return;
+    }
+    scorer.fit(ok, rng);
+    rounds++;
+    const parents = ok.slice().sort((p, q) => q.fitness - p.fitness || p.trial - q.trial).slice(0, opts.parents);
+    const scored: { arch: A; parent: Member<A>; score: number; key: string }[] = [];
+    const inRound = new Set<string>();
+    for (const parent of parents) {
+      const all = ms.neighbours(parent.arch);
+      const children = all.length <= opts.candidatesPerParent
+        ? all
+        : Array.from({ length: opts.candidatesPerParent }, () => ms.mutate(parent.arch, rng));
+      const fresh = children.filter((c) => {
+        const k = space.key(c);
+        if (seen.has(k) || inRound.has(k)) return false;
+        inRound.add(k);
+        return true;
+      });
+      if (fresh.length === 0) continue;
+      const s = scorer.score(parent, fresh, rng);
+      fresh.forEach((c, i) => scored.push({ arch: c, parent, score: s[i]!, key: space.key(c) }));
+    }
+    scored.sort((p, q) => q.score - p.score);
+    const top = scored.slice(0, opts.batch);
+    lastScores = top.map((t) => ({ arch: space.format(t.arch), parent: space.format(t.parent.arch), score: t.score }));
+    queue = top.map((t) => t.arch);
+    if (queue.length === 0) {
+      const a = fresh(); // every neighbour of every parent is evaluated: explore
+      if (a !== undefined) queue.push(a);
+    }
+  };
+
+  return {
+    name,
+    ask(n: number): A[] {
+      const out: A[] = [];
+      while (out.length < n) {
+        let a: A | undefined;
+        if (seen.size < opts.init) a = fresh();
+        else {
+          if (queue.length === 0) plan();
+          a = queue.shift();
+        }
+        if (a === undefined) break;
+        const k = space.key(a);
+        if (seen.has(k)) continue;
+        seen.add(k);
+        out.push(a);
+      }
+      return out;
+    },
+    tell(arch: A, result: TrialResult, fitness: number) {
+      history.add(arch, result, fitness);
+    },
+    snapshot(): StrategySnapshot {
+      const p = scorer.describe();
+      return {
+        strategy: name,
+        step: history.told,
+        population: history.view(),
+        predictor: { name: p.name, trainSize: p.trainSize },
+        rounds,
+        candidates: lastScores,
+      };
+    },
+  };
+}

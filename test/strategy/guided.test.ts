@@ -1,0 +1,68 @@
+/** Predictor-guided evolution (BANANAS-style) and Delta-NAS share their round structure; both are tested here. */
+import { describe, expect, it } from "vitest";
+import { search } from "../../src/search.js";
+import { predictorEvolution } from "../../src/strategy/predictorEvolution.js";
+import { deltaNas } from "../../src/strategy/deltaNas.js";
+import { CapabilityError } from "../../src/errors.js";
+import { Rng } from "../../src/rng.js";
+import { bitSpace, onesEvaluator, type Bits } from "../fixtures/bitSpace.js";
+import type { Evaluator } from "../../src/estimate/types.js";
+
+/** A weighted, non-separable fitness on 10 bits; the optimum (by brute force over 1,024 strings) is unique. */
+const W = [3, -2, 2.5, 1, -1, 2, 0.5, -0.5, 1.5, 1];
+const weighted = (a: Bits) => W.reduce((s, w, i) => s + w * a[i]!, 0) + (a[0] && a[2] ? 2 : 0) - (a[3] && a[5] ? 1.5 : 0);
+const weightedEvaluator: Evaluator<Bits> = {
+  name: "weighted-bits",
+  objective: "val_acc",
+  async evaluate(a) {
+    return { metrics: { val_acc: weighted(a) }, cost: { seconds: 0 }, status: "ok" };
+  },
+};
+const bruteForceOptimum = (() => {
+  let best = -Infinity;
+  for (let i = 0; i < 1024; i++) best = Math.max(best, weighted(Array.from({ length: 10 }, (_, b) => (i >> b) & 1)));
+  return best;
+})();
+
+const factories = [
+  { name: "predictor-evolution", make: () => predictorEvolution({ init: 10, batch: 5 }) },
+  { name: "predictor-evolution (path, its)", make: () => predictorEvolution({ init: 10, batch: 5, encoding: "path", acquisition: "its" }) },
+  { name: "delta-nas", make: () => deltaNas({ init: 10, batch: 5 }) },
+];
+
+describe.each(factories)("$name", ({ make }) => {
+  it("finds the brute-force optimum of a 10-bit space within 80 of its 1,024 architectures", async () => {
+    const r = await search({ space: bitSpace(10), strategy: make(), evaluator: weightedEvaluator, budget: { queries: 80 }, seed: 1 }).result();
+    expect(r.best!.fitness).toBe(bruteForceOptimum);
+  });
+
+  it("never evaluates the same architecture twice and is deterministic for a seed", async () => {
+    const run = () => search({ space: bitSpace(8), strategy: make(), evaluator: onesEvaluator([1, 0, 1, 0, 1, 0, 1, 0]), budget: { queries: 40 }, seed: 7 }).result();
+    const a = await run();
+    const b = await run();
+    expect(a.history.map((t) => t.archString)).toEqual(b.history.map((t) => t.archString));
+    expect(new Set(a.history.map((t) => t.key)).size).toBe(40);
+  });
+
+  it("snapshots its population, predictor and the candidates it chose", async () => {
+    const r = await search({ space: bitSpace(8), strategy: make(), evaluator: onesEvaluator([1, 1, 1, 1, 0, 0, 0, 0]), budget: { queries: 25 }, seed: 2 }).result();
+    expect(r.snapshot.population).toHaveLength(25);
+    expect(r.snapshot.predictor!.trainSize).toBeGreaterThan(0);
+    expect((r.snapshot.candidates as unknown[]).length).toBeGreaterThan(0);
+  });
+});
+
+describe("guided evolution options and capabilities", () => {
+  it("reject bad options with the option's name and range", () => {
+    expect(() => predictorEvolution({ batch: 0 })).toThrow(/batch must be an integer >= 1/);
+    expect(() => predictorEvolution({ acquisition: "ei" as "mean" })).toThrow(/acquisition must be mean, ucb or its/);
+    expect(() => deltaNas({ init: 1 })).toThrow(/init must be an integer >= 2/);
+    expect(() => deltaNas({ maxDistance: 0 }).create(bitSpace(4), new Rng(1))).toThrow(/maxDistance must be > 0/);
+  });
+
+  it("need an encodable space", () => {
+    const space = bitSpace(4) as Partial<ReturnType<typeof bitSpace>>;
+    delete space.encode;
+    expect(() => deltaNas().create(space as ReturnType<typeof bitSpace>, new Rng(1))).toThrow(CapabilityError);
+  });
+});
