@@ -1,0 +1,162 @@
+// HTML export: markdown prose, highlighted code, outputs by MIME richness, plotly.js exactly once per document
+// whatever the outputs carried, and (in headless chromium) a file that opens offline with every plot drawn.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { chromium } from "playwright-core";
+import {
+  bundleHtml, containsPlotlyFigure, highlight, notebookToHtml, renderInline, renderMarkdown, stripPlotlyLibrary,
+} from "../../src/notebook/htmlExport.js";
+import { codeCell, markdownCell, notebookOf, outputs, serializeIpynb } from "../../src/notebook/ipynb.js";
+import { PlotlySession } from "../../src/viz/plotlyLibrary.js";
+import { populationScatter } from "../../src/viz/populationScatter.js";
+import { trainingCurves } from "../../src/viz/trainingCurves.js";
+import { supernetGraph } from "../../src/viz/supernetGraph.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"];
+const LIBRARY = /<script\b[^>]*data-nasbook-plotly="/g;
+const libraryCount = (html: string) => (html.match(LIBRARY) ?? []).length;
+
+describe("markdown", () => {
+  it.each([
+    ["# Title", "<h1 id=\"title\">Title</h1>"],
+    ["## Two words", "<h2 id=\"two-words\">Two words</h2>"],
+    ["a *b* **c** `d<e>`", "<p>a <em>b</em> <strong>c</strong> <code>d&lt;e&gt;</code></p>"],
+    ["snake_case_name stays", "<p>snake_case_name stays</p>"],
+    ["[docs](https://x.org/a_b) and <https://y.org>", "<p><a href=\"https://x.org/a_b\">docs</a> and <a href=\"https://y.org\">https://y.org</a></p>"],
+    ["- one\n- two `x`", "<ul><li>one</li><li>two <code>x</code></li></ul>"],
+    ["1. first\n2. second", "<ol><li>first</li><li>second</li></ol>"],
+    ["3. third\n4. fourth", "<ol start=\"3\"><li>third</li><li>fourth</li></ol>"],
+    ["> quoted", "<blockquote><p>quoted</p></blockquote>"],
+    ["---", "<hr>"],
+    ["<script>alert(1)</script>", "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"],
+    ["[x](javascript:void)", "<p><a href=\"#\">x</a></p>"],
+    ["| a | b |\n|---|--:|\n| 1 | 2 |", "<table><thead><tr><th>a</th><th style=\"text-align:right\">b</th></tr></thead><tbody><tr><td>1</td><td style=\"text-align:right\">2</td></tr></tbody></table>"],
+  ])("renders %j", (md, html) => {
+    expect(renderMarkdown(md)).toBe(html);
+  });
+
+  it("keeps fenced code verbatim (escaped, highlighted) and paragraphs apart", () => {
+    const html = renderMarkdown("Text\nmore text\n\n```ts\nconst a = \"<x>\"; // *not emphasis*\n```\n\nAfter");
+    expect(html).toContain("<p>Text\nmore text</p>");
+    expect(html).toContain('<span class="k">const</span> a = <span class="s">&quot;&lt;x&gt;&quot;</span>; <span class="c">// *not emphasis*</span>');
+    expect(html).toContain("<p>After</p>");
+  });
+
+  it("emphasis does not reach into code spans", () => {
+    expect(renderInline("`a*b*c` and *d*")).toBe("<code>a*b*c</code> and <em>d</em>");
+  });
+});
+
+describe("code highlighting", () => {
+  it("uses TypeScript's scanner, including template literals with substitutions", () => {
+    const html = highlight("const s = `a ${x + 1} b`; // done");
+    expect(html).toBe('<span class="k">const</span> s = <span class="s">`a ${</span>x + <span class="n">1</span><span class="s">} b`</span>; <span class="c">// done</span>');
+  });
+});
+
+describe("outputs and plotly", () => {
+  const session = new PlotlySession();
+  const population = populationScatter(
+    [
+      { arch: "a", fitness: 80, trial: 0, metrics: { params: 1000, accuracy: 80 } },
+      { arch: "b", fitness: 90, trial: 1, metrics: { params: 5000, accuracy: 90 } },
+    ],
+    { cost: "params", id: "pop" },
+  );
+  const curves = trainingCurves([{ epoch: 1, trainLoss: 2, valLoss: 2.1, trainAcc: 30, valAcc: 28 }, { epoch: 2, trainLoss: 1.5, valLoss: 1.7, trainAcc: 50, valAcc: 45 }], { id: "curves" });
+  const supernet = supernetGraph({ alphas: [{ edge: "1<-0", ops: ["none", "skip_connect", "nor_conv_3x3"], weights: [0.1, 0.3, 0.6] }] }, { id: "sn" });
+  // Outputs as a kernel session would save them: the first figure carries plotly.js, re-rendered copies too.
+  const carrier = population.toMimeBundle({ session, displayId: "c1" });
+  const user = curves.toMimeBundle({ session, displayId: "c2" });
+  const again = population.toMimeBundle({ plotly: "inline" });
+
+  it("stripPlotlyLibrary removes every inlined plotly.js but keeps the figures' loaders", () => {
+    expect(libraryCount(carrier["text/html"])).toBe(1);
+    const stripped = stripPlotlyLibrary(carrier["text/html"] + again["text/html"]);
+    expect(libraryCount(stripped)).toBe(0);
+    expect(containsPlotlyFigure(stripped)).toBe(true);
+    expect(stripped.length).toBeLessThan(50_000);
+  });
+
+  it("prefers html, then plotly JSON, SVG, images, markdown, JSON and plain text", () => {
+    expect(bundleHtml({ "text/html": "<b>x</b>", "text/plain": "x" }, "k")).toBe("<b>x</b>");
+    expect(bundleHtml({ "application/vnd.plotly.v1+json": { data: [], layout: {} }, "text/plain": "p" }, "k")).toContain("data-nasbook-plotly-fig");
+    expect(bundleHtml({ "image/svg+xml": "<svg></svg>", "text/plain": "s" }, "k")).toBe("<svg></svg>");
+    expect(bundleHtml({ "image/png": "iVBORw0KGgo=\n", "text/plain": "i" }, "k")).toBe('<img alt="output" src="data:image/png;base64,iVBORw0KGgo=">');
+    expect(bundleHtml({ "text/markdown": "**m**" }, "k")).toContain("<strong>m</strong>");
+    expect(bundleHtml({ "text/plain": "a < b" }, "k")).toBe("<pre>a &lt; b</pre>");
+  });
+
+  function figureNotebook() {
+    const c1 = codeCell("pop", "populationPlot");
+    c1.execution_count = 1;
+    c1.outputs = [outputs.result(1, carrier)];
+    const c2 = codeCell("curves", "curvesPlot");
+    c2.execution_count = 2;
+    c2.outputs = [outputs.display(user), outputs.stream("stdout", "printed <text>\n"), outputs.display(again)];
+    const c3 = codeCell("sn", "supernet");
+    c3.execution_count = 3;
+    c3.outputs = [outputs.display(supernet.toMimeBundle()), outputs.display({ "application/vnd.plotly.v1+json": { data: [{ type: "bar", x: ["a", "b"], y: [1, 2] }], layout: {} }, "text/plain": "bare plotly" })];
+    const c4 = codeCell("err", "boom()");
+    c4.execution_count = 4;
+    c4.outputs = [outputs.error({ ename: "ReferenceError", evalue: "boom is not defined", traceback: ["\u001b[31mReferenceError\u001b[0m: boom is not defined"] })];
+    return notebookOf([markdownCell("t", "# Figures\n\nWhat to look at: *everything*."), c1, c2, c3, c4]);
+  }
+
+  it("a document inlines plotly.js exactly once, in <head>, however many outputs carried it", () => {
+    const html = notebookToHtml(figureNotebook());
+    expect(libraryCount(html)).toBe(1);
+    expect(html.indexOf("data-nasbook-plotly=")).toBeLessThan(html.indexOf("</head>"));
+    expect(html).toContain("<title>Figures</title>");
+    expect(html).toContain("printed &lt;text&gt;");
+    expect(html).toContain("ReferenceError: boom is not defined"); // ANSI codes removed
+    expect(/<script[^>]+src=|<link[^>]+href=/.test(stripPlotlyLibrary(html))).toBe(false);
+  });
+
+  it("a notebook without plotly figures gets no plotly.js", () => {
+    const c = codeCell("x", "1");
+    c.outputs = [outputs.result(1, supernet.toMimeBundle())];
+    expect(libraryCount(notebookToHtml(notebookOf([c])))).toBe(0);
+  });
+
+  const skip = !existsSync(CHROMIUM) && !process.env.CI;
+  it.skipIf(skip)("`nasbook export --html` writes a file that opens offline in chromium with every plot drawn", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "nasbook-export-"));
+    const ipynb = join(dir, "figures.ipynb");
+    writeFileSync(ipynb, serializeIpynb(figureNotebook()));
+    const cli = spawnSync(process.execPath, [resolve("bin/nasbook.js"), "export", ipynb, "--html"], { encoding: "utf8", timeout: 60_000 });
+    expect(cli.stderr).toBe("");
+    expect(cli.status).toBe(0);
+    const file = join(dir, "figures.html");
+    expect(libraryCount(readFileSync(file, "utf8"))).toBe(1);
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
+      const problems: string[] = [];
+      page.on("pageerror", (e) => problems.push(e.message));
+      page.on("console", (m) => void (m.type() === "error" && problems.push(m.text())));
+      page.on("request", (r) => void (/^(file|data|about):/.test(r.url()) || problems.push(`network request: ${r.url()}`)));
+      await page.goto(`file://${file}`);
+      await page.waitForFunction(() => {
+        const figs = [...document.querySelectorAll("[data-nasbook-plotly-fig]")];
+        return figs.length > 0 && figs.every((f) => f.getAttribute("data-nasbook-ready") === "1");
+      }, null, { timeout: 30_000 });
+      const drawn = await page.evaluate(() =>
+        [...document.querySelectorAll("[data-nasbook-plotly-fig]")].map((f) =>
+          [...f.querySelectorAll(".overplot .trace path, .barlayer .point path")].filter((p) => (p.getAttribute("d") ?? "").length > 4).length),
+      );
+      // population, curves, the re-displayed population, and the bare plotly JSON bar chart
+      expect(drawn.length).toBe(4);
+      expect(drawn.every((n) => n > 0)).toBe(true);
+      const svgPaths = await page.evaluate(() => document.querySelectorAll(".nasbook-svg svg path").length);
+      expect(svgPaths).toBeGreaterThan(0);
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 90_000);
+});
