@@ -7,9 +7,11 @@
  *   mlp:     784-256-128-10
  *   convbn:  conv32 3x3 -> BN -> relu -> maxpool -> conv64 3x3 -> BN -> relu -> maxpool -> dense10
  * The machine is shared, so wasm and torch alternate for --reps rounds and we report medians, and the
- * median of the per-round ratios. 'cpu' (about 3 samples/s on the convnet) is timed on a few steps only.
+ * median of the per-round ratios. 'cpu' (about 3 samples/s on the convnet) is timed on a few steps only,
+ * at batch 16 for the convnets.
  * Torch runs twice per round: on all cores (ratioToTorch, the reference) and on one thread
  * (ratioToTorch1Thread), since our wasm backend computes on one thread.
+ * samplesPerCpuSec divides by the process's CPU time (all threads): what training costs, whatever the load.
  * GFLOP/s counts 3x the forward FLOPs per sample (forward + two backward products).
  *
  * Options: --reps 5 --seconds 3 --models convnet,mlp,convbn --backends wasm,cpu --no-torch
@@ -89,12 +91,15 @@ function forwardFlops(model: tf.Sequential): number {
 
 interface Measurement {
   samplesPerSec: number;
+  /** Samples per second of this process's CPU time: what the code costs, whatever the machine's load. */
+  samplesPerCpuSec: number;
   flopsPerSample: number;
   steps: number;
 }
 
 /** Trains `name` on the current backend: warm-up steps, then timed steps for `secs` (at least minSteps). */
-function measure(name: ModelName, secs: number, warmup: number, minSteps: number, maxSteps = Infinity): Measurement {
+function measure(name: ModelName, secs: number, warmup: number, minSteps: number, maxSteps = Infinity, batchSize = batch): Measurement {
+  const batch = batchSize;
   const model = buildModel(name);
   const flopsPerSample = 3 * forwardFlops(model);
   const opt = tf.train.adam(1e-3);
@@ -110,6 +115,7 @@ function measure(name: ModelName, secs: number, warmup: number, minSteps: number
   };
   for (let i = 0; i < warmup; i++) step();
   let steps = 0;
+  const cpuStart = process.cpuUsage();
   const start = performance.now();
   let elapsed = 0;
   while (steps < maxSteps && (steps < minSteps || elapsed < secs * 1000)) {
@@ -117,15 +123,21 @@ function measure(name: ModelName, secs: number, warmup: number, minSteps: number
     steps++;
     elapsed = performance.now() - start;
   }
+  const cpu = process.cpuUsage(cpuStart);
   tf.dispose([xs, ys]);
   opt.dispose();
   model.dispose();
-  return { samplesPerSec: (steps * batch) / (elapsed / 1000), flopsPerSample, steps };
+  return {
+    samplesPerSec: (steps * batch) / (elapsed / 1000),
+    samplesPerCpuSec: (steps * batch) / ((cpu.user + cpu.system) / 1e6),
+    flopsPerSample, steps,
+  };
 }
 
 interface TorchResult {
   model: ModelName;
   samplesPerSec: number;
+  samplesPerCpuSec: number;
   threads: number;
   torch: string;
 }
@@ -180,6 +192,8 @@ console.log(torchVersion ? `PyTorch ${torchVersion} peer via /usr/bin/python3` :
 
 // Rounds: torch, then each fast backend, alternating so load changes hit both sides alike.
 const runs = new Map<string, number[]>(); // `${backend}/${model}` -> samples/s per round
+const cpuRuns = new Map<string, number[]>(); // same, per CPU-second
+const batchOf = new Map<string, number>(); // entries not measured at --batch
 const ratios = new Map<string, number[]>();
 const ratios1 = new Map<string, number[]>(); // against torch on one thread
 const flopsOf = new Map<ModelName, number>();
@@ -191,15 +205,20 @@ for (let r = 0; r < reps; r++) {
   const torch1 = torchVersion ? await torchRound(1) : [];
   for (const t of torch) {
     push(runs, `torch/${t.model}`, t.samplesPerSec);
+    push(cpuRuns, `torch/${t.model}`, t.samplesPerCpuSec);
     torchThreads = t.threads;
   }
-  for (const t of torch1) push(runs, `torch-1thread/${t.model}`, t.samplesPerSec);
+  for (const t of torch1) {
+    push(runs, `torch-1thread/${t.model}`, t.samplesPerSec);
+    push(cpuRuns, `torch-1thread/${t.model}`, t.samplesPerCpuSec);
+  }
   for (const backend of fastBackends) {
     await tf.setBackend(backend);
     for (const name of modelNames) {
       const m = measure(name, seconds, 3, 3);
       flopsOf.set(name, m.flopsPerSample);
       push(runs, `${backend}/${name}`, m.samplesPerSec);
+      push(cpuRuns, `${backend}/${name}`, m.samplesPerCpuSec);
       const peer = torch.find((t) => t.model === name);
       if (peer) push(ratios, `${backend}/${name}`, m.samplesPerSec / peer.samplesPerSec);
       const peer1 = torch1.find((t) => t.model === name);
@@ -213,15 +232,22 @@ for (let r = 0; r < reps; r++) {
   }
 }
 if (backends.includes("cpu")) {
+  // 'cpu' takes tens of seconds per convnet step at batch 128 (minutes on a loaded machine), so the
+  // convnets run at batch 16 there (throughput per sample barely depends on batch on 'cpu'): one warm-up
+  // step, then one or two timed steps.
   await tf.setBackend("cpu");
   for (const name of modelNames) {
-    // One warm-up and one or two timed steps: the convnets take tens of seconds per step on 'cpu'.
-    const m = name === "mlp" ? measure(name, 0, 1, 3, 3) : measure(name, 0, 1, 1, 1);
+    const cpuBatch = name === "mlp" ? batch : Math.min(batch, 16);
+    const m = name === "mlp" ? measure(name, 0, 1, 3, 3) : measure(name, 0, 1, 2, 2, cpuBatch);
     flopsOf.set(name, m.flopsPerSample);
     push(runs, `cpu/${name}`, m.samplesPerSec);
+    push(cpuRuns, `cpu/${name}`, m.samplesPerCpuSec);
+    batchOf.set(`cpu/${name}`, cpuBatch);
     const torchMedian = runs.get(`torch/${name}`);
     if (torchMedian) push(ratios, `cpu/${name}`, m.samplesPerSec / median(torchMedian));
-    console.log(`cpu ${name}: ${m.samplesPerSec.toFixed(1)} samples/s over ${m.steps} step(s)`);
+    const torch1Median = runs.get(`torch-1thread/${name}`);
+    if (torch1Median) push(ratios1, `cpu/${name}`, m.samplesPerSec / median(torch1Median));
+    console.log(`cpu ${name}: ${m.samplesPerSec.toFixed(1)} samples/s over ${m.steps} step(s) of batch ${cpuBatch}`);
   }
 }
 
@@ -231,12 +257,13 @@ const results = [...runs.entries()].map(([key, values]) => {
   const flops = flopsOf.get(model) ?? 0;
   const ratio = ratios.get(key);
   return {
-    backend, model, batch,
+    backend, model, batch: batchOf.get(key) ?? batch,
     samplesPerSec: round(sps),
     gflops: flops > 0 ? round((sps * flops) / 1e9) : null,
     ratioToTorch: backend === "torch" ? 1 : ratio ? round(median(ratio)) : null,
     ratioToTorch1Thread: ratios1.get(key) ? round(median(ratios1.get(key) as number[])) : null,
     rounds: values.map((v) => round(v)),
+    samplesPerCpuSec: cpuRuns.get(key) ? round(median(cpuRuns.get(key) as number[])) : null,
     threads: backend === "torch" ? torchThreads : backend === "wasm" ? info.threads : 1,
   };
 });
@@ -244,7 +271,8 @@ for (const r of results) {
   console.log(
     `${r.backend.padEnd(10)} ${r.model.padEnd(8)} ${String(r.samplesPerSec).padStart(8)} samples/s ` +
       `${String(r.gflops ?? "-").padStart(7)} GFLOP/s  ratioToTorch ${r.ratioToTorch ?? "n/a"}` +
-      (r.ratioToTorch1Thread !== null ? `  (vs torch 1 thread: ${r.ratioToTorch1Thread})` : ""),
+      (r.ratioToTorch1Thread !== null ? `  (vs torch 1 thread: ${r.ratioToTorch1Thread})` : "") +
+      `  ${r.samplesPerCpuSec ?? "-"} samples per CPU-second`,
   );
 }
 console.log(JSON.stringify({

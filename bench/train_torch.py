@@ -1,5 +1,7 @@
 """PyTorch peer for bench/train.ts: trains the same models (same shapes, batch, Adam) on random data and
-prints one JSON line per model: {"model", "samplesPerSec", "threads", "torch"}.
+prints one JSON line per model: {"model", "samplesPerSec", "samplesPerCpuSec", "threads", "torch"}
+(samplesPerCpuSec divides by the CPU time of all the process's threads: a measure of work that the load
+from other processes on a shared machine does not inflate).
 
 Usage: /usr/bin/python3 bench/train_torch.py --models convnet,mlp,convbn --batch 128 --seconds 3 --threads 2
 """
@@ -29,7 +31,7 @@ def build(name: str) -> nn.Module:
     raise SystemExit(f"unknown model {name!r} (models: convnet, mlp, convbn)")
 
 
-def measure(name: str, batch: int, seconds: float) -> float:
+def measure(name: str, batch: int, seconds: float) -> tuple:
     torch.manual_seed(0)
     model = build(name)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -48,12 +50,13 @@ def measure(name: str, batch: int, seconds: float) -> float:
         step()
     steps = 0
     start = time.perf_counter()
+    cpu_start = time.process_time()  # all threads of this process
     while True:
         step()
         steps += 1
         elapsed = time.perf_counter() - start
         if elapsed >= seconds and steps >= 3:
-            return steps * batch / elapsed
+            return steps * batch / elapsed, steps * batch / max(time.process_time() - cpu_start, 1e-9)
 
 
 def main() -> None:
@@ -66,8 +69,9 @@ def main() -> None:
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     for name in a.models.split(","):
-        sps = measure(name, a.batch, a.seconds)
-        print(json.dumps({"model": name, "samplesPerSec": sps, "threads": torch.get_num_threads(), "torch": torch.__version__}), flush=True)
+        sps, per_cpu = measure(name, a.batch, a.seconds)
+        print(json.dumps({"model": name, "samplesPerSec": sps, "samplesPerCpuSec": per_cpu, "threads": torch.get_num_threads(),
+                          "torch": torch.__version__}), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 /**
- * MaxPoolGrad for wasm. Overrides the stock kernel, whose running max starts at +1.2e-38, so windows
- * whose values are all <= 0 (common after ReLU or batch norm) got no gradient at all. Ours starts at
+ * MaxPoolGrad for wasm. Overrides the stock kernel, whose running max starts at +1.2e-38, so in a
+ * window whose values are all <= 0 (common after batch norm) no value wins and the gradient lands on
+ * the window's first element instead of its maximum (error vs 'cpu' up to 1.0). Ours starts at
  * -inf and, like tfjs 'cpu', routes each gradient to the first maximum of its window.
  */
 import { backend_util, type KernelConfig, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from "@tensorflow/tfjs";

@@ -2,7 +2,9 @@
  * Registers nasbook's training kernels for the tfjs 'wasm' backend: adds the missing gradient kernels
  * and replaces the slow or wrong stock ones. Idempotent; `unregisterTrainingKernels` restores stock.
  */
-import { getGradient, getKernel, registerGradient, registerKernel, unregisterKernel, type KernelConfig } from "@tensorflow/tfjs";
+import {
+  findBackend, getGradient, getKernel, registerGradient, registerKernel, unregisterKernel, type KernelConfig,
+} from "@tensorflow/tfjs";
 import { batchNormGradConfig, fusedBatchNormGradient } from "./batchNormGrad.js";
 import { conv2dBackpropFilterConfig } from "./conv2dBackpropFilter.js";
 import { conv2dBackpropInputConfig } from "./conv2dBackpropInput.js";
@@ -29,7 +31,7 @@ const plans: Record<string, Plan> = {
   Conv2DBackpropInput: { config: conv2dBackpropInputConfig, why: "stock is a scalar loop; SIMD GEMM + col2im" },
   DepthwiseConv2dNativeBackpropInput: { config: depthwiseBackpropInputConfig, why: "missing in wasm" },
   DepthwiseConv2dNativeBackpropFilter: { config: depthwiseBackpropFilterConfig, why: "missing in wasm" },
-  MaxPoolGrad: { config: maxPoolGradConfig, why: "stock drops the gradient of all-negative windows" },
+  MaxPoolGrad: { config: maxPoolGradConfig, why: "stock misroutes the gradient of all-negative windows" },
   BatchMatMul: { wrap: batchMatMulConfig, why: "stock transposed products are a scalar triple loop" },
   _FusedMatMul: { wrap: fusedMatMulConfig, why: "stock transposed products are a scalar triple loop" },
   Sum: { wrap: sumConfig, why: "stock leading-axis sums transpose first" },
@@ -76,10 +78,15 @@ export function registerTrainingKernels(): TrainingKernelRegistration[] {
 /** Restores the stock wasm kernels (for comparisons and tests). */
 export function unregisterTrainingKernels(): void {
   if (registered === undefined) return;
+  // A stock kernel replaced before the backend started never ran its setup (binding its C function).
+  const backend = findBackend("wasm");
   for (const { kernelName } of registered) {
     unregisterKernel(kernelName, "wasm");
     const original = stock.get(kernelName);
-    if (original !== undefined) registerKernel(original);
+    if (original !== undefined) {
+      registerKernel(original);
+      if (backend != null) original.setupFunc?.(backend);
+    }
   }
   stock.clear();
   if (stockBatchNormGradient !== undefined) registerGradient(stockBatchNormGradient);
