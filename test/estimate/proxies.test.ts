@@ -1,6 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { syntheticSplits } from "../../src/data/synthetic.js";
 import { logAbsDet, symmetricEigenvalues } from "../../src/estimate/linalg.js";
+import { proxyEvaluator } from "../../src/estimate/proxyEvaluator.js";
 import { computeProxies, gradNorm, jacobCov, naswot, PROXY_NAMES, snip, synflow } from "../../src/estimate/proxies.js";
 import { nb201Model } from "../../src/model/nb201.js";
 import { parseNb201 } from "../../src/space/nb201.js";
@@ -154,5 +156,31 @@ describe("linear algebra", () => {
     expect(symmetricEigenvalues([4, 0, 0, 0, 1, 0, 0, 0, 9], 3)).toEqual([1, 4, 9]);
     expect(logAbsDet([0, 2, 3, 0], 2)).toBeCloseTo(Math.log(6), 12);
     expect(logAbsDet([1, 2, 2, 4], 2)).toBe(-Infinity);
+  });
+});
+
+describe("proxyEvaluator", () => {
+  it("scores untrained networks on a seeded minibatch, deterministically and leak-free", async () => {
+    const data = syntheticSplits({ size: 8, numClasses: 3, sizes: { train: 16, val: 4, test: 4 } });
+    const ev = proxyEvaluator({
+      proxy: "naswot",
+      backend: "current",
+      data,
+      batchSize: 8,
+      build: (a: string, o) => nb201Model(parseNb201(a), { ...o, channels: 2 }),
+    });
+    const arch = "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|nor_conv_3x3~1|skip_connect~2|";
+    let r1!: Awaited<ReturnType<typeof ev.evaluate>>;
+    const leaked = await leakedTensors(async () => {
+      r1 = await ev.evaluate(arch, { seed: 3 });
+    });
+    expect(leaked).toBe(0);
+    const r2 = await ev.evaluate(arch, { seed: 3 });
+    expect(r1.status).toBe("ok");
+    expect(r1.metrics.score).toBe(r2.metrics.score);
+    expect(Number.isFinite(r1.metrics.score)).toBe(true);
+    expect(r1.metrics.params).toBeGreaterThan(0);
+    const bad = await ev.evaluate("|nope~0|", { seed: 3 });
+    expect(bad.status).toBe("failed");
   });
 });
