@@ -57,12 +57,18 @@ export function clipByGlobalNorm(grads: tf.Tensor[], clipNorm: number): tf.Tenso
   return grads.map((g) => tf.mul(g, scale));
 }
 
-/** SGD-with-momentum steps on a supernet's shared weights. */
+/**
+ * SGD with momentum (PyTorch's form: v = mu v + g, w -= lr v) on a supernet's shared weights. Weights a step does not
+ * reach (ops off the sampled path) get no gradient and are left alone, momentum included, as PyTorch skips
+ * parameters whose grad is None. tfjs's MomentumOptimizer cannot do that: it keys its accumulators by position in
+ * the list it is given, so a changing subset of variables would mix them up.
+ */
 export class WeightTrainer {
-  readonly optimizer: tf.MomentumOptimizer;
+  private readonly velocity = new Map<string, tf.Variable>();
   private step = 0;
   private readonly lr0: number;
   private readonly lrMin: number;
+  private readonly mu: number;
   private readonly wd: number;
   private readonly clip: number;
   private readonly total: number;
@@ -70,11 +76,14 @@ export class WeightTrainer {
   constructor(private readonly net: Supernet<unknown>, opts: WeightTrainerOptions) {
     this.lr0 = opts.learningRate ?? 0.025;
     this.lrMin = opts.minLearningRate ?? 0.001;
+    this.mu = opts.momentum ?? 0.9;
     this.wd = opts.weightDecay ?? 3e-4;
     this.clip = opts.clipNorm ?? 5;
     this.total = Math.max(1, opts.totalSteps);
     if (!(this.lr0 > 0)) throw new RangeError(`weight learning rate must be > 0, got ${this.lr0}`);
-    this.optimizer = tf.train.momentum(this.lr0, opts.momentum ?? 0.9);
+    if (!(this.mu >= 0 && this.mu < 1)) throw new RangeError(`momentum must be in [0, 1), got ${this.mu}`);
+    // Allocated up front, so the tensors in use stay constant from the first step on.
+    for (const v of net.store.variables()) this.velocity.set(v.name, tf.tidy(() => tf.variable(tf.zerosLike(v), false)));
   }
 
   /** The cosine-annealed rate of the current step (Loshchilov & Hutter 2017). */
@@ -85,14 +94,17 @@ export class WeightTrainer {
 
   /** One step on `batch` in `mode` (built inside the gradient tape, so mixture weights may depend on alphas). */
   train(batch: Batch, mode: () => SupernetMode<unknown>): number {
-    const vars = this.net.store.variables();
-    // MomentumOptimizer steps with its private scalar `c` = -lr, which only setLearningRate updates.
-    this.optimizer.setLearningRate(this.learningRate());
+    const lr = this.learningRate();
     const loss = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => crossEntropy(this.net.logits(batch.x, mode()), batch.y), vars);
-      const raw = vars.map((v) => (this.wd > 0 ? tf.add(grads[v.name]!, tf.mul(v, this.wd)) : grads[v.name]!));
+      const { value, grads } = tf.variableGrads(() => crossEntropy(this.net.logits(batch.x, mode()), batch.y), this.net.store.variables());
+      const used = this.net.store.variables().filter((v) => grads[v.name] != null);
+      const raw = used.map((v) => (this.wd > 0 ? tf.add(grads[v.name]!, tf.mul(v, this.wd)) : grads[v.name]!));
       const clipped = clipByGlobalNorm(raw, this.clip);
-      this.optimizer.applyGradients(vars.map((v, i) => ({ name: v.name, tensor: clipped[i]! })));
+      used.forEach((v, i) => {
+        const vel = this.velocity.get(v.name)!;
+        vel.assign(tf.add(tf.mul(vel, this.mu), clipped[i]!));
+        v.assign(tf.sub(v, tf.mul(vel, lr)));
+      });
       return value;
     });
     this.step++;
@@ -102,9 +114,8 @@ export class WeightTrainer {
   }
 
   dispose(): void {
-    this.optimizer.dispose();
-    // tfjs 4.22's MomentumOptimizer.dispose frees its momentum scalar but not the learning-rate scalar `c`.
-    (this.optimizer as unknown as { c?: tf.Tensor }).c?.dispose();
+    for (const v of this.velocity.values()) v.dispose();
+    this.velocity.clear();
   }
 }
 
