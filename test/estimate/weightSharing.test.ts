@@ -6,7 +6,7 @@ import { nb201Model } from "../../src/model/nb201.js";
 import { nb201Supernet } from "../../src/model/supernetNb201.js";
 import { supernetAccuracy } from "../../src/model/supernetTraining.js";
 import { trainEvaluator } from "../../src/estimate/train.js";
-import type { Evaluator } from "../../src/estimate/types.js";
+import type { Evaluator, TrialResult } from "../../src/estimate/types.js";
 import { distinctArchs, weightSharingReport } from "../../src/estimate/weightSharing.js";
 import { Rng } from "../../src/rng.js";
 import { formatNb201, nb201Space, type Nb201Arch } from "../../src/space/nb201.js";
@@ -23,7 +23,7 @@ function echoEvaluator(f: (supernetAcc: number) => number, acc: (a: Nb201Arch) =
   return {
     name: "echo",
     objective: "val_acc",
-    async evaluate(a) {
+    async evaluate(a): Promise<TrialResult> {
       if (formatNb201(a) === failOn) return { status: "failed", metrics: {}, cost: { seconds: 0 }, error: "Error: boom" };
       return { status: "ok", metrics: { val_acc: f(acc(a)) }, cost: { seconds: 0 } };
     },
