@@ -71,7 +71,10 @@ function progressPrinter(write: (s: string) => void): (p: RunProgress) => void {
     if (p.type === "start") write(`running ${p.cells} code cells\n`);
     else if (p.type === "cell") write(`[${String(p.index).padStart(String(p.total).length)}/${p.total}] ${firstLine(p.source)} `);
     else if (p.type === "cell-done") {
-      const reran = p.reran.length ? `, re-ran ${p.reran.join(" ")}` : "";
+      const times = new Map<string, number>();
+      for (const id of p.reran) times.set(id, (times.get(id) ?? 0) + 1);
+      const list = [...times].map(([id, n]) => (n > 1 ? `${id} x${n}` : id)).join(", ");
+      const reran = list ? `; re-ran ${list}` : "";
       write(`${p.status === "ok" ? "ok" : "FAILED"} ${p.seconds.toFixed(1)} s${reran}\n`);
     } else if (p.seconds >= 0.1) write(`streams finished ${p.seconds.toFixed(1)} s later\n`);
   };

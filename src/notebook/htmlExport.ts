@@ -82,8 +82,9 @@ export function renderMarkdown(source: string): string {
   let i = 0;
   const isBlank = (l: string | undefined) => l === undefined || l.trim() === "";
   const listItem = /^\s{0,3}([-*+]|\d{1,9}[.)])\s+(.*)$/;
+  // As in CommonMark, only a bullet or an ordered list starting at 1 interrupts a paragraph ("AAAI\n2019." is prose).
   const startsBlock = (l: string) =>
-    /^\s{0,3}(#{1,6}\s|```|~~~|>|(-{3,}|\*{3,}|_{3,})\s*$)/.test(l) || listItem.test(l);
+    /^\s{0,3}(#{1,6}\s|```|~~~|>|(-{3,}|\*{3,}|_{3,})\s*$|[-*+]\s+\S|1[.)]\s+\S)/.test(l);
   while (i < lines.length) {
     const line = lines[i]!;
     if (isBlank(line)) { i++; continue; }
@@ -138,7 +139,7 @@ export function renderMarkdown(source: string): string {
         const body = [item[2]!];
         i++;
         // Continuation lines (indented, or lazy paragraph lines) belong to the item; nested lists are indented.
-        while (i < lines.length && !isBlank(lines[i]) && (/^\s{2,}/.test(lines[i]!) || !startsBlock(lines[i]!))) {
+        while (i < lines.length && !isBlank(lines[i]) && (/^\s{2,}/.test(lines[i]!) || (!startsBlock(lines[i]!) && !listItem.test(lines[i]!)))) {
           body.push(lines[i++]!.replace(/^\s{2,4}/, ""));
         }
         const nested = body.findIndex((l, k) => k > 0 && listItem.test(l));

@@ -31,6 +31,8 @@ describe("markdown", () => {
     ["1. first\n2. second", "<ol><li>first</li><li>second</li></ol>"],
     ["3. third\n4. fourth", "<ol start=\"3\"><li>third</li><li>fourth</li></ol>"],
     ["> quoted", "<blockquote><p>quoted</p></blockquote>"],
+    ["Real et al., AAAI\n2019. Next", "<p>Real et al., AAAI\n2019. Next</p>"],
+    ["Prose\n- item", "<p>Prose</p>\n<ul><li>item</li></ul>"],
     ["---", "<hr>"],
     ["<script>alert(1)</script>", "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"],
     ["[x](javascript:void)", "<p><a href=\"#\">x</a></p>"],

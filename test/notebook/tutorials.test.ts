@@ -1,0 +1,87 @@
+// Every tutorial in notebooks/ runs top to bottom, by both routes: `nasbook run`'s runner (in-process) and
+// `jupyter nbconvert --execute` on our kernel. Tutorials that read ../shared data name the files in
+// `metadata.nasbook.data`; they are skipped only when a file is missing AND this is not CI.
+// Each tutorial's prose must say what to look at in every figure it shows.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { dataDir, dataPath } from "../../src/data/dir.js";
+import { notebookToHtml } from "../../src/notebook/htmlExport.js";
+import { joinSource, readIpynb, serializeIpynb, type CodeCell, type NotebookDocument } from "../../src/notebook/ipynb.js";
+import { runNotebook } from "../../src/notebook/runner.js";
+import { installTestKernel } from "../kernel/jupyterHelpers.js";
+
+const NOTEBOOKS = resolve("notebooks");
+const OUT = process.env.NASBOOK_TUTORIAL_OUT ? resolve(process.env.NASBOOK_TUTORIAL_OUT) : mkdtempSync(join(tmpdir(), "nasbook-tutorials-"));
+const JUPYTER = "/usr/bin/jupyter";
+const hasJupyter = existsSync(JUPYTER) && spawnSync(JUPYTER, ["nbconvert", "--version"], { stdio: "ignore" }).status === 0;
+
+const tutorials = readdirSync(NOTEBOOKS).filter((f) => f.endsWith(".ipynb")).sort();
+
+function dataFiles(nb: NotebookDocument): string[] {
+  const meta = nb.metadata["nasbook"] as { data?: unknown } | undefined;
+  return Array.isArray(meta?.data) ? meta.data.filter((f): f is string => typeof f === "string") : [];
+}
+const missingData = (nb: NotebookDocument) => dataFiles(nb).filter((f) => !existsSync(dataPath(f)));
+const skipFor = (nb: NotebookDocument) => missingData(nb).length > 0 && !process.env.CI;
+
+const isFigure = (o: CodeCell["outputs"][number]) =>
+  (o.output_type === "display_data" || o.output_type === "execute_result") &&
+  /data-nasbook-plotly-fig=|<svg/.test(joinSource(o.data["text/html"] as string | string[] | undefined));
+
+describe("tutorials", () => {
+  it("there are tutorials, each with a kernelspec, a title and a parameters cell", () => {
+    expect(tutorials).toContain("00-quickstart.ipynb");
+    for (const file of tutorials) {
+      const nb = readIpynb(join(NOTEBOOKS, file));
+      expect((nb.metadata["kernelspec"] as { name?: string }).name, file).toBe("nasbook");
+      expect(joinSource(nb.cells[0]!.source), file).toMatch(/^# /);
+      const params = nb.cells.find((c) => c.cell_type === "code" && (c.metadata["tags"] as string[] | undefined)?.includes("parameters"));
+      expect(joinSource(params?.source), file).toMatch(/const seed = \d+;/);
+    }
+  });
+
+  for (const file of tutorials) {
+    const nb = readIpynb(join(NOTEBOOKS, file));
+    const name = file.replace(/\.ipynb$/, "");
+
+    it.skipIf(skipFor(nb))(`${name} runs top to bottom with nasbook run, and its prose explains every figure`, async () => {
+      expect(missingData(nb), `data missing from ${dataDir()}`).toEqual([]);
+      const r = await runNotebook(nb, { cwd: NOTEBOOKS });
+      writeFileSync(join(OUT, `${name}.ipynb`), serializeIpynb(r.notebook));
+      writeFileSync(join(OUT, `${name}.html`), notebookToHtml(r.notebook));
+      console.log(`${name}: nasbook run ${r.seconds.toFixed(1)} s (reports in ${OUT})`);
+      expect(r.failures.map((f) => `${f.cellId}: ${f.error.ename}: ${f.error.evalue}`)).toEqual([]);
+      expect(r.manifest.data.map((d) => d.path).sort()).toEqual(expect.arrayContaining(dataFiles(nb)));
+      let prose = "";
+      let figures = 0;
+      for (const cell of r.notebook.cells) {
+        if (cell.cell_type === "markdown") prose = joinSource(cell.source);
+        if (cell.cell_type !== "code") continue;
+        if (cell.outputs.some(isFigure)) {
+          figures++;
+          expect(prose, `the markdown before cell ${cell.id} of ${name} should say what to look at`).toMatch(/what to look at/i);
+        }
+      }
+      expect(figures, `${name} shows no figure`).toBeGreaterThan(0);
+    }, 600_000);
+
+    it.skipIf(skipFor(nb) || (!hasJupyter && !process.env.CI))(`${name} runs with jupyter nbconvert --execute on the nasbook kernel`, () => {
+      const env = { ...installTestKernel(), NASBOOK_DATA: dataDir() };
+      const t0 = performance.now();
+      const r = spawnSync(JUPYTER, [
+        "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=nasbook",
+        "--ExecutePreprocessor.timeout=600", "--output-dir", OUT, "--output", `${name}.nbconvert.ipynb`, join(NOTEBOOKS, file),
+      ], { env, encoding: "utf8", timeout: 900_000 });
+      console.log(`${name}: nbconvert ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      expect(r.status, r.stderr.slice(-3000)).toBe(0);
+      const executed = JSON.parse(readFileSync(join(OUT, `${name}.nbconvert.ipynb`), "utf8")) as NotebookDocument;
+      const errors = executed.cells.flatMap((c) => (c.cell_type === "code" ? c.outputs : [])).filter((o) => o.output_type === "error");
+      expect(errors).toEqual([]);
+      const figures = executed.cells.filter((c) => c.cell_type === "code" && c.outputs.some(isFigure));
+      expect(figures.length, `${name} shows no figure under nbconvert`).toBeGreaterThan(0);
+    }, 900_000);
+  }
+});
