@@ -7,7 +7,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { codeCell, notebookOf, serializeIpynb } from "../../src/notebook/ipynb.js";
 import { buildManifest, dataRecords, gitState, sha256File, trackDataReads } from "../../src/notebook/manifest.js";
 
 function fixtureDir(): { dir: string; outside: string } {
@@ -67,4 +70,20 @@ describe("run manifest", () => {
     expect(JSON.stringify(a)).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:/);
     expect(a.codeSha256).not.toBe(buildManifest({ seed: a.seed, dataFiles: [], code: "const seed = 4;" }).codeSha256);
   });
+
+  it("`nasbook run --data DIR` records the sha256 of the data files the notebook read in the executed notebook", () => {
+    const { dir } = fixtureDir();
+    const work = mkdtempSync(join(tmpdir(), "nasbook-manifest-run-"));
+    const nb = notebookOf([
+      codeCell("params", "const seed = 0;", { tags: ["parameters"] }),
+      codeCell("read", 'import { readFileSync } from "node:fs";\nreadFileSync(nas.dataPath("table.csv"), "utf8").length'),
+    ]);
+    writeFileSync(join(work, "reads.ipynb"), serializeIpynb(nb));
+    const r = spawnSync(process.execPath, [resolve("bin/nasbook.js"), "run", join(work, "reads.ipynb"), "--data", dir, "--out", join(work, "out.ipynb")], { encoding: "utf8", timeout: 120_000 });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const manifest = (JSON.parse(readFileSync(join(work, "out.ipynb"), "utf8")) as { metadata: { nasbook: { manifest: { data: unknown[]; seed: unknown } } } }).metadata.nasbook.manifest;
+    expect(manifest.data).toEqual([{ path: "table.csv", sha256: createHash("sha256").update("arch,acc\na,1\n").digest("hex"), bytes: 13 }]);
+    expect(manifest.seed).toEqual({ seed: 0, source: "notebook", cell: "params" });
+  }, 120_000);
 });
