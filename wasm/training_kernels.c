@@ -396,6 +396,29 @@ void batch_norm_grad(const float* x, const float* dy, const float* mean, const f
   }
 }
 
+/**
+ * y = (x - mean) * scale / sqrt(var + eps) + offset for x [rows, cols] and per-column statistics (scale and
+ * offset pointers may be 0: 1 and 0). scratch: cols floats.
+ */
+EXPORT(batch_norm)
+void batch_norm(const float* x, const float* mean, const float* var, const float* offset, const float* scale, float eps,
+                int rows, int cols, float* y, float* scratch) {
+  for (int c = 0; c < cols; c++) scratch[c] = (scale ? scale[c] : 1.0f) / __builtin_sqrtf(var[c] + eps);
+  for (int r = 0; r < rows; r++) {
+    const float* xr = x + (size_t)r * cols;
+    float* yr = y + (size_t)r * cols;
+    int c = 0;
+    if (offset) {
+      for (; c + 4 <= cols; c += 4)
+        wasm_v128_store(yr + c, madd(wasm_v128_load(offset + c), wasm_f32x4_sub(wasm_v128_load(xr + c), wasm_v128_load(mean + c)), wasm_v128_load(scratch + c)));
+    } else {
+      for (; c + 4 <= cols; c += 4)
+        wasm_v128_store(yr + c, wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(xr + c), wasm_v128_load(mean + c)), wasm_v128_load(scratch + c)));
+    }
+    for (; c < cols; c++) yr[c] = (xr[c] - mean[c]) * scratch[c] + (offset ? offset[c] : 0.0f);
+  }
+}
+
 /** Tiles a rank-4 tensor of shape s by reps (out shape s[i]*reps[i]); rows of the last axis are block copies. */
 EXPORT(tile4)
 void tile4(const float* x, int s0, int s1, int s2, int s3, int r0, int r1, int r2, int r3, float* out) {

@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../src/backend/index.js";
 import { Rng } from "../../src/rng.js";
-import { dilateFilter, randomTensor, runOn, worstError, type TensorData } from "./crossBackend.js";
+import { dilateFilter, randomTensor, relativeError, runOn, worstError, type TensorData } from "./crossBackend.js";
 
 const tolerance = 1e-4;
 
@@ -238,5 +238,22 @@ describe("buffer-sharing Identity and Cast on wasm", () => {
     expect(asInt.dtype).toBe("int32");
     tf.dispose([y, z, asInt]);
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe("batch norm forward without scale or offset on wasm matches cpu", () => {
+  it("per-channel statistics, no scale, no offset", async () => {
+    const rng = new Rng("bn-forward");
+    const x = randomTensor(rng, [2, 5, 5, 6]);
+    const forward = async (backend: "cpu" | "wasm") => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => {
+        const t = tf.tensor(x.data, x.shape);
+        const { mean, variance } = tf.moments(t, [0, 1, 2]);
+        return tf.batchNorm(t, mean, variance, undefined, undefined, 1e-3).dataSync().slice() as Float32Array;
+      });
+    };
+    const cpu = await forward("cpu");
+    expect(relativeError(await forward("wasm"), cpu)).toBeLessThanOrEqual(tolerance);
   });
 });

@@ -5,7 +5,7 @@
 import {
   findBackend, getGradient, getKernel, registerGradient, registerKernel, unregisterKernel, type KernelConfig,
 } from "@tensorflow/tfjs";
-import { batchNormGradConfig, fusedBatchNormGradient } from "./batchNormGrad.js";
+import { batchNormGradConfig, fusedBatchNormConfig, fusedBatchNormGradient } from "./batchNorm.js";
 import { conv2dBackpropFilterConfig } from "./conv2dBackpropFilter.js";
 import { conv2dBackpropInputConfig } from "./conv2dBackpropInput.js";
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from "./depthwiseBackprop.js";
@@ -26,6 +26,7 @@ export interface TrainingKernelRegistration {
 type Plan = { why: string } & ({ config: KernelConfig } | { wrap: (stock: KernelConfig) => KernelConfig });
 
 const plans: Record<string, Plan> = {
+  FusedBatchNorm: { wrap: fusedBatchNormConfig, why: "stock batch norm is slow; one SIMD pass" },
   NasbookBatchNormGrad: { config: batchNormGradConfig, why: "batch-norm gradient in two passes instead of about a dozen ops" },
   Conv2DBackpropFilter: { config: conv2dBackpropFilterConfig, why: "missing in wasm; im2col + SIMD GEMM" },
   Conv2DBackpropInput: { config: conv2dBackpropInputConfig, why: "stock is a scalar loop; SIMD GEMM + col2im" },

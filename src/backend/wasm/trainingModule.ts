@@ -34,6 +34,10 @@ export interface TrainingKernelExports {
     sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, oh: number, ow: number,
   ): void;
   column_sum(x: number, rows: number, cols: number, scale: number, out: number, block: number): void;
+  batch_norm(
+    x: number, mean: number, variance: number, offset: number, scale: number, eps: number, rows: number, cols: number,
+    y: number, scratch: number,
+  ): void;
   batch_norm_grad(
     x: number, dy: number, mean: number, variance: number, scale: number, eps: number, rows: number, cols: number,
     dx: number, dmean: number, dvar: number, dscale: number, doffset: number, scratch: number,

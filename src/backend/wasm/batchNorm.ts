@@ -1,7 +1,7 @@
 /**
- * Batch-norm training gradient in one kernel. tfjs differentiates FusedBatchNorm with about a dozen
- * elementwise ops over the activation (tile, sub, mul, sum, ...), each a full pass over tens of MB;
- * ours makes two passes. Registered as the wasm kernel "NasbookBatchNormGrad", and used through a
+ * Batch norm on wasm: the forward pass in one SIMD pass, and the training gradient in one kernel. tfjs
+ * differentiates FusedBatchNorm with about a dozen elementwise ops over the activation (tile, sub, mul,
+ * sum, ...), each a full pass over tens of MB; ours makes two passes. Registered as the wasm kernel "NasbookBatchNormGrad", and used through a
  * FusedBatchNorm gradient that falls back to tfjs's own on other backends and for shapes it does not
  * cover (per-channel statistics of rank 1 only).
  */
@@ -30,6 +30,39 @@ function batchNormGrad(args: { inputs: NamedTensorInfoMap; backend: unknown; att
     scratch(4 * cols * 4),
   );
   return outs;
+}
+
+/**
+ * FusedBatchNorm forward for 'wasm' with per-channel (rank-1) statistics: one SIMD pass (the stock kernel
+ * measured 14 ms for a [128,26,26,32] activation). Other shapes keep the stock kernel.
+ */
+export function fusedBatchNormConfig(stock: KernelConfig): KernelConfig {
+  return {
+    kernelName: "FusedBatchNorm",
+    backendName: "wasm",
+    kernelFunc: ((args: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }) => {
+      const { x, mean, variance, offset, scale } = args.inputs as {
+        x: TensorInfo; mean: TensorInfo; variance: TensorInfo; offset?: TensorInfo; scale?: TensorInfo;
+      };
+      const cols = x.shape[x.shape.length - 1] as number;
+      const perChannel = (t: TensorInfo | undefined) => t == null || (t.dtype === "float32" && t.shape.length === 1 && t.shape[0] === cols);
+      if (x.dtype !== "float32" || x.shape.length === 0 || mean == null || variance == null ||
+          ![mean, variance, offset, scale].every(perChannel)) {
+        return stock.kernelFunc(args as Parameters<KernelFunc>[0]);
+      }
+      const backend = asWasmBackend(args.backend);
+      const { varianceEpsilon } = (args.attrs ?? {}) as { varianceEpsilon?: number };
+      const y = backend.makeOutput(x.shape, "float32");
+      const rows = cols === 0 ? 0 : x.shape.reduce((a, b) => a * b, 1) / cols;
+      const { k, scratch } = trainingModuleFor(backend);
+      k.batch_norm(
+        heapOffset(backend, x), heapOffset(backend, mean), heapOffset(backend, variance),
+        offset == null ? 0 : heapOffset(backend, offset), scale == null ? 0 : heapOffset(backend, scale),
+        varianceEpsilon ?? 0.001, rows, cols, heapOffset(backend, y), scratch(Math.max(1, cols) * 4),
+      );
+      return y;
+    }) as KernelFunc,
+  };
 }
 
 /** The wasm kernel config. */
