@@ -33,6 +33,8 @@ export interface MnistRandomTrial {
   testAccuracy: number;
   params: number;
   seconds: number;
+  /** CPU seconds this process used during the trial (wall seconds inflate on a shared machine). */
+  cpuSeconds: number;
   status: "ok" | "failed";
   error?: string;
 }
@@ -46,6 +48,7 @@ export interface MnistRandomReport {
   bestValAccuracy: number | null;
   bestTestAccuracy: number | null;
   seconds: number;
+  cpuSeconds: number;
 }
 
 /** Random search over the Keras chain space on MNIST with the train evaluator. */
@@ -61,6 +64,12 @@ export async function mnistRandomSearch(opts: MnistRandomOptions): Promise<Mnist
     train: { epochs: opts.epochs, batchSize: opts.batchSize ?? 64, optimizer: "adam", learningRate: 1e-3, schedule: { kind: "cosine" }, ...opts.train },
   });
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const cpuNow = () => {
+    const u = process.cpuUsage(cpu0);
+    return (u.user + u.system) / 1e6;
+  };
+  let cpuBefore = 0;
   const trials: MnistRandomTrial[] = [];
   const run = search({ space, strategy: randomSearch(), evaluator, budget: { queries: opts.trials }, seed: opts.seed, signal: opts.signal, snapshotEvery: 0 });
   for await (const ev of run) {
@@ -73,14 +82,16 @@ export async function mnistRandomSearch(opts: MnistRandomOptions): Promise<Mnist
       testAccuracy: m.test_acc ?? NaN,
       params: m.params ?? NaN,
       seconds: t.result.cost.seconds,
+      cpuSeconds: cpuNow() - cpuBefore,
       status: t.result.status,
       ...(t.result.error ? { error: t.result.error } : {}),
     };
+    cpuBefore = cpuNow();
     trials.push(trial);
     log(
       `trial ${t.index + 1}/${opts.trials}  ${trial.arch}  ` +
         (trial.status === "ok"
-          ? `val ${trial.valAccuracy.toFixed(2)}%  test ${trial.testAccuracy.toFixed(2)}%  params ${trial.params}  ${trial.seconds.toFixed(1)} s`
+          ? `val ${trial.valAccuracy.toFixed(2)}%  test ${trial.testAccuracy.toFixed(2)}%  params ${trial.params}  ${trial.seconds.toFixed(1)} s (${trial.cpuSeconds.toFixed(1)} CPU s)`
           : `FAILED: ${trial.error}`),
     );
   }
@@ -96,6 +107,7 @@ export async function mnistRandomSearch(opts: MnistRandomOptions): Promise<Mnist
     bestValAccuracy: best?.valAccuracy ?? null,
     bestTestAccuracy: best?.testAccuracy ?? null,
     seconds: (performance.now() - t0) / 1000,
+    cpuSeconds: cpuNow(),
   };
 }
 
@@ -111,6 +123,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     epochs: Number(arg("--epochs") ?? 3),
     seed: Number(arg("--seed") ?? 0),
   });
-  console.log(`best (by val): ${report.bestArch}  test ${report.bestTestAccuracy?.toFixed(2)}%  backend ${report.backend}  ${report.seconds.toFixed(1)} s`);
+  console.log(
+    `best (by val): ${report.bestArch}  test ${report.bestTestAccuracy?.toFixed(2)}%  backend ${report.backend}  ${report.seconds.toFixed(1)} s (${report.cpuSeconds.toFixed(1)} CPU s)`,
+  );
   console.log(JSON.stringify(report));
 }
