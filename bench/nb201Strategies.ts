@@ -4,11 +4,19 @@ import type { Nb201Arch } from "../src/space/nb201.js";
 import { localSearch } from "../src/strategy/localSearch.js";
 import { randomSearch } from "../src/strategy/random.js";
 import { regularizedEvolution } from "../src/strategy/evolution.js";
+import { reinforce } from "../src/strategy/reinforce.js";
+import { pnasNb201 } from "../src/strategy/pnasNb201.js";
+import { predictorEvolution } from "../src/strategy/predictorEvolution.js";
+import { deltaNas } from "../src/strategy/deltaNas.js";
 
 export function nb201Strategies(): Record<string, StrategyFactory | SpaceStrategyFactory<Nb201Arch>> {
   return {
     random: randomSearch(),
     "regularized-evolution": regularizedEvolution({ population: 20, sample: 5 }),
     "local-search": localSearch({ init: 10 }),
+    reinforce: reinforce({ learningRate: 0.05, batch: 10 }),
+    "pnas-nb201": pnasNb201({ beam: 20, surrogate: "mlp" }),
+    "predictor-evolution": predictorEvolution({ init: 10, batch: 10, parents: 10, encoding: "onehot", acquisition: "mean" }),
+    "delta-nas": deltaNas({ init: 10, batch: 10, parents: 10, encoding: "onehot", maxDistance: 2, maxPairs: 300 }),
   };
 }

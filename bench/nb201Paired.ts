@@ -1,0 +1,93 @@
+/**
+ * bench:nb201-paired — learning strategies against regularized evolution on NAS-Bench-201, on the SAME seeds:
+ * mean ± std of the 200-epoch test accuracy of the architecture with the best search signal, for each dataset at
+ * each query budget, plus a paired comparison (per-seed differences) of every strategy with the baseline.
+ * Same protocol, seeds and strategy settings as bench:nb201 (it uses bench/nb201Strategies.ts).
+ *
+ *   npm run bench:nb201-paired -- [--seeds 100] [--queries 100] [--baseline regularized-evolution]
+ *                                 [--strategies predictor-evolution,delta-nas] [--datasets cifar10,cifar100,ImageNet16-120]
+ */
+import { setDataDir } from "../src/data/dir.js";
+import { NB201_DATASETS, loadNb201Table, nb201Dataset, nb201TableEvaluator, type Nb201Dataset } from "../src/estimate/nb201Table.js";
+import { search } from "../src/search.js";
+import { nb201Space } from "../src/space/nb201.js";
+import { nb201Strategies } from "./nb201Strategies.js";
+import { pairedComparison, type PairedComparison } from "./pairedComparison.js";
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+
+const seeds = Number(arg("seeds", "100"));
+const queryLevels = arg("queries", "100").split(",").map(Number);
+const baseline = arg("baseline", "regularized-evolution");
+const dataArg = process.argv.indexOf("--data");
+if (dataArg >= 0) setDataDir(process.argv[dataArg + 1]);
+const all = nb201Strategies();
+const wanted = [baseline, ...arg("strategies", "predictor-evolution,delta-nas").split(",").filter((s) => s !== baseline)];
+for (const w of wanted) if (!all[w]) throw new Error(`unknown strategy "${w}" (strategies: ${Object.keys(all).join(", ")})`);
+const datasets = arg("datasets", NB201_DATASETS.join(",")).split(",").map(nb201Dataset);
+
+const space = nb201Space();
+const table = loadNb201Table();
+const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+const std = (xs: number[]) => {
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / Math.max(1, xs.length - 1));
+};
+
+const maxQ = Math.max(...queryLevels);
+const perSeed = new Map<string, number[]>(); // `${strategy}|${dataset}|${queries}` -> test acc per seed
+const seconds = new Map<string, number>();
+const results: { strategy: string; dataset: Nb201Dataset; queries: number; seeds: number; mean: number; std: number }[] = [];
+for (const dataset of datasets) {
+  const evaluator = nb201TableEvaluator({ dataset, table });
+  for (const name of wanted) {
+    const t0 = performance.now();
+    for (let seed = 0; seed < seeds; seed++) {
+      const { history } = await search({ space, strategy: all[name]!, evaluator, budget: { queries: maxQ }, seed, snapshotEvery: 0 }).result();
+      let best: (typeof history)[number] | undefined;
+      for (const t of history) {
+        if (!best || t.fitness > best.fitness) best = t;
+        if (queryLevels.includes(t.index + 1)) {
+          const k = `${name}|${dataset}|${t.index + 1}`;
+          if (!perSeed.has(k)) perSeed.set(k, []);
+          perSeed.get(k)!.push(best.result.metrics.test_acc!);
+        }
+      }
+    }
+    seconds.set(`${name}|${dataset}`, (performance.now() - t0) / 1000);
+    for (const q of queryLevels) {
+      const xs = perSeed.get(`${name}|${dataset}|${q}`)!;
+      results.push({ strategy: name, dataset, queries: q, seeds, mean: mean(xs), std: std(xs) });
+      console.log(`${name.padEnd(24)} ${dataset.padEnd(15)} q=${String(q).padEnd(4)} ${mean(xs).toFixed(2)} ± ${std(xs).toFixed(2)}  (${(seconds.get(`${name}|${dataset}`)! / seeds).toFixed(2)} s/run)`);
+    }
+  }
+}
+
+const paired: PairedComparison[] = [];
+console.log(`\npaired comparison with ${baseline} (same seeds): mean difference ± std, 95% CI, wins/ties/losses, permutation p`);
+for (const dataset of datasets) {
+  for (const q of queryLevels) {
+    const base = perSeed.get(`${baseline}|${dataset}|${q}`)!;
+    for (const name of wanted.slice(1)) {
+      const c = pairedComparison(perSeed.get(`${name}|${dataset}|${q}`)!, base, { strategy: name, baseline, dataset, queries: q });
+      paired.push(c);
+      console.log(
+        `${name.padEnd(24)} ${dataset.padEnd(15)} q=${String(q).padEnd(4)} ${c.meanDiff >= 0 ? "+" : ""}${c.meanDiff.toFixed(3)} ± ${c.stdDiff.toFixed(3)}  ` +
+          `CI [${c.ci95[0].toFixed(3)}, ${c.ci95[1].toFixed(3)}]  ${c.wins}/${c.ties}/${c.losses}  p=${c.pValue.toFixed(4)}`,
+      );
+    }
+  }
+}
+
+const round = (x: number) => +x.toFixed(4);
+console.log(JSON.stringify({
+  bench: "nb201-paired",
+  baseline,
+  results: results.map((r) => ({ ...r, mean: round(r.mean), std: round(r.std) })),
+  paired: paired.map((c) => ({ ...c, meanDiff: round(c.meanDiff), stdDiff: round(c.stdDiff), ci95: c.ci95.map(round), pValue: round(c.pValue) })),
+  secondsPerRun: Object.fromEntries([...seconds].map(([k, s]) => [k, round(s / seeds)])),
+  optimum: Object.fromEntries(datasets.map((d) => [d, table.optimum(d)])),
+}));
