@@ -46,3 +46,7 @@ export * as viz from "./viz/index.js";
 // TypeScript compiler, which a plain `import * as nas from "nasbook"` should not pay for)
 export { mime, mimeSymbol, toMimeBundle } from "./notebook/mime.js";
 export type { MimeBundle, MimeRenderable } from "./notebook/mime.js";
+
+// training backend
+export { initBackend, backendInfo, parseBackendChoice, BackendUnavailableError, UnknownBackendError } from "./backend/index.js";
+export type { BackendInfo, BackendName, InitBackendOptions, TrainingKernelRegistration } from "./backend/index.js";
