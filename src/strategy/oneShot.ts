@@ -13,6 +13,8 @@ import type { Supernet } from "../model/supernet.js";
 import type { Proposal, WeightSharingResult, WeightSharingRunOptions, WeightSharingSearch } from "../model/supernetSearch.js";
 import { BatchStream, WeightTrainer, supernetAccuracy, yieldToEventLoop, type WeightTrainerOptions } from "../model/supernetTraining.js";
 import { Rng } from "../rng.js";
+import type { SpaceStrategyFactory } from "../search.js";
+import type { TrialResult } from "../estimate/types.js";
 import type { Mutable, SearchSpace } from "../space/types.js";
 import type { StrategySnapshot } from "./types.js";
 
@@ -181,4 +183,31 @@ export function bestDistinct<A>(evaluated: readonly { arch: A; fitness: number; 
     if (out.length === n) break;
   }
   return out;
+}
+
+/**
+ * The proposals of a weight-sharing search (DARTS, SPOS, ENAS) as an ask/tell strategy, so they go through an
+ * Evaluator and the search loop like any other strategy's architectures: it asks them best first, then is exhausted.
+ */
+export function proposalStrategy<A>(result: WeightSharingResult<A>, name = "weight-sharing-proposals"): SpaceStrategyFactory<A> {
+  return {
+    name,
+    create(space: SearchSpace<A>) {
+      let next = 0;
+      const told: { arch: string; fitness: number; trial: number; metrics: Record<string, number> }[] = [];
+      return {
+        name,
+        ask(n: number): A[] {
+          const out = result.proposals.slice(next, next + n).map((p) => p.arch);
+          next += out.length;
+          return out;
+        },
+        tell(arch: A, r: TrialResult, fitness: number) {
+          const supernetAcc = result.proposals.find((p) => space.key(p.arch) === space.key(arch))?.supernetAcc;
+          told.push({ arch: space.format(arch), fitness, trial: told.length, metrics: { ...r.metrics, ...(supernetAcc === undefined ? {} : { supernet_acc: supernetAcc }) } });
+        },
+        snapshot: (): StrategySnapshot => ({ strategy: name, step: told.length, population: told.slice() }),
+      };
+    },
+  };
 }

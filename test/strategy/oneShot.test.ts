@@ -4,7 +4,9 @@ import { initBackend } from "../../src/backend/index.js";
 import { nb201Supernet } from "../../src/model/supernetNb201.js";
 import { supernetAccuracy } from "../../src/model/supernetTraining.js";
 import { nb201Space, parseNb201 } from "../../src/space/nb201.js";
-import { oneShotSearch } from "../../src/strategy/oneShot.js";
+import { Rng } from "../../src/rng.js";
+import { search } from "../../src/search.js";
+import { oneShotSearch, proposalStrategy } from "../../src/strategy/oneShot.js";
 import { teacherTask } from "./teacherTask.js";
 
 beforeAll(async () => {
@@ -58,5 +60,24 @@ describe("oneShotSearch (SPOS)", () => {
     expect(() => oneShotSearch({ supernet: net, space: nb201Space(), data, steps: 0, seed: 0 })).toThrow(/steps must be a positive integer/);
     expect(() => oneShotSearch({ supernet: net, space: nb201Space(), data, steps: 1, evolution: { population: 10, evaluations: 5 }, seed: 0 })).toThrow(/evaluations >= population/);
     net.dispose();
+  });
+});
+
+describe("proposalStrategy", () => {
+  it("sends a weight-sharing search's proposals through an evaluator in order, then the search ends", async () => {
+    const space = nb201Space();
+    const archs = [TEACHER, space.mutate(TEACHER, new Rng(1))];
+    const result = { derived: archs[0]!, proposals: archs.map((arch, i) => ({ arch, supernetAcc: 90 - i })), seconds: 1, steps: 1, snapshots: [] };
+    const evaluated: string[] = [];
+    const run = await search({
+      space,
+      strategy: proposalStrategy(result),
+      evaluator: { name: "fake", objective: "val_acc", evaluate: async (a) => (evaluated.push(space.format(a)), { status: "ok", metrics: { val_acc: 50 }, cost: { seconds: 0 } }) },
+      budget: { queries: 10 },
+      seed: 0,
+    }).result();
+    expect(evaluated).toEqual(archs.map((a) => space.format(a)));
+    expect(run.stopped).toBe("exhausted");
+    expect(run.snapshot.population!.map((m) => m.metrics.supernet_acc)).toEqual([90, 89]);
   });
 });
