@@ -10,6 +10,7 @@ import type { Mutable, SearchSpace } from "../space/types.js";
 import type { TrialResult } from "../estimate/types.js";
 import type { Member, Strategy, StrategySnapshot } from "./types.js";
 import { Population } from "./population.js";
+import { kendallTau, spearman } from "../predict/rank.js";
 
 export interface GuidedEvolutionOptions {
   /** Random architectures evaluated before the predictor is first fitted (default 10). */
@@ -58,6 +59,8 @@ export function guidedEvolution<A>(
   let queue: A[] = [];
   let rounds = 0;
   let lastScores: { arch: string; parent: string; score: number }[] = [];
+  const scoreOf = new Map<string, number>(); // key -> predicted score when queued
+  const scored: { predicted: number; actual: number }[] = []; // candidates evaluated so far
 
   const fresh = (): A | undefined => {
     for (let tries = 0; tries < 1000; tries++) {
@@ -98,6 +101,7 @@ export function guidedEvolution<A>(
     const top = scored.slice(0, opts.batch);
     lastScores = top.map((t) => ({ arch: space.format(t.arch), parent: space.format(t.parent.arch), score: t.score }));
     queue = top.map((t) => t.arch);
+    for (const t of top) scoreOf.set(t.key, t.score);
     if (queue.length === 0) {
       const a = fresh(); // every neighbour of every parent is evaluated: explore
       if (a !== undefined) queue.push(a);
@@ -125,14 +129,22 @@ export function guidedEvolution<A>(
     },
     tell(arch: A, result: TrialResult, fitness: number) {
       history.add(arch, result, fitness);
+      const predicted = scoreOf.get(space.key(arch));
+      if (predicted !== undefined && Number.isFinite(fitness)) scored.push({ predicted, actual: fitness });
     },
     snapshot(): StrategySnapshot {
       const p = scorer.describe();
+      // How well the scores ranked the candidates that were then evaluated (the last 50), for the predictor plot.
+      const recent = scored.slice(-50);
+      const quality = recent.length >= 3
+        ? { kendallTau: kendallTau(recent.map((r) => r.predicted), recent.map((r) => r.actual)), spearman: spearman(recent.map((r) => r.predicted), recent.map((r) => r.actual)) }
+        : {};
       return {
         strategy: name,
         step: history.told,
         population: history.view(),
-        predictor: { name: p.name, trainSize: p.trainSize },
+        predictor: { name: p.name, trainSize: p.trainSize, ...quality },
+        scored: scored.slice(),
         rounds,
         candidates: lastScores,
       };

@@ -49,6 +49,8 @@ describe.each(factories)("$name", ({ make }) => {
     expect(r.snapshot.population).toHaveLength(25);
     expect(r.snapshot.predictor!.trainSize).toBeGreaterThan(0);
     expect((r.snapshot.candidates as unknown[]).length).toBeGreaterThan(0);
+    expect(r.snapshot.predictor!.kendallTau).toBeGreaterThan(-1.0001);
+    expect((r.snapshot.scored as unknown[]).length).toBeGreaterThan(3);
   });
 });
 
