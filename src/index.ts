@@ -50,3 +50,36 @@ export type { MimeBundle, MimeRenderable } from "./notebook/mime.js";
 // training backend
 export { initBackend, backendInfo, parseBackendChoice, BackendUnavailableError, UnknownBackendError } from "./backend/index.js";
 export type { BackendInfo, BackendName, InitBackendOptions, TrainingKernelRegistration } from "./backend/index.js";
+
+// models
+export { nb201Model, NB201_PAPER } from "./model/nb201.js";
+export { chainModel } from "./model/chain.js";
+export { dartsModel } from "./model/darts.js";
+export { pnasModel } from "./model/pnas.js";
+export { zophLeModel } from "./model/zophLe.js";
+export { hierarchicalModel } from "./model/hierarchical.js";
+export { nodeGraphModel } from "./model/nodeGraph.js";
+export { modelBuilder } from "./model/build.js";
+export { countParams, countFlops } from "./model/count.js";
+export type { BuiltModel, ModelOptions, ImageShape } from "./model/types.js";
+
+// data
+export { loadMnist } from "./data/mnist.js";
+export { loadCifar10 } from "./data/cifar10Loader.js";
+export { syntheticSplits, syntheticImages } from "./data/synthetic.js";
+export { splitDataset, normalizeSplits } from "./data/split.js";
+export { batches } from "./data/batches.js";
+export { parseIdx } from "./data/idx.js";
+export type { DataSplits, ImageDataset } from "./data/types.js";
+
+// training and performance estimation
+export { trainEvaluator, ModelTooLargeError } from "./estimate/train.js";
+export type { TrainEvaluatorOptions, TrainTrialResult, ModelBuilder } from "./estimate/train.js";
+export { fitModel, evaluateModel, learningRateAt, NonFiniteLossError } from "./estimate/fit.js";
+export type { TrainConfig, EpochRecord, LrSchedule, EarlyStopping } from "./estimate/fit.js";
+export { successiveHalving } from "./estimate/halving.js";
+export { hyperband } from "./estimate/hyperband.js";
+export { computeProxies, PROXIES, PROXY_NAMES, synflow, snip, gradNorm, jacobCov, naswot } from "./estimate/proxies.js";
+export type { ProxyName } from "./estimate/proxies.js";
+export { proxyEvaluator } from "./estimate/proxyEvaluator.js";
+export { precomputedProxyEvaluator, loadZcTable, proxyCorrelations, spearmanCorrelation } from "./estimate/precomputedProxies.js";
