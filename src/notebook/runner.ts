@@ -312,6 +312,8 @@ export async function runNotebook(doc: NotebookDocument, options: RunOptions = {
 
   const failures: CellFailure[] = [];
   const timings: CellTiming[] = [];
+  /** The error that stopped the run; it counts even if a stream later replaced the cell's error by a value. */
+  let stoppedBy: { cellId: string; error: CellErrorReport } | undefined;
   let files: string[] = [];
   try {
     const runnable = codeCells.filter((c) => !isBlank(c));
@@ -339,7 +341,10 @@ export async function runNotebook(doc: NotebookDocument, options: RunOptions = {
         type: "cell-done", index: i + 1, total: runnable.length, cellId: cell.id, status: outcome.status, seconds,
         reran: outcome.reran, settled: outcome.settled,
       });
-      if (outcome.status === "error" && !options.continueOnError) break;
+      if (outcome.status === "error" && !options.continueOnError) {
+        stoppedBy = { cellId: cell.id, error: outcome.error! };
+        break;
+      }
     }
     // Streams that outlived their cell (a search feeding the plots below it) finish before outputs are collected.
     const t0 = performance.now();
@@ -363,6 +368,11 @@ export async function runNotebook(doc: NotebookDocument, options: RunOptions = {
         error: { ename: o.ename, evalue: o.evalue, traceback: o.traceback },
       });
     }
+  }
+  if (stoppedBy && !failures.some((f) => f.cellId === stoppedBy!.cellId)) {
+    const cell = codeCells.find((c) => c.id === stoppedBy!.cellId)!;
+    failures.push({ cellId: cell.id, index: executed.cells.indexOf(cell) + 1, source: joinSource(cell.source), error: stoppedBy.error });
+    failures.sort((a, b) => a.index - b.index);
   }
   inlinePlotlyOnce(executed);
   const manifest = buildManifest({

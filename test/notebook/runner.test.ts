@@ -76,6 +76,17 @@ describe("nasbook run: outputs", () => {
     expect(outputsOf(all.notebook, "after")).toEqual(["execute_result:3"]);
   });
 
+  it("an error that stopped the run is reported even if a later stream value replaced it", async () => {
+    const nb = withParameters(
+      ["ticks", "const ticks = (async function* () { for (let i = 1; i <= 3; i++) { await new Promise((r) => setTimeout(r, 20)); yield i; } })();"],
+      ["picky", "if (ticks < 2) throw new Error(`not yet: ${ticks}`);\nticks"],
+      ["after", "1"],
+    );
+    const r = await runNotebook(nb);
+    expect(r.failures.map((f) => [f.cellId, f.error.evalue])).toEqual([["picky", "not yet: 1"]]);
+    expect(countOf(r.notebook, "after")).toBeNull();
+  });
+
   it("type errors fail the cell before it runs", async () => {
     const r = await runNotebook(withParameters(["typed", "const s: string = seed;"]));
     expect(r.failures[0]?.error.evalue).toMatch(/TS2322/);
