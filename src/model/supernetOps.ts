@@ -153,8 +153,25 @@ export function dilConv(w: WeightStore, name: string, x: tf.Tensor4D, k: number,
   const cin = x.shape[3];
   const dw = w.get(`${name}/dw`, [k, k, cin, 1], k * k);
   const pw = convKernel(w, `${name}/pw`, 1, cin, cout);
-  const d = tf.depthwiseConv2d(tf.relu(x), dw as tf.Tensor4D, stride, "same", "NHWC", dilation);
+  const d = depthwiseSame(tf.relu(x), dw as tf.Tensor4D, stride, dilation);
   return batchNorm(tf.conv2d(d, pw as tf.Tensor4D, 1, "same"));
+}
+
+/**
+ * Depthwise convolution with `same` padding. tfjs's cpu kernel refuses a stride and a dilation both above 1 (the
+ * dil_conv edges of a DARTS reduction cell); there it is computed as the stride-1 dilated convolution sampled at
+ * the strided positions, which is the same function (checked against wasm's kernel). Only forward passes need it:
+ * dilated gradients run on wasm alone (src/backend/dilatedConvGradients.ts).
+ */
+function depthwiseSame(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, dilation: number): tf.Tensor4D {
+  if (stride === 1 || dilation === 1 || tf.getBackend() === "wasm") return tf.depthwiseConv2d(x, w, stride, "same", "NHWC", dilation);
+  const [n, h, wd, c] = x.shape;
+  const eff = (w.shape[0] - 1) * dilation + 1;
+  const padBefore = (size: number, s: number) => Math.floor(Math.max((Math.ceil(size / s) - 1) * s + eff - size, 0) / 2);
+  const y = tf.depthwiseConv2d(x, w, 1, "same", "NHWC", dilation);
+  const top = padBefore(h, 1) - padBefore(h, stride);
+  const left = padBefore(wd, 1) - padBefore(wd, stride);
+  return tf.stridedSlice(y, [0, top, left, 0], [n, h, wd, c], [1, stride, stride, 1]) as tf.Tensor4D;
 }
 
 /** DARTS' SepConv: DilConv (stride s, dilation 1) then DilConv (stride 1) again. */

@@ -108,6 +108,22 @@ describe("dartsSupernet", () => {
     net.dispose();
   });
 
+  it("computes the same forward pass on cpu, whose kernel lacks strided dilated depthwise convolutions, as on wasm", async () => {
+    const net = dartsSupernet({ inputShape: SHAPE, numClasses: 3, seed: 1, channels: 2, layers: 3, nodes: 2 });
+    const x = tf.randomNormal([2, ...SHAPE], 0, 1, "float32", 4) as tf.Tensor4D;
+    const logits = () => tf.tidy(() => net.logits(x, { kind: "path", arch: GENOTYPE }).arraySync().flat());
+    const onWasm = logits();
+    await tf.setBackend("cpu");
+    try {
+      const onCpu = logits();
+      onCpu.forEach((v, i) => expect(v).toBeCloseTo(onWasm[i]!, 4));
+    } finally {
+      await tf.setBackend("wasm");
+    }
+    x.dispose();
+    net.dispose();
+  });
+
   it("rejects odd channel counts and unknown ops, naming the constraint", () => {
     expect(() => dartsSupernet({ inputShape: SHAPE, numClasses: 3, seed: 0, channels: 3 })).toThrow(/even number of channels/);
     expect(() => dartsSupernet({ inputShape: SHAPE, numClasses: 3, seed: 0, channels: 2, ops: ["conv_7x7" as DartsOp] })).toThrow(/not a DARTS op/);
