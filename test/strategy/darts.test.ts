@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../src/backend/index.js";
+import { dartsSupernet } from "../../src/model/supernetDarts.js";
 import { nb201Supernet } from "../../src/model/supernetNb201.js";
 import { formatNb201, parseNb201 } from "../../src/space/nb201.js";
 import type { Supernet } from "../../src/model/supernet.js";
@@ -98,6 +99,25 @@ describe("dartsSearch on NB201", () => {
     expect(err(first)).toBeGreaterThan(10 * err(second));
     tf.dispose([...grads, alpha, trainB.x, trainB.y, valB.x, valB.y]);
     store.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("searches DARTS cells and derives a genotype with the two strongest incoming edges per node", async () => {
+    const before = tf.memory().numTensors;
+    const net = dartsSupernet({ inputShape: SHAPE, numClasses: 3, seed: 1, channels: 2, layers: 3, nodes: 2, ops: ["none", "skip_connect", "sep_conv_3x3", "avg_pool_3x3"] });
+    const teacher = net.genotypes.parse("normal=[(avg_pool_3x3,0),(avg_pool_3x3,1),(avg_pool_3x3,0),(avg_pool_3x3,2)] reduce=[(avg_pool_3x3,0),(avg_pool_3x3,1),(avg_pool_3x3,1),(avg_pool_3x3,2)]");
+    const data = teacherTask(net, teacher, SHAPE, { train: 64, val: 64 }, 0);
+    const pools = (a: typeof teacher) => [...a.normal, ...a.reduce].filter((e) => e.op === "avg_pool_3x3").length;
+    expect(pools(net.derive())).toBeLessThan(6);
+    const search = dartsSearch({ supernet: net, data, order: 1, steps: 15, batchSize: 32, alphaLearningRate: 0.05, format: (a) => net.genotypes.format(a), recordEvery: 5, seed: 0 });
+    const result = await search.run();
+    net.genotypes.validate(result.derived);
+    expect(pools(result.derived)).toBeGreaterThanOrEqual(6);
+    const snap = search.snapshot();
+    expect(snap.alphas!.map((a) => a.edge)).toEqual(["normal:2<-0", "normal:2<-1", "normal:3<-0", "normal:3<-1", "normal:3<-2", "reduce:2<-0", "reduce:2<-1", "reduce:3<-0", "reduce:3<-1", "reduce:3<-2"]);
+    expect(snap.derived).toBe(net.genotypes.format(result.derived));
+    search.dispose();
+    net.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
 
