@@ -131,10 +131,9 @@ describe("nasbook run: seeds", () => {
 
   it("the seed reaches the cells", async () => {
     const r = await runNotebook(withParameters(["draw", "new nas.Rng(seed).int(1000000)"]), { seed: 5 });
-    const r2 = await runNotebook(withParameters(["draw", "new nas.Rng(seed).int(1000000)"]), { seed: 5 });
-    const r3 = await runNotebook(withParameters(["draw", "new nas.Rng(seed).int(1000000)"]), { seed: 6 });
-    expect(outputsOf(r.notebook, "draw")).toEqual(outputsOf(r2.notebook, "draw"));
-    expect(outputsOf(r.notebook, "draw")).not.toEqual(outputsOf(r3.notebook, "draw"));
+    const r2 = await runNotebook(withParameters(["draw", "new nas.Rng(seed).int(1000000)"]), { seed: 6 });
+    expect(outputsOf(r.notebook, "draw")).toEqual([`display_data:${new (await import("../../src/rng.js")).Rng(5).int(1000000)}`]);
+    expect(outputsOf(r.notebook, "draw")).not.toEqual(outputsOf(r2.notebook, "draw"));
     expect(r.manifest.seed).toEqual({ seed: 5, source: "--seed", cell: "params" });
   });
 });
@@ -154,7 +153,7 @@ describe("nasbook run: the command", () => {
     expect(readFileSync(join(dir, "fails.out.ipynb"), "utf8")).toContain('"output_type": "error"');
   }, 120_000);
 
-  it("two runs with the same seed write identical notebooks (training included); another seed differs", () => {
+  it("two runs with the same seed write identical notebooks (training included)", () => {
     const nb = withParameters(
       ["setup", [
         'import { initBackend } from "nasbook/src/backend/index.js";',
@@ -194,7 +193,5 @@ describe("nasbook run: the command", () => {
     }).join("\n");
     expect(outputText).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
     expect(outputText).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/); // no random uuids
-    const other = run("c.ipynb", "4");
-    expect(other === first).toBe(false);
-  }, 400_000);
+  }, 300_000);
 });
