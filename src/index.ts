@@ -83,3 +83,17 @@ export { computeProxies, PROXIES, PROXY_NAMES, synflow, snip, gradNorm, jacobCov
 export type { ProxyName } from "./estimate/proxies.js";
 export { proxyEvaluator } from "./estimate/proxyEvaluator.js";
 export { precomputedProxyEvaluator, loadZcTable, proxyCorrelations, spearmanCorrelation } from "./estimate/precomputedProxies.js";
+
+// weight sharing: supernets, DARTS, one-shot (SPOS), ENAS
+export { alphaTable, softmaxWeights } from "./model/supernet.js";
+export type { Supernet, SupernetMode, SupernetOptions } from "./model/supernet.js";
+export { nb201Supernet, deriveNb201 } from "./model/supernetNb201.js";
+export { dartsSupernet, deriveDartsCell } from "./model/supernetDarts.js";
+export { dartsSearch } from "./strategy/darts.js";
+export type { DartsSearchOptions, DartsRemedy } from "./strategy/darts.js";
+export { oneShotSearch, proposalStrategy, sharedWeightEstimator } from "./strategy/oneShot.js";
+export type { OneShotSearchOptions } from "./strategy/oneShot.js";
+export { enasSearch } from "./strategy/enas.js";
+export type { EnasSearchOptions } from "./strategy/enas.js";
+export { weightSharingReport, distinctArchs } from "./estimate/weightSharing.js";
+export type { WeightSharingReport, WeightSharingRow } from "./estimate/weightSharing.js";
