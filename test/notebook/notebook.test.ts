@@ -59,21 +59,23 @@ describe("reactive notebook", () => {
   it("changing an upstream cell stops a running loop within one step through its signal", async () => {
     const step = 50;
     await nb.execute("const limit = 1e9", { cellId: "L" });
-    const stopped: number[] = [];
-    (globalThis as { __stopped?: number[] }).__stopped = stopped;
+    const stopped: number[] = [], aborted: number[] = [], lateYields: number[] = [];
+    Object.assign(globalThis, { __stopped: stopped, __aborted: aborted, __lateYields: lateYields });
     const run = nb.execute(
-      `const progress = (async function* () {\n  try {\n    for (let i = 0; i < limit; i++) {\n      nas.throwIfAborted(signal);\n      await new Promise((r) => setTimeout(r, ${step}));\n      yield i;\n    }\n  } finally { (globalThis as any).__stopped.push(performance.now()); }\n})()`,
+      `const progress = (async function* () {\n  const aborted = signal.aborted;\n  signal.addEventListener("abort", () => (globalThis as any).__aborted.push(performance.now()));\n  try {\n    for (let i = 0; i < limit; i++) {\n      nas.throwIfAborted(signal);\n      await new Promise((r) => setTimeout(r, ${step}));\n      if (signal.aborted) (globalThis as any).__lateYields.push(i);\n      yield i;\n    }\n  } finally { (globalThis as any).__stopped.push(performance.now()); }\n})()`,
       { cellId: "S", until: new Promise((r) => setTimeout(r, 3000)) },
     );
     const first = await run;
     expect(first.settled).toBe(false); // still streaming when preempted
     expect(Number(last("S"))).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 2 * step));
-    const t0 = performance.now();
     await nb.execute("const limit = 3", { cellId: "L" });
     expect(stopped.length).toBeGreaterThanOrEqual(1);
-    const latency = stopped[0]! - t0;
-    expect(latency).toBeLessThan(step + 100);
+    // The old loop sees the abort within the step it is in: at most that step's value comes out after the signal,
+    // and its finally runs at most one step (plus timer slack on a loaded machine) after the signal fired.
+    expect(aborted.length).toBeGreaterThanOrEqual(1);
+    expect(lateYields.length).toBeLessThanOrEqual(1);
+    expect(stopped[0]! - aborted[0]!).toBeLessThan(step + 250);
     // The re-run with the new limit streamed 0, 1, 2 and finished.
     expect(last("S")).toBe("2");
     await nb.delete(["S"]);
