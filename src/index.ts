@@ -97,3 +97,23 @@ export { enasSearch } from "./strategy/enas.js";
 export type { EnasSearchOptions } from "./strategy/enas.js";
 export { weightSharingReport, distinctArchs } from "./estimate/weightSharing.js";
 export type { WeightSharingReport, WeightSharingRow } from "./estimate/weightSharing.js";
+
+// learning strategies and predictors
+export { reinforce } from "./strategy/reinforce.js";
+export type { ReinforceOptions } from "./strategy/reinforce.js";
+export { LstmController } from "./strategy/controller.js";
+export { pnas, pnasCells } from "./strategy/pnas.js";
+export type { Progressive, PnasStrategyOptions } from "./strategy/pnas.js";
+export { pnasNb201, nb201Progressive, NB201_GROWTH } from "./strategy/pnasNb201.js";
+export { predictorEvolution } from "./strategy/predictorEvolution.js";
+export type { PredictorEvolutionOptions } from "./strategy/predictorEvolution.js";
+export { deltaNas } from "./strategy/deltaNas.js";
+export type { DeltaNasOptions } from "./strategy/deltaNas.js";
+export { kendallTau, spearman, pearson, averageRanks } from "./predict/rank.js";
+export { Mlp } from "./predict/mlp.js";
+export { mlpEnsemble, MlpEnsemble } from "./predict/ensemble.js";
+export { encodedPredictor, pathPredictor } from "./predict/archPredictor.js";
+export type { ArchPredictor } from "./predict/archPredictor.js";
+export { DeltaPredictor, pairEncoding } from "./predict/delta.js";
+export { LstmSurrogate } from "./predict/lstmSurrogate.js";
+export type { Predictor, Prediction, PredictorFactory } from "./predict/types.js";
