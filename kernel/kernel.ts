@@ -308,7 +308,12 @@ export class Kernel {
     const meta = msg.metadata;
     const cellId = typeof meta["cellId"] === "string" ? meta["cellId"] : undefined;
     const deleted = Array.isArray(meta["deletedCells"]) ? meta["deletedCells"].filter((d): d is string => typeof d === "string") : [];
-    const until = new Promise<void>((resolve) => (this.queueGrew = resolve));
+    // A new request cuts this one's wait short only once what remains is streams (see Notebook.onlyStreaming).
+    let finished = false;
+    const grew = new Promise<void>((resolve) => (this.queueGrew = resolve));
+    const until = grew.then(async () => {
+      while (!finished && !this.notebook.onlyStreaming()) await new Promise((r) => setTimeout(r, 20));
+    });
     if (deleted.length) await this.notebook.delete(deleted, { until });
     let outcome;
     if (code.trim() === "") {
@@ -317,6 +322,7 @@ export class Kernel {
       this.current = { cellId: cellId ?? this.notebook.identify(code), shown: false, silent, count, firstOutput: null };
       outcome = await this.notebook.execute(code, { cellId: this.current.cellId, until });
     }
+    finished = true;
     this.queueGrew = undefined;
     const firstOutput = this.current?.firstOutput ?? null;
     this.current = undefined;

@@ -472,18 +472,19 @@ export class Notebook {
       // Two macrotasks: the runtime schedules computation with setImmediate, and generators pull once per turn.
       await new Promise((r) => setImmediate(r));
       await new Promise((r) => setImmediate(r));
-      if (preempted && this.onlyStreaming()) return false;
+      if (preempted) return false;
       if (this.isSettled()) return true;
       await Promise.race([this.changed(), new Promise((r) => setTimeout(r, 50))]);
-      if (preempted && this.onlyStreaming()) return false;
+      if (preempted) return false;
     }
   }
 
   /**
-   * True when no cell body is still computing: what remains is streams yielding. Only then may a wait be cut short;
-   * a cell that is still awaiting its own work (and may yet throw) finishes first, as in any Jupyter kernel.
+   * True when streams are yielding and no cell body is still computing. The kernel cuts a request's wait short for a
+   * new request only then: a cell still awaiting its own work (and that may yet throw) finishes first, as in any
+   * Jupyter kernel.
    */
-  private onlyStreaming(): boolean {
+  onlyStreaming(): boolean {
     if (this.activeStreams === 0) return false;
     if ((this.runtime as unknown as { _computing: unknown })._computing) return false;
     for (const c of this.cells.values()) if (c.running > 0) return false;
