@@ -1,4 +1,5 @@
 /** The evaluator contract: an architecture in, metrics out. How the metrics were obtained is the evaluator's business. */
+import type { Recipe } from "../exec/types.js";
 
 /** How much an evaluation may spend (e.g. epochs for training; ignored by a table). */
 export interface EvalBudget {
@@ -32,6 +33,13 @@ export interface Evaluator<A> {
   /** The metric a search maximises unless told otherwise (e.g. `val_acc`). */
   readonly objective: string;
   evaluate(a: A, opts: EvaluateOptions): Promise<TrialResult>;
+  /**
+   * Every option that changes a result (hyper-parameters, data sha256, backend, version), as plain data: the
+   * trial store's key hashes it. A user evaluator without one cannot be cached (pass `store: false`).
+   */
+  fingerprint?(): Record<string, unknown>;
+  /** How another process or thread rebuilds this evaluator (worker pool, BullMQ workers). */
+  recipe?: Recipe;
 }
 
 /** A failed result carrying the error, so a search records it and goes on. */

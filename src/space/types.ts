@@ -3,6 +3,7 @@
  * JSON-serialisable values, so they can be logged, checkpointed, resumed and sent to a worker. Nothing here
  * knows about tensors.
  */
+import type { Recipe } from "../exec/types.js";
 import type { Rng } from "../rng.js";
 
 /** One node of an architecture graph. `op` is set when the space puts operations on nodes (chain, Zoph & Le). */
@@ -63,6 +64,8 @@ export interface SearchSpace<A> {
   /** Number of distinct architectures (as written, not up to isomorphism). */
   size(): bigint;
   toGraph(a: A): ArchGraph;
+  /** How another process or thread rebuilds this space (built-in spaces: name + options). */
+  recipe?: Recipe;
 }
 
 export interface Mutable<A> {
