@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { DataFileError } from "../errors.js";
+import { sha256Hex } from "../exec/trialKey.js";
 import { dataPath } from "../data/dir.js";
 import { formatNb201, natsUniqueString, parseNb201, type Nb201Arch } from "../space/nb201.js";
 import type { EvaluateOptions, Evaluator, TrialResult } from "./types.js";
@@ -58,8 +59,13 @@ export class Nb201Table {
   private readonly cols: Map<string, Float64Array>;
   readonly arch: string[];
   readonly isoKey: string[];
+  /** sha256 of the CSV text: the table's identity in trial keys. */
+  readonly sha256: string;
+  /** The file it was loaded from (undefined when parsed from text). */
+  path?: string;
 
-  private constructor(arch: string[], isoKey: string[], cols: Map<string, Float64Array>) {
+  private constructor(arch: string[], isoKey: string[], cols: Map<string, Float64Array>, sha256: string) {
+    this.sha256 = sha256;
     this.arch = arch;
     this.isoKey = isoKey;
     this.cols = cols;
@@ -70,7 +76,9 @@ export class Nb201Table {
   /** Loads `<data dir>/nb201/nb201_all.csv` (or an explicit path). */
   static load(path = dataPath(NB201_TABLE_FILE)): Nb201Table {
     if (!existsSync(path)) throw new DataFileError(`NAS-Bench-201 table not found: ${path}. ${HOW_TO_OBTAIN}`);
-    return Nb201Table.parse(readFileSync(path, "utf8"), path);
+    const t = Nb201Table.parse(readFileSync(path, "utf8"), path);
+    t.path = path;
+    return t;
   }
 
   /** Parses the CSV text; `source` names the file in errors. */
@@ -109,7 +117,7 @@ export class Nb201Table {
         cols.get(c)![r] = v;
       }
     }
-    return new Nb201Table(arch, iso, cols);
+    return new Nb201Table(arch, iso, cols, sha256Hex(text));
   }
 
   /** Row number of an architecture. */
@@ -171,6 +179,9 @@ export function nb201TableEvaluator(opts: Nb201EvaluatorOptions = {}): Evaluator
     objective: "val_acc",
     table,
     dataset,
+    // A table row is a mean over training seeds: the trial's seed does not change the result.
+    fingerprint: () => ({ kind: "nb201-table", dataset, table: table.sha256, seeded: false }),
+    recipe: table.path ? { kind: "builtin", name: "nb201-table", options: { dataset, path: table.path } } : undefined,
     async evaluate(a: Nb201Arch, _opts: EvaluateOptions): Promise<TrialResult> {
       const metrics = table.query(table.row(a), dataset);
       return { metrics, cost: { seconds: 0, queries: 1 }, status: "ok" };

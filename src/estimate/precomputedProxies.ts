@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dataPath } from "../data/dir.js";
 import { DataFileError, InvalidArchError } from "../errors.js";
 import { formatNb201, parseNb201, type Nb201Arch } from "../space/nb201.js";
+import { sha256Hex } from "../exec/trialKey.js";
 import { failedResult, type Evaluator, type TrialResult } from "./types.js";
 
 export const ZC_FILE = "nb201/nb201_naslib_zc_subset.csv";
@@ -81,6 +82,12 @@ export function precomputedProxyEvaluator(opts: PrecomputedProxyOptions): Precom
   return {
     name: `zc:${opts.proxy}:${dataset}`,
     objective: "score",
+    // The rows of this dataset are the evaluator's whole content: hash them (whatever file or array they came from).
+    fingerprint: () => ({
+      kind: "zc", proxy: opts.proxy, dataset, includeAccuracy: opts.includeAccuracy === true, seeded: false,
+      rows: sha256Hex(JSON.stringify([...table().values()])),
+    }),
+    recipe: opts.table ? undefined : { kind: "builtin", name: "zc", options: { proxy: opts.proxy, dataset, dataDir: opts.dataDir, includeAccuracy: opts.includeAccuracy } },
     architectures: () => [...table().keys()].map(parseNb201),
     async evaluate(arch: Nb201Arch): Promise<TrialResult> {
       try {

@@ -13,7 +13,9 @@ import { AbortError, throwIfAborted } from "../errors.js";
 import type { BuiltModel } from "../model/types.js";
 import { Rng } from "../rng.js";
 import { PROXIES, PROXY_NAMES, type ProxyName } from "./proxies.js";
-import type { ModelBuilder } from "./train.js";
+import type { DataRecipe } from "../exec/recipe.js";
+import { builderFingerprint, dataFingerprint } from "./fingerprint.js";
+import { trainRecipe, type ModelBuilder } from "./train.js";
 import { failedResult, type EvaluateOptions, type Evaluator, type TrialResult } from "./types.js";
 
 export interface ProxyEvaluatorOptions<A> {
@@ -25,6 +27,10 @@ export interface ProxyEvaluatorOptions<A> {
   batchSize?: number;
   /** "auto" (default) selects nasbook's backend with initBackend(); "current" keeps the active one. */
   backend?: "auto" | "current";
+  /** Names the model builder in the trial store's key when `build` is not made by modelBuilder(). */
+  buildId?: string;
+  /** Describes `data` as a recipe (so workers can load it). */
+  dataRecipe?: DataRecipe;
 }
 
 /** Scores each architecture by `proxy` at initialisation (seeded weights and minibatch). */
@@ -40,6 +46,14 @@ export function proxyEvaluator<A>(opts: ProxyEvaluatorOptions<A>): Evaluator<A> 
   return {
     name: `proxy:${opts.proxy}`,
     objective: "score",
+    async fingerprint() {
+      const data = await getData();
+      return {
+        kind: "proxy", proxy: opts.proxy, batchSize: opts.batchSize ?? 64,
+        build: builderFingerprint(opts.build, opts.buildId, `proxyEvaluator "${opts.proxy}"`), data: dataFingerprint(data), backend: tf.getBackend(),
+      };
+    },
+    recipe: trainRecipe("proxy", opts, { proxy: opts.proxy, batchSize: opts.batchSize, backend: opts.backend }),
     async evaluate(arch: A, e: EvaluateOptions): Promise<TrialResult> {
       const t0 = performance.now();
       let built: BuiltModel | undefined;

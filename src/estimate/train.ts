@@ -10,12 +10,15 @@ import { normalizeSplits } from "../data/split.js";
 import { syntheticSplits } from "../data/synthetic.js";
 import type { DataSplits } from "../data/types.js";
 import { AbortError, NasbookError, throwIfAborted } from "../errors.js";
+import type { DataRecipe } from "../exec/recipe.js";
+import type { Recipe } from "../exec/types.js";
 import type { BuiltModel, ModelOptions } from "../model/types.js";
+import { builderFingerprint, dataFingerprint, type BuilderIdentity } from "./fingerprint.js";
 import { evaluateModel, fitModel, type EpochRecord, type TrainConfig } from "./fit.js";
 import { failedResult, type EvaluateOptions, type Evaluator, type TrialResult } from "./types.js";
 
 /** Builds a network for an architecture (e.g. `nb201Model`, or `modelBuilder(space)`). */
-export type ModelBuilder<A> = (arch: A, opts: ModelOptions) => BuiltModel;
+export type ModelBuilder<A> = ((arch: A, opts: ModelOptions) => BuiltModel) & { builderIdentity?: BuilderIdentity };
 
 export interface TrainEvaluatorOptions<A> {
   name?: string;
@@ -34,6 +37,10 @@ export interface TrainEvaluatorOptions<A> {
    * is active (e.g. 'cpu' set by a test).
    */
   backend?: "auto" | "current";
+  /** Names the model builder in the trial store's key when `build` is not made by modelBuilder() (change it when the builder changes). */
+  buildId?: string;
+  /** Describes `data` as a recipe (so workers can load it); set by evaluatorFromRecipe. Default data is the synthetic task. */
+  dataRecipe?: DataRecipe;
   /** Called after every epoch of every trial (e.g. to stream training curves to a plot). */
   onEpoch?: (record: EpochRecord) => void;
 }
@@ -69,9 +76,22 @@ export function trainEvaluator<A>(options: TrainEvaluatorOptions<A>): TrainEvalu
     })();
     return splits;
   };
+  const name = options.name ?? "train";
   return {
-    name: options.name ?? "train",
+    name,
     objective: "val_acc",
+    // Everything that changes a result: training settings, the builder, the data's content hash, the backend.
+    async fingerprint() {
+      const data = await getData();
+      return {
+        kind: "train", train: { ...DEFAULT_TRAIN, ...options.train }, normalize: options.normalize !== false,
+        maxParams: options.maxParams ?? null, build: builderFingerprint(options.build, options.buildId, `trainEvaluator "${name}"`),
+        data: dataFingerprint(data), backend: tf.getBackend(),
+      };
+    },
+    recipe: trainRecipe("train", options, {
+      name: options.name, train: options.train, normalize: options.normalize, maxParams: options.maxParams, backend: options.backend,
+    }),
     async evaluate(arch: A, opts: EvaluateOptions): Promise<TrainTrialResult> {
       const t0 = performance.now();
       const seconds = () => (performance.now() - t0) / 1000;
@@ -123,4 +143,22 @@ export function trainEvaluator<A>(options: TrainEvaluatorOptions<A>): TrainEvalu
       }
     },
   };
+}
+
+/**
+ * The builtin recipe of a train or proxy evaluator, when it can be had: a builder from modelBuilder() over a space
+ * with a recipe, and data that is the default synthetic task or described by `dataRecipe`.
+ */
+export function trainRecipe<A>(
+  name: "train" | "proxy",
+  o: { build: ModelBuilder<A>; data?: unknown; dataRecipe?: DataRecipe },
+  rest: Record<string, unknown>,
+): Recipe | undefined {
+  const id = o.build.builderIdentity;
+  const spaceRecipe = (id?.options as { space?: Recipe | null } | undefined)?.space;
+  if (!id || !spaceRecipe || (o.data !== undefined && !o.dataRecipe)) return undefined;
+  const size = (id.options as { size?: unknown }).size ?? {};
+  const options: Record<string, unknown> = { space: spaceRecipe, size, data: o.dataRecipe ?? { kind: "synthetic" } };
+  for (const [k, v] of Object.entries(rest)) if (v !== undefined) options[k] = v;
+  return { kind: "builtin", name, options };
 }

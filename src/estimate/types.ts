@@ -37,7 +37,7 @@ export interface Evaluator<A> {
    * Every option that changes a result (hyper-parameters, data sha256, backend, version), as plain data: the
    * trial store's key hashes it. A user evaluator without one cannot be cached (pass `store: false`).
    */
-  fingerprint?(): Record<string, unknown>;
+  fingerprint?(): Record<string, unknown> | Promise<Record<string, unknown>>;
   /** How another process or thread rebuilds this evaluator (worker pool, BullMQ workers). */
   recipe?: Recipe;
 }

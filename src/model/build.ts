@@ -1,5 +1,6 @@
 /** One entry point from (space, architecture) to a network, for every built-in space. */
 import { InvalidArchError } from "../errors.js";
+import type { BuilderIdentity } from "../estimate/fingerprint.js";
 import type { ChainArch, ChainSpace } from "../space/chain.js";
 import type { DartsArch, DartsSpace } from "../space/darts.js";
 import type { HierarchicalArch, HierarchicalSpace } from "../space/hierarchical.js";
@@ -30,8 +31,13 @@ export interface NetworkSize {
  * A model builder for `space`'s architectures: the space's own network for the built-in spaces, and the
  * generic ops-on-nodes graph builder for any other space whose `toGraph` puts ops on nodes.
  */
-export function modelBuilder<A>(space: SearchSpace<A>, size: NetworkSize = {}): (arch: A, opts: ModelOptions) => BuiltModel {
-  return (arch: A, opts: ModelOptions) => {
+export function modelBuilder<A>(space: SearchSpace<A>, size: NetworkSize = {}): ((arch: A, opts: ModelOptions) => BuiltModel) & { builderIdentity: BuilderIdentity } {
+  // The identity lets a train evaluator fingerprint (and rebuild) what this builder builds.
+  const builderIdentity: BuilderIdentity = { builder: "modelBuilder", space: space.name, options: { space: space.recipe ?? null, size } };
+  return Object.assign((arch: A, opts: ModelOptions) => build(space, size, arch, opts), { builderIdentity });
+}
+
+function build<A>(space: SearchSpace<A>, size: NetworkSize, arch: A, opts: ModelOptions): BuiltModel {
     const o = { ...opts, ...size };
     switch (space.name) {
       case "nb201":
@@ -52,5 +58,4 @@ export function modelBuilder<A>(space: SearchSpace<A>, size: NetworkSize = {}): 
         return nodeGraphModel(g, opts);
       }
     }
-  };
 }

@@ -291,6 +291,7 @@ export function chainSpace(opts: ChainOptions = {}): ChainSpace {
   };
 
   return {
+    recipe: { kind: "builtin" as const, name: "chain", options: { ...opts } },
     name,
     options: o,
     /** A chain has no symmetry: its canonical form is a copy of itself. */

@@ -349,6 +349,7 @@ export function dartsSpace(opts: DartsOptions = {}): DartsSpace {
   };
 
   return {
+    recipe: { kind: "builtin" as const, name: "darts", options: { ...opts } },
     name,
     options: o,
     canonical,

@@ -355,6 +355,7 @@ export function hierarchicalSpace(opts: HierarchicalOptions = {}): HierarchicalS
   };
 
   return {
+    recipe: { kind: "builtin" as const, name: "hierarchical", options: { ...opts } },
     name,
     options: o,
     canonical,

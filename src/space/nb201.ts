@@ -211,6 +211,7 @@ export function nb201Space(): Nb201Space {
     return Array.from({ length: N_EDGES }, (_, e) => NB201_OPS[Math.floor(i / N_OPS ** e) % N_OPS]!);
   };
   return {
+    recipe: { kind: "builtin" as const, name: "nb201", options: {} },
     name: "nb201",
     ops: NB201_OPS,
     sample: (rng: Rng) => Array.from({ length: N_EDGES }, () => rng.choice(NB201_OPS)),

@@ -378,6 +378,7 @@ export function pnasSpace(opts: PnasOptions = {}): PnasSpace {
   };
 
   return {
+    recipe: { kind: "builtin" as const, name: "pnas", options: { ...opts } },
     name,
     options: o,
     sample,

@@ -266,6 +266,7 @@ export function zophLeSpace(opts: ZophLeOptions = {}): ZophLeSpace {
   };
 
   return {
+    recipe: { kind: "builtin" as const, name: "zophLe", options: { ...opts } },
     name,
     options: o,
     canonical,

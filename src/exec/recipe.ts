@@ -1,0 +1,170 @@
+/**
+ * Recipes: an evaluator or a space described as plain data, so another thread or machine rebuilds it (the
+ * worker pool, BullMQ workers). Built-in evaluators and spaces carry a `builtin` recipe (registry name + options);
+ * a user's own is a `module` recipe: a module path and the name of an export called with `options`.
+ */
+import { pathToFileURL } from "node:url";
+import { isAbsolute, resolve } from "node:path";
+import { loadCifar10, type Cifar10Options } from "../data/cifar10Loader.js";
+import { loadMnist, type MnistOptions } from "../data/mnist.js";
+import { syntheticSplits, type SyntheticOptions } from "../data/synthetic.js";
+import type { DataSplits } from "../data/types.js";
+import { NasbookError } from "../errors.js";
+import { loadNb201Table, nb201TableEvaluator } from "../estimate/nb201Table.js";
+import { precomputedProxyEvaluator, type PrecomputedProxyOptions } from "../estimate/precomputedProxies.js";
+import type { ProxyName } from "../estimate/proxies.js";
+import { proxyEvaluator } from "../estimate/proxyEvaluator.js";
+import { trainEvaluator } from "../estimate/train.js";
+import type { Evaluator } from "../estimate/types.js";
+import { modelBuilder, type NetworkSize } from "../model/build.js";
+import { chainSpace } from "../space/chain.js";
+import { dartsSpace } from "../space/darts.js";
+import { hierarchicalSpace } from "../space/hierarchical.js";
+import { nb201Space } from "../space/nb201.js";
+import { pnasSpace } from "../space/pnas.js";
+import type { SearchSpace } from "../space/types.js";
+import { zophLeSpace } from "../space/zophLe.js";
+import type { Recipe } from "./types.js";
+
+/** An evaluator or space that cannot be described as data, or a recipe that cannot be rebuilt. */
+export class RecipeError extends NasbookError {}
+
+const HOW_TO =
+  'give it a recipe: export a function from a module that builds it from options, and set ' +
+  '`recipe: { kind: "module", module: import.meta.url, export: "myEvaluator", options: {...} }` on the object ' +
+  "(or use a built-in, e.g. trainEvaluator({ build: modelBuilder(space) }))";
+
+/** A task's data as a recipe (the train and proxy evaluators' `dataRecipe`). */
+export type DataRecipe =
+  | { kind: "synthetic"; options?: SyntheticOptions }
+  | { kind: "mnist"; options?: Omit<MnistOptions, "fetch" | "log"> }
+  | { kind: "cifar10"; options?: Omit<Cifar10Options, "fetch" | "log"> };
+
+/** Loads the data a DataRecipe names. */
+export function dataFromRecipe(r: DataRecipe): () => Promise<DataSplits> {
+  switch (r.kind) {
+    case "synthetic": return async () => syntheticSplits(r.options);
+    case "mnist": return () => loadMnist(r.options);
+    case "cifar10": return () => loadCifar10(r.options);
+    default: throw new RecipeError(`unknown data recipe kind "${(r as { kind: string }).kind}" (kinds: synthetic, mnist, cifar10)`);
+  }
+}
+
+type Options = Record<string, unknown>;
+
+/** Built-in spaces by recipe name. */
+export const SPACE_RECIPES: Record<string, (o: Options) => SearchSpace<unknown>> = {
+  nb201: () => nb201Space() as SearchSpace<unknown>,
+  chain: (o) => chainSpace(o) as SearchSpace<unknown>,
+  darts: (o) => dartsSpace(o) as SearchSpace<unknown>,
+  pnas: (o) => pnasSpace(o) as SearchSpace<unknown>,
+  zophLe: (o) => zophLeSpace(o) as SearchSpace<unknown>,
+  hierarchical: (o) => hierarchicalSpace(o) as SearchSpace<unknown>,
+};
+
+function builtinSpace(r: Recipe | undefined, what: string): SearchSpace<unknown> {
+  if (!r) throw new RecipeError(`the ${what} recipe needs options.space (the space's recipe)`);
+  return spaceFromRecipeSync(r);
+}
+
+/** Built-in evaluators by recipe name. */
+export const EVALUATOR_RECIPES: Record<string, (o: Options) => Evaluator<unknown>> = {
+  "nb201-table": (o) =>
+    nb201TableEvaluator({ dataset: o.dataset as string | undefined, table: typeof o.path === "string" ? loadNb201Table(o.path) : undefined }) as unknown as Evaluator<unknown>,
+  zc: (o) => precomputedProxyEvaluator(o as unknown as PrecomputedProxyOptions) as unknown as Evaluator<unknown>,
+  train: (o) => {
+    const space = builtinSpace(o.space as Recipe | undefined, "train");
+    const dataRecipe = o.data as DataRecipe | undefined;
+    return trainEvaluator({
+      name: o.name as string | undefined,
+      build: modelBuilder(space, (o.size ?? {}) as NetworkSize),
+      data: dataRecipe ? dataFromRecipe(dataRecipe) : undefined,
+      dataRecipe,
+      train: o.train as Options | undefined,
+      normalize: o.normalize as boolean | undefined,
+      maxParams: o.maxParams as number | undefined,
+      backend: o.backend as "auto" | "current" | undefined,
+    });
+  },
+  proxy: (o) => {
+    const space = builtinSpace(o.space as Recipe | undefined, "proxy");
+    const dataRecipe = o.data as DataRecipe | undefined;
+    return proxyEvaluator({
+      proxy: o.proxy as ProxyName,
+      build: modelBuilder(space, (o.size ?? {}) as NetworkSize),
+      data: dataRecipe ? dataFromRecipe(dataRecipe) : undefined,
+      dataRecipe,
+      batchSize: o.batchSize as number | undefined,
+      backend: o.backend as "auto" | "current" | undefined,
+    });
+  },
+};
+
+function spaceFromRecipeSync(r: Recipe): SearchSpace<unknown> {
+  if (r.kind !== "builtin") throw new RecipeError(`a built-in evaluator's space must be a built-in space recipe, got a ${r.kind} recipe`);
+  const make = SPACE_RECIPES[r.name];
+  if (!make) throw new RecipeError(`unknown built-in space "${r.name}" (spaces: ${Object.keys(SPACE_RECIPES).join(", ")})`);
+  return make(r.options ?? {});
+}
+
+async function fromModule(r: Extract<Recipe, { kind: "module" }>): Promise<unknown> {
+  const url = /^[a-z]+:/i.test(r.module) ? r.module : pathToFileURL(isAbsolute(r.module) ? r.module : resolve(r.module)).href;
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(url)) as Record<string, unknown>;
+  } catch (e) {
+    throw new RecipeError(`cannot import recipe module ${r.module}: ${(e as Error).message}`);
+  }
+  const make = mod[r.export];
+  if (typeof make !== "function") {
+    const exports = Object.keys(mod).filter((k) => typeof mod[k] === "function");
+    throw new RecipeError(`recipe module ${r.module} has no exported function "${r.export}" (functions: ${exports.join(", ") || "none"})`);
+  }
+  return await (make as (o: unknown) => unknown)(r.options);
+}
+
+function checkRecipe(r: unknown): Recipe {
+  const o = r as Partial<Recipe> | null;
+  if (!o || typeof o !== "object" || (o.kind !== "builtin" && o.kind !== "module")) {
+    throw new RecipeError(`${JSON.stringify(r)} is not a recipe: expected { kind: "builtin", name, options } or { kind: "module", module, export, options }`);
+  }
+  return o as Recipe;
+}
+
+/** Rebuilds an evaluator from its recipe (a built-in by name, or a module's export called with the options). */
+export async function evaluatorFromRecipe(recipe: Recipe): Promise<Evaluator<unknown>> {
+  const r = checkRecipe(recipe);
+  let ev: unknown;
+  if (r.kind === "builtin") {
+    const make = EVALUATOR_RECIPES[r.name];
+    if (!make) throw new RecipeError(`unknown built-in evaluator "${r.name}" (evaluators: ${Object.keys(EVALUATOR_RECIPES).join(", ")})`);
+    ev = make(r.options ?? {});
+  } else {
+    ev = await fromModule(r);
+  }
+  if (!ev || typeof (ev as Evaluator<unknown>).evaluate !== "function") {
+    throw new RecipeError(`recipe ${JSON.stringify(r)} built ${String(ev)}, not an evaluator (an object with evaluate())`);
+  }
+  return ev as Evaluator<unknown>;
+}
+
+/** Rebuilds a space from its recipe. */
+export async function spaceFromRecipe(recipe: Recipe): Promise<SearchSpace<unknown>> {
+  const r = checkRecipe(recipe);
+  const sp = r.kind === "builtin" ? spaceFromRecipeSync(r) : await fromModule(r);
+  if (!sp || typeof (sp as SearchSpace<unknown>).parse !== "function") {
+    throw new RecipeError(`recipe ${JSON.stringify(r)} built ${String(sp)}, not a search space (an object with parse())`);
+  }
+  return sp as SearchSpace<unknown>;
+}
+
+/** The recipe of an evaluator or space; throws RecipeError saying how to write one when it has none. */
+export function recipeOf(x: Evaluator<never> | SearchSpace<never> | { name: string; recipe?: Recipe }): Recipe {
+  const r = (x as { recipe?: Recipe }).recipe;
+  if (r) return checkRecipe(r);
+  const isEvaluator = typeof (x as { evaluate?: unknown }).evaluate === "function";
+  throw new RecipeError(
+    `${isEvaluator ? "evaluator" : "space"} "${x.name}" has no recipe, so it cannot run in another thread or process ` +
+      `(a closure cannot be sent); ${HOW_TO}, or run it with the in-process executor`,
+  );
+}
