@@ -1,0 +1,217 @@
+/**
+ * The worker-thread pool executor: `workers` threads (default: the machine's cores), each with its own tfjs backend
+ * and its own copy of the space and evaluator rebuilt from their recipes, one trial per thread at a time.
+ *
+ * Abort: the pool posts "abort" to the thread, which aborts that trial's AbortSignal (training stops within a step);
+ * a thread that does not answer within `abortGraceSeconds` is terminated and replaced. A trial past its
+ * `timeoutSeconds` is failed with TrialTimeoutError and its thread terminated and replaced (recycled), so an
+ * evaluator that ignores its signal cannot hang the search. A thread that crashes fails only its own trial.
+ */
+import { createRequire } from "node:module";
+import os from "node:os";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import { AbortError, NasbookError } from "../errors.js";
+import { failedResult, type TrialResult } from "../estimate/types.js";
+import type { FromWorker, ToWorker } from "./poolWorker.js";
+import { TrialTimeoutError, jobOf, type TrialJob } from "./trialJob.js";
+import type { Executor, TrialTask } from "./types.js";
+
+export interface PoolOptions {
+  /** Worker threads (default `os.availableParallelism()`). */
+  workers?: number;
+  /** Seconds a thread may take to stop after an abort before it is terminated (default 5). */
+  abortGraceSeconds?: number;
+}
+
+/** A pool executor; `runJob` runs a job already in recipe form (used by `nasbook worker --concurrency N`). */
+export interface PoolExecutor extends Executor {
+  runJob(job: TrialJob, signal: AbortSignal): Promise<TrialResult>;
+  /** Threads terminated and replaced so far (timeouts, unresponsive aborts, crashes). */
+  readonly recycled: number;
+  /** Trials that came back with a result from a thread. */
+  readonly completed: number;
+}
+
+/** Bad pool options (e.g. `workers: 0`). */
+export class PoolOptionsError extends NasbookError {}
+
+/**
+ * Starts a thread running poolWorker: the compiled .js next to this file when running from a build, or the
+ * TypeScript source through tsx's loader (registered inside the thread) when running from the clone.
+ */
+function startThread(): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith(".ts")) return new Worker(new URL("./poolWorker.js", here));
+  const tsxApi = pathToFileURL(createRequire(here).resolve("tsx/esm/api")).href;
+  const entry = new URL("./poolWorker.ts", here).href;
+  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(boot, { eval: true });
+}
+
+interface Pending {
+  id: number;
+  job: TrialJob;
+  signal: AbortSignal;
+  resolve(r: TrialResult): void;
+  reject(e: unknown): void;
+}
+
+interface Slot {
+  thread: Worker;
+  ready: boolean;
+  current?: Pending;
+  timers: ReturnType<typeof setTimeout>[];
+  onAbort?: () => void;
+}
+
+/** A worker-thread pool executor (see the file comment for abort, timeout and crash handling). */
+export function poolExecutor(opts: PoolOptions = {}): PoolExecutor {
+  const size = opts.workers ?? os.availableParallelism();
+  if (!(Number.isInteger(size) && size >= 1)) throw new PoolOptionsError(`workers must be an integer >= 1, got ${size}; e.g. { workers: 2 }`);
+  const graceMs = (opts.abortGraceSeconds ?? 5) * 1000;
+  const slots: Slot[] = [];
+  const queue: Pending[] = [];
+  let nextId = 0;
+  let recycled = 0;
+  let completed = 0;
+  let closed = false;
+
+  const finish = (slot: Slot) => {
+    for (const t of slot.timers) clearTimeout(t);
+    slot.timers = [];
+    if (slot.current && slot.onAbort) slot.current.signal.removeEventListener("abort", slot.onAbort);
+    slot.onAbort = undefined;
+    const p = slot.current;
+    slot.current = undefined;
+    slot.thread.unref(); // an idle pool does not keep the process alive
+    return p;
+  };
+
+  /** Terminates a slot's thread and starts a fresh one in its place. */
+  const recycle = (slot: Slot) => {
+    recycled++;
+    const old = slot.thread;
+    old.removeAllListeners();
+    old.on("error", () => undefined);
+    void old.terminate();
+    attach(slot, startThread());
+  };
+
+  const attach = (slot: Slot, thread: Worker) => {
+    slot.thread = thread;
+    slot.ready = false;
+    thread.unref();
+    thread.on("message", (m: FromWorker) => {
+      if (m.type === "ready") {
+        slot.ready = true;
+        startFailures = 0;
+        dispatch();
+        return;
+      }
+      if (slot.current?.id !== m.id) return; // the answer of a trial already settled (timed out or aborted)
+      const p = finish(slot)!;
+      if (m.type === "result") {
+        completed++;
+        p.resolve(m.result);
+      }
+      else p.reject(new AbortError(m.message.replace(/^aborted: /, "")));
+      dispatch();
+    });
+    const crashed = (why: string) => {
+      if (closed) return;
+      const p = finish(slot);
+      const error = new Error(`pool worker thread ${why}${p ? " while running this trial" : slot.ready ? "" : " before it was ready"}`);
+      // A thread that cannot even start (a broken install) would fail the same way forever: give up after 3.
+      if (!p && !slot.ready && ++startFailures >= 3) {
+        broken = error;
+        for (const q of queue.splice(0)) q.resolve(failedResult(error));
+        return;
+      }
+      recycle(slot);
+      p?.resolve(failedResult(error));
+      dispatch();
+    };
+    thread.on("error", (e) => crashed(`failed (${e instanceof Error ? `${e.name}: ${e.message}` : String(e)})`));
+    thread.on("exit", (code) => crashed(`exited with code ${code}`));
+  };
+
+  let startFailures = 0;
+  let broken: Error | undefined;
+
+  const dispatch = () => {
+    for (const slot of slots) {
+      if (!slot.ready || slot.current) continue;
+      let p: Pending | undefined;
+      while ((p = queue.shift()) && p.signal.aborted) p.reject(new AbortError(p.signal.reason));
+      if (!p) return;
+      slot.current = p;
+      slot.thread.ref();
+      const pending = p;
+      if (p.job.timeoutSeconds !== undefined) {
+        const seconds = p.job.timeoutSeconds;
+        slot.timers.push(setTimeout(() => {
+          if (slot.current !== pending) return;
+          finish(slot);
+          recycle(slot);
+          pending.resolve(failedResult(new TrialTimeoutError(seconds, "pool worker thread terminated and replaced"), seconds));
+          dispatch();
+        }, seconds * 1000));
+      }
+      slot.onAbort = () => {
+        const reason = pending.signal.reason instanceof Error ? pending.signal.reason.message : String(pending.signal.reason);
+        slot.thread.postMessage({ type: "abort", id: pending.id, reason } satisfies ToWorker);
+        slot.timers.push(setTimeout(() => {
+          if (slot.current !== pending) return;
+          finish(slot);
+          recycle(slot);
+          pending.reject(new AbortError(pending.signal.reason));
+          dispatch();
+        }, graceMs));
+      };
+      p.signal.addEventListener("abort", slot.onAbort, { once: true });
+      slot.thread.postMessage({ type: "run", id: p.id, job: p.job } satisfies ToWorker);
+    }
+  };
+
+  const ensureStarted = () => {
+    while (slots.length < size) {
+      const slot: Slot = { thread: undefined as unknown as Worker, ready: false, timers: [] };
+      slots.push(slot);
+      attach(slot, startThread());
+    }
+  };
+
+  const runJob = (job: TrialJob, signal: AbortSignal): Promise<TrialResult> => {
+    if (closed) return Promise.reject(new PoolOptionsError("this pool executor is closed; create another with poolExecutor()"));
+    if (signal.aborted) return Promise.reject(new AbortError(signal.reason));
+    if (broken) return Promise.resolve(failedResult(broken));
+    ensureStarted();
+    return new Promise<TrialResult>((resolve, reject) => {
+      queue.push({ id: nextId++, job, signal, resolve, reject });
+      dispatch();
+    });
+  };
+
+  return {
+    name: "pool",
+    slots: size,
+    get recycled() { return recycled; },
+    get completed() { return completed; },
+    runJob,
+    run<A>(task: TrialTask<A>, signal: AbortSignal) {
+      return runJob(jobOf(task), signal);
+    },
+    async close() {
+      closed = true;
+      for (const p of queue.splice(0)) p.reject(new AbortError("the pool executor was closed"));
+      await Promise.all(slots.map(async (slot) => {
+        const p = finish(slot);
+        p?.reject(new AbortError("the pool executor was closed"));
+        slot.thread.removeAllListeners();
+        await slot.thread.terminate();
+      }));
+      slots.length = 0;
+    },
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * A trial as plain data, for the executors that run it outside the search's process or thread (the worker-thread
+ * pool, BullMQ workers): recipes instead of the space and evaluator objects, the architecture as its string.
+ * Any process rebuilds the space and evaluator from the recipes, parses the architecture and evaluates it.
+ */
+import { AbortError, NasbookError } from "../errors.js";
+import { failedResult, type EvalBudget, type Evaluator, type TrialResult } from "../estimate/types.js";
+import type { SearchSpace } from "../space/types.js";
+import { evaluatorFromRecipe, recipeOf, spaceFromRecipe } from "./recipe.js";
+import type { Recipe, TrialTask } from "./types.js";
+
+/** What a worker receives (JSON-serialisable). */
+export interface TrialJob {
+  key: string;
+  index: number;
+  space: Recipe;
+  evaluator: Recipe;
+  /** `space.format(arch)`; the worker parses it with the rebuilt space. */
+  arch: string;
+  seed: number;
+  budget?: EvalBudget;
+  timeoutSeconds?: number;
+}
+
+/** A trial ran past its per-trial limit (`trialTimeout`): it is failed and the process or thread running it replaced. */
+export class TrialTimeoutError extends NasbookError {
+  constructor(seconds: number, where: string) {
+    super(`trial exceeded its ${seconds} s timeout (${where}); raise trialTimeout or make the evaluator honour its AbortSignal`);
+  }
+}
+
+/** The job for a task; throws RecipeError (saying how to write a recipe) when the space or evaluator has none. */
+export function jobOf<A>(task: TrialTask<A>): TrialJob {
+  return {
+    key: task.key, index: task.index, space: recipeOf(task.space), evaluator: recipeOf(task.evaluator),
+    arch: task.archString, seed: task.seed, budget: task.budget, timeoutSeconds: task.timeoutSeconds,
+  };
+}
+
+// Rebuilding an evaluator can be expensive (a table file parsed, a dataset generated): one per recipe per process.
+const spaces = new Map<string, Promise<SearchSpace<unknown>>>();
+const evaluators = new Map<string, Promise<Evaluator<unknown>>>();
+
+function cached<T>(map: Map<string, Promise<T>>, recipe: Recipe, make: (r: Recipe) => T | Promise<T>): Promise<T> {
+  const id = JSON.stringify(recipe);
+  let p = map.get(id);
+  if (!p) {
+    p = Promise.resolve().then(() => make(recipe));
+    p.catch(() => map.delete(id)); // a failed rebuild (missing file) is retried by the next job
+    map.set(id, p);
+  }
+  return p;
+}
+
+/**
+ * Runs a job in this process: rebuilds (once) its space and evaluator, parses and evaluates the architecture.
+ * A trial's own failure (bad recipe, unparsable arch, evaluator error) is a failed result; an abort throws AbortError.
+ */
+export async function runTrialJob(job: TrialJob, signal: AbortSignal): Promise<TrialResult> {
+  const t0 = performance.now();
+  try {
+    const space = await cached(spaces, job.space, spaceFromRecipe);
+    const evaluator = await cached(evaluators, job.evaluator, evaluatorFromRecipe);
+    const arch = space.parse(job.arch);
+    space.validate(arch);
+    const result = await evaluator.evaluate(arch, { seed: job.seed, signal, budget: job.budget });
+    if (!result || typeof result !== "object" || typeof result.metrics !== "object") {
+      throw new TypeError(`evaluator ${evaluator.name} returned ${JSON.stringify(result)}, not a TrialResult`);
+    }
+    return result;
+  } catch (e) {
+    if (signal.aborted) throw e instanceof AbortError ? e : new AbortError(signal.reason);
+    return failedResult(e, (performance.now() - t0) / 1000);
+  }
+}

@@ -1,0 +1,122 @@
+/** The worker-thread pool: results equal to in-process, timeouts recycle a thread, abort within a step, crashes. */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { AbortError } from "../../src/errors.js";
+import { poolExecutor } from "../../src/exec/pool.js";
+import { runTrialJob, type TrialJob } from "../../src/exec/trialJob.js";
+import { recipeOf } from "../../src/exec/recipe.js";
+import { search } from "../../src/search.js";
+import { regularizedEvolution } from "../../src/strategy/evolution.js";
+import { syntheticChainEvaluator, syntheticChainSpace } from "../../src/cli/syntheticTask.js";
+import { bits, stepped, type SteppedOptions } from "../fixtures/execEvaluators.js";
+
+const dir = mkdtempSync(join(tmpdir(), "nasbook-pool-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const job = (arch: string, opts: SteppedOptions = {}, extra: Partial<TrialJob> = {}): TrialJob => ({
+  key: `k-${arch}`, index: 0, space: recipeOf(bits({ n: 6 })), evaluator: recipeOf(stepped(opts)), arch, seed: 11, ...extra,
+});
+const never = new AbortController().signal;
+
+describe("pool executor", () => {
+  it("runs jobs on 2 threads with the results the same job gives in this thread", async () => {
+    const pool = poolExecutor({ workers: 2 });
+    try {
+      const archs = ["000000", "101010", "111111", "010011"];
+      const got = await Promise.all(archs.map((a) => pool.runJob(job(a, { steps: 3, stepMs: 5 }), never)));
+      const want = await Promise.all(archs.map((a) => runTrialJob(job(a, { steps: 3, stepMs: 5 }), never)));
+      expect(got).toEqual(want);
+      expect(got.every((r) => r.status === "ok")).toBe(true);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("same seed => identical history in-process and on a 2-thread pool (parallel 2)", async () => {
+    const run = async (executor?: ReturnType<typeof poolExecutor>) => {
+      const r = await search({
+        space: bits({ n: 8 }), strategy: regularizedEvolution({ population: 6, sample: 3 }), evaluator: stepped({ steps: 2, stepMs: 2 }),
+        budget: { queries: 24 }, seed: 5, parallel: 2, executor, store: false,
+      }).result();
+      return r.history.map((t) => [t.index, t.archString, t.seed, t.result.status, t.result.metrics.val_acc]);
+    };
+    const pool = poolExecutor({ workers: 2 });
+    try {
+      const inProcess = await run();
+      expect(inProcess).toHaveLength(24);
+      expect(await run(pool)).toEqual(inProcess);
+      expect(pool.completed).toBe(24); // every trial ran on a thread
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("a trial past its timeout is failed with TrialTimeoutError, its thread replaced, and the next trial runs", async () => {
+    const pool = poolExecutor({ workers: 1 });
+    try {
+      const t0 = performance.now();
+      const r = await pool.runJob(job("111000", { hangOn: ["111000"] }, { timeoutSeconds: 0.5 }), never);
+      const waited = (performance.now() - t0) / 1000;
+      expect(r.status).toBe("failed");
+      expect(r.error).toMatch(/TrialTimeoutError: trial exceeded its 0.5 s timeout/);
+      expect(waited).toBeLessThan(5);
+      expect(pool.recycled).toBe(1);
+      const next = await pool.runJob(job("000111"), never);
+      expect(next.status).toBe("ok");
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("an abort stops the running trial within one step and rejects with AbortError", async () => {
+    const log = join(dir, "abort.log");
+    writeFileSync(log, "");
+    const pool = poolExecutor({ workers: 1 });
+    try {
+      const ac = new AbortController();
+      const p = pool.runJob(job("110011", { steps: 500, stepMs: 20, logFile: log }), ac.signal);
+      while (!readFileSync(log, "utf8").includes("start")) await new Promise((r) => setTimeout(r, 20));
+      const t0 = performance.now();
+      ac.abort(new Error("cell invalidated"));
+      await expect(p).rejects.toBeInstanceOf(AbortError);
+      expect(performance.now() - t0).toBeLessThan(1000);
+      expect(readFileSync(log, "utf8")).toMatch(/abort 110011/);
+      expect(pool.recycled).toBe(0); // it stopped by itself, no termination needed
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("a thread that dies fails only its own trial; the pool replaces it", async () => {
+    const pool = poolExecutor({ workers: 1 });
+    try {
+      const r = await pool.runJob(job("100001", { exitOn: ["100001"] }), never);
+      expect(r.status).toBe("failed");
+      expect(r.error).toMatch(/exited with code 3 while running this trial/);
+      expect((await pool.runJob(job("100001"), never)).status).toBe("ok");
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("real training in 2 threads gives the metrics it gives in this process (seeded, same backend)", async () => {
+    const space = syntheticChainSpace();
+    const evaluator = syntheticChainEvaluator({ epochs: 1 });
+    const archs = ["conv(4,3x3)", "conv(8,5x5) > dense(16)"].map((s) => space.parse(s));
+    const jobs: TrialJob[] = archs.map((a, i) => ({
+      key: `t${i}`, index: i, space: recipeOf(space), evaluator: recipeOf(evaluator), arch: space.format(a), seed: 3 + i,
+    }));
+    const pool = poolExecutor({ workers: 2 });
+    try {
+      const got = await Promise.all(jobs.map((j) => pool.runJob(j, never)));
+      const want = [];
+      for (const a of archs) want.push(await evaluator.evaluate(a, { seed: 3 + want.length }));
+      expect(got.map((r) => r.status)).toEqual(["ok", "ok"]);
+      expect(got.map((r) => r.metrics)).toEqual(want.map((r) => r.metrics));
+    } finally {
+      await pool.close();
+    }
+  });
+});
