@@ -6,7 +6,8 @@
 import { setDataDir } from "./data/dir.js";
 
 const commands: Record<string, { module: string; help: string }> = {
-  search: { module: "./cli/search.js", help: "run a search on a tabular benchmark (nb201)" },
+  search: { module: "./cli/search.js", help: "run a search: nb201 table or real training, in-process, pool or BullMQ (--help)" },
+  worker: { module: "./cli/worker.js", help: "serve BullMQ trials of distributed searches: nasbook worker --redis URL [--queue Q]" },
   run: { module: "./cli/run.js", help: "execute a notebook headless: nasbook run nb.ipynb [--out F] [--html F] [--seed N]" },
   export: { module: "./cli/export.js", help: "export a notebook to a single offline HTML file" },
   kernel: { module: "./cli/kernel.js", help: "Jupyter kernel: nasbook kernel install [--user|--prefix P]" },
@@ -24,7 +25,7 @@ function takeDataFlag(argv: string[]): string[] {
     const a = argv[i]!;
     if (a === "--data") {
       const dir = argv[++i];
-      if (!dir) throw new Error("--data needs a directory, e.g. --data ../shared/data");
+      if (!dir || dir.startsWith("-")) throw new Error("--data needs a directory, e.g. --data ../shared/data");
       setDataDir(dir);
     } else if (a.startsWith("--data=")) setDataDir(a.slice("--data=".length));
     else rest.push(a);

@@ -31,6 +31,8 @@ export interface PoolExecutor extends Executor {
   readonly recycled: number;
   /** Trials that came back with a result from a thread. */
   readonly completed: number;
+  /** Starts every thread now and resolves when all have their backend ready (otherwise they start on first use). */
+  warmUp(): Promise<void>;
 }
 
 /** Bad pool options (e.g. `workers: 0`). */
@@ -106,6 +108,7 @@ export function poolExecutor(opts: PoolOptions = {}): PoolExecutor {
       if (m.type === "ready") {
         slot.ready = true;
         startFailures = 0;
+        for (const w of readyWaiters.splice(0)) w();
         dispatch();
         return;
       }
@@ -126,6 +129,7 @@ export function poolExecutor(opts: PoolOptions = {}): PoolExecutor {
       if (!p && !slot.ready && ++startFailures >= 3) {
         broken = error;
         for (const q of queue.splice(0)) q.resolve(failedResult(error));
+        for (const w of readyWaiters.splice(0)) w();
         return;
       }
       recycle(slot);
@@ -138,6 +142,7 @@ export function poolExecutor(opts: PoolOptions = {}): PoolExecutor {
 
   let startFailures = 0;
   let broken: Error | undefined;
+  const readyWaiters: (() => void)[] = [];
 
   const dispatch = () => {
     for (const slot of slots) {
@@ -199,8 +204,13 @@ export function poolExecutor(opts: PoolOptions = {}): PoolExecutor {
     get recycled() { return recycled; },
     get completed() { return completed; },
     runJob,
+    async warmUp() {
+      ensureStarted();
+      while (!broken && !slots.every((s) => s.ready)) await new Promise<void>((r) => readyWaiters.push(r));
+      if (broken) throw broken;
+    },
     run<A>(task: TrialTask<A>, signal: AbortSignal) {
-      return runJob(jobOf(task), signal);
+      return jobOf(task).then((job) => runJob(job, signal));
     },
     async close() {
       closed = true;

@@ -6,8 +6,11 @@
 import { AbortError, NasbookError } from "../errors.js";
 import { failedResult, type EvalBudget, type Evaluator, type TrialResult } from "../estimate/types.js";
 import type { SearchSpace } from "../space/types.js";
-import { evaluatorFromRecipe, recipeOf, spaceFromRecipe } from "./recipe.js";
 import type { Recipe, TrialTask } from "./types.js";
+
+// recipe.ts imports every built-in space and evaluator (and tfjs): loaded on first use, so a `nasbook worker`'s
+// main thread, which only queues jobs to its threads, starts without it.
+const recipes = () => import("./recipe.js");
 
 /** What a worker receives (JSON-serialisable). */
 export interface TrialJob {
@@ -30,7 +33,8 @@ export class TrialTimeoutError extends NasbookError {
 }
 
 /** The job for a task; throws RecipeError (saying how to write a recipe) when the space or evaluator has none. */
-export function jobOf<A>(task: TrialTask<A>): TrialJob {
+export async function jobOf<A>(task: TrialTask<A>): Promise<TrialJob> {
+  const { recipeOf } = await recipes();
   return {
     key: task.key, index: task.index, space: recipeOf(task.space), evaluator: recipeOf(task.evaluator),
     arch: task.archString, seed: task.seed, budget: task.budget, timeoutSeconds: task.timeoutSeconds,
@@ -59,6 +63,7 @@ function cached<T>(map: Map<string, Promise<T>>, recipe: Recipe, make: (r: Recip
 export async function runTrialJob(job: TrialJob, signal: AbortSignal): Promise<TrialResult> {
   const t0 = performance.now();
   try {
+    const { evaluatorFromRecipe, spaceFromRecipe } = await recipes();
     const space = await cached(spaces, job.space, spaceFromRecipe);
     const evaluator = await cached(evaluators, job.evaluator, evaluatorFromRecipe);
     const arch = space.parse(job.arch);

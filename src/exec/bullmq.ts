@@ -1,0 +1,272 @@
+/**
+ * The distributed executor on BullMQ (Redis): the search enqueues one job per trial whose job id is the trial key
+ * (so a trial is queued once however many searches or resumes ask for it), `nasbook worker` processes on any
+ * machine run them and write the result to the Redis trial store, and the search reads it from there.
+ *
+ * Guarantees. Delivery is at-least-once: a worker killed mid-trial stops renewing its lock, and after
+ * `lockDuration` another worker's stalled-job check (every `stalledInterval`) puts the job back in the queue, where
+ * a live worker takes it. With the defaults below (lock 4 s renewed every 2 s, stall check every 1 s) recovery
+ * takes about 3–5 s. Counting is exactly-once: the search counts trials by key, a result is immutable
+ * (first writer wins) and a duplicate run writes the same result under the same key.
+ * Cancellation: an aborted search removes its waiting jobs and publishes the keys of running ones on a cancel
+ * channel; the worker running one aborts that trial's AbortSignal, so training stops within one step.
+ */
+import { Queue, QueueEvents, Worker, type Job } from "bullmq";
+import { Redis } from "ioredis";
+import { AbortError, NasbookError } from "../errors.js";
+import { failedResult, type TrialResult } from "../estimate/types.js";
+import { poolExecutor, type PoolExecutor } from "./pool.js";
+import { redisStore, type RedisTrialStore } from "./redisStore.js";
+import { jobOf, type TrialJob } from "./trialJob.js";
+import type { Executor, TrialTask } from "./types.js";
+
+/** Default queue name, shared by `nasbook search --executor bullmq` and `nasbook worker`. */
+export const DEFAULT_QUEUE = "nasbook";
+/** A worker holds a job's lock this long without renewing it before the job counts as stalled. */
+export const LOCK_DURATION_MS = 4000;
+/** How often workers look for stalled jobs (those whose worker died) and put them back in the queue. */
+export const STALLED_INTERVAL_MS = 1000;
+/** A job found stalled more often than this is failed (a trial that kills every worker it runs on). */
+export const MAX_STALLED_COUNT = 3;
+
+const CANCEL_PREFIX = "nasbook:cancel:";
+const CANCEL_REASON = "cancelled by its search";
+
+/** What a worker returns for a job: ok results are in the store, failed ones travel back in the job itself. */
+type JobOutcome = { stored: true } | { stored: false; result: TrialResult };
+
+/** The Redis URL is not one (e.g. `--redis localhost`). */
+export class RedisUrlError extends NasbookError {}
+
+/** Checks a Redis URL (redis:// or rediss://) and returns it. */
+export function checkRedisUrl(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new RedisUrlError(`"${url}" is not a Redis URL; give one like redis://127.0.0.1:6379`);
+  }
+  if (u.protocol !== "redis:" && u.protocol !== "rediss:") throw new RedisUrlError(`"${url}" is not a Redis URL (redis:// or rediss://); e.g. redis://127.0.0.1:6379`);
+  return url;
+}
+
+function connection(url: string): Redis {
+  // maxRetriesPerRequest null is what BullMQ requires: commands wait for a restarting server instead of failing
+  const r = new Redis(checkRedisUrl(url), { maxRetriesPerRequest: null });
+  r.on("error", () => undefined);
+  return r;
+}
+
+export interface BullmqExecutorOptions {
+  /** Redis URL, e.g. redis://127.0.0.1:6379. */
+  redis: string;
+  /** Queue name (default "nasbook"); workers must serve the same one. */
+  queue?: string;
+  /** Trials the search may keep in flight (default 64; the search asks `parallel` at a time). */
+  slots?: number;
+}
+
+/** A BullMQ executor; `store` is the Redis trial store its workers write to. */
+export interface BullmqExecutor extends Executor {
+  readonly store: RedisTrialStore;
+  readonly queueName: string;
+  /** Removes every waiting job of this queue and cancels the running ones; returns how many were waiting. */
+  cancelAll(): Promise<number>;
+}
+
+type Settled = { kind: "completed"; outcome: JobOutcome | undefined } | { kind: "failed"; reason: string };
+
+/** The search side of the distributed executor (see the file comment). */
+export function bullmqExecutor(opts: BullmqExecutorOptions): BullmqExecutor {
+  const name = opts.queue ?? DEFAULT_QUEUE;
+  const conn = connection(opts.redis);
+  const queue = new Queue<TrialJob, JobOutcome>(name, { connection: conn });
+  const eventsConn = connection(opts.redis);
+  const events = new QueueEvents(name, { connection: eventsConn });
+  const store = redisStore(opts.redis);
+  const waiters = new Map<string, Set<(s: Settled) => void>>();
+  const notify = (jobId: string, s: Settled) => {
+    for (const w of waiters.get(jobId) ?? []) w(s);
+  };
+  events.on("completed", ({ jobId, returnvalue }) => {
+    let outcome: JobOutcome | undefined;
+    try {
+      outcome = (typeof returnvalue === "string" ? JSON.parse(returnvalue) : returnvalue) as JobOutcome;
+    } catch {
+      outcome = undefined;
+    }
+    notify(jobId, { kind: "completed", outcome });
+  });
+  events.on("failed", ({ jobId, failedReason }) => notify(jobId, { kind: "failed", reason: failedReason }));
+  events.on("error", () => undefined);
+  const ready = Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+
+  const wait = (key: string, signal: AbortSignal, timeoutMs: number | undefined) => {
+    let listener: ((s: Settled) => void) | undefined;
+    let poll: ReturnType<typeof setInterval> | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort: (() => void) | undefined;
+    const settled = new Promise<Settled | { kind: "stored"; result: TrialResult } | { kind: "timeout" }>((resolve, reject) => {
+      listener = resolve;
+      let set = waiters.get(key);
+      if (!set) waiters.set(key, (set = new Set()));
+      set.add(listener);
+      // Events can be missed across a Redis restart: the store is the truth, so look there now and then.
+      poll = setInterval(() => {
+        store.get(key).then((r) => r && resolve({ kind: "stored", result: r }), () => undefined);
+      }, 1000);
+      if (timeoutMs !== undefined) timer = setTimeout(() => resolve({ kind: "timeout" }), timeoutMs);
+      onAbort = () => reject(new AbortError(signal.reason));
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    const cleanup = () => {
+      const set = waiters.get(key);
+      set?.delete(listener!);
+      if (set?.size === 0) waiters.delete(key);
+      clearInterval(poll);
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort!);
+    };
+    return settled.finally(cleanup);
+  };
+
+  const cancel = async (key: string) => {
+    const job = await queue.getJob(key);
+    // remove() refuses a locked (running) job; the cancel message stops that one on its worker
+    if (job) await job.remove().catch(() => undefined);
+    await conn.publish(CANCEL_PREFIX + name, key);
+  };
+
+  const runJob = async (job: TrialJob, signal: AbortSignal): Promise<TrialResult> => {
+    await ready;
+    // The worker enforces the trial's timeout; this backstop covers a worker that died with it (plus retries).
+    const backstopMs = job.timeoutSeconds !== undefined ? (job.timeoutSeconds + 2 * (LOCK_DURATION_MS / 1000) + 10) * 1000 : undefined;
+    for (;;) {
+      if (signal.aborted) throw new AbortError(signal.reason);
+      const hit = await store.get(job.key);
+      if (hit) return hit;
+      const outcome = wait(job.key, signal, backstopMs);
+      outcome.catch(() => undefined);
+      await queue.add("trial", job, { jobId: job.key, attempts: 1, removeOnComplete: true, removeOnFail: true });
+      let s: Awaited<typeof outcome>;
+      try {
+        s = await outcome;
+      } catch (e) {
+        await cancel(job.key).catch(() => undefined);
+        throw e;
+      }
+      if (s.kind === "stored") return s.result;
+      if (s.kind === "timeout") {
+        await cancel(job.key).catch(() => undefined);
+        return failedResult(new NasbookError(`trial ${job.key.slice(0, 12)} got no result from any worker within ${backstopMs! / 1000} s (its timeout ${job.timeoutSeconds} s)`), job.timeoutSeconds);
+      }
+      if (s.kind === "completed") {
+        if (s.outcome && !s.outcome.stored) return s.outcome.result;
+        const r = await store.get(job.key);
+        if (r) return r;
+        continue; // completed but not stored (an entry evicted or corrupt): run it again
+      }
+      // Failed: cancelled by another search sharing this trial → queue it again; anything else is this trial's failure.
+      if (s.reason.includes(CANCEL_REASON)) continue;
+      return failedResult(new NasbookError(`BullMQ job failed: ${s.reason}`));
+    }
+  };
+
+  return {
+    name: "bullmq",
+    slots: opts.slots ?? 64,
+    store,
+    queueName: name,
+    run<A>(task: TrialTask<A>, signal: AbortSignal) {
+      return jobOf(task).then((job) => runJob(job, signal));
+    },
+    async cancelAll() {
+      await ready;
+      const waiting = await queue.getJobs(["waiting", "prioritized", "delayed"]);
+      await Promise.all(waiting.map((j) => j.remove().catch(() => undefined)));
+      for (const j of await queue.getJobs(["active"])) if (j.id) await conn.publish(CANCEL_PREFIX + name, j.id);
+      return waiting.length;
+    },
+    async close() {
+      await Promise.allSettled([queue.close(), events.close(), store.close()]);
+      // BullMQ does not close connections it was given
+      conn.disconnect();
+      eventsConn.disconnect();
+    },
+  };
+}
+
+export interface QueueWorkerOptions {
+  redis: string;
+  queue?: string;
+  /** Trials run at once, each on its own worker thread (default 1). */
+  concurrency?: number;
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  /** Called when a job starts and ends (for `nasbook worker`'s log). */
+  onJob?: (e: { type: "start" | "end"; job: TrialJob; status?: string; error?: string; cached?: boolean }) => void;
+}
+
+/** A running queue worker (what `nasbook worker` starts). */
+export interface QueueWorker {
+  readonly worker: Worker<TrialJob, JobOutcome>;
+  readonly pool: PoolExecutor;
+  close(): Promise<void>;
+}
+
+/** Serves a queue: runs each job's trial on a thread of a worker-thread pool and stores the result in Redis. */
+export async function serveQueue(opts: QueueWorkerOptions): Promise<QueueWorker> {
+  const name = opts.queue ?? DEFAULT_QUEUE;
+  const concurrency = opts.concurrency ?? 1;
+  const store = redisStore(opts.redis);
+  const pool = poolExecutor({ workers: concurrency });
+  await pool.warmUp(); // "serving" means ready: threads and backends up before the first job is taken
+  const processor = async (job: Job<TrialJob, JobOutcome>, _token?: string, signal?: AbortSignal): Promise<JobOutcome> => {
+    const data = job.data;
+    const hit = await store.get(data.key);
+    if (hit) {
+      opts.onJob?.({ type: "end", job: data, status: hit.status, cached: true });
+      return { stored: true };
+    }
+    opts.onJob?.({ type: "start", job: data });
+    let result: TrialResult;
+    try {
+      result = await pool.runJob(data, signal ?? new AbortController().signal);
+    } catch (e) {
+      opts.onJob?.({ type: "end", job: data, status: "aborted", error: e instanceof Error ? e.message : String(e) });
+      throw e;
+    }
+    opts.onJob?.({ type: "end", job: data, status: result.status, error: result.error });
+    // Failed trials are not stored (a timeout or an out-of-memory may not recur): they go back with the job.
+    if (result.status !== "ok") return { stored: false, result };
+    await store.put(data.key, result);
+    return { stored: true };
+  };
+  const workerConn = connection(opts.redis);
+  const worker = new Worker<TrialJob, JobOutcome>(name, processor, {
+    connection: workerConn,
+    concurrency,
+    lockDuration: opts.lockDurationMs ?? LOCK_DURATION_MS,
+    stalledInterval: opts.stalledIntervalMs ?? STALLED_INTERVAL_MS,
+    maxStalledCount: MAX_STALLED_COUNT,
+    autorun: true,
+  });
+  worker.on("error", () => undefined);
+  const subscriber = connection(opts.redis);
+  await subscriber.subscribe(CANCEL_PREFIX + name);
+  subscriber.on("message", (_channel: string, key: string) => {
+    worker.cancelJob(key, CANCEL_REASON);
+  });
+  await worker.waitUntilReady();
+  return {
+    worker,
+    pool,
+    async close() {
+      await worker.close(true).catch(() => undefined);
+      workerConn.disconnect(); // BullMQ does not close a connection it was given
+      subscriber.disconnect();
+      await pool.close();
+      await store.close();
+    },
+  };
+}

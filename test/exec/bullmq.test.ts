@@ -1,0 +1,168 @@
+/**
+ * The BullMQ executor against a real redis-server and real `nasbook worker` processes: same history as in-process,
+ * fault injection (SIGKILL a worker mid-trial, SIGKILL the search and resume, restart Redis with AOF), cancellation.
+ * Recovery times are printed (grep "recovery").
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Queue } from "bullmq";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { AbortError } from "../../src/errors.js";
+import { LOCK_DURATION_MS, bullmqExecutor } from "../../src/exec/bullmq.js";
+import { search, type SearchResult } from "../../src/search.js";
+import { bits, execSearchConfig, stepped } from "../fixtures/execEvaluators.js";
+import { redisAvailable, startRedis, type RedisServer } from "../fixtures/redis.js";
+import { readLog, startWorker, until, type WorkerProcess } from "../fixtures/workers.js";
+
+const skip = !redisAvailable() && process.env.CI !== "true";
+const dir = mkdtempSync(join(tmpdir(), "nasbook-bullmq-"));
+const rows = (r: SearchResult<unknown>) => r.history.map((t) => [t.index, t.archString, t.seed, t.result.status, t.result.metrics.val_acc]);
+let queueNo = 0;
+
+describe.skipIf(skip)("BullMQ executor with nasbook worker processes", () => {
+  let server: RedisServer;
+  let workers: WorkerProcess[] = [];
+  beforeAll(async () => {
+    server = await startRedis({ appendonly: true });
+  });
+  afterEach(async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+    workers = [];
+  });
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const fresh = () => ({ queue: `q${++queueNo}`, log: join(dir, `log${queueNo}.txt`) });
+  const reference = async (o: Parameters<typeof execSearchConfig>[1] = {}) => rows(await search({ ...execSearchConfig(undefined, o), store: false }).result());
+
+  it("same seed => identical history in-process and over BullMQ with 2 worker processes; both workers ran trials", async () => {
+    const { queue, log } = fresh();
+    workers = await Promise.all([startWorker(server.url, queue), startWorker(server.url, queue)]);
+    const executor = bullmqExecutor({ redis: server.url, queue });
+    try {
+      const r = await search({ ...execSearchConfig(log, { queries: 16 }), executor, store: executor.store }).result();
+      expect(rows(r)).toEqual(await reference({ queries: 16 }));
+      const ends = readLog(log).filter((l) => l.what === "end");
+      expect(ends).toHaveLength(16); // each trial computed once
+      expect(new Set(ends.map((l) => l.pid))).toEqual(new Set(workers.map((w) => w.pid)));
+      expect(await executor.store.count()).toBe(16);
+    } finally {
+      await executor.close();
+    }
+  });
+
+  it("a worker SIGKILLed mid-trial: its trial is retried by the other worker, counted once, history identical", async () => {
+    const { queue, log } = fresh();
+    workers = await Promise.all([startWorker(server.url, queue), startWorker(server.url, queue)]);
+    const executor = bullmqExecutor({ redis: server.url, queue });
+    const cfg = { queries: 8, steps: 20, stepMs: 50 }; // a trial takes ~1 s
+    try {
+      const run = search({ ...execSearchConfig(log, cfg), executor, store: executor.store }).result();
+      const victim = workers[0]!;
+      await until(() => readLog(log).some((l) => l.pid === victim.pid && l.what === "start"), 30_000, "the victim to start a trial");
+      const killedArch = readLog(log).find((l) => l.pid === victim.pid && l.what === "start")!.arch;
+      const killedAt = Date.now();
+      victim.child.kill("SIGKILL");
+      const r = await run;
+      expect(rows(r)).toEqual(await reference(cfg));
+      const lines = readLog(log);
+      const retry = lines.find((l) => l.arch === killedArch && l.what === "start" && l.pid !== victim.pid && l.ms >= killedAt);
+      expect(retry).toBeDefined();
+      expect(lines.filter((l) => l.arch === killedArch && l.what === "end" && l.pid === victim.pid)).toHaveLength(0);
+      expect(r.history.filter((t) => t.archString === killedArch).length).toBeGreaterThanOrEqual(1);
+      expect(r.history.map((t) => t.index)).toEqual([...Array(8).keys()]); // each index once
+      const recovery = (retry!.ms - killedAt) / 1000;
+      console.log(`recovery after SIGKILL of a worker: ${recovery.toFixed(2)} s (lockDuration ${LOCK_DURATION_MS / 1000} s)`);
+      expect(recovery).toBeLessThan(LOCK_DURATION_MS / 1000 + 5);
+    } finally {
+      await executor.close();
+    }
+  });
+
+  it("the search SIGKILLed and resumed from its checkpoint uses the results workers finished meanwhile", async () => {
+    const { queue, log } = fresh();
+    const checkpoint = join(dir, `ckpt${queueNo}.jsonl`);
+    workers = await Promise.all([startWorker(server.url, queue), startWorker(server.url, queue)]);
+    const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("../fixtures/bullmqSearchChild.ts", import.meta.url)),
+      server.url, queue, checkpoint, log, join(dir, "child-out.json")], { stdio: "ignore" });
+    // kill it while two trials are running on the workers, after it checkpointed a few
+    const count = (what: string) => readLog(log).filter((l) => l.what === what).length;
+    await until(() => count("end") >= 4 && count("start") > count("end"), 30_000, "4 trials done and more running");
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGKILL");
+    await exited;
+    const startedBeforeKill = count("start");
+    // the workers finish the orphaned trials meanwhile
+    await until(() => count("end") >= startedBeforeKill, 30_000, "orphaned trials to finish");
+    const executor = bullmqExecutor({ redis: server.url, queue });
+    try {
+      const t0 = performance.now();
+      const r = await search({ ...execSearchConfig(log, { stepMs: 40 }), executor, store: executor.store, checkpoint }).result();
+      console.log(`recovery after SIGKILL of the search: resume finished in ${((performance.now() - t0) / 1000).toFixed(2)} s, ${r.resumed} trials from the checkpoint, ${r.history.filter((t) => t.cached).length} from the store`);
+      expect(rows(r)).toEqual(await reference({ stepMs: 40 }));
+      expect(r.resumed).toBeGreaterThanOrEqual(4);
+      expect(r.history.filter((t) => t.cached).length).toBeGreaterThanOrEqual(1); // finished while no search ran
+      expect(readLog(log).filter((l) => l.what === "end")).toHaveLength(12); // nothing computed twice
+    } finally {
+      await executor.close();
+    }
+  });
+
+  it("Redis restarted mid-search with appendonly on: nothing is lost, the search completes with the same history", async () => {
+    const { queue, log } = fresh();
+    workers = await Promise.all([startWorker(server.url, queue), startWorker(server.url, queue)]);
+    const executor = bullmqExecutor({ redis: server.url, queue });
+    const cfg = { queries: 12, steps: 10, stepMs: 40 };
+    try {
+      const run = search({ ...execSearchConfig(log, cfg), executor, store: executor.store }).result();
+      await until(() => readLog(log).filter((l) => l.what === "end").length >= 4, 30_000, "4 trials done");
+      const before = await executor.store.count();
+      const t0 = performance.now();
+      await server.restart();
+      const down = (performance.now() - t0) / 1000;
+      expect(await executor.store.count()).toBeGreaterThanOrEqual(before);
+      const r = await run;
+      console.log(`recovery after a Redis restart: server back in ${down.toFixed(2)} s, search completed ${((performance.now() - t0) / 1000).toFixed(2)} s after the restart began`);
+      expect(rows(r)).toEqual(await reference(cfg));
+      expect(await executor.store.count()).toBe(12);
+    } finally {
+      await executor.close();
+    }
+  });
+
+  it("cancelling removes the waiting jobs and stops the running one within one step", async () => {
+    const { queue, log } = fresh();
+    workers = [await startWorker(server.url, queue)];
+    const executor = bullmqExecutor({ redis: server.url, queue });
+    const space = bits({ n: 6 });
+    const evaluator = stepped({ steps: 500, stepMs: 20, logFile: log });
+    const ac = new AbortController();
+    const archs = ["000001", "000010", "000100", "001000"];
+    const runs = archs.map((a, i) => executor.run({
+      key: `cancel-${queueNo}-${i}`, index: i, arch: space.parse(a), archString: a, seed: i, space, evaluator,
+    }, ac.signal));
+    const q = new Queue(queue, { connection: { url: server.url } as never });
+    try {
+      await until(() => readLog(log).some((l) => l.what === "start"), 30_000, "a trial to start");
+      expect(await q.getWaitingCount()).toBe(3);
+      const t0 = Date.now();
+      ac.abort(new Error("cell invalidated"));
+      for (const p of runs) await expect(p).rejects.toBeInstanceOf(AbortError);
+      await until(() => readLog(log).some((l) => l.what === "abort"), 5_000, "the running trial to stop");
+      const stopMs = readLog(log).find((l) => l.what === "abort")!.ms - t0;
+      console.log(`cancellation: running trial stopped ${stopMs} ms after the abort (a step is 20 ms)`);
+      expect(stopMs).toBeLessThan(1000);
+      expect(await q.getWaitingCount()).toBe(0);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(readLog(log).filter((l) => l.what === "start")).toHaveLength(1); // no waiting job ran afterwards
+    } finally {
+      await q.close();
+      await executor.close();
+    }
+  });
+});
