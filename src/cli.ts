@@ -34,7 +34,13 @@ function takeDataFlag(argv: string[]): string[] {
 }
 
 export async function cli(argv: string[]): Promise<number> {
-  const args = takeDataFlag(argv);
+  let args: string[];
+  try {
+    args = takeDataFlag(argv);
+  } catch (e) {
+    console.error(`nasbook: ${(e as Error).message}`); // a usage mistake: one line, no stack trace
+    return 2;
+  }
   const [name, ...rest] = args;
   if (!name || name === "--help" || name === "-h" || name === "help") {
     console.log(usage());

@@ -39,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     concurrency = values.concurrency === undefined ? 1 : positiveInt("worker", "concurrency", values.concurrency as string);
   } catch (e) {
     if (e instanceof CliUsageError || e instanceof RedisUrlError) {
-      console.error(e.message);
+      console.error(e instanceof RedisUrlError ? `nasbook worker: ${e.message}` : e.message);
       return 2;
     }
     throw e;
