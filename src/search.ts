@@ -1,18 +1,34 @@
 /**
  * The search loop: ask a strategy for architectures, evaluate them, tell the strategy, record the history.
- * It owns the budget, the seeds, the event stream, cancellation and checkpoint/resume.
+ * It owns the budget, the seeds, the event stream, cancellation and checkpoint/resume; where trials run is the
+ * executor's business (src/exec/), and a trial store remembers results so a trial is computed once.
  *
  * Resume works by replay: a strategy is a deterministic function of its seed and of the results it was told, so
  * re-creating it with the same seed and re-telling the logged results puts it back in the exact state it had,
  * without any strategy having to serialise itself. Replay checks that the strategy proposes the logged
- * architectures, so a checkpoint from another configuration is refused instead of silently mixed in.
+ * architectures, so a checkpoint from another configuration is refused instead of silently mixed in. The trial
+ * store keeps that property: a hit is told like a computed result, so the history is the same with or without it.
  */
-import { appendFileSync, existsSync, readFileSync, truncateSync } from "node:fs";
-import { AbortError, BudgetError, CheckpointError } from "./errors.js";
+import { randomBytes } from "node:crypto";
+import { openCheckpoint, type Checkpoint, type CheckpointHeader, type TrialRecord } from "./checkpoint.js";
+import { AbortError, BudgetError, CheckpointError, NasbookError } from "./errors.js";
 import { failedResult, type EvalBudget, type Evaluator, type TrialResult } from "./estimate/types.js";
+import { defaultTrialStore } from "./exec/defaults.js";
+import { inProcessExecutor } from "./exec/inProcess.js";
+import { isStorable } from "./exec/store.js";
+import { evaluatorFingerprint, sha256Hex, trialKey } from "./exec/trialKey.js";
+import type { Executor, TrialStore } from "./exec/types.js";
 import { Rng } from "./rng.js";
 import type { SearchSpace } from "./space/types.js";
-import type { Strategy, StrategySnapshot } from "./strategy/types.js";
+import type { SpaceStrategyFactory, StrategyFactory, StrategySnapshot } from "./strategy/types.js";
+
+export type { SpaceStrategyFactory, StrategyFactory } from "./strategy/types.js";
+
+/** An objective that is NaN or ±Infinity: the trial is failed (a diverged training, a broken metric). */
+export class NonFiniteObjectiveError extends NasbookError {}
+
+/** The search ran past budget.seconds while this trial was running: it was stopped, not lost. */
+export class SearchDeadlineError extends NasbookError {}
 
 /** Stops the search when any given limit is reached. */
 export interface Budget {
@@ -20,22 +36,6 @@ export interface Budget {
   queries?: number;
   /** Wall-clock seconds, including the time recorded by a resumed checkpoint. */
   seconds?: number;
-}
-
-/**
- * How a strategy is made: the loop gives it the space and its own seeded RNG. Most strategies work on any space
- * that has the capabilities they need, so `create` is generic; a strategy tied to one kind of architecture
- * implements `SpaceStrategyFactory<A>` instead.
- */
-export interface StrategyFactory {
-  readonly name: string;
-  /** Checks the space's capabilities (throws CapabilityError) and builds the strategy. */
-  create<A>(space: SearchSpace<A>, rng: Rng): Strategy<A>;
-}
-
-export interface SpaceStrategyFactory<A> {
-  readonly name: string;
-  create(space: SearchSpace<A>, rng: Rng): Strategy<A>;
 }
 
 export interface SearchConfig<A> {
@@ -49,12 +49,26 @@ export interface SearchConfig<A> {
   checkpoint?: string;
   /** Metric to maximise; defaults to the evaluator's objective. */
   objective?: string;
-  /** Architectures asked and evaluated at once (concurrently). Default 1. */
+  /** Architectures asked and evaluated at once (concurrently), told in ask order. Default 1. */
   parallel?: number;
   /** Passed to every evaluation (e.g. epochs). */
   evalBudget?: EvalBudget;
   /** Attach a strategy snapshot to every k-th trial event (default 1 = every trial; 0 = never). */
   snapshotEvery?: number;
+  /** Where trials run (default: in this process). */
+  executor?: Executor;
+  /**
+   * Results by trial key, consulted before evaluating. Default: the process default (set by notebooks, see
+   * src/exec/defaults.ts), none in plain library use. `false`: no store.
+   */
+  store?: TrialStore | false;
+  /** Seconds a trial may run before it is failed (TrialTimeoutError). Default: no limit. */
+  trialTimeout?: number;
+  /**
+   * Emit a "started" event first (for progress displays). Off by default: a notebook cell holding the latest
+   * event (`events.type === "trial" ? … : events.result`) then only ever sees trial and done events.
+   */
+  startedEvent?: boolean;
 }
 
 export interface Trial<A> {
@@ -65,16 +79,27 @@ export interface Trial<A> {
   archString: string;
   /** `space.key(arch)`: equal for equivalent architectures. */
   key: string;
+  /** The content hash identifying the trial's result (see src/exec/trialKey.ts); undefined without a fingerprint. */
+  trialKey?: string;
   seed: number;
   result: TrialResult;
   /** The objective (higher is better); -Infinity for failed trials. */
   fitness: number;
   /** Seconds since the search started (across resumes) when this trial finished. */
   elapsed: number;
+  /** The result came from the trial store instead of being computed. */
+  cached: boolean;
 }
 
 export type SearchEvent<A> =
-  | { type: "trial"; trial: Trial<A>; best: Trial<A> | undefined; queries: number; snapshot?: StrategySnapshot }
+  | { type: "started"; total?: number; store?: string; executor: string; resumable: number }
+  | {
+      type: "trial"; trial: Trial<A>; best: Trial<A> | undefined; queries: number; snapshot?: StrategySnapshot;
+      /** Trials still running when this one was told. */
+      running: number;
+      /** Store hits so far in this run. */
+      cachedHits: number;
+    }
   | { type: "done"; result: SearchResult<A> };
 
 export interface SearchResult<A> {
@@ -88,6 +113,10 @@ export interface SearchResult<A> {
   seed: number;
   /** Trials taken from the checkpoint instead of evaluated. */
   resumed: number;
+  /** Trials taken from the trial store in this run. */
+  cachedHits: number;
+  /** The store used ("dir …", "memory"), if any. */
+  store?: string;
   snapshot: StrategySnapshot;
 }
 
@@ -96,9 +125,13 @@ export type SearchRun<A> = AsyncIterable<SearchEvent<A>> & {
   result(): Promise<SearchResult<A>>;
 };
 
-/** Seed of trial `index` of a search with seed `seed`: independent of the strategy's random stream. */
-export function trialSeed(seed: number, index: number): number {
-  return new Rng(`${seed}/trial/${index}`).nextUint32();
+/**
+ * Seed of the trial of architecture `archKey` (its `space.key`) in a search with seed `seed`: independent of the
+ * strategy's random stream and of when the architecture is proposed, so a re-proposed architecture is the same
+ * trial (same key in the trial store) after a notebook edit changes the strategy.
+ */
+export function trialSeed(seed: number, archKey: string): number {
+  return new Rng(`${seed}/trial/${archKey}`).nextUint32();
 }
 
 export function checkBudget(budget: Budget | undefined): Budget {
@@ -118,49 +151,29 @@ export function checkBudget(budget: Budget | undefined): Budget {
   return budget;
 }
 
-interface Header {
-  type: "header";
-  version: 1;
-  space: string;
-  strategy: string;
-  evaluator: string;
-  objective: string;
-  seed: number;
-  parallel: number;
-}
-interface BatchLine { type: "batch"; batch: number; size: number }
-interface TrialLine { type: "trial"; index: number; batch: number; arch: string; seed: number; result: TrialResult; elapsed: number }
-
-function readCheckpoint(path: string): { header: Header; batches: Map<number, number>; trials: Map<number, TrialLine> } | undefined {
-  if (!existsSync(path)) return undefined;
-  const text = readFileSync(path, "utf8");
-  if (text.trim() === "") return undefined;
-  const batches = new Map<number, number>();
-  const trials = new Map<number, TrialLine>();
-  let header: Header | undefined;
-  let goodBytes = 0;
-  for (const line of text.split("\n")) {
-    if (line === "") { goodBytes += 1; continue; }
-    let rec: Header | BatchLine | TrialLine;
-    try {
-      rec = JSON.parse(line) as Header | BatchLine | TrialLine;
-    } catch {
-      break; // a torn last line from a killed process: drop it and everything after
-    }
-    goodBytes += Buffer.byteLength(line) + 1;
-    if (rec.type === "header") header = rec;
-    else if (rec.type === "batch") batches.set(rec.batch, rec.size);
-    else if (rec.type === "trial") trials.set(rec.index, rec);
-  }
-  if (!header) throw new CheckpointError(`${path} has no header line: it is not a nasbook checkpoint. Delete it or choose another path.`);
-  const size = Buffer.byteLength(text);
-  if (goodBytes < size) truncateSync(path, Math.min(goodBytes, size));
-  return { header, batches, trials };
-}
-
 function bestOf<A>(a: Trial<A> | undefined, b: Trial<A>): Trial<A> | undefined {
   if (b.result.status !== "ok" || !Number.isFinite(b.fitness)) return a;
   return !a || b.fitness > a.fitness ? b : a;
+}
+
+/**
+ * The loop's verdict on a result, decided here only: an "ok" result without a finite objective is failed
+ * (missing metric, NaN or ±Infinity), so every strategy, plot and checkpoint sees the same thing.
+ */
+function judged(r: TrialResult, objective: string, evaluator: string): TrialResult {
+  if (r.status !== "ok") return r;
+  const v = r.metrics[objective];
+  if (!(objective in r.metrics) || typeof v !== "number") {
+    return failedResult(
+      new Error(`evaluator ${evaluator} reported no "${objective}" (metrics: ${Object.keys(r.metrics).join(", ") || "none"}); set objective to one it reports`),
+      r.cost.seconds,
+    );
+  }
+  if (!Number.isFinite(v)) {
+    const err = new NonFiniteObjectiveError(`evaluator ${evaluator} reported ${objective} = ${v}; the trial is failed (did the training diverge? lower the learning rate)`);
+    return { ...failedResult(err, r.cost.seconds), metrics: r.metrics, cost: r.cost };
+  }
+  return r;
 }
 
 /** Runs a search; iterate it for live events, or await `.result()`. */
@@ -169,6 +182,9 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A> {
   const parallel = cfg.parallel ?? 1;
   if (!(Number.isInteger(parallel) && parallel >= 1)) throw new BudgetError(`parallel must be an integer >= 1, got ${parallel}`);
   if (!Number.isFinite(cfg.seed)) throw new BudgetError(`seed must be a finite number, got ${cfg.seed}`);
+  if (cfg.trialTimeout !== undefined && !(typeof cfg.trialTimeout === "number" && cfg.trialTimeout > 0 && Number.isFinite(cfg.trialTimeout))) {
+    throw new BudgetError(`trialTimeout must be a positive number of seconds, got ${cfg.trialTimeout}; e.g. trialTimeout: 600`);
+  }
   const objective = cfg.objective ?? cfg.evaluator.objective;
   const snapshotEvery = cfg.snapshotEvery ?? 1;
 
@@ -189,47 +205,57 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A> {
 
   async function run(): Promise<SearchResult<A>> {
     const { space, evaluator } = cfg;
+    const executor = cfg.executor ?? inProcessExecutor();
     const strategy = (cfg.strategy as SpaceStrategyFactory<A>).create(space, new Rng(cfg.seed).fork("strategy"));
-    const header: Header = {
-      type: "header",
-      version: 1,
-      space: space.name,
-      strategy: cfg.strategy.name,
-      evaluator: evaluator.name,
-      objective,
-      seed: cfg.seed,
-      parallel,
-    };
-    const saved = cfg.checkpoint ? readCheckpoint(cfg.checkpoint) : undefined;
-    if (saved) {
-      for (const k of Object.keys(header) as (keyof Header)[]) {
-        if (saved.header[k] !== header[k]) {
-          throw new CheckpointError(
-            `${cfg.checkpoint} was written by a search with ${k} = ${JSON.stringify(saved.header[k])}, this one has ` +
-              `${JSON.stringify(header[k])}. Resume with the same configuration, or delete the file to start afresh.`,
-          );
-        }
+
+    // The store: an explicit one needs a fingerprint (else a clear error); the notebook default is skipped, with
+    // a note, for an evaluator that has none, so a notebook with its own evaluator still runs.
+    const explicitStore = cfg.store !== undefined;
+    let store: TrialStore | undefined = cfg.store === false ? undefined : (cfg.store ?? defaultTrialStore());
+    let fingerprint: Record<string, unknown> | undefined;
+    let storeNote: string | undefined;
+    if (store || (cfg.checkpoint && typeof evaluator.fingerprint === "function")) {
+      try {
+        fingerprint = await evaluatorFingerprint(evaluator);
+      } catch (e) {
+        if (store && explicitStore) throw e;
+        if (store) storeNote = `trial store off for this search: ${(e as Error).message}`;
+        store = undefined;
       }
-    } else if (cfg.checkpoint) {
-      appendFileSync(cfg.checkpoint, JSON.stringify(header) + "\n");
     }
-    const log = (rec: BatchLine | TrialLine) => cfg.checkpoint && appendFileSync(cfg.checkpoint, JSON.stringify(rec) + "\n");
+    // Without a fingerprint a trial still needs a key unique to it (an executor's job id), never shared.
+    const nonce = randomBytes(8).toString("hex");
+
+    const header: CheckpointHeader = {
+      type: "header", version: 2, space: space.name, strategy: cfg.strategy.name, evaluator: evaluator.name, objective,
+      seed: cfg.seed, parallel, fingerprint: fingerprint ?? null, evalBudget: (cfg.evalBudget as Record<string, unknown> | undefined) ?? null,
+    };
+    const ckpt: Checkpoint | undefined = cfg.checkpoint ? openCheckpoint(cfg.checkpoint, header) : undefined;
+    const saved = ckpt?.saved;
 
     const history: Trial<A>[] = [];
     const bestSoFar: number[] = [];
     let best: Trial<A> | undefined;
     let resumed = 0;
+    let cachedHits = 0;
     const started = performance.now();
     const elapsedBefore = saved ? Math.max(0, ...[...saved.trials.values()].map((t) => t.elapsed)) : 0;
     const elapsed = () => elapsedBefore + (performance.now() - started) / 1000;
     let stopped: SearchResult<A>["stopped"] = "exhausted";
 
-    const fitnessOf = (r: TrialResult) => {
-      const v = r.metrics[objective];
-      return r.status === "ok" && typeof v === "number" && !Number.isNaN(v) ? v : -Infinity;
-    };
+    // budget.seconds is a deadline: running trials are stopped when it passes, recorded as failed (not lost)
+    // and left out of the checkpoint, so a resume with a larger budget runs them.
+    const deadline = new AbortController();
+    const deadlineTimer =
+      budget.seconds !== undefined
+        ? setTimeout(() => deadline.abort(new SearchDeadlineError(`budget.seconds (${budget.seconds} s) ran out while this trial ran`)), Math.max(0, (budget.seconds - elapsedBefore) * 1000))
+        : undefined;
+    const trialSignal = AbortSignal.any([signal, deadline.signal]);
 
-    async function evaluateOne(arch: A, index: number, batch: number): Promise<{ line: TrialLine; fromCheckpoint: boolean }> {
+    const fitnessOf = (r: TrialResult) => (r.status === "ok" ? r.metrics[objective]! : -Infinity);
+
+    let putFailure: string | undefined;
+    async function runTrial(arch: A, index: number, batch: number): Promise<{ rec: TrialRecord; fromCheckpoint: boolean }> {
       const logged = saved?.trials.get(index);
       const archString = space.format(arch);
       if (logged) {
@@ -239,70 +265,109 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A> {
               "The checkpoint comes from a different strategy, space or code version; delete it to start afresh.",
           );
         }
-        return { line: logged, fromCheckpoint: true };
+        return { rec: logged, fromCheckpoint: true };
       }
-      const seed = trialSeed(cfg.seed, index);
-      const t0 = performance.now();
-      let result: TrialResult;
-      try {
-        space.validate(arch);
-        result = await evaluator.evaluate(arch, { seed, signal, budget: cfg.evalBudget });
-        if (!result || typeof result !== "object" || typeof result.metrics !== "object") {
-          throw new TypeError(`evaluator ${evaluator.name} returned ${JSON.stringify(result)}, not a TrialResult`);
+      const archKey = space.key(arch);
+      const seed = trialSeed(cfg.seed, archKey);
+      const key = fingerprint
+        ? trialKey({ fingerprint, space: space.name, archKey, budget: cfg.evalBudget, seed })
+        : sha256Hex(`unfingerprinted/${nonce}/${index}`);
+      let result: TrialResult | undefined;
+      let cached = false;
+      let checkpointed = true;
+      if (store) {
+        result = await store.get(key).catch(() => undefined); // an unreadable store entry is a miss
+        cached = result !== undefined;
+      }
+      if (!result) {
+        const t0 = performance.now();
+        try {
+          result = await executor.run(
+            { key, index, arch, archString, seed, budget: cfg.evalBudget, space, evaluator, timeoutSeconds: cfg.trialTimeout },
+            trialSignal,
+          );
+        } catch (e) {
+          if (signal.aborted) throw new AbortError(signal.reason);
+          if (!deadline.signal.aborted) throw e;
+          result = failedResult(deadline.signal.reason, (performance.now() - t0) / 1000);
+          checkpointed = false;
         }
-      } catch (e) {
-        if (signal?.aborted) throw new AbortError(signal.reason);
-        result = failedResult(e, (performance.now() - t0) / 1000);
+        if (store && isStorable(result)) {
+          await store.put(key, result).catch((e: unknown) => (putFailure ??= (e as Error).message));
+        }
       }
-      if (result.status === "ok" && !(objective in result.metrics)) {
-        result = failedResult(
-          new Error(`evaluator ${evaluator.name} reported no "${objective}" (metrics: ${Object.keys(result.metrics).join(", ") || "none"}); set objective to one it reports`),
-          result.cost.seconds,
-        );
-      }
-      const line: TrialLine = { type: "trial", index, batch, arch: archString, seed, result, elapsed: elapsed() };
-      log(line);
-      return { line, fromCheckpoint: false };
+      const rec: TrialRecord = {
+        type: "trial", index, batch, arch: archString, seed, result: judged(result, objective, evaluator.name), elapsed: elapsed(),
+        cached, trialKey: fingerprint ? key : undefined,
+      };
+      if (checkpointed) ckpt?.append(rec);
+      return { rec, fromCheckpoint: false };
     }
 
-    let batch = 0;
-    for (;;) {
-      const queries = history.length;
-      if (budget.queries !== undefined && queries >= budget.queries) { stopped = "queries"; break; }
-      if (budget.seconds !== undefined && elapsed() >= budget.seconds && !saved?.batches.has(batch)) { stopped = "seconds"; break; }
-      if (signal?.aborted) { stopped = "aborted"; break; }
-      const loggedSize = saved?.batches.get(batch);
-      const want = loggedSize ?? Math.min(parallel, budget.queries !== undefined ? budget.queries - queries : parallel);
-      const archs = strategy.ask(want);
-      if (archs.length === 0) { stopped = "exhausted"; break; }
-      if (loggedSize === undefined) log({ type: "batch", batch, size: archs.length });
-      let done: { line: TrialLine; fromCheckpoint: boolean }[];
-      try {
-        done = await Promise.all(archs.map((a, i) => evaluateOne(a, queries + i, batch)));
-      } catch (e) {
-        if (e instanceof AbortError) { stopped = "aborted"; break; }
-        throw e;
+    if (cfg.startedEvent) emit({ type: "started", total: budget.queries, store: store?.name, executor: executor.name, resumable: saved?.trials.size ?? 0 });
+    try {
+      let batch = 0;
+      for (;;) {
+        const queries = history.length;
+        if (budget.queries !== undefined && queries >= budget.queries) { stopped = "queries"; break; }
+        if (budget.seconds !== undefined && elapsed() >= budget.seconds && !saved?.batches.has(batch)) { stopped = "seconds"; break; }
+        if (signal.aborted) { stopped = "aborted"; break; }
+        const loggedSize = saved?.batches.get(batch);
+        const want = loggedSize ?? Math.min(parallel, budget.queries !== undefined ? budget.queries - queries : parallel);
+        const archs = strategy.ask(want);
+        if (archs.length === 0) { stopped = "exhausted"; break; }
+        if (loggedSize === undefined) ckpt?.append({ type: "batch", batch, size: archs.length });
+        // All trials of a batch start at once; they are told in ask order, as each is done.
+        const settled = archs.map(() => false);
+        const pending = archs.map((a, i) => runTrial(a, queries + i, batch).finally(() => (settled[i] = true)));
+        for (const p of pending) p.catch(() => undefined);
+        let aborted = false;
+        for (let i = 0; i < archs.length; i++) {
+          let done: { rec: TrialRecord; fromCheckpoint: boolean };
+          try {
+            done = await pending[i]!;
+          } catch (e) {
+            if (e instanceof AbortError) { aborted = true; break; }
+            throw e;
+          }
+          const { rec, fromCheckpoint } = done;
+          const arch = archs[i]!;
+          const fitness = fitnessOf(rec.result);
+          const trial: Trial<A> = {
+            index: rec.index, batch, arch, archString: rec.arch, key: space.key(arch), trialKey: rec.trialKey, seed: rec.seed,
+            result: rec.result, fitness, elapsed: rec.elapsed, cached: rec.cached === true,
+          };
+          if (fromCheckpoint) resumed++;
+          else if (trial.cached) cachedHits++;
+          strategy.tell(arch, rec.result, fitness);
+          history.push(trial);
+          best = bestOf(best, trial);
+          bestSoFar.push(best ? best.fitness : -Infinity);
+          const withSnapshot = listening && snapshotEvery > 0 && history.length % snapshotEvery === 0;
+          emit({
+            type: "trial", trial, best, queries: history.length, snapshot: withSnapshot ? strategy.snapshot() : undefined,
+            running: settled.filter((s) => !s).length, cachedHits,
+          });
+        }
+        if (aborted) {
+          await Promise.allSettled(pending); // every trial has stopped (an ignoring evaluator: its run has returned)
+          stopped = "aborted";
+          break;
+        }
+        batch++;
       }
-      for (let i = 0; i < archs.length; i++) {
-        const { line, fromCheckpoint } = done[i]!;
-        const arch = archs[i]!;
-        const fitness = fitnessOf(line.result);
-        const trial: Trial<A> = {
-          index: line.index, batch, arch, archString: line.arch, key: space.key(arch), seed: line.seed,
-          result: line.result, fitness, elapsed: line.elapsed,
-        };
-        if (fromCheckpoint) resumed++;
-        strategy.tell(arch, line.result, fitness);
-        history.push(trial);
-        best = bestOf(best, trial);
-        bestSoFar.push(best ? best.fitness : -Infinity);
-        const withSnapshot = listening && snapshotEvery > 0 && history.length % snapshotEvery === 0;
-        emit({ type: "trial", trial, best, queries: history.length, snapshot: withSnapshot ? strategy.snapshot() : undefined });
-      }
-      batch++;
+    } finally {
+      clearTimeout(deadlineTimer);
+      ckpt?.close();
+    }
+    if (putFailure) console.warn(`nasbook: could not write to the trial store ${store?.name}: ${putFailure}`);
+    if (store && !explicitStore) {
+      console.log(`trial store ${store.name}: ${cachedHits} of ${history.length - resumed} trials from the store`);
+    } else if (storeNote) {
+      console.log(storeNote);
     }
     const result: SearchResult<A> = {
-      history, best, bestSoFar, stopped, seconds: elapsed(), seed: cfg.seed, resumed, snapshot: strategy.snapshot(),
+      history, best, bestSoFar, stopped, seconds: elapsed(), seed: cfg.seed, resumed, cachedHits, store: store?.name, snapshot: strategy.snapshot(),
     };
     emit({ type: "done", result });
     return result;

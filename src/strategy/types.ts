@@ -1,5 +1,7 @@
 /** The strategy contract: ask/tell. The search loop, not the strategy, owns evaluation. */
 import type { TrialResult } from "../estimate/types.js";
+import type { Rng } from "../rng.js";
+import type { SearchSpace } from "../space/types.js";
 
 /** One evaluated architecture as a strategy and the plots see it. */
 export interface Member<A> {
@@ -32,4 +34,21 @@ export interface Strategy<A> {
   /** Reports the result of one architecture returned by `ask`. */
   tell(arch: A, result: TrialResult, fitness: number): void;
   snapshot(): StrategySnapshot;
+}
+
+/**
+ * How a strategy is made: the loop gives it the space and its own seeded RNG. Most strategies work on any space
+ * that has the capabilities they need, so `create` is generic; a strategy tied to one kind of architecture
+ * implements `SpaceStrategyFactory<A>` instead.
+ */
+export interface StrategyFactory {
+  readonly name: string;
+  /** Checks the space's capabilities (throws CapabilityError) and builds the strategy. */
+  create<A>(space: SearchSpace<A>, rng: Rng): Strategy<A>;
+}
+
+/** A factory of strategies for one kind of architecture (e.g. NB201 cells). */
+export interface SpaceStrategyFactory<A> {
+  readonly name: string;
+  create(space: SearchSpace<A>, rng: Rng): Strategy<A>;
 }

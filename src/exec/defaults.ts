@@ -1,0 +1,40 @@
+/**
+ * The process-wide default trial store: off for plain library use, set by `nasbook run` and the kernel at start
+ * to a notebook-local directory, so re-running a notebook (or a cell after an edit) never recomputes a trial.
+ */
+import { createHash } from "node:crypto";
+import { basename, join, resolve } from "node:path";
+import { defaultTrialDir, directoryStore } from "./store.js";
+import type { TrialStore } from "./types.js";
+
+let current: TrialStore | undefined;
+
+/** The store search() uses when its config says nothing about `store` (undefined: none). */
+export function defaultTrialStore(): TrialStore | undefined {
+  return current;
+}
+
+/** Sets (or with undefined, clears) the process's default trial store. */
+export function setDefaultTrialStore(store: TrialStore | undefined): void {
+  current = store;
+}
+
+/**
+ * The trial directory of a notebook: `<cache>/trials/notebooks/<name>-<hash of its absolute path>`, so each
+ * notebook has its own (and two notebooks of the same name in different folders do not share one).
+ * `NASBOOK_TRIALS` overrides the location.
+ */
+export function notebookTrialDir(notebookPath: string): string {
+  const env = process.env.NASBOOK_TRIALS;
+  if (env && env.trim() !== "") return resolve(env);
+  const abs = resolve(notebookPath);
+  const tag = createHash("sha256").update(abs).digest("hex").slice(0, 12);
+  return join(defaultTrialDir(), "notebooks", `${basename(abs).replace(/[^\w.-]+/g, "_")}-${tag}`);
+}
+
+/** Makes the notebook-local directory store the process default (what `nasbook run` and the kernel call). */
+export function useNotebookTrialStore(notebookPath: string): TrialStore {
+  const store = directoryStore(notebookTrialDir(notebookPath));
+  setDefaultTrialStore(store);
+  return store;
+}
