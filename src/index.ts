@@ -117,3 +117,15 @@ export type { ArchPredictor } from "./predict/archPredictor.js";
 export { DeltaPredictor, pairEncoding } from "./predict/delta.js";
 export { LstmSurrogate } from "./predict/lstmSurrogate.js";
 export type { Predictor, Prediction, PredictorFactory } from "./predict/types.js";
+
+// where trials run: the worker-thread pool, BullMQ (Redis) executor and `nasbook worker`, the Redis store, progress
+export { poolExecutor, PoolOptionsError } from "./exec/pool.js";
+export type { PoolExecutor, PoolOptions } from "./exec/pool.js";
+export { bullmqExecutor, serveQueue, checkRedisUrl, RedisUrlError, DEFAULT_QUEUE } from "./exec/bullmq.js";
+export type { BullmqExecutor, BullmqExecutorOptions, QueueWorker, QueueWorkerOptions } from "./exec/bullmq.js";
+export { redisStore } from "./exec/redisStore.js";
+export type { RedisStoreOptions, RedisTrialStore } from "./exec/redisStore.js";
+export { jobOf, runTrialJob, TrialTimeoutError } from "./exec/trialJob.js";
+export type { TrialJob } from "./exec/trialJob.js";
+export { searchProgress, progressLine } from "./exec/progress.js";
+export type { ProgressCounts, ProgressOptions, SearchProgress } from "./exec/progress.js";

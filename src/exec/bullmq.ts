@@ -11,12 +11,15 @@
  * Cancellation: an aborted search removes its waiting jobs and publishes the keys of running ones on a cancel
  * channel; the worker running one aborts that trial's AbortSignal, so training stops within one step.
  */
-import { Queue, QueueEvents, Worker, type Job } from "bullmq";
-import { Redis } from "ioredis";
+// bullmq and ioredis load on first use (about 0.5 s), so `import * as nas from "nasbook"` does not pay for them
+import type { Job, Queue, QueueEvents, Worker } from "bullmq";
+import type { Redis } from "ioredis";
 import { AbortError, NasbookError } from "../errors.js";
 import { failedResult, type TrialResult } from "../estimate/types.js";
 import { poolExecutor, type PoolExecutor } from "./pool.js";
 import { redisStore, type RedisTrialStore } from "./redisStore.js";
+import { decodeResult, encodeResult } from "./resultCodec.js";
+import { isStorable } from "./store.js";
 import { jobOf, type TrialJob } from "./trialJob.js";
 import type { Executor, TrialTask } from "./types.js";
 
@@ -32,8 +35,8 @@ export const MAX_STALLED_COUNT = 3;
 const CANCEL_PREFIX = "nasbook:cancel:";
 const CANCEL_REASON = "cancelled by its search";
 
-/** What a worker returns for a job: ok results are in the store, failed ones travel back in the job itself. */
-type JobOutcome = { stored: true } | { stored: false; result: TrialResult };
+/** What a worker returns for a job: storable results are in the store, the others travel back in the job itself. */
+type JobOutcome = { stored: true } | { stored: false; result: unknown };
 
 /** The Redis URL is not one (e.g. `--redis localhost`). */
 export class RedisUrlError extends NasbookError {}
@@ -50,7 +53,8 @@ export function checkRedisUrl(url: string): string {
   return url;
 }
 
-function connection(url: string): Redis {
+async function connection(url: string): Promise<Redis> {
+  const { Redis } = await import("ioredis");
   // maxRetriesPerRequest null is what BullMQ requires: commands wait for a restarting server instead of failing
   const r = new Redis(checkRedisUrl(url), { maxRetriesPerRequest: null });
   r.on("error", () => undefined);
@@ -79,27 +83,33 @@ type Settled = { kind: "completed"; outcome: JobOutcome | undefined } | { kind: 
 /** The search side of the distributed executor (see the file comment). */
 export function bullmqExecutor(opts: BullmqExecutorOptions): BullmqExecutor {
   const name = opts.queue ?? DEFAULT_QUEUE;
-  const conn = connection(opts.redis);
-  const queue = new Queue<TrialJob, JobOutcome>(name, { connection: conn });
-  const eventsConn = connection(opts.redis);
-  const events = new QueueEvents(name, { connection: eventsConn });
+  checkRedisUrl(opts.redis);
   const store = redisStore(opts.redis);
   const waiters = new Map<string, Set<(s: Settled) => void>>();
   const notify = (jobId: string, s: Settled) => {
     for (const w of waiters.get(jobId) ?? []) w(s);
   };
-  events.on("completed", ({ jobId, returnvalue }) => {
-    let outcome: JobOutcome | undefined;
-    try {
-      outcome = (typeof returnvalue === "string" ? JSON.parse(returnvalue) : returnvalue) as JobOutcome;
-    } catch {
-      outcome = undefined;
-    }
-    notify(jobId, { kind: "completed", outcome });
-  });
-  events.on("failed", ({ jobId, failedReason }) => notify(jobId, { kind: "failed", reason: failedReason }));
-  events.on("error", () => undefined);
-  const ready = Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+  const ready: Promise<{ queue: Queue<TrialJob, JobOutcome>; events: QueueEvents; conn: Redis; eventsConn: Redis }> = (async () => {
+    const bullmq = await import("bullmq");
+    const [conn, eventsConn] = await Promise.all([connection(opts.redis), connection(opts.redis)]);
+    const queue = new bullmq.Queue<TrialJob, JobOutcome>(name, { connection: conn });
+    const events = new bullmq.QueueEvents(name, { connection: eventsConn });
+    events.on("completed", ({ jobId, returnvalue }) => {
+      let outcome: JobOutcome | undefined;
+      try {
+        outcome = (typeof returnvalue === "string" ? JSON.parse(returnvalue) : returnvalue) as JobOutcome;
+      } catch {
+        outcome = undefined;
+      }
+      notify(jobId, { kind: "completed", outcome });
+    });
+    events.on("failed", ({ jobId, failedReason }) => notify(jobId, { kind: "failed", reason: failedReason }));
+    events.on("error", () => undefined);
+    queue.on("error", () => undefined);
+    await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+    return { queue, events, conn, eventsConn };
+  })();
+  ready.catch(() => undefined);
 
   const wait = (key: string, signal: AbortSignal, timeoutMs: number | undefined) => {
     let listener: ((s: Settled) => void) | undefined;
@@ -131,14 +141,16 @@ export function bullmqExecutor(opts: BullmqExecutorOptions): BullmqExecutor {
   };
 
   const cancel = async (key: string) => {
-    const job = await queue.getJob(key);
-    // remove() refuses a locked (running) job; the cancel message stops that one on its worker
-    if (job) await job.remove().catch(() => undefined);
+    const { queue, conn } = await ready;
+    // The cancel message stops the job if a worker runs it (first: that is the one costing time); remove() takes
+    // it out of the queue if it is waiting (it refuses a locked, running job).
     await conn.publish(CANCEL_PREFIX + name, key);
+    const job = await queue.getJob(key);
+    if (job) await job.remove().catch(() => undefined);
   };
 
   const runJob = async (job: TrialJob, signal: AbortSignal): Promise<TrialResult> => {
-    await ready;
+    const { queue } = await ready;
     // The worker enforces the trial's timeout; this backstop covers a worker that died with it (plus retries).
     const backstopMs = job.timeoutSeconds !== undefined ? (job.timeoutSeconds + 2 * (LOCK_DURATION_MS / 1000) + 10) * 1000 : undefined;
     for (;;) {
@@ -161,7 +173,10 @@ export function bullmqExecutor(opts: BullmqExecutorOptions): BullmqExecutor {
         return failedResult(new NasbookError(`trial ${job.key.slice(0, 12)} got no result from any worker within ${backstopMs! / 1000} s (its timeout ${job.timeoutSeconds} s)`), job.timeoutSeconds);
       }
       if (s.kind === "completed") {
-        if (s.outcome && !s.outcome.stored) return s.outcome.result;
+        if (s.outcome && !s.outcome.stored) {
+          const r = decodeResult(s.outcome.result);
+          if (r) return r;
+        }
         const r = await store.get(job.key);
         if (r) return r;
         continue; // completed but not stored (an entry evicted or corrupt): run it again
@@ -181,17 +196,20 @@ export function bullmqExecutor(opts: BullmqExecutorOptions): BullmqExecutor {
       return jobOf(task).then((job) => runJob(job, signal));
     },
     async cancelAll() {
-      await ready;
+      const { queue, conn } = await ready;
       const waiting = await queue.getJobs(["waiting", "prioritized", "delayed"]);
       await Promise.all(waiting.map((j) => j.remove().catch(() => undefined)));
       for (const j of await queue.getJobs(["active"])) if (j.id) await conn.publish(CANCEL_PREFIX + name, j.id);
       return waiting.length;
     },
     async close() {
-      await Promise.allSettled([queue.close(), events.close(), store.close()]);
+      await store.close();
+      const parts = await ready.catch(() => undefined);
+      if (!parts) return;
+      await Promise.allSettled([parts.queue.close(), parts.events.close()]);
       // BullMQ does not close connections it was given
-      conn.disconnect();
-      eventsConn.disconnect();
+      parts.conn.disconnect();
+      parts.eventsConn.disconnect();
     },
   };
 }
@@ -237,12 +255,13 @@ export async function serveQueue(opts: QueueWorkerOptions): Promise<QueueWorker>
       throw e;
     }
     opts.onJob?.({ type: "end", job: data, status: result.status, error: result.error });
-    // Failed trials are not stored (a timeout or an out-of-memory may not recur): they go back with the job.
-    if (result.status !== "ok") return { stored: false, result };
+    // Failures that may not recur (a timeout, out of memory) are not stored: they go back with the job.
+    if (!isStorable(result)) return { stored: false, result: encodeResult(result) };
     await store.put(data.key, result);
     return { stored: true };
   };
-  const workerConn = connection(opts.redis);
+  const { Worker } = await import("bullmq");
+  const workerConn = await connection(opts.redis);
   const worker = new Worker<TrialJob, JobOutcome>(name, processor, {
     connection: workerConn,
     concurrency,
@@ -252,7 +271,7 @@ export async function serveQueue(opts: QueueWorkerOptions): Promise<QueueWorker>
     autorun: true,
   });
   worker.on("error", () => undefined);
-  const subscriber = connection(opts.redis);
+  const subscriber = await connection(opts.redis);
   await subscriber.subscribe(CANCEL_PREFIX + name);
   subscriber.on("message", (_channel: string, key: string) => {
     worker.cancelJob(key, CANCEL_REASON);

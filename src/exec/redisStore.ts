@@ -1,10 +1,12 @@
 /**
  * The Redis trial store: one string per trial at `<prefix><trial key>` holding the result as JSON, written with
  * SET NX so the first writer wins and a result, once there, never changes (same key ⇒ same result, which is what
- * makes a BullMQ job delivered twice harmless). A value that does not parse as a TrialResult reads as a miss.
+ * makes a BullMQ job delivered twice harmless). Non-finite metrics survive (resultCodec); a value that does not
+ * decode as a TrialResult reads as a miss.
  */
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { TrialResult } from "../estimate/types.js";
+import { decodeResult, encodeResult } from "./resultCodec.js";
 import type { TrialStore } from "./types.js";
 
 export interface RedisStoreOptions {
@@ -22,40 +24,39 @@ export interface RedisTrialStore extends TrialStore {
 
 const DELETE_IF_EQUAL = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
-/** True for a value shaped like a TrialResult (a torn or foreign value is not one). */
-export function isTrialResult(v: unknown): v is TrialResult {
-  if (!v || typeof v !== "object") return false;
-  const r = v as Partial<TrialResult>;
-  return (r.status === "ok" || r.status === "failed") && !!r.metrics && typeof r.metrics === "object" && !!r.cost && typeof r.cost === "object";
-}
-
 /** Opens a Redis trial store at `url` (e.g. redis://127.0.0.1:6379). */
 export function redisStore(url: string, opts: RedisStoreOptions = {}): RedisTrialStore {
   const prefix = opts.prefix ?? "nasbook:trial:";
-  // maxRetriesPerRequest null: while the server restarts, reads and writes wait for it instead of failing
-  const redis = new Redis(url, { maxRetriesPerRequest: null });
-  redis.on("error", () => undefined); // reconnects on its own; commands wait meanwhile
+  // ioredis loads on first use; maxRetriesPerRequest null: while the server restarts, commands wait for it
+  let client: Promise<Redis> | undefined;
+  const connect = () => (client ??= import("ioredis").then(({ Redis }) => {
+    const r = new Redis(url, { maxRetriesPerRequest: null });
+    r.on("error", () => undefined); // reconnects on its own; commands wait meanwhile
+    return r;
+  }));
   return {
     name: `redis ${url}`,
     url,
     async get(key: string): Promise<TrialResult | undefined> {
+      const redis = await connect();
       const text = await redis.get(prefix + key);
       if (text === null) return undefined;
-      let v: unknown;
+      let v: TrialResult | undefined;
       try {
-        v = JSON.parse(text);
+        v = decodeResult(JSON.parse(text));
       } catch {
         v = undefined;
       }
-      if (isTrialResult(v)) return v;
+      if (v) return v;
       // Drop the corrupt value (only if unchanged) so the recomputed result can be written with SET NX.
       await redis.eval(DELETE_IF_EQUAL, 1, prefix + key, text);
       return undefined;
     },
     async put(key: string, result: TrialResult): Promise<void> {
-      await redis.set(prefix + key, JSON.stringify(result), "NX");
+      await (await connect()).set(prefix + key, JSON.stringify(encodeResult(result)), "NX");
     },
     async count(): Promise<number> {
+      const redis = await connect();
       let n = 0;
       let cursor = "0";
       do {
@@ -66,6 +67,8 @@ export function redisStore(url: string, opts: RedisStoreOptions = {}): RedisTria
       return n;
     },
     async close(): Promise<void> {
+      if (!client) return;
+      const redis = await client;
       await redis.quit().catch(() => redis.disconnect());
     },
   };
