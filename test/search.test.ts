@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BudgetError, CheckpointError } from "../src/errors.js";
+import type { Evaluator } from "../src/estimate/types.js";
+import type { TrialTask } from "../src/exec/types.js";
 import { search, type SearchEvent } from "../src/search.js";
 import { randomSearch } from "../src/strategy/random.js";
 import { regularizedEvolution } from "../src/strategy/evolution.js";
@@ -178,5 +180,74 @@ describe("checkpoint and resume", () => {
     expect(got.resumed).toBe(logged);
     const indices = got.history.map((t: { index: number }) => t.index);
     expect(indices).toEqual([...Array(60).keys()]);
+  });
+});
+
+describe("executors, timeouts and deadlines", () => {
+  /** An evaluator that never returns for archs in `hang` and ignores its signal (an awaited promise that never settles). */
+  const ignoring = (hang: Set<string>, delayMs = 0): Evaluator<Bits> => {
+    const base = hashEvaluator(delayMs);
+    return { ...base, name: "ignoring", evaluate: (a, o) => (hang.has(a.join("")) ? new Promise<never>(() => undefined) : base.evaluate(a, o)) };
+  };
+
+  it("trialTimeout fails a trial whose evaluator ignores its signal, and the search goes on", async () => {
+    const dry = await search({ space, strategy: randomSearch(), evaluator: hashEvaluator(), budget: { queries: 8 }, seed: 4 }).result();
+    const hang = new Set([dry.history[2]!.archString, dry.history[5]!.archString]);
+    const t0 = performance.now();
+    const r = await search({ space, strategy: randomSearch(), evaluator: ignoring(hang), budget: { queries: 8 }, seed: 4, trialTimeout: 0.2 }).result();
+    expect((performance.now() - t0) / 1000).toBeLessThan(3);
+    expect(r.history.length).toBe(8);
+    const failed = r.history.filter((t) => t.result.status === "failed");
+    expect(failed.map((t) => t.archString).sort()).toEqual([...hang].sort());
+    expect(failed[0]!.result.error).toMatch(/TrialTimeoutError: trial exceeded its 0.2 s timeout/);
+    expect(summary(r.history.filter((t) => t.result.status === "ok"))).toEqual(summary(dry.history.filter((t) => !hang.has(t.archString))));
+  });
+
+  it("budget.seconds stops on time even when an evaluator ignores its signal; the stopped trial is recorded, not lost", async () => {
+    const dry = await search({ space, strategy: randomSearch(), evaluator: hashEvaluator(), budget: { queries: 8 }, seed: 4 }).result();
+    const hang = new Set([dry.history[4]!.archString]);
+    const dir = tmp(), ckpt = join(dir, "c.jsonl");
+    const t0 = performance.now();
+    const r = await search({ space, strategy: randomSearch(), evaluator: ignoring(hang, 20), budget: { seconds: 0.5 }, seed: 4, checkpoint: ckpt }).result();
+    const took = (performance.now() - t0) / 1000;
+    expect(took).toBeLessThan(1.5);
+    expect(r.stopped).toBe("seconds");
+    expect(r.history.length).toBe(5);
+    expect(r.history[4]!.result.error).toMatch(/SearchDeadlineError: budget.seconds \(0.5 s\) ran out while this trial ran/);
+    // left out of the checkpoint, so a resume with more time runs it
+    expect(readFileSync(ckpt, "utf8").split('"type":"trial"').length - 1).toBe(4);
+  });
+
+  it("parallel trials are told in ask order whatever order they finish in", async () => {
+    // The first trial of each batch is the slowest.
+    let n = 0;
+    const base = hashEvaluator();
+    const slowFirst: Evaluator<Bits> = { ...base, evaluate: async (a, o) => { const d = n++ % 4 === 0 ? 40 : 0; await new Promise((res) => setTimeout(res, d)); return base.evaluate(a, o); } };
+    const told: string[] = [];
+    const events = search({ space, strategy: regularizedEvolution({ population: 4, sample: 2 }), evaluator: slowFirst, budget: { queries: 12 }, seed: 9, parallel: 4 });
+    const running: number[] = [];
+    for await (const e of events) if (e.type === "trial") { told.push(e.trial.archString); running.push(e.running); }
+    const again = await search({ space, strategy: regularizedEvolution({ population: 4, sample: 2 }), evaluator: hashEvaluator(), budget: { queries: 12 }, seed: 9, parallel: 4 }).result();
+    expect(told).toEqual(again.history.map((t) => t.archString));
+    expect(running[0]).toBe(0); // the slow first trial finishes last: when it is told, none is running
+  });
+
+  it("an executor option runs every trial through it", async () => {
+    const seen: number[] = [];
+    const executor = {
+      name: "recording", slots: 2,
+      async run<A>(task: TrialTask<A>) { seen.push(task.index); return task.evaluator.evaluate(task.arch, { seed: task.seed }); },
+      async close() {},
+    };
+    const a = await search({ space, strategy: randomSearch(), evaluator: hashEvaluator(), budget: { queries: 6 }, seed: 2, executor }).result();
+    const b = await search({ space, strategy: randomSearch(), evaluator: hashEvaluator(), budget: { queries: 6 }, seed: 2 }).result();
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(summary(a.history)).toEqual(summary(b.history));
+  });
+
+  it("the started event (opt-in) names the executor and the store", async () => {
+    const first: SearchEvent<Bits>[] = [];
+    for await (const e of search({ space, strategy: randomSearch(), evaluator: hashEvaluator(), budget: { queries: 2 }, seed: 1, startedEvent: true })) first.push(e);
+    expect(first[0]).toEqual({ type: "started", total: 2, store: undefined, executor: "inprocess", resumable: 0 });
   });
 });
