@@ -72,13 +72,15 @@ export function searchProgress(opts: ProgressOptions = {}): SearchProgress {
   const t0 = now();
   const c: ProgressCounts = { done: 0, total: opts.total, cached: 0, failed: 0, running: 0 };
   let lastDraw = -Infinity;
+  let lastLine = "";
   const draw = (force: boolean) => {
     const t = now();
     if (!force && t - lastDraw < (tty ? 100 : 1000)) return;
     lastDraw = t;
     const line = progressLine(c, (t - t0) / 1000, { label: opts.label, width: stream.columns ?? 80, bar: tty });
     if (tty) stream.write(`\r${line}\x1b[K`);
-    else stream.write(line + "\n");
+    else if (line !== lastLine) stream.write(line + "\n"); // the final line is not repeated
+    lastLine = line;
   };
   return {
     update(e) {

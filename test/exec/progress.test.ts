@@ -36,6 +36,6 @@ describe("search progress", () => {
     expect(tty.chunks.every((s) => s.startsWith("\r") || s === "\n")).toBe(true);
     expect(tty.chunks.at(-1)).toBe("\n");
     expect(plain.chunks.every((s) => s.endsWith("\n") && !s.includes("\r"))).toBe(true);
-    expect(plain.chunks.map((s) => s.split("  ")[0])).toEqual(["1/4", "3/4", "4/4", "4/4"]);
+    expect(plain.chunks.map((s) => s.split("  ")[0])).toEqual(["1/4", "3/4", "4/4"]);
   });
 });

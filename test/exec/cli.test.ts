@@ -1,0 +1,129 @@
+/** `nasbook search` / `nasbook worker` from the command line: flags, one-line errors, every strategy, --history. */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { cliStrategies, main as searchMain, type HistoryLine } from "../../src/cli/search.js";
+import { main as workerMain } from "../../src/cli/worker.js";
+import { nb201Csv } from "../fixtures/nb201Csv.js";
+
+const dir = mkdtempSync(join(tmpdir(), "nasbook-cli-"));
+const table = join(dir, "nb201_all.csv");
+writeFileSync(table, nb201Csv(15625));
+const tinyTable = join(dir, "tiny.csv");
+writeFileSync(tinyTable, nb201Csv(3));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => vi.restoreAllMocks());
+
+/** Runs a command's main() here, capturing what it prints. */
+async function run(main: (argv: string[]) => Promise<number>, argv: string[]) {
+  const out: string[] = [], err: string[] = [];
+  vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.join(" ")));
+  vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void err.push(a.join(" ")));
+  const code = await main(argv);
+  vi.restoreAllMocks();
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+describe("nasbook search flags", () => {
+  it.each([
+    [["--queries", "-5"], /--queries must be a positive integer, got "-5"/],
+    [["--queries"], /--queries needs a value/],
+    [["--bogus"], /unknown option --bogus \(options: --strategy, --space/],
+    [["--executor", "gpu"], /--executor must be one of inprocess, pool, bullmq; got "gpu"/],
+    [["--strategy", "nope"], /--strategy must be one of random, regularized-evolution, local-search, reinforce, pnas, predictor-evolution, delta-nas/],
+    [["--strategy", "darts"], /darts is a weight-sharing search .* dartsSearch/],
+    [["--executor", "bullmq"], /--executor bullmq needs --redis URL/],
+    [["--executor", "bullmq", "--redis", "localhost:6379"], /not a Redis URL/],
+    [["--space", "chain", "--task", "imagenet"], /--task must be one of synthetic/],
+    [["--epochs", "3"], /--epochs applies to --space chain/],
+    [["--json=yes"], /--json takes no value/],
+  ])("%j is a one-line usage error (exit 2)", async (argv, message) => {
+    const r = await run(searchMain, argv as string[]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message as RegExp);
+    expect(r.err.split("\n")).toHaveLength(1);
+    expect(r.err).toMatch(/see nasbook search --help|nasbook search:/);
+  });
+
+  it("--help lists every flag the issue names and exits 0", async () => {
+    const r = await run(searchMain, ["--help"]);
+    expect(r.code).toBe(0);
+    for (const f of ["--space", "--task", "--epochs", "--executor", "--workers", "--parallel", "--redis", "--queue", "--store", "--checkpoint", "--history"]) {
+      expect(r.out).toContain(f);
+    }
+    const w = await run(workerMain, ["--help"]);
+    expect(w.code).toBe(0);
+    expect(w.out).toMatch(/--redis URL.*\n.*--queue NAME.*\n.*--concurrency N/);
+  });
+
+  it("nasbook worker without --redis or with a bad --concurrency: one-line errors", async () => {
+    expect((await run(workerMain, [])).err).toMatch(/--redis URL is required/);
+    const r = await run(workerMain, ["--redis", "redis://127.0.0.1:1", "--concurrency", "0"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--concurrency must be a positive integer, got "0"/);
+  });
+
+  it("through bin/nasbook.js: --data without a value and an unknown flag print one line, no stack trace", () => {
+    const bin = fileURLToPath(new URL("../../bin/nasbook.js", import.meta.url));
+    for (const argv of [["search", "--data"], ["search", "--queries", "-5"], ["worker", "--nope"]]) {
+      const r = spawnSync(process.execPath, [bin, ...argv], { encoding: "utf8" });
+      expect(r.status).not.toBe(0);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+});
+
+describe("nasbook search runs", () => {
+  it("every registered strategy runs on the nb201 table and finds a result", async () => {
+    for (const name of Object.keys(cliStrategies)) {
+      const r = await run(searchMain, ["--table", table, "--strategy", name, "--queries", "12", "--json"]);
+      expect(r.code, `${name}: ${r.err}`).toBe(0);
+      const s = JSON.parse(r.out) as { queries: number; failed: number; best: { val_acc: number } };
+      expect(s.queries).toBe(12);
+      expect(s.failed).toBe(0);
+      expect(s.best.val_acc).toBeGreaterThan(0);
+    }
+  }, 120_000);
+
+  it("--history writes one JSON line per trial with index, arch, key, seed, status, cached, metrics", async () => {
+    const history = join(dir, "h.jsonl");
+    const r = await run(searchMain, ["--table", table, "--strategy", "random", "--queries", "15", "--seed", "3", "--history", history, "--quiet"]);
+    expect(r.code).toBe(0);
+    const lines = readFileSync(history, "utf8").trim().split("\n").map((l) => JSON.parse(l) as HistoryLine);
+    expect(lines.map((l) => l.index)).toEqual([...Array(15).keys()]);
+    for (const l of lines) {
+      expect(l.key).toMatch(/^[0-9a-f]{64}$/);
+      expect(l.status).toBe("ok");
+      expect(l.cached).toBe(false);
+      expect(typeof l.metrics.val_acc).toBe("number");
+      expect(l.arch).toMatch(/^\|/);
+    }
+    // the same seed again gives the same history
+    const again = join(dir, "h2.jsonl");
+    await run(searchMain, ["--table", table, "--strategy", "random", "--queries", "15", "--seed", "3", "--history", again, "--quiet"]);
+    expect(readFileSync(again, "utf8")).toBe(readFileSync(history, "utf8"));
+  });
+
+  it("--store DIR: a second run is all cache hits with the same results", async () => {
+    const store = join(dir, "store"), history = join(dir, "store-h.jsonl");
+    const a = await run(searchMain, ["--table", table, "--strategy", "random", "--queries", "30", "--store", store, "--json", "--history", history]);
+    const b = await run(searchMain, ["--table", table, "--strategy", "random", "--queries", "30", "--store", store, "--json"]);
+    const [sa, sb] = [JSON.parse(a.out), JSON.parse(b.out)] as { cached: number; best: unknown }[];
+    // in the first run only an architecture equivalent to an earlier one (same NB201 key) is a hit
+    const keys = readFileSync(history, "utf8").trim().split("\n").map((l) => (JSON.parse(l) as HistoryLine).key);
+    expect(sa!.cached).toBe(30 - new Set(keys).size);
+    expect(sb!.cached).toBe(30);
+    expect(sb!.best).toEqual(sa!.best);
+  });
+
+  it("all trials failed: reports the count and the first error, exits non-zero", async () => {
+    const r = await run(searchMain, ["--table", tinyTable, "--strategy", "random", "--queries", "5", "--quiet"]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/all 5 trials failed; first errors:\n {2}\S/);
+    expect(r.out).not.toMatch(/undefined/);
+  });
+});
