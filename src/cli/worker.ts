@@ -53,7 +53,7 @@ export async function main(argv: string[]): Promise<number> {
     onJob: quiet ? undefined : (e) => {
       const what = `trial ${e.job.index} ${e.job.arch} (${e.job.key.slice(0, 12)})`;
       if (e.type === "start") console.log(`start ${what}`);
-      else console.log(`${e.cached ? "cached" : e.status} ${what}${e.error ? `: ${e.error}` : ""}`);
+      else console.log(`${e.status} ${what}${e.error ? `: ${e.error}` : ""}`);
     },
   });
   console.log(`nasbook worker: serving queue "${queue}" on ${values.redis}, concurrency ${concurrency} (pid ${process.pid})`);

@@ -14,6 +14,7 @@
 // bullmq and ioredis load on first use (about 0.5 s), so `import * as nas from "nasbook"` does not pay for them
 import type { Job, Queue, QueueEvents, Worker } from "bullmq";
 import type { Redis } from "ioredis";
+import { getMaxListeners, setMaxListeners } from "node:events";
 import { AbortError, NasbookError } from "../errors.js";
 import { failedResult, type TrialResult } from "../estimate/types.js";
 import { poolExecutor, type PoolExecutor } from "./pool.js";
@@ -151,6 +152,8 @@ export function bullmqExecutor(opts: BullmqExecutorOptions): BullmqExecutor {
 
   const runJob = async (job: TrialJob, signal: AbortSignal): Promise<TrialResult> => {
     const { queue } = await ready;
+    // one abort listener per trial in flight on the search's signal: more than Node's default warning level of 10
+    setMaxListeners(Math.max(getMaxListeners(signal), 1000), signal);
     // The worker enforces the trial's timeout; this backstop covers a worker that died with it (plus retries).
     const backstopMs = job.timeoutSeconds !== undefined ? (job.timeoutSeconds + 2 * (LOCK_DURATION_MS / 1000) + 10) * 1000 : undefined;
     for (;;) {
@@ -222,7 +225,7 @@ export interface QueueWorkerOptions {
   lockDurationMs?: number;
   stalledIntervalMs?: number;
   /** Called when a job starts and ends (for `nasbook worker`'s log). */
-  onJob?: (e: { type: "start" | "end"; job: TrialJob; status?: string; error?: string; cached?: boolean }) => void;
+  onJob?: (e: { type: "start" | "end"; job: TrialJob; status?: string; error?: string }) => void;
 }
 
 /** A running queue worker (what `nasbook worker` starts). */
@@ -240,12 +243,8 @@ export async function serveQueue(opts: QueueWorkerOptions): Promise<QueueWorker>
   const pool = poolExecutor({ workers: concurrency });
   await pool.warmUp(); // "serving" means ready: threads and backends up before the first job is taken
   const processor = async (job: Job<TrialJob, JobOutcome>, _token?: string, signal?: AbortSignal): Promise<JobOutcome> => {
+    // No store lookup here: the search looked before queueing, and a duplicate run writes the same result (SET NX).
     const data = job.data;
-    const hit = await store.get(data.key);
-    if (hit) {
-      opts.onJob?.({ type: "end", job: data, status: hit.status, cached: true });
-      return { stored: true };
-    }
     opts.onJob?.({ type: "start", job: data });
     let result: TrialResult;
     try {

@@ -1,0 +1,137 @@
+/**
+ * `npm run bench:exec`: where trials run, measured in one run on this machine.
+ *
+ *  - a training search of 16 candidates on the synthetic task (random search, same seed, 2 at a time):
+ *    in-process, on a 2-thread pool, and over BullMQ with 2 `nasbook worker` processes (a real redis-server);
+ *    speed-ups against in-process from this same run; the three histories must be identical;
+ *  - BullMQ overhead per trial: 1,000 trials of the NB201 table evaluator (a generated full table) over BullMQ
+ *    minus the same search in-process, divided by 1,000 (2 workers, 16 trials in flight), plus the latency of
+ *    one trial at a time;
+ *  - cold run vs warm re-run of the training search with a directory trial store (the re-run is all cache hits).
+ *
+ * Env: BENCH_CANDIDATES (16), BENCH_EPOCHS (3), BENCH_TABLE_TRIALS (1000). Last stdout line: one JSON object.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { initBackend } from "../src/backend/index.js";
+import { syntheticChainEvaluator, syntheticChainSpace } from "../src/cli/syntheticTask.js";
+import { loadNb201Table, nb201TableEvaluator } from "../src/estimate/nb201Table.js";
+import { bullmqExecutor } from "../src/exec/bullmq.js";
+import { poolExecutor } from "../src/exec/pool.js";
+import { directoryStore } from "../src/exec/store.js";
+import type { Executor, TrialStore } from "../src/exec/types.js";
+import { search } from "../src/search.js";
+import { nb201Space } from "../src/space/nb201.js";
+import type { Evaluator } from "../src/estimate/types.js";
+import type { SearchSpace } from "../src/space/types.js";
+import { randomSearch } from "../src/strategy/random.js";
+import { nb201Csv } from "../test/fixtures/nb201Csv.js";
+import { startRedis } from "../test/fixtures/redis.js";
+
+const candidates = Number(process.env.BENCH_CANDIDATES ?? 16);
+const epochs = Number(process.env.BENCH_EPOCHS ?? 3);
+const tableTrials = Number(process.env.BENCH_TABLE_TRIALS ?? 1000);
+const tmp = mkdtempSync(join(os.tmpdir(), "nasbook-bench-exec-"));
+const bin = fileURLToPath(new URL("../bin/nasbook.js", import.meta.url));
+
+async function timed<A>(space: SearchSpace<A>, evaluator: Evaluator<A>, queries: number, parallel: number, executor?: Executor, store: TrialStore | false = false) {
+  const t0 = performance.now();
+  const r = await search({ space, strategy: randomSearch(), evaluator, budget: { queries }, seed: 0, parallel, executor, store, snapshotEvery: 0 }).result();
+  const seconds = (performance.now() - t0) / 1000;
+  const failed = r.history.filter((t) => t.result.status !== "ok");
+  if (failed.length) throw new Error(`${failed.length} trials failed, first: ${failed[0]!.result.error}`);
+  return { seconds, rows: JSON.stringify(r.history.map((t) => [t.archString, t.seed, t.result.metrics.val_acc])), cached: r.history.filter((t) => t.cached).length };
+}
+
+function startWorkers(url: string, queue: string, n: number): Promise<ChildProcess[]> {
+  return Promise.all(Array.from({ length: n }, () => new Promise<ChildProcess>((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, "worker", "--redis", url, "--queue", queue, "--quiet"], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (out.includes("serving queue")) resolve(child);
+    });
+    child.once("exit", (code) => reject(new Error(`nasbook worker exited with ${code}: ${out}`)));
+  })));
+}
+
+async function stopWorkers(children: ChildProcess[]): Promise<void> {
+  await Promise.all(children.map((c) => new Promise<void>((r) => {
+    if (c.exitCode !== null) return r();
+    c.removeAllListeners("exit");
+    c.once("exit", () => r());
+    c.kill("SIGTERM");
+  })));
+}
+
+const backend = await initBackend();
+const space = syntheticChainSpace();
+const train = syntheticChainEvaluator({ epochs });
+const redis = await startRedis();
+const workers: ChildProcess[] = [];
+try {
+  // 1. training search: in-process, pool of 2, BullMQ with 2 worker processes
+  console.log(`training search: ${candidates} candidates, ${epochs} epoch(s), backend ${backend.name}, ${os.availableParallelism()} cores, load ${os.loadavg()[0]!.toFixed(1)}`);
+  const inProcess = await timed(space, train, candidates, 2);
+  console.log(`in-process: ${inProcess.seconds.toFixed(2)} s`);
+
+  const pool = poolExecutor({ workers: 2 });
+  const p0 = performance.now();
+  await pool.warmUp();
+  const poolStartupSeconds = (performance.now() - p0) / 1000;
+  const pool2 = await timed(space, train, candidates, 2, pool);
+  await pool.close();
+  console.log(`pool of 2: ${pool2.seconds.toFixed(2)} s (+${poolStartupSeconds.toFixed(2)} s thread start-up, not counted)`);
+
+  workers.push(...(await startWorkers(redis.url, "bench-train", 2)));
+  const bq = bullmqExecutor({ redis: redis.url, queue: "bench-train" });
+  const bullmq2 = await timed(space, train, candidates, 2, bq, bq.store);
+  await bq.close();
+  await stopWorkers(workers.splice(0));
+  console.log(`BullMQ, 2 worker processes: ${bullmq2.seconds.toFixed(2)} s`);
+  const historiesIdentical = inProcess.rows === pool2.rows && inProcess.rows === bullmq2.rows;
+
+  // 2. BullMQ overhead on the table evaluator (no training: what is left is the queue's cost)
+  const csv = join(tmp, "nb201_all.csv");
+  writeFileSync(csv, nb201Csv(15625));
+  const table = nb201TableEvaluator({ table: loadNb201Table(csv) });
+  const nb201 = nb201Space();
+  const tableInProcess = await timed(nb201, table, tableTrials, 16);
+  workers.push(...(await startWorkers(redis.url, "bench-table", 2)));
+  const bqt = bullmqExecutor({ redis: redis.url, queue: "bench-table" });
+  const tableBullmq = await timed(nb201, table, tableTrials, 16, bqt, bqt.store);
+  const latencyTrials = Math.min(200, tableTrials);
+  const bql = bullmqExecutor({ redis: redis.url, queue: "bench-table", });
+  const latencyInProcess = await timed(nb201, nb201TableEvaluator({ table: loadNb201Table(csv), dataset: "cifar100" }), latencyTrials, 1);
+  const latencyBullmq = await timed(nb201, nb201TableEvaluator({ table: loadNb201Table(csv), dataset: "cifar100" }), latencyTrials, 1, bql, bql.store);
+  await bqt.close();
+  await bql.close();
+  await stopWorkers(workers.splice(0));
+  const bullmqOverheadMsPerTrial = ((tableBullmq.seconds - tableInProcess.seconds) / tableTrials) * 1000;
+  const bullmqLatencyMsPerTrial = ((latencyBullmq.seconds - latencyInProcess.seconds) / latencyTrials) * 1000;
+  console.log(`table: ${tableTrials} trials in-process ${tableInProcess.seconds.toFixed(2)} s, BullMQ ${tableBullmq.seconds.toFixed(2)} s (16 in flight); one at a time: +${bullmqLatencyMsPerTrial.toFixed(2)} ms/trial`);
+
+  // 3. cold run vs warm re-run with a directory store
+  const store = directoryStore(join(tmp, "trials"));
+  const cold = await timed(space, train, candidates, 2, undefined, store);
+  const warm = await timed(space, train, candidates, 2, undefined, store);
+  if (warm.cached !== candidates) throw new Error(`warm re-run had ${warm.cached} cache hits of ${candidates}`);
+  console.log(`store: cold ${cold.seconds.toFixed(2)} s, warm re-run ${warm.seconds.toFixed(3)} s (${warm.cached} hits)`);
+
+  const round = (x: number, d = 3) => +x.toFixed(d);
+  console.log(JSON.stringify({
+    candidates, epochs, backend: backend.name, cores: os.availableParallelism(), loadAverage: round(os.loadavg()[0]!, 2),
+    inProcessSeconds: round(inProcess.seconds), pool2Seconds: round(pool2.seconds), bullmq2Seconds: round(bullmq2.seconds),
+    pool2Speedup: round(inProcess.seconds / pool2.seconds, 2), bullmq2Speedup: round(inProcess.seconds / bullmq2.seconds, 2),
+    poolStartupSeconds: round(poolStartupSeconds), historiesIdentical,
+    tableTrials, bullmqOverheadMsPerTrial: round(bullmqOverheadMsPerTrial, 2), bullmqLatencyMsPerTrial: round(bullmqLatencyMsPerTrial, 2),
+    coldRunSeconds: round(cold.seconds), warmRerunSeconds: round(warm.seconds, 4), warmSpeedup: round(cold.seconds / warm.seconds, 1),
+  }));
+} finally {
+  await stopWorkers(workers);
+  await redis.stop();
+  rmSync(tmp, { recursive: true, force: true });
+}
