@@ -176,6 +176,9 @@ function judged(r: TrialResult, objective: string, evaluator: string): TrialResu
   return r;
 }
 
+/** Evaluators for which "trial store off" was already said in this process. */
+const notedOff = new Set<string>();
+
 /** Runs a search; iterate it for live events, or await `.result()`. */
 export function search<A>(cfg: SearchConfig<A>): SearchRun<A> {
   const budget = checkBudget(cfg.budget);
@@ -363,7 +366,8 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A> {
     if (putFailure) console.warn(`nasbook: could not write to the trial store ${store?.name}: ${putFailure}`);
     if (store && !explicitStore) {
       console.log(`trial store ${store.name}: ${cachedHits} of ${history.length - resumed} trials from the store`);
-    } else if (storeNote) {
+    } else if (storeNote && !notedOff.has(evaluator.name)) {
+      notedOff.add(evaluator.name); // once per evaluator and process: a notebook may run many such searches
       console.log(storeNote);
     }
     const result: SearchResult<A> = {

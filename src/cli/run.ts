@@ -9,6 +9,7 @@ import { dirname, resolve } from "node:path";
 import { dataDir, setDataDir } from "../data/dir.js";
 import { notebookToHtml } from "../notebook/htmlExport.js";
 import { readIpynb, serializeIpynb } from "../notebook/ipynb.js";
+import { useNotebookTrialStore } from "../exec/defaults.js";
 import { runNotebook, type CellFailure, type RunProgress } from "../notebook/runner.js";
 
 const USAGE =
@@ -106,6 +107,7 @@ export async function main(argv: string[]): Promise<number> {
   // Cells run in the notebook's directory, as under Jupyter; pin the data directory first so that a relative
   // NASBOOK_DATA keeps meaning what it meant where the command was typed.
   setDataDir(dataDir());
+  useNotebookTrialStore(notebookPath); // re-running the notebook reuses every trial it computed (src/exec/defaults.ts)
   const cwd = dirname(notebookPath);
   const previousCwd = process.cwd();
   process.chdir(cwd);

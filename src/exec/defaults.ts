@@ -22,7 +22,7 @@ export function setDefaultTrialStore(store: TrialStore | undefined): void {
 /**
  * The trial directory of a notebook: `<cache>/trials/notebooks/<name>-<hash of its absolute path>`, so each
  * notebook has its own (and two notebooks of the same name in different folders do not share one).
- * `NASBOOK_TRIALS` overrides the location.
+ * `NASBOOK_TRIALS` overrides the location (`NASBOOK_TRIALS=off`: no default store).
  */
 export function notebookTrialDir(notebookPath: string): string {
   const env = process.env.NASBOOK_TRIALS;
@@ -33,7 +33,8 @@ export function notebookTrialDir(notebookPath: string): string {
 }
 
 /** Makes the notebook-local directory store the process default (what `nasbook run` and the kernel call). */
-export function useNotebookTrialStore(notebookPath: string): TrialStore {
+export function useNotebookTrialStore(notebookPath: string): TrialStore | undefined {
+  if (process.env.NASBOOK_TRIALS?.trim().toLowerCase() === "off") return undefined;
   const store = directoryStore(notebookTrialDir(notebookPath));
   setDefaultTrialStore(store);
   return store;

@@ -7,11 +7,11 @@ import { syntheticSplits } from "../../src/data/synthetic.js";
 import { Nb201Table, nb201TableEvaluator } from "../../src/estimate/nb201Table.js";
 import { precomputedProxyEvaluator, type ZcRow } from "../../src/estimate/precomputedProxies.js";
 import { proxyEvaluator } from "../../src/estimate/proxyEvaluator.js";
-import { trainEvaluator } from "../../src/estimate/train.js";
+import { trainEvaluator, type TrainEvaluatorOptions } from "../../src/estimate/train.js";
 import { canonicalJson, evaluatorFingerprint, FingerprintError, nasbookVersion, trialKey } from "../../src/exec/trialKey.js";
 import { modelBuilder } from "../../src/model/build.js";
 import { chainModel } from "../../src/model/chain.js";
-import { chainSpace } from "../../src/space/chain.js";
+import { chainSpace, type ChainArch } from "../../src/space/chain.js";
 import { useCpu } from "../model/leak.js";
 import { nb201Csv } from "../fixtures/nb201Csv.js";
 
@@ -55,8 +55,8 @@ describe("built-in fingerprints", () => {
   it("train evaluator: training settings, builder, data content and backend", async () => {
     const space = chainSpace({ filters: [2, 3], kernels: [3], units: [4], maxConv: 1, maxDense: 1 });
     const data = syntheticSplits({ size: 8, numClasses: 3, sizes: { train: 24, val: 8, test: 8 }, seed: 5 });
-    const fp = (o: Partial<Parameters<typeof trainEvaluator>[0]> = {}) =>
-      evaluatorFingerprint(trainEvaluator({ backend: "current", data, build: modelBuilder(space), train: { epochs: 1 }, ...o }));
+    const fp = (o: Partial<TrainEvaluatorOptions<ChainArch>> = {}) =>
+      evaluatorFingerprint(trainEvaluator<ChainArch>({ backend: "current", data, build: modelBuilder(space), train: { epochs: 1 }, ...o }));
     const base = await fp();
     expect(base).toMatchObject({ kind: "train", backend: "cpu", train: { epochs: 1, batchSize: 64, optimizer: "adam" } });
     expect(base.build).toEqual({ builder: "modelBuilder", space: "chain", options: { space: space.recipe, size: {} } });
