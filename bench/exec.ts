@@ -39,11 +39,19 @@ const bin = fileURLToPath(new URL("../bin/nasbook.js", import.meta.url));
 
 async function timed<A>(space: SearchSpace<A>, evaluator: Evaluator<A>, queries: number, parallel: number, executor?: Executor, store: TrialStore | false = false) {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage(); // all threads of this process (the pool's too, not the BullMQ workers')
   const r = await search({ space, strategy: randomSearch(), evaluator, budget: { queries }, seed: 0, parallel, executor, store, snapshotEvery: 0 }).result();
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuPerWall = (cpu.user + cpu.system) / 1e6 / seconds;
+  // With batches told in ask order, a batch lasts as long as its slowest trial: the best speed-up K slots allow.
+  const costs = r.history.map((t) => t.result.cost.seconds);
+  let batchBound = 0;
+  for (let i = 0; i < costs.length; i += parallel) batchBound += Math.max(...costs.slice(i, i + parallel));
+  const batchBoundSpeedup = costs.reduce((a, b) => a + b, 0) / batchBound;
   const failed = r.history.filter((t) => t.result.status !== "ok");
   if (failed.length) throw new Error(`${failed.length} trials failed, first: ${failed[0]!.result.error}`);
-  return { seconds, rows: JSON.stringify(r.history.map((t) => [t.archString, t.seed, t.result.metrics.val_acc])), cached: r.history.filter((t) => t.cached).length };
+  return { seconds, cpuPerWall, batchBoundSpeedup, rows: JSON.stringify(r.history.map((t) => [t.archString, t.seed, t.result.metrics.val_acc])), cached: r.history.filter((t) => t.cached).length };
 }
 
 function startWorkers(url: string, queue: string, n: number): Promise<ChildProcess[]> {
@@ -84,7 +92,7 @@ try {
   const poolStartupSeconds = (performance.now() - p0) / 1000;
   const pool2 = await timed(space, train, candidates, 2, pool);
   await pool.close();
-  console.log(`pool of 2: ${pool2.seconds.toFixed(2)} s (+${poolStartupSeconds.toFixed(2)} s thread start-up, not counted)`);
+  console.log(`pool of 2: ${pool2.seconds.toFixed(2)} s (+${poolStartupSeconds.toFixed(2)} s thread start-up, not counted); CPU/wall in-process ${inProcess.cpuPerWall.toFixed(2)}, pool ${pool2.cpuPerWall.toFixed(2)}`);
 
   workers.push(...(await startWorkers(redis.url, "bench-train", 2)));
   const bq = bullmqExecutor({ redis: redis.url, queue: "bench-train" });
@@ -127,6 +135,10 @@ try {
     inProcessSeconds: round(inProcess.seconds), pool2Seconds: round(pool2.seconds), bullmq2Seconds: round(bullmq2.seconds),
     pool2Speedup: round(inProcess.seconds / pool2.seconds, 2), bullmq2Speedup: round(inProcess.seconds / bullmq2.seconds, 2),
     poolStartupSeconds: round(poolStartupSeconds), historiesIdentical,
+    // diagnostics for the speed-ups: CPU seconds per wall second of this process (2 = both cores busy for us), and
+    // the speed-up the batch structure allows at best (trial costs differ within a batch of 2)
+    inProcessCpuPerWall: round(inProcess.cpuPerWall, 2), pool2CpuPerWall: round(pool2.cpuPerWall, 2),
+    batchBoundSpeedup: round(inProcess.batchBoundSpeedup, 2),
     tableTrials, bullmqOverheadMsPerTrial: round(bullmqOverheadMsPerTrial, 2), bullmqLatencyMsPerTrial: round(bullmqLatencyMsPerTrial, 2),
     coldRunSeconds: round(cold.seconds), warmRerunSeconds: round(warm.seconds, 4), warmSpeedup: round(cold.seconds / warm.seconds, 1),
   }));

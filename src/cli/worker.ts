@@ -61,7 +61,7 @@ export async function main(argv: string[]): Promise<number> {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
   });
-  console.log("nasbook worker: stopping (running trials are released to other workers)");
+  console.log(`nasbook worker: stopping (its running trials go to other workers once their lock expires, ${LOCK_DURATION_MS / 1000} s)`);
   await worker.close();
   return 0;
 }

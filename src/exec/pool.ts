@@ -193,7 +193,20 @@ export function poolExecutor(opts: PoolOptions = {}): PoolExecutor {
     if (broken) return Promise.resolve(failedResult(broken));
     ensureStarted();
     return new Promise<TrialResult>((resolve, reject) => {
-      queue.push({ id: nextId++, job, signal, resolve, reject });
+      const pending: Pending = { id: nextId++, job, signal, resolve, reject };
+      // aborted while still waiting for a thread: leave the queue at once
+      const leave = () => {
+        const i = queue.indexOf(pending);
+        if (i >= 0) {
+          queue.splice(i, 1);
+          reject(new AbortError(signal.reason));
+        }
+      };
+      signal.addEventListener("abort", leave, { once: true });
+      const done = () => signal.removeEventListener("abort", leave);
+      pending.resolve = (r) => { done(); resolve(r); };
+      pending.reject = (e) => { done(); reject(e); };
+      queue.push(pending);
       dispatch();
     });
   };

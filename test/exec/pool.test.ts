@@ -89,6 +89,22 @@ describe("pool executor", () => {
     }
   });
 
+  it("a trial aborted while waiting for a thread leaves the queue at once", async () => {
+    const pool = poolExecutor({ workers: 1 });
+    try {
+      const first = new AbortController(), second = new AbortController();
+      const running = pool.runJob(job("111111", { steps: 200, stepMs: 10 }), first.signal);
+      const waiting = pool.runJob(job("000000"), second.signal);
+      second.abort(new Error("cell invalidated"));
+      await expect(waiting).rejects.toBeInstanceOf(AbortError);
+      first.abort(new Error("done"));
+      await expect(running).rejects.toBeInstanceOf(AbortError);
+      expect(pool.completed).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it("a thread that dies fails only its own trial; the pool replaces it", async () => {
     const pool = poolExecutor({ workers: 1 });
     try {
