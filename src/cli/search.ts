@@ -64,7 +64,7 @@ what to search:
   --dataset NAME      nb201 table dataset: cifar10, cifar100, imagenet16 (default cifar10)
   --table FILE        nb201 table CSV (default: <data dir>/nb201/nb201_all.csv)
   --task NAME         chain: the task to train on: synthetic (default; embedded, no download)
-  --epochs N          chain: training epochs per candidate (default 1)
+  --epochs N          chain: training epochs per candidate (default 3)
   --queries N         trials to run (default 100)
   --seed N            seed of the search (default 0); same seed => same history on every executor
 
@@ -140,7 +140,7 @@ function parse(argv: string[]): Parsed | "help" {
     strategy, space, executor, redis,
     dataset: str("dataset") ?? "cifar10",
     table: str("table"),
-    epochs: str("epochs") === undefined ? 1 : positiveInt("search", "epochs", str("epochs")!),
+    epochs: str("epochs") === undefined ? 3 : positiveInt("search", "epochs", str("epochs")!),
     queries: str("queries") === undefined ? 100 : positiveInt("search", "queries", str("queries")!),
     seed: str("seed") === undefined ? 0 : integer("search", "seed", str("seed")!),
     workers: str("workers") === undefined ? undefined : positiveInt("search", "workers", str("workers")!),

@@ -21,7 +21,7 @@ export function syntheticChainSpace(): ChainSpace {
 }
 
 export interface SyntheticChainOptions {
-  /** Training epochs per candidate (default 1). */
+  /** Training epochs per candidate (default 3). */
   epochs?: number;
   /** Mini-batch size (default 64). */
   batchSize?: number;
@@ -30,7 +30,7 @@ export interface SyntheticChainOptions {
 /** Trains chain candidates on the synthetic task (defaults of trainEvaluator: Adam, cosine schedule). */
 export function syntheticChainEvaluator(opts: SyntheticChainOptions = {}): TrainEvaluator<ChainArch> {
   const space = syntheticChainSpace();
-  const epochs = opts.epochs ?? 1;
+  const epochs = opts.epochs ?? 3;
   const batchSize = opts.batchSize ?? 64;
   const evaluator = trainEvaluator<ChainArch>({
     name: `train(synthetic, ${epochs} epoch${epochs === 1 ? "" : "s"})`,
