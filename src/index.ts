@@ -33,6 +33,16 @@ export type { Nb201Dataset } from "./estimate/nb201Table.js";
 // the search loop and strategies
 export { search, checkBudget, trialSeed } from "./search.js";
 export type { Budget, SearchConfig, SearchEvent, SearchResult, SearchRun, StrategyFactory, SpaceStrategyFactory, Trial } from "./search.js";
+export { NonFiniteObjectiveError, SearchDeadlineError } from "./search.js";
+export { openCheckpoint, type CheckpointHeader } from "./checkpoint.js";
+// trials computed once: identity, recipes, stores on this machine, the in-process executor, the notebook default
+export type { Recipe, TrialTask, Executor, TrialStore } from "./exec/types.js";
+export { trialKey, canonicalJson, evaluatorFingerprint, nasbookVersion, FingerprintError, type TrialIdentity } from "./exec/trialKey.js";
+export { evaluatorFromRecipe, spaceFromRecipe, recipeOf, dataFromRecipe, RecipeError, EVALUATOR_RECIPES, SPACE_RECIPES, type DataRecipe } from "./exec/recipe.js";
+export { memoryStore, directoryStore, defaultTrialDir, isStorable, TrialStoreError } from "./exec/store.js";
+export { encodeResult, decodeResult } from "./exec/resultCodec.js";
+export { inProcessExecutor } from "./exec/inProcess.js";
+export { defaultTrialStore, setDefaultTrialStore, useNotebookTrialStore, notebookTrialDir } from "./exec/defaults.js";
 export { Population } from "./strategy/population.js";
 export { randomSearch } from "./strategy/random.js";
 export type { RandomSearchOptions } from "./strategy/random.js";

@@ -10,6 +10,7 @@
  * store keeps that property: a hit is told like a computed result, so the history is the same with or without it.
  */
 import { randomBytes } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { openCheckpoint, type Checkpoint, type CheckpointHeader, type TrialRecord } from "./checkpoint.js";
 import { AbortError, BudgetError, CheckpointError, NasbookError } from "./errors.js";
 import { failedResult, type EvalBudget, type Evaluator, type TrialResult } from "./estimate/types.js";
@@ -254,6 +255,7 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A> {
         ? setTimeout(() => deadline.abort(new SearchDeadlineError(`budget.seconds (${budget.seconds} s) ran out while this trial ran`)), Math.max(0, (budget.seconds - elapsedBefore) * 1000))
         : undefined;
     const trialSignal = AbortSignal.any([signal, deadline.signal]);
+    setMaxListeners(2 * parallel + 10, trialSignal); // each running trial listens on it
 
     const fitnessOf = (r: TrialResult) => (r.status === "ok" ? r.metrics[objective]! : -Infinity);
 
