@@ -92,3 +92,27 @@ describe("built-in fingerprints", () => {
     expect(ev.recipe).toEqual({ kind: "builtin", name: "nb201-table", options: { dataset: "cifar10", path: f } });
   });
 });
+
+describe("a training search with a store", () => {
+  it("re-run, it trains nothing and gives the same history (same seed, same backend)", async () => {
+    const { search } = await import("../../src/search.js");
+    const { randomSearch } = await import("../../src/strategy/random.js");
+    const { memoryStore } = await import("../../src/exec/store.js");
+    const space = chainSpace({ filters: [2, 3], kernels: [3], units: [4], maxConv: 1, maxDense: 1 });
+    const data = syntheticSplits({ size: 8, numClasses: 3, sizes: { train: 24, val: 8, test: 8 }, seed: 5 });
+    let trained = 0;
+    const ev = trainEvaluator<ChainArch>({ backend: "current", data, build: modelBuilder(space), train: { epochs: 1, batchSize: 8 }, onEpoch: () => trained++ });
+    const store = memoryStore();
+    const cfg = { space, strategy: randomSearch(), evaluator: ev, budget: { queries: 3 }, seed: 2, store };
+    const cold = await search(cfg).result();
+    const coldTrained = trained;
+    expect(coldTrained).toBeGreaterThan(0);
+    const warm = await search(cfg).result();
+    expect(trained).toBe(coldTrained);
+    expect(warm.history.length).toBe(cold.history.length);
+    expect(warm.history.length).toBeGreaterThanOrEqual(2);
+    expect(warm.cachedHits).toBe(warm.history.length);
+    expect(warm.history.map((t) => [t.archString, t.seed, t.result.metrics])).toEqual(cold.history.map((t) => [t.archString, t.seed, t.result.metrics]));
+    expect(warm.history.map((t) => t.trialKey)).toEqual(cold.history.map((t) => t.trialKey));
+  }, 60_000);
+});
