@@ -35,7 +35,14 @@ export function notebookTrialDir(notebookPath: string): string {
 /** Makes the notebook-local directory store the process default (what `nasbook run` and the kernel call). */
 export function useNotebookTrialStore(notebookPath: string): TrialStore | undefined {
   if (process.env.NASBOOK_TRIALS?.trim().toLowerCase() === "off") return undefined;
-  const store = directoryStore(notebookTrialDir(notebookPath));
+  let store: TrialStore;
+  try {
+    store = directoryStore(notebookTrialDir(notebookPath));
+  } catch (e) {
+    // An unwritable cache must not stop a notebook from running: it runs without a store, and says so.
+    console.warn(`nasbook: no trial store for this notebook (${(e as Error).message}); set NASBOOK_TRIALS=DIR to choose one`);
+    return undefined;
+  }
   setDefaultTrialStore(store);
   return store;
 }

@@ -77,3 +77,26 @@ describe("notebook trial store", () => {
     log.mockRestore();
   }, 60_000);
 });
+
+describe("notebook trial store location", () => {
+  it("is per notebook path, NASBOOK_TRIALS overrides it or turns it off, and an unusable one only warns", () => {
+    const a = notebookTrialDir("/x/a.ipynb"), b = notebookTrialDir("/y/a.ipynb");
+    expect(a).not.toBe(b);
+    expect(a).toMatch(/notebooks[/\\]a\.ipynb-[0-9a-f]{12}$/);
+    const saved = process.env.NASBOOK_TRIALS;
+    try {
+      process.env.NASBOOK_TRIALS = "off";
+      expect(useNotebookTrialStore("/x/a.ipynb")).toBeUndefined();
+      const file = join(work, "not-a-dir");
+      writeFileSync(file, "x");
+      process.env.NASBOOK_TRIALS = file;
+      const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+      expect(useNotebookTrialStore("/x/a.ipynb")).toBeUndefined();
+      expect(String(warn.mock.calls[0]?.[0])).toMatch(/no trial store for this notebook .*is a file, not a directory/);
+      warn.mockRestore();
+    } finally {
+      if (saved === undefined) delete process.env.NASBOOK_TRIALS;
+      else process.env.NASBOOK_TRIALS = saved;
+    }
+  });
+});
