@@ -142,6 +142,27 @@ describe.skipIf(skip)("BullMQ executor with nasbook worker processes", () => {
     }
   });
 
+  it("a trial past its timeout on a worker is failed (not stored), the worker's thread replaced, and the worker serves on", async () => {
+    const { queue } = fresh();
+    workers = [await startWorker(server.url, queue)];
+    const executor = bullmqExecutor({ redis: server.url, queue });
+    const space = bits({ n: 6 });
+    const evaluator = stepped({ hangOn: ["101101"] });
+    const task = (a: string, i: number) => ({ key: `timeout-${queueNo}-${i}`, index: i, arch: space.parse(a), archString: a, seed: i, space, evaluator, timeoutSeconds: 1 });
+    const never = new AbortController().signal;
+    try {
+      const hung = await executor.run(task("101101", 0), never);
+      expect(hung.status).toBe("failed");
+      expect(hung.error).toMatch(/TrialTimeoutError: trial exceeded its 1 s timeout/);
+      expect(await executor.store.get(`timeout-${queueNo}-0`)).toBeUndefined(); // a timeout may not recur: not stored
+      const next = await executor.run(task("000000", 1), never);
+      expect(next.status).toBe("ok");
+      expect(await executor.store.get(`timeout-${queueNo}-1`)).toEqual(next);
+    } finally {
+      await executor.close();
+    }
+  });
+
   it("cancelling removes the waiting jobs and stops the running one within one step", async () => {
     const { queue, log } = fresh();
     workers = [await startWorker(server.url, queue)];
