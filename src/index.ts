@@ -33,7 +33,7 @@ export type { Nb201Dataset } from "./estimate/nb201Table.js";
 // the search loop and strategies
 export { search, checkBudget, trialSeed } from "./search.js";
 export type { Budget, SearchConfig, SearchEvent, SearchResult, SearchRun, StrategyFactory, SpaceStrategyFactory, Trial } from "./search.js";
-export { NonFiniteObjectiveError, SearchDeadlineError } from "./search.js";
+export { NonFiniteObjectiveError, SearchDeadlineError, type SearchStartedEvent } from "./search.js";
 export { openCheckpoint, type CheckpointHeader } from "./checkpoint.js";
 // trials computed once: identity, recipes, stores on this machine, the in-process executor, the notebook default
 export type { Recipe, TrialTask, Executor, TrialStore } from "./exec/types.js";

@@ -92,8 +92,19 @@ export interface Trial<A> {
   cached: boolean;
 }
 
+/** The first event of a search run with `startedEvent: true` (for progress displays). */
+export interface SearchStartedEvent {
+  type: "started";
+  total?: number;
+  /** The store's name ("dir …", "memory"), if one is used. */
+  store?: string;
+  executor: string;
+  /** Trials the checkpoint holds. */
+  resumable: number;
+}
+
+/** What a search streams: one event per trial, then done (and with `startedEvent: true`, a SearchStartedEvent first). */
 export type SearchEvent<A> =
-  | { type: "started"; total?: number; store?: string; executor: string; resumable: number }
   | {
       type: "trial"; trial: Trial<A>; best: Trial<A> | undefined; queries: number; snapshot?: StrategySnapshot;
       /** Trials still running when this one was told. */
@@ -121,7 +132,7 @@ export interface SearchResult<A> {
   snapshot: StrategySnapshot;
 }
 
-export type SearchRun<A> = AsyncIterable<SearchEvent<A>> & {
+export type SearchRun<A, E = SearchEvent<A>> = AsyncIterable<E> & {
   /** Runs the search to the end (if not already running) and resolves with its result. */
   result(): Promise<SearchResult<A>>;
 };
@@ -181,7 +192,9 @@ function judged(r: TrialResult, objective: string, evaluator: string): TrialResu
 const notedOff = new Set<string>();
 
 /** Runs a search; iterate it for live events, or await `.result()`. */
-export function search<A>(cfg: SearchConfig<A>): SearchRun<A> {
+export function search<A>(cfg: SearchConfig<A> & { startedEvent: true }): SearchRun<A, SearchEvent<A> | SearchStartedEvent>;
+export function search<A>(cfg: SearchConfig<A>): SearchRun<A>;
+export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | SearchStartedEvent> {
   const budget = checkBudget(cfg.budget);
   const parallel = cfg.parallel ?? 1;
   if (!(Number.isInteger(parallel) && parallel >= 1)) throw new BudgetError(`parallel must be an integer >= 1, got ${parallel}`);
@@ -193,7 +206,7 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A> {
   const snapshotEvery = cfg.snapshotEvery ?? 1;
 
   // Event queue between the loop and (at most one) iterator.
-  const queue: SearchEvent<A>[] = [];
+  const queue: (SearchEvent<A> | SearchStartedEvent)[] = [];
   let wake: (() => void) | undefined;
   let listening = false;
   let finished = false;
@@ -201,7 +214,7 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A> {
   // Closing the iterator (a consumer's `break`, or a notebook cell invalidated upstream) stops the search.
   const stop = new AbortController();
   const signal = cfg.signal ? AbortSignal.any([cfg.signal, stop.signal]) : stop.signal;
-  const emit = (e: SearchEvent<A>) => {
+  const emit = (e: SearchEvent<A> | SearchStartedEvent) => {
     if (!listening) return;
     queue.push(e);
     wake?.();
@@ -389,14 +402,14 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A> {
 
   return {
     result: start,
-    [Symbol.asyncIterator](): AsyncIterator<SearchEvent<A>> {
+    [Symbol.asyncIterator](): AsyncIterator<SearchEvent<A> | SearchStartedEvent> {
       if (listening || running) throw new Error("a search can be iterated once, before it starts; call search() again for another run");
       listening = true;
       const p = start();
       let failure: unknown;
       p.catch((e: unknown) => (failure = e));
       return {
-        async next(): Promise<IteratorResult<SearchEvent<A>>> {
+        async next(): Promise<IteratorResult<SearchEvent<A> | SearchStartedEvent>> {
           for (;;) {
             if (queue.length > 0) return { value: queue.shift()!, done: false };
             if (finished) {
@@ -408,7 +421,7 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A> {
             wake = undefined;
           }
         },
-        async return(): Promise<IteratorResult<SearchEvent<A>>> {
+        async return(): Promise<IteratorResult<SearchEvent<A> | SearchStartedEvent>> {
           stop.abort(new Error("the search's event stream was closed"));
           listening = false;
           queue.length = 0;

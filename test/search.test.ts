@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { BudgetError, CheckpointError } from "../src/errors.js";
 import type { Evaluator } from "../src/estimate/types.js";
 import type { TrialTask } from "../src/exec/types.js";
-import { search, type SearchEvent } from "../src/search.js";
+import { search, type SearchEvent, type SearchStartedEvent } from "../src/search.js";
 import { randomSearch } from "../src/strategy/random.js";
 import { regularizedEvolution } from "../src/strategy/evolution.js";
 import { bitSpace, hashEvaluator, onesEvaluator, type Bits } from "./fixtures/bitSpace.js";
@@ -246,7 +246,7 @@ describe("executors, timeouts and deadlines", () => {
   });
 
   it("the started event (opt-in) names the executor and the store", async () => {
-    const first: SearchEvent<Bits>[] = [];
+    const first: (SearchEvent<Bits> | SearchStartedEvent)[] = [];
     for await (const e of search({ space, strategy: randomSearch(), evaluator: hashEvaluator(), budget: { queries: 2 }, seed: 1, startedEvent: true })) first.push(e);
     expect(first[0]).toEqual({ type: "started", total: 2, store: undefined, executor: "inprocess", resumable: 0 });
   });
