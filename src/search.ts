@@ -138,12 +138,12 @@ export type SearchRun<A, E = SearchEvent<A>> = AsyncIterable<E> & {
 };
 
 /**
- * Seed of the trial of architecture `archKey` (its `space.key`) in a search with seed `seed`: independent of the
+ * Seed of the trial of architecture `arch` (its `space.format`) in a search with seed `seed`: independent of the
  * strategy's random stream and of when the architecture is proposed, so a re-proposed architecture is the same
  * trial (same key in the trial store) after a notebook edit changes the strategy.
  */
-export function trialSeed(seed: number, archKey: string): number {
-  return new Rng(`${seed}/trial/${archKey}`).nextUint32();
+export function trialSeed(seed: number, arch: string): number {
+  return new Rng(`${seed}/trial/${arch}`).nextUint32();
 }
 
 export function checkBudget(budget: Budget | undefined): Budget {
@@ -285,10 +285,9 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
         }
         return { rec: logged, fromCheckpoint: true };
       }
-      const archKey = space.key(arch);
-      const seed = trialSeed(cfg.seed, archKey);
+      const seed = trialSeed(cfg.seed, archString);
       const key = fingerprint
-        ? trialKey({ fingerprint, space: space.name, archKey, budget: cfg.evalBudget, seed })
+        ? trialKey({ fingerprint, space: space.name, archKey: archString, budget: cfg.evalBudget, seed })
         : sha256Hex(`unfingerprinted/${nonce}/${index}`);
       let result: TrialResult | undefined;
       let cached = false;

@@ -1,6 +1,6 @@
 /**
  * Trial identity: the sha256 of the canonical JSON of everything that decides a trial's result (the evaluator's
- * fingerprint, the space's name, the architecture's canonical key, the evaluation budget, the seed, and
+ * fingerprint, the space's name, the architecture (as written), the evaluation budget, the seed, and
  * nasbook's version). Same key ⇒ same result: that is what makes the trial store and at-least-once delivery safe.
  */
 import { createHash } from "node:crypto";
@@ -68,7 +68,11 @@ export interface TrialIdentity {
   fingerprint: Record<string, unknown>;
   /** The space's name. */
   space: string;
-  /** `space.key(arch)`. */
+  /**
+   * The architecture as written, `space.format(arch)`; not the canonical `space.key`: equivalent (isomorphic)
+   * architectures can have different results (NAS-Bench-201 trained each written cell separately), and a store
+   * must never answer for one with the other's numbers.
+   */
   archKey: string;
   budget?: EvalBudget;
   /** The trial's seed; ignored when the fingerprint says `seeded: false` (a table's mean over seeds). */

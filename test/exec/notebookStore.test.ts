@@ -53,7 +53,7 @@ describe("notebook trial store", () => {
     await runNotebook(first, printed);
     const cold = g.__storeRuns[0]!;
     expect(cold.store).toBe(`dir ${notebookTrialDir(notebookPath)}`);
-    const distinct = new Set(cold.history.map((t) => t.key));
+    const distinct = new Set(cold.history.map((t) => t.archString));
     expect(cold.cachedHits).toBe(40 - distinct.size); // only repeats within the run
 
     // Run it again (every cell re-executed, as "Run All" does): every trial comes from the store.
@@ -68,8 +68,8 @@ describe("notebook trial store", () => {
     // Edit the strategy cell: the search re-runs; each trial it re-proposes is a hit, the others computed.
     await second.execute("const strategy = nas.regularizedEvolution({ population: 14, sample: 4 });", { cellId: "strategy" });
     const edited = g.__storeRuns.at(-1)!;
-    const seen = new Set(cold.history.map((t) => t.key));
-    const reproposed = edited.history.filter((t, i) => seen.has(t.key) || edited.history.slice(0, i).some((u) => u.key === t.key)).length;
+    const seen = new Set(cold.history.map((t) => t.archString));
+    const reproposed = edited.history.filter((t, i) => seen.has(t.archString) || edited.history.slice(0, i).some((u) => u.archString === t.archString)).length;
     expect(edited.cachedHits).toBe(reproposed);
     expect(reproposed).toBeGreaterThan(0);
     expect(reproposed).toBeLessThan(40);

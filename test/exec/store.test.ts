@@ -120,3 +120,21 @@ describe("trial stores", () => {
     expect(again.cachedHits).toBe(60);
   });
 });
+
+describe("trial identity in a store", () => {
+  it("isomorphic NB201 cells are distinct trials: a store never answers for one with the other's table row", async () => {
+    const { Nb201Table, nb201TableEvaluator } = await import("../../src/estimate/nb201Table.js");
+    const { nb201Space } = await import("../../src/space/nb201.js");
+    const { nb201Csv } = await import("../fixtures/nb201Csv.js");
+    const evaluator = nb201TableEvaluator({ table: Nb201Table.parse(nb201Csv(15625)) });
+    const run = (store: ReturnType<typeof memoryStore> | false) =>
+      search({ space: nb201Space(), strategy: regularizedEvolution({ population: 10, sample: 3 }), evaluator, budget: { queries: 150 }, seed: 4, store }).result();
+    const plain = await run(false);
+    const stored = await run(memoryStore());
+    expect(summary(stored.history)).toEqual(summary(plain.history));
+    // the test can fail: the run holds isomorphic pairs (same canonical key, other cell, other row)
+    const byKey = new Map<string, Set<string>>();
+    for (const t of plain.history) byKey.set(t.key, (byKey.get(t.key) ?? new Set()).add(t.archString));
+    expect([...byKey.values()].some((s) => s.size > 1)).toBe(true);
+  });
+});
