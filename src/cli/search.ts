@@ -242,6 +242,7 @@ export async function main(argv: string[]): Promise<number> {
       trialTimeout: p.timeout,
       signal: interrupt.signal,
       snapshotEvery: 0,
+      startedEvent: true,
     });
     for await (const e of run) {
       progress?.update(e);

@@ -3,7 +3,7 @@
  * trials running, best so far, ETA); otherwise plain lines (at most one a second, plus new bests and the end),
  * so a log file stays readable. Feed it the search's events: `for await (const e of run) progress.update(e)`.
  */
-import type { SearchEvent } from "../search.js";
+import type { SearchEvent, SearchStartedEvent } from "../search.js";
 
 export interface ProgressOptions {
   /** Where to draw (default process.stderr). */
@@ -19,8 +19,8 @@ export interface ProgressOptions {
 }
 
 export interface SearchProgress {
-  /** Takes one search event. */
-  update(e: SearchEvent<unknown>): void;
+  /** Takes one search event (the started event, from `search({ startedEvent: true })`, gives the total). */
+  update(e: SearchEvent<unknown> | SearchStartedEvent): void;
   /** Ends the line (TTY) and returns the final counts. */
   finish(): ProgressCounts;
 }
@@ -85,23 +85,17 @@ export function searchProgress(opts: ProgressOptions = {}): SearchProgress {
   return {
     update(e) {
       if (e.type === "trial") {
-        const ev = e as typeof e & { running?: number; cachedHits?: number };
-        const trial = e.trial as typeof e.trial & { cached?: boolean };
         c.done = e.queries;
-        if (ev.cachedHits !== undefined) c.cached = ev.cachedHits;
-        else if (trial.cached) c.cached++;
-        if (trial.result.status !== "ok") c.failed++;
-        c.running = ev.running ?? 0;
+        c.cached = e.cachedHits;
+        if (e.trial.result.status !== "ok") c.failed++;
+        c.running = e.running;
         const newBest = e.best !== undefined && e.best.fitness !== c.best;
         if (e.best) c.best = e.best.fitness;
         draw(newBest || (c.total !== undefined && c.done >= c.total));
       } else if (e.type === "done") {
         c.running = 0;
         c.done = e.result.history.length;
-      } else {
-        const started = e as { type: string; total?: number };
-        if (started.type === "started" && started.total !== undefined) c.total = started.total;
-      }
+      } else if (e.total !== undefined) c.total = e.total;
     },
     finish() {
       draw(true);

@@ -7,8 +7,9 @@ function sink(isTTY: boolean) {
   const chunks: string[] = [];
   return { isTTY, columns: 100, chunks, write: (s: string) => (chunks.push(s), true) } as unknown as NodeJS.WritableStream & { chunks: string[]; isTTY: boolean };
 }
+let hits = 0;
 const trial = (i: number, fitness: number, cached: boolean, ok = true) => ({
-  type: "trial", queries: i + 1, running: 2, cachedHits: undefined,
+  type: "trial", queries: i + 1, running: 2, cachedHits: (hits += cached ? 1 : 0),
   trial: { index: i, cached, fitness, result: { status: ok ? "ok" : "failed", metrics: {}, cost: { seconds: 1 } } },
   best: { fitness },
 }) as unknown as SearchEvent<unknown>;
@@ -27,8 +28,9 @@ describe("search progress", () => {
     const b = searchProgress({ stream: plain, total: 4, now: () => t });
     for (const [i, f, c] of [[0, 50, false], [1, 50, true], [2, 60, false], [3, 60, false]] as const) {
       t += 10; // 10 ms apart: only new bests and the last trial get a plain line
-      a.update(trial(i, f, c));
-      b.update(trial(i, f, c));
+      const e = trial(i, f, c);
+      a.update(e);
+      b.update(e);
     }
     const counts = b.finish();
     a.finish();
