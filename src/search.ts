@@ -231,7 +231,8 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
     let store: TrialStore | undefined = cfg.store === false ? undefined : (cfg.store ?? defaultTrialStore());
     let fingerprint: Record<string, unknown> | undefined;
     let storeNote: string | undefined;
-    if (store || (cfg.checkpoint && typeof evaluator.fingerprint === "function")) {
+    // Computed whenever the evaluator has one, so Trial.trialKey is the same whatever the executor and store.
+    if (store || typeof evaluator.fingerprint === "function") {
       try {
         fingerprint = await evaluatorFingerprint(evaluator);
       } catch (e) {
