@@ -250,7 +250,7 @@ export async function main(argv: string[]): Promise<number> {
         const t = e.trial;
         // the search computes trial keys only when it has a store or checkpoint; the history always names them
         fingerprint ??= await evaluatorFingerprint(evaluator as Evaluator<unknown>).catch(() => null);
-        const key = t.trialKey ?? (fingerprint ? trialKey({ fingerprint, space: space.name, archKey: t.key, budget: undefined, seed: t.seed }) : t.key);
+        const key = t.trialKey ?? (fingerprint ? trialKey({ fingerprint, space: space.name, archKey: t.archString, budget: undefined, seed: t.seed }) : t.key);
         const line: HistoryLine = {
           index: t.index, arch: t.archString, key, seed: t.seed, status: t.result.status,
           cached: t.cached, metrics: t.result.metrics, ...(t.result.error ? { error: t.result.error } : {}),

@@ -115,9 +115,13 @@ describe("nasbook search runs", () => {
     const a = await run(searchMain, ["--table", table, "--strategy", "random", "--queries", "30", "--store", store, "--json", "--history", history]);
     const b = await run(searchMain, ["--table", table, "--strategy", "random", "--queries", "30", "--store", store, "--json"]);
     const [sa, sb] = [JSON.parse(a.out), JSON.parse(b.out)] as { cached: number; best: unknown }[];
-    // in the first run only an architecture equivalent to an earlier one (same NB201 key) is a hit
+    // in the first run only a re-proposed architecture would be a hit
     const keys = readFileSync(history, "utf8").trim().split("\n").map((l) => (JSON.parse(l) as HistoryLine).key);
     expect(sa!.cached).toBe(30 - new Set(keys).size);
+    // --history names the trial key the store uses even when the search ran without a store (the run above had one)
+    const plain = join(dir, "plain-h.jsonl");
+    await run(searchMain, ["--table", table, "--strategy", "random", "--queries", "30", "--history", plain, "--quiet"]);
+    expect(readFileSync(plain, "utf8").trim().split("\n").map((l) => (JSON.parse(l) as HistoryLine).key)).toEqual(keys);
     expect(sb!.cached).toBe(30);
     expect(sb!.best).toEqual(sa!.best);
   });
