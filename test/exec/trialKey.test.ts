@@ -12,7 +12,7 @@ import { canonicalJson, evaluatorFingerprint, FingerprintError, nasbookVersion, 
 import { modelBuilder } from "../../src/model/build.js";
 import { chainModel } from "../../src/model/chain.js";
 import { chainSpace, type ChainArch } from "../../src/space/chain.js";
-import { useCpu } from "../model/leak.js";
+import { leakedTensors, useCpu } from "../model/leak.js";
 import { nb201Csv } from "../fixtures/nb201Csv.js";
 
 beforeAll(useCpu);
@@ -104,10 +104,16 @@ describe("a training search with a store", () => {
     const ev = trainEvaluator<ChainArch>({ backend: "current", data, build: modelBuilder(space), train: { epochs: 1, batchSize: 8 }, onEpoch: () => trained++ });
     const store = memoryStore();
     const cfg = { space, strategy: randomSearch(), evaluator: ev, budget: { queries: 3 }, seed: 2, store };
-    const cold = await search(cfg).result();
-    const coldTrained = trained;
+    let cold!: Awaited<ReturnType<ReturnType<typeof search<ChainArch>>["result"]>>;
+    let warm!: typeof cold;
+    let coldTrained = 0;
+    const leaked = await leakedTensors(async () => {
+      cold = await search(cfg).result();
+      coldTrained = trained;
+      warm = await search(cfg).result();
+    });
+    expect(leaked).toBe(0);
     expect(coldTrained).toBeGreaterThan(0);
-    const warm = await search(cfg).result();
     expect(trained).toBe(coldTrained);
     expect(warm.history.length).toBe(cold.history.length);
     expect(warm.history.length).toBeGreaterThanOrEqual(2);
