@@ -13,6 +13,9 @@
 import { readFileSync } from "node:fs";
 import * as zmq from "zeromq";
 import { Notebook, type DisplayEvent } from "../src/notebook/notebook.js";
+import { catchCellFaults, describeFault, type BackgroundFault } from "../src/notebook/cellFaults.js";
+import { clearInterruptFlag, interruptFlagBuffer } from "../src/notebook/interruptFlag.js";
+import { Watchdog } from "./watchdog.js";
 import type { MimeBundle } from "../src/notebook/mime.js";
 import { decode, encode, protocolVersion, Signer, WireError, type Header, type JupyterMessage } from "./wire.js";
 
@@ -54,13 +57,18 @@ export class Kernel {
   readonly session = crypto.randomUUID();
   private readonly signer: Signer;
   private readonly shell = new zmq.Router();
-  private readonly control = new zmq.Router();
   private readonly stdin = new zmq.Router();
   private readonly iopub = new zmq.Publisher();
-  private readonly heartbeat = new zmq.Reply();
+  /** Served by the watchdog thread; in the main thread only when that thread cannot start. */
+  private control: zmq.Router | undefined;
+  private heartbeat: zmq.Reply | undefined;
+  private watchdog: Watchdog | undefined;
   private readonly iopubSender: SerialSender;
   private readonly shellSender: SerialSender;
-  private readonly controlSender: SerialSender;
+  private controlSender!: SerialSender;
+  /** The request that last executed each cell: background errors of a cell go there when nothing executes. */
+  private readonly lastRequestOf = new Map<string, Partial<Header>>();
+  private uninstallFaults: (() => void) | undefined;
   private readonly notebook: Notebook;
   private readonly log: (s: string) => void;
   private executionCount = 0;
@@ -83,7 +91,6 @@ export class Kernel {
     this.signer = new Signer(info.key, info.signature_scheme || "hmac-sha256");
     this.iopubSender = new SerialSender(this.iopub, this.log);
     this.shellSender = new SerialSender(this.shell, this.log);
-    this.controlSender = new SerialSender(this.control, this.log);
     this.notebook = new Notebook({
       cwd: opts.cwd,
       onDisplay: (e) => this.onDisplay(e),
@@ -103,22 +110,63 @@ export class Kernel {
   async start(): Promise<void> {
     await Promise.all([
       this.shell.bind(this.address(this.info.shell_port)),
-      this.control.bind(this.address(this.info.control_port)),
       this.stdin.bind(this.address(this.info.stdin_port)),
       this.iopub.bind(this.address(this.info.iopub_port)),
-      this.heartbeat.bind(this.address(this.info.hb_port)),
     ]);
-    process.on("SIGINT", () => this.notebook.interrupt());
-    void this.serveHeartbeat();
+    // User code must not end the process: background errors are reported on their cell, process.exit refused.
+    this.uninstallFaults = catchCellFaults(() => this.notebook.activeCellId(), (f) => this.onFault(f));
+    await this.startWatchdog();
     void this.serve(this.shell, this.shellSender, "shell");
-    void this.serve(this.control, this.controlSender, "control");
     void this.runExecutor();
     await this.publish("status", { execution_state: "starting" }, {});
   }
 
-  private async serveHeartbeat(): Promise<void> {
+  /**
+   * Heartbeat, control channel and SIGINT go to the watchdog thread (watchdog.ts), so a busy cell neither looks
+   * dead nor ignores interrupts. Without that thread (it failed to start) the main thread serves them.
+   */
+  private async startWatchdog(): Promise<void> {
     try {
-      for await (const frames of this.heartbeat) await this.heartbeat.send(frames);
+      const dog = await Watchdog.start(
+        { heartbeat: this.address(this.info.hb_port), control: this.address(this.info.control_port), key: this.info.key, scheme: this.info.signature_scheme || "hmac-sha256", interruptFlag: interruptFlagBuffer },
+        {
+          onControl: (frames) => this.receive(frames, this.controlSender, "control"),
+          onInterrupt: () => this.interrupt(),
+          log: this.log,
+        },
+      );
+      this.watchdog = dog;
+      this.controlSender = new SerialSender({ send: (frames) => dog.sendControl(frames) }, this.log);
+      dog.catchSigint();
+    } catch (err) {
+      this.log(`serving heartbeat and control on the main thread (${String(err)}): a busy cell then delays them`);
+      const control = (this.control = new zmq.Router());
+      const heartbeat = (this.heartbeat = new zmq.Reply());
+      await Promise.all([control.bind(this.address(this.info.control_port)), heartbeat.bind(this.address(this.info.hb_port))]);
+      this.controlSender = new SerialSender(control, this.log);
+      process.on("SIGINT", () => this.interrupt());
+      void this.serveHeartbeat(heartbeat);
+      void this.serve(control, this.controlSender, "control");
+    }
+  }
+
+  /** Stops running cells; an interrupt during compilation or type-checking stops the cell before it starts. */
+  private interrupt(): void {
+    const hit = this.notebook.interrupt();
+    // Loop guards saw the flag while this thread was busy; from now on the aborted signals stop the cells.
+    clearInterruptFlag();
+    if (!hit && this.executing) this.notebook.interruptNextRun();
+  }
+
+  /** Reports a cell's background error on that cell: under the executing request, else the cell's last one. */
+  private onFault(fault: BackgroundFault): void {
+    const parent = this.executing || fault.cellId === undefined ? this.parent : (this.lastRequestOf.get(fault.cellId) ?? this.parent);
+    void this.publish("stream", { name: "stderr", text: describeFault(fault) }, parent);
+  }
+
+  private async serveHeartbeat(heartbeat: zmq.Reply): Promise<void> {
+    try {
+      for await (const frames of heartbeat) await heartbeat.send(frames);
     } catch (err) {
       if (!this.closed) this.log(`heartbeat stopped: ${String(err)}`);
     }
@@ -126,22 +174,24 @@ export class Kernel {
 
   private async serve(socket: zmq.Router, sender: SerialSender, channel: string): Promise<void> {
     try {
-      for await (const frames of socket) {
-        let msg: JupyterMessage;
-        try {
-          msg = decode(frames as Buffer[], this.signer);
-        } catch (err) {
-          // Rejected and logged; the kernel keeps serving (fuzzed or forged input must not kill it).
-          this.log(`rejected a ${channel} message: ${err instanceof WireError ? err.message : String(err)}`);
-          continue;
-        }
-        const reply: Reply = (msgType, content) =>
-          sender.send(encode(this.signer, this.session, msgType, content, msg.header, msg.identities));
-        this.dispatch(msg, reply, channel).catch((err: unknown) => this.log(`handler for ${msg.header.msg_type} failed: ${String(err)}`));
-      }
+      for await (const frames of socket) this.receive(frames as Buffer[], sender, channel);
     } catch (err) {
       if (!this.closed) this.log(`${channel} stopped: ${String(err)}`);
     }
+  }
+
+  private receive(frames: Buffer[], sender: SerialSender, channel: string): void {
+    let msg: JupyterMessage;
+    try {
+      msg = decode(frames, this.signer);
+    } catch (err) {
+      // Rejected and logged; the kernel keeps serving (fuzzed or forged input must not kill it).
+      this.log(`rejected a ${channel} message: ${err instanceof WireError ? err.message : String(err)}`);
+      return;
+    }
+    const reply: Reply = (msgType, content) =>
+      sender.send(encode(this.signer, this.session, msgType, content, msg.header, msg.identities));
+    this.dispatch(msg, reply, channel).catch((err: unknown) => this.log(`handler for ${msg.header.msg_type} failed: ${String(err)}`));
   }
 
   private publish(msgType: string, content: Record<string, unknown>, parent: Partial<Header> = this.parent): Promise<void> {
@@ -222,7 +272,7 @@ export class Kernel {
       case "comm_close":
         return;
       case "interrupt_request":
-        this.notebook.interrupt();
+        this.interrupt();
         return reply("interrupt_reply", { status: "ok" });
       case "shutdown_request": {
         const restart = c["restart"] === true;
@@ -320,9 +370,11 @@ export class Kernel {
       outcome = undefined;
     } else {
       this.current = { cellId: cellId ?? this.notebook.identify(code), shown: false, silent, count, firstOutput: null };
+      this.lastRequestOf.set(this.current.cellId!, msg.header);
       outcome = await this.notebook.execute(code, { cellId: this.current.cellId, until });
     }
     finished = true;
+    this.notebook.cancelPendingInterrupt();
     this.queueGrew = undefined;
     const firstOutput = this.current?.firstOutput ?? null;
     this.current = undefined;
@@ -393,9 +445,11 @@ export class Kernel {
     if (this.closed) return;
     this.closed = true;
     this.restoreStreams();
+    this.uninstallFaults?.();
     this.notebook.dispose();
     this.wakeExecutor?.();
-    for (const s of [this.shell, this.control, this.stdin, this.iopub, this.heartbeat]) s.close();
+    for (const s of [this.shell, this.control, this.stdin, this.iopub, this.heartbeat]) s?.close();
+    await this.watchdog?.close();
   }
 }
 

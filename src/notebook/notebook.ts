@@ -29,6 +29,7 @@ import {
 import { CellCompiler, libraryEntry, type CellCompletions, type CompiledCell } from "./compiler.js";
 import { buildGraph, describeProblem, type CellGraph } from "./graph.js";
 import { cellImporter } from "./imports.js";
+import { guardLoops, watchCellInterrupts } from "./interruptFlag.js";
 import { isComplete, type Completeness } from "./isComplete.js";
 import { errorBundle, toMimeBundle, type MimeBundle } from "./mime.js";
 import { declaredNames, importFunctionName, parseCell } from "./transpile.js";
@@ -115,6 +116,20 @@ function callInterruptibly<T>(f: () => T): T {
   }
 }
 
+/**
+ * Rejects when `signal` is aborted by an interrupt, so that an interrupted cell's result fails even if its code
+ * ignores the signal. Other aborts (an input changed) are left to the runtime, which discards stale results.
+ */
+function rejectOnInterrupt(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    const check = (): void => {
+      if (signal.reason instanceof InterruptedError) reject(signal.reason);
+    };
+    if (signal.aborted) check();
+    else signal.addEventListener("abort", check, { once: true });
+  });
+}
+
 function isStream(value: unknown): value is AsyncIterable<unknown> | Generator<unknown> {
   if (value === null || typeof value !== "object") return false;
   const v = value as Record<string | symbol, unknown>;
@@ -142,11 +157,21 @@ export class Notebook {
   private libraryLoad: Promise<void> | undefined;
   private runLog: string[] | undefined;
   private errorLog: Map<string, unknown> | undefined;
+  private pendingInterrupt = false;
+  private readonly unwatchInterrupts: () => void;
 
   constructor(private readonly options: NotebookOptions = {}) {
     this.compiler = new CellCompiler({ cwd: options.cwd });
     this.module = this.runtime.module();
     this.importer = cellImporter(this.compiler.cwd);
+    this.unwatchInterrupts = watchCellInterrupts(() => this.currentCellInterrupted());
+  }
+
+  /** True when the cell whose async context is running was interrupted (polled by loop guards). */
+  private currentCellInterrupted(): boolean {
+    const id = this.context.getStore();
+    const signal = id === undefined ? undefined : this.cells.get(id)?.controller?.signal;
+    return signal !== undefined && signal.aborted && signal.reason instanceof InterruptedError;
   }
 
   /** The id of the cell whose code is running in the current async context (for attributing console output). */
@@ -280,11 +305,33 @@ export class Notebook {
     return cell !== undefined && (cell.running > 0 || cell.streams > 0);
   }
 
-  /** Aborts the signal of every running cell and stops every stream. */
-  interrupt(): void {
+  /**
+   * Aborts the signal of every running cell, stops every stream, and fails the pending result of every running
+   * cell at once (a cell awaiting something that ignores its signal stops too; its code may go on in the
+   * background, but its result is discarded). Returns false when nothing was running.
+   */
+  interrupt(): boolean {
+    let hit = false;
     for (const cell of this.cells.values()) {
-      if (cell.running > 0 || cell.streams > 0) cell.controller?.abort(new InterruptedError());
+      if (cell.running > 0 || cell.streams > 0) {
+        hit = true;
+        cell.controller?.abort(new InterruptedError());
+      }
     }
+    return hit;
+  }
+
+  /**
+   * Makes the next cell that starts running fail as interrupted: for an interrupt that arrives while a cell is
+   * being compiled or type-checked (nothing is running yet, but the user asked to stop what they just started).
+   */
+  interruptNextRun(): void {
+    this.pendingInterrupt = true;
+  }
+
+  /** Forgets an interrupt that found no cell to stop (the execution it was meant for has ended). */
+  cancelPendingInterrupt(): void {
+    this.pendingInterrupt = false;
   }
 
   /** Completions for `code` at `cursor`. */
@@ -306,13 +353,14 @@ export class Notebook {
   dispose(): void {
     for (const cell of this.cells.values()) cell.controller?.abort(new AbortError("the notebook was disposed"));
     this.runtime.dispose();
+    this.unwatchInterrupts();
   }
 
   private instantiate(compiled: CompiledCell): CellFunction {
     const params = [importFunctionName, "nas", "signal", "invalidation", "display", ...compiled.references];
     // One line of header keeps the cell's line numbers in stack traces; the inner block lets a cell declare
     // a name (say `signal`) that shadows an injected parameter.
-    const source = `(async function (${params.join(", ")}) { "use strict"; {${compiled.body}\n} })`;
+    const source = `(async function (${params.join(", ")}) { "use strict"; {${guardLoops(compiled.body)}\n} })`;
     return vm.runInThisContext(source, { filename: `cell[${compiled.id}]` }) as CellFunction;
   }
 
@@ -508,9 +556,15 @@ export class Notebook {
     cell.running++;
     this.notify();
     try {
-      return await this.context.run(cell.id, () =>
+      if (this.pendingInterrupt) {
+        this.pendingInterrupt = false;
+        controller.abort(new InterruptedError());
+        throw controller.signal.reason;
+      }
+      const result = this.context.run(cell.id, () =>
         callInterruptibly(() => fn(this.importer, this.library, controller.signal, invalidation, show, ...inputs)),
       );
+      return await Promise.race([result, rejectOnInterrupt(controller.signal)]);
     } finally {
       cell.running--;
       this.notify();
