@@ -395,7 +395,15 @@ export class Kernel {
     const id = displayId(e.cellId);
     if (cur && cur.cellId === e.cellId) {
       if (cur.silent) return;
-      if (e.error && !cur.shown) return; // reported as the request's `error` message
+      if (e.error && !cur.shown) {
+        // Reported as the request's `error` message. A cell reading other cells also gets a display holding the
+        // error, so that fixing the upstream cell later heals it in place (update_display_data).
+        if (!this.notebook.cell(e.cellId)?.references.length || e.bundle === undefined) return;
+        cur.shown = true;
+        this.shownDisplays.add(e.cellId);
+        void this.publish("display_data", { data: e.bundle, metadata: {}, transient: { display_id: id } });
+        return;
+      }
       const data: MimeBundle = e.bundle ?? { "text/plain": "" };
       if (!cur.shown) {
         if (e.bundle === undefined) return;
@@ -415,9 +423,8 @@ export class Kernel {
     }
     if (this.shownDisplays.has(e.cellId)) {
       void this.publish("update_display_data", { data: e.bundle ?? { "text/plain": "" }, metadata: {}, transient: { display_id: id } });
-    } else if (e.error) {
-      void this.publish("stream", { name: "stderr", text: `cell [${e.cellId}] ${e.error.ename}: ${e.error.evalue}\n` });
     }
+    // A cell that never displayed shows its error when it is next executed; not as stderr on another cell.
   }
 
   /** Sends what cells print to stdout/stderr as stream messages under the current request. */
