@@ -23,10 +23,11 @@ import {
   DuplicateDefinitionError,
   InterruptedError,
   UndefinedNameError,
+  UpstreamCellError,
   reportError,
   type CellErrorReport,
 } from "./cellErrors.js";
-import { CellCompiler, libraryEntry, type CellCompletions, type CompiledCell } from "./compiler.js";
+import { CellCompiler, libraryEntry, type CellCompletions, type CompiledCell, type CompileResult } from "./compiler.js";
 import { buildGraph, describeProblem, type CellGraph } from "./graph.js";
 import { cellImporter } from "./imports.js";
 import { guardLoops, watchCellInterrupts } from "./interruptFlag.js";
@@ -62,6 +63,8 @@ export interface ExecuteOutcome {
   readonly error?: CellErrorReport;
   /** Other cells that re-ran because of this execution, in the order they started. */
   readonly reran: readonly string[];
+  /** Other cells whose type-check result changed because of this execution (a missing name appeared, a type changed). */
+  readonly rechecked: readonly string[];
   /** True when the cell reads names of other cells (so its display may change later). */
   readonly hasInputs: boolean;
   /** False when `until` fired before everything settled. */
@@ -236,9 +239,12 @@ export class Notebook {
    * affected has settled (streams included) or `until` resolves, whichever is first.
    */
   async execute(code: string, opts: { cellId?: string; until?: Promise<unknown> } = {}): Promise<ExecuteOutcome> {
-    await this.loadLibrary();
     const id = opts.cellId ?? this.identify(code);
-    const compiled = this.compiler.compile(id, code);
+    const update = this.compiler.update(id, code);
+    const compiled = update.cell!;
+    const rechecked = this.applyRechecks(update);
+    // Only cells that mention `nas` wait for the library: a first `1 + 1` does not load tfjs.
+    if (compiled.usesLibrary || update.rechecked.some((c) => c.usesLibrary)) await this.loadLibrary();
     let cell = this.cells.get(id);
     if (!cell) {
       cell = {
@@ -274,6 +280,7 @@ export class Notebook {
       status: err === undefined ? "ok" : "error",
       ...(err === undefined ? {} : { error: reportError(err) }),
       reran: runLog.filter((r) => r !== id),
+      rechecked,
       hasInputs: compiled.references.length > 0,
       settled,
     };
@@ -292,7 +299,7 @@ export class Notebook {
       this.forgetObservers(cell);
       this.cells.delete(id);
       this.order.splice(this.order.indexOf(id), 1);
-      this.compiler.remove(id);
+      this.applyRechecks(this.compiler.remove(id));
     }
     if (!changed) return;
     this.sync(undefined);
@@ -469,9 +476,10 @@ export class Notebook {
         // When the cell itself failed, its display fails as a consequence (re-wrapped by the runtime as a
         // RuntimeError): the cell's error was already reported.
         if (role === "display" && cell.error !== undefined) return;
-        if (role === "cell") cell.error = error;
-        if (this.errorLog && !this.errorLog.has(cell.id)) this.errorLog.set(cell.id, error);
-        this.options.onDisplay?.({ cellId: cell.id, bundle: errorBundle(error), error: reportError(error) });
+        const shown = this.asSeenBy(cell, error);
+        if (role === "cell") cell.error = shown;
+        if (this.errorLog && !this.errorLog.has(cell.id)) this.errorLog.set(cell.id, shown);
+        this.options.onDisplay?.({ cellId: cell.id, bundle: errorBundle(shown), error: reportError(shown) });
       },
     };
     this.observers.add(observer);
@@ -537,6 +545,56 @@ export class Notebook {
     if ((this.runtime as unknown as { _computing: unknown })._computing) return false;
     for (const c of this.cells.values()) if (c.running > 0) return false;
     return true;
+  }
+
+  /**
+   * Takes the type-check results of cells re-checked because of a change elsewhere (a missing name appeared, an
+   * upstream type changed). A cell whose errors or inputs changed is redefined, so it re-runs (or shows its new
+   * error) and its display updates in place. Returns the ids of the cells whose result changed.
+   */
+  private applyRechecks(update: CompileResult): string[] {
+    const changed: string[] = [];
+    for (const next of update.rechecked) {
+      const cell = this.cells.get(next.id);
+      if (!cell) continue;
+      const before = cell.compiled;
+      cell.compiled = next;
+      const same =
+        before.references.join(",") === next.references.join(",") &&
+        JSON.stringify(before.errors) === JSON.stringify(next.errors) &&
+        before.body === next.body;
+      if (same) continue;
+      changed.push(next.id);
+      cell.runs++;
+      cell.fn = undefined;
+      if (!next.errors.length) {
+        try {
+          cell.fn = this.instantiate(next);
+        } catch {
+          // Left without a function: sync shows it as failing to compile, as `execute` would.
+        }
+      }
+    }
+    return changed;
+  }
+
+  /**
+   * The error cell `cell` shows for `error`: its own, or, when an input failed (the runtime then rejects the
+   * cell with a RuntimeError naming that input), a short `UpstreamCellError` naming the input, the cell defining
+   * it and the cell the failure started in, so the upstream's positions and stack stay on the upstream.
+   */
+  private asSeenBy(cell: CellState, error: unknown): unknown {
+    if (!(error instanceof Error) || error.name !== "RuntimeError") return error;
+    const input = (error as Error & { input?: unknown }).input;
+    if (typeof input !== "string" || !cell.compiled.references.includes(input)) return error;
+    const ids = this.graph.definers.get(input);
+    // A duplicate or missing definition is this cell's problem, and its message already says so.
+    if (ids?.length !== 1) return error;
+    const from = this.cells.get(ids[0]!);
+    if (!from) return error;
+    const failed = from.error ?? new Error(error.message);
+    if (failed instanceof UpstreamCellError) return new UpstreamCellError(input, from.id, failed.sourceCell, failed.failure);
+    return new UpstreamCellError(input, from.id, from.id, failed);
   }
 
   private async runCell(cell: CellState, fn: CellFunction, inputs: unknown[], invalidation: Promise<void>): Promise<CellResult> {
