@@ -15,6 +15,8 @@ import * as zmq from "zeromq";
 import { Notebook, type DisplayEvent } from "../src/notebook/notebook.js";
 import { catchCellFaults, describeFault, type BackgroundFault } from "../src/notebook/cellFaults.js";
 import { clearInterruptFlag, interruptFlagBuffer } from "../src/notebook/interruptFlag.js";
+import { evaluateUserExpressions } from "../src/notebook/userExpressions.js";
+import { CommRegistry, graphTarget } from "./comms.js";
 import { Watchdog } from "./watchdog.js";
 import type { MimeBundle } from "../src/notebook/mime.js";
 import { decode, encode, protocolVersion, Signer, WireError, type Header, type JupyterMessage } from "./wire.js";
@@ -69,6 +71,8 @@ export class Kernel {
   /** The request that last executed each cell: background errors of a cell go there when nothing executes. */
   private readonly lastRequestOf = new Map<string, Partial<Header>>();
   private uninstallFaults: (() => void) | undefined;
+  /** Comm targets (comm_open/comm_msg/comm_close); see comms.ts. */
+  readonly comms = new CommRegistry();
   private readonly notebook: Notebook;
   private readonly log: (s: string) => void;
   private executionCount = 0;
@@ -97,8 +101,13 @@ export class Kernel {
       onExtraDisplay: (cellId, bundle) => {
         if (!this.current?.silent) void this.publish("display_data", { data: bundle, metadata: {}, transient: {} });
       },
+      // Only the executing cell's output area can be cleared: clear_output acts on the request's cell.
+      onClearOutput: (cellId, wait) => {
+        if (this.current && this.current.cellId === cellId && !this.current.silent) void this.publish("clear_output", { wait });
+      },
     });
     this.restoreStreams = this.captureStreams();
+    this.comms.register("nasbook.graph", graphTarget(this.notebook));
   }
 
   private address(port: number): string {
@@ -239,6 +248,8 @@ export class Kernel {
           banner: "nasbook: reactive TypeScript notebooks for neural architecture search (the library is `nas`)",
           help_links: [{ text: "nasbook", url: "https://github.com/nasbook/nasbook" }],
           debugger: false,
+          // Messaging spec 5.5: optional features this kernel implements (debugger, kernel subshells): none.
+          supported_features: [],
         });
       case "complete_request": {
         const code = String(c["code"] ?? "");
@@ -264,13 +275,11 @@ export class Kernel {
       case "history_request":
         return reply("history_reply", { status: "ok", history: this.historyFor(c) });
       case "comm_info_request":
-        return reply("comm_info_reply", { status: "ok", comms: {} });
+        return reply("comm_info_reply", { status: "ok", comms: this.comms.info(c["target_name"]) });
       case "comm_open":
-        // No comm targets: tell the frontend the comm is closed rather than leaving it waiting.
-        return this.publish("comm_close", { comm_id: c["comm_id"], data: {} }, msg.header);
       case "comm_msg":
       case "comm_close":
-        return;
+        return this.comms.handle(type, c, (t, content) => this.publish(t, content, msg.header));
       case "interrupt_request":
         this.interrupt();
         return reply("interrupt_reply", { status: "ok" });
@@ -340,7 +349,16 @@ export class Kernel {
 
   private async execute(msg: JupyterMessage, reply: Reply, index: number): Promise<void> {
     const c = msg.content;
-    const code = String(c["code"] ?? "");
+    if (typeof c["code"] !== "string") {
+      // The spec's `code` is a string; running String(x) of something else would run code nobody wrote.
+      this.parent = msg.header;
+      await this.publish("status", { execution_state: "busy" });
+      const evalue = `execute_request.content.code must be a string, got ${c["code"] === null ? "null" : typeof c["code"]}`;
+      await reply("execute_reply", { status: "error", execution_count: this.executionCount, ename: "InvalidRequest", evalue, traceback: [`InvalidRequest: ${evalue}`] });
+      await this.publish("status", { execution_state: "idle" });
+      return;
+    }
+    const code = c["code"];
     const silent = c["silent"] === true;
     const storeHistory = silent ? false : c["store_history"] !== false;
     const stopOnError = c["stop_on_error"] !== false;
@@ -352,7 +370,8 @@ export class Kernel {
       await this.publish("status", { execution_state: "idle" });
       return;
     }
-    if (!silent) this.executionCount++;
+    // Only executions stored in the history are counted (spec: store_history false neither stores nor counts).
+    if (storeHistory) this.executionCount++;
     const count = this.executionCount;
     if (!silent) await this.publish("execute_input", { code, execution_count: count });
     const meta = msg.metadata;
@@ -385,7 +404,8 @@ export class Kernel {
       await reply("execute_reply", { status: "error", execution_count: count, ename, evalue, traceback });
       if (stopOnError) this.abortBefore = this.received;
     } else {
-      await reply("execute_reply", { status: "ok", execution_count: count, payload: [], user_expressions: {} });
+      const userExpressions = silent && !c["user_expressions"] ? {} : await evaluateUserExpressions(c["user_expressions"], this.notebook.expressionScope());
+      await reply("execute_reply", { status: "ok", execution_count: count, payload: [], user_expressions: userExpressions });
     }
     await this.publish("status", { execution_state: "idle" });
   }

@@ -30,8 +30,10 @@ import {
 import { CellCompiler, libraryEntry, type CellCompletions, type CompiledCell, type CompileResult } from "./compiler.js";
 import { buildGraph, describeProblem, type CellGraph } from "./graph.js";
 import { cellImporter } from "./imports.js";
+import { onClearOutput } from "./clearOutput.js";
 import { guardLoops, watchCellInterrupts } from "./interruptFlag.js";
 import { isComplete, type Completeness } from "./isComplete.js";
+import type { ExpressionScope } from "./userExpressions.js";
 import { errorBundle, toMimeBundle, type MimeBundle } from "./mime.js";
 import { declaredNames, importFunctionName, parseCell } from "./transpile.js";
 
@@ -52,6 +54,8 @@ export interface NotebookOptions {
   readonly onDisplay?: (event: DisplayEvent) => void;
   /** A cell called `display(value)`. */
   readonly onExtraDisplay?: (cellId: string, bundle: MimeBundle) => void;
+  /** A cell called `clearOutput({ wait })`: clear what it printed and displayed so far. */
+  readonly onClearOutput?: (cellId: string, wait: boolean) => void;
   /** A cell started running (in topological order). */
   readonly onRun?: (cellId: string) => void;
 }
@@ -162,12 +166,19 @@ export class Notebook {
   private errorLog: Map<string, unknown> | undefined;
   private pendingInterrupt = false;
   private readonly unwatchInterrupts: () => void;
+  private readonly unwatchClearOutput: () => void;
 
   constructor(private readonly options: NotebookOptions = {}) {
     this.compiler = new CellCompiler({ cwd: options.cwd });
     this.module = this.runtime.module();
     this.importer = cellImporter(this.compiler.cwd);
     this.unwatchInterrupts = watchCellInterrupts(() => this.currentCellInterrupted());
+    this.unwatchClearOutput = onClearOutput((wait) => {
+      const id = this.context.getStore();
+      if (id === undefined || !this.cells.has(id)) return false;
+      this.options.onClearOutput?.(id, wait);
+      return true;
+    });
   }
 
   /** True when the cell whose async context is running was interrupted (polled by loop guards). */
@@ -195,6 +206,15 @@ export class Notebook {
   /** The current cell graph. */
   cellGraph(): CellGraph {
     return this.graph;
+  }
+
+  /** What Jupyter's user_expressions see: every name a cell defines, and the library (see userExpressions.ts). */
+  expressionScope(): ExpressionScope {
+    return {
+      names: [...this.graph.definers.keys()],
+      value: (name) => this.module.value(name),
+      library: this.library,
+    };
   }
 
   private loadLibrary(): Promise<void> {
@@ -361,6 +381,7 @@ export class Notebook {
     for (const cell of this.cells.values()) cell.controller?.abort(new AbortError("the notebook was disposed"));
     this.runtime.dispose();
     this.unwatchInterrupts();
+    this.unwatchClearOutput();
   }
 
   private instantiate(compiled: CompiledCell): CellFunction {

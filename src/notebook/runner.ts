@@ -284,6 +284,12 @@ export async function runNotebook(doc: NotebookDocument, options: RunOptions = {
     onExtraDisplay: (reactiveId, bundle) => {
       slot(ownerOf(reactiveId)).items.push(out.display(bundle));
     },
+    // As nbclient saves clear_output: what the cell printed and displayed so far goes; its own display stays.
+    onClearOutput: (reactiveId) => {
+      const s = slot(ownerOf(reactiveId));
+      const main = s.main === undefined ? null : (s.items[s.main] ?? null);
+      slots.set(ownerOf(reactiveId), main ? { items: [main], main: 0 } : { items: [], main: undefined });
+    },
   });
 
   /** The reactive cell a notebook cell runs as: the earlier cell it edits (same names defined), else its own id. */
