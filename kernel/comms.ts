@@ -27,7 +27,7 @@ type Publish = (msgType: string, content: Record<string, unknown>) => Promise<vo
 /** The kernel's comm targets and open comms. */
 export class CommRegistry {
   private readonly targets = new Map<string, CommTarget>();
-  private readonly open = new Map<string, Comm>();
+  private readonly open = new Map<string, Comm & { publish: Publish }>();
 
   /** Registers (or replaces) a target. */
   register(name: string, target: CommTarget): void {
@@ -53,13 +53,15 @@ export class CommRegistry {
         await publish("comm_close", { comm_id: id, data: {} });
         return;
       }
-      const comm: Comm = { id, target: targetName, send: (d) => publish("comm_msg", { comm_id: id, data: d }) };
+      // Messages a comm sends go under the message being handled (the latest one), as clients expect.
+      const comm: Comm & { publish: Publish } = { id, target: targetName, publish, send: (d) => comm.publish("comm_msg", { comm_id: id, data: d }) };
       this.open.set(id, comm);
       await target.open?.(comm, data);
       return;
     }
     const comm = this.open.get(id);
     if (!comm) return; // a comm we never opened (or already closed): nothing to do, per the spec
+    comm.publish = publish;
     const target = this.targets.get(comm.target);
     if (type === "comm_msg") await target?.message?.(comm, data);
     else if (type === "comm_close") {
