@@ -184,7 +184,9 @@ export class CellCompiler {
     };
     const fallbackFile = join(packageRoot, "__nasbook_resolve.ts");
     const resolutionCache = ts.createModuleResolutionCache(this.cwd, (f) => f, this.options);
-    const host: ts.LanguageServiceHost = {
+    // `getModuleResolutionCache` is read by the service (it passes it on to its compiler host) but is not in the
+    // public LanguageServiceHost type.
+    const host: ts.LanguageServiceHost & { getModuleResolutionCache(): ts.ModuleResolutionCache } = {
       getCompilationSettings: () => this.options,
       getProjectVersion: () => String(this.projectVersion),
       // Fixed roots: a program whose roots do not change reuses its structure and module resolutions.
@@ -208,6 +210,8 @@ export class CellCompiler {
       getDirectories: ts.sys.getDirectories,
       realpath: ts.sys.realpath,
       useCaseSensitiveFileNames: () => ts.sys.useCaseSensitiveFileNames,
+      // Without it, every new program re-reads and re-parses the package.json above each of its files.
+      getModuleResolutionCache: () => resolutionCache,
       // A notebook outside this package still finds the packages installed with nasbook.
       resolveModuleNameLiterals: (literals, containingFile, _ref, options) =>
         literals.map((lit): ts.ResolvedModuleWithFailedLookupLocations => {

@@ -58,6 +58,8 @@ export interface NotebookOptions {
   readonly onClearOutput?: (cellId: string, wait: boolean) => void;
   /** A cell started running (in topological order). */
   readonly onRun?: (cellId: string) => void;
+  /** Type-check an empty cell right after construction, so the first real cell is fast (default true). */
+  readonly warmUp?: boolean;
 }
 
 /** What `execute` reports for the executed cell once the affected subgraph has settled (or was preempted). */
@@ -173,6 +175,8 @@ export class Notebook {
     this.module = this.runtime.module();
     this.importer = cellImporter(this.compiler.cwd);
     this.unwatchInterrupts = watchCellInterrupts(() => this.currentCellInterrupted());
+    // Parse and bind the lib files while the kernel is starting up, not when the first cell arrives.
+    if (options.warmUp !== false) setImmediate(() => this.compiler.warmUp());
     this.unwatchClearOutput = onClearOutput((wait) => {
       const id = this.context.getStore();
       if (id === undefined || !this.cells.has(id)) return false;
