@@ -10,7 +10,8 @@
  * (cellFaults.ts) and never end it.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { dataDir, setDataDir } from "../data/dir.js";
 import { packageRoot } from "../notebook/compiler.js";
@@ -20,6 +21,8 @@ import { inlinePlotlyOnce, runNotebook, type CellFailure, type RunProgress, type
 
 /** Set in the child process that actually runs the notebook. */
 const childFlag = "NASBOOK_RUN_CHILD";
+/** Where the child keeps its latest RunSnapshot (JSON). */
+const snapshotFile = "NASBOOK_RUN_SNAPSHOT";
 
 const USAGE =
   "usage: nasbook run <notebook.ipynb> [--out executed.ipynb] [--html report.html] [--seed N] [--allow-errors] [--progress|--quiet]\n" +
@@ -128,7 +131,8 @@ export async function main(argv: string[]): Promise<number> {
       seed: args.seed,
       continueOnError: args.allowErrors,
       onProgress: args.progress ? progressPrinter((s) => void stderrWrite(s)) : undefined,
-      onSnapshot: process.send ? (snap) => void process.send!({ type: "snapshot", snapshot: snap }) : undefined,
+      // Written synchronously: a cell may block the event loop (or exhaust the heap) right after a snapshot.
+      onSnapshot: process.env[snapshotFile] ? (snap) => writeFileSync(process.env[snapshotFile]!, JSON.stringify(snap)) : undefined,
     });
   } finally {
     process.chdir(previousCwd);
@@ -159,6 +163,7 @@ function writeOutputs(doc: NotebookDocument, outPath: string | undefined, html: 
 /** Why a child process ended, in words. */
 function deathReason(code: number | null, signal: NodeJS.Signals | null): string {
   if (signal === "SIGABRT" || code === 134) return "it aborted — most often the JavaScript heap ran out of memory (see the message above)";
+  if (signal === "SIGINT") return "it was interrupted (SIGINT)";
   if (signal) return `it was killed by ${signal}`;
   return `it exited with code ${code}`;
 }
@@ -168,17 +173,26 @@ function deathReason(code: number | null, signal: NodeJS.Signals | null): string
  * its last snapshot with an error on the cell that was running. Returns the exit code.
  */
 async function supervise(argv: string[], args: RunArgs, outPath: string | undefined, html: string | undefined): Promise<number> {
-  let last: RunSnapshot | undefined;
+  const snapshotDir = mkdtempSync(join(tmpdir(), "nasbook-run-"));
+  const snapshotPath = join(snapshotDir, "snapshot.json");
   const child = spawn(process.execPath, [...process.execArgv, join(packageRoot, "bin", "nasbook.js"), "run", ...argv], {
-    stdio: ["inherit", "inherit", "inherit", "ipc"],
-    env: { ...process.env, [childFlag]: "1", NASBOOK_DATA: dataDir() },
+    stdio: "inherit",
+    env: { ...process.env, [childFlag]: "1", [snapshotFile]: snapshotPath, NASBOOK_DATA: dataDir() },
   });
-  child.on("message", (m: { type?: string; snapshot?: RunSnapshot }) => {
-    if (m.type === "snapshot" && m.snapshot) last = m.snapshot;
-  });
+  // Ctrl-C stops the run, not the saving: the child gets the signal, this process writes what it had.
+  const forward = (): void => void child.kill("SIGINT");
+  process.on("SIGINT", forward);
   const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolvePromise) =>
     child.on("exit", (c, s) => resolvePromise({ code: c, signal: s })),
   );
+  process.off("SIGINT", forward);
+  let last: RunSnapshot | undefined;
+  try {
+    last = JSON.parse(readFileSync(snapshotPath, "utf8")) as RunSnapshot;
+  } catch {
+    last = undefined; // no snapshot yet (or a torn write while dying): nothing to save
+  }
+  rmSync(snapshotDir, { recursive: true, force: true });
   // 0: done; 1: cells failed; 2: usage. The child wrote its outputs itself.
   if (signal === null && code !== null && code <= 2) return code;
   const reason = deathReason(code, signal);
