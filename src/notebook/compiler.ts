@@ -239,6 +239,11 @@ export class CellCompiler {
     program.getSemanticDiagnostics(program.getSourceFile(this.checkFile));
   }
 
+  /** How many files the last checked program held (lib files, the cell, and the declarations it read). */
+  programSize(): number {
+    return this.service.getProgram()?.getSourceFiles().length ?? 0;
+  }
+
   /** Virtual file name of cell `id`'s declarations. */
   fileOf(id: string): string {
     return join(this.cwd, `__nasbook_cell_${safeId(id)}.d.ts`);

@@ -105,4 +105,10 @@ describe("reactive notebook", () => {
     expect(out.status).toBe("ok");
     expect(last("IM")).toBe("3");
   });
+
+  it("dynamic import() in a cell loads the module; the library's types are nas.X", async () => {
+    const dyn = await nb.execute(`const d3m = await import("d3");\nconst seeded: nas.Rng = new nas.Rng(1);\nd3m.range(4).length`, { cellId: "DI" });
+    expect(dyn.status).toBe("ok");
+    expect(last("DI")).toBe("4");
+  });
 });
