@@ -93,6 +93,8 @@ function globalsDeclaration(): string {
     `  const invalidation: Promise<void>;`,
     `  /** Shows extra output below the cell (MIME bundles render richly). */`,
     `  function display(...values: unknown[]): void;`,
+    `  /** Clears what this cell printed and displayed so far (Jupyter's clear_output; wait: clear on next output). */`,
+    `  function clearOutput(options?: { wait?: boolean }): void;`,
     `  /** What other cells see of a variable: each value of a stream, the result of a promise. */`,
     `  type NasbookSeen<T> = T extends AsyncIterable<infer U> ? U : T extends Generator<infer U, any, any> ? U : Awaited<T>;`,
     `}`,
