@@ -21,6 +21,14 @@ export function clearInterruptFlag(): void {
   Atomics.store(flag, 0, 0);
 }
 
+/**
+ * True while an interrupt waits for the main thread: for long synchronous work of the kernel's own that can poll,
+ * such as a type-check (TypeScript's `HostCancellationToken.isCancellationRequested`).
+ */
+export function interruptRequested(): boolean {
+  return Atomics.load(flag, 0) !== 0;
+}
+
 /** Raises the flag from this thread (tests; the kernel raises it from its watchdog thread). */
 export function raiseInterruptFlag(): void {
   Atomics.store(flag, 0, 1);

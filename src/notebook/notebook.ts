@@ -125,6 +125,9 @@ function callInterruptibly<T>(f: () => T): T {
   }
 }
 
+/** Cell functions that have run once (see runCell: only the first run is wrapped in breakOnSigint). */
+const ranOnce = new WeakSet<CellFunction>();
+
 /**
  * Rejects when `signal` is aborted by an interrupt, so that an interrupted cell's result fails even if its code
  * ignores the signal. Other aborts (an input changed) are left to the runtime, which discards stale results.
@@ -176,7 +179,13 @@ export class Notebook {
     this.importer = cellImporter(this.compiler.cwd);
     this.unwatchInterrupts = watchCellInterrupts(() => this.currentCellInterrupted());
     // Parse and bind the lib files while the kernel is starting up, not when the first cell arrives.
-    if (options.warmUp !== false) setImmediate(() => this.compiler.warmUp());
+    // Then the library's type files, in slices between requests (the first `nas` cell then only binds them).
+    if (options.warmUp !== false) {
+      setImmediate(() => {
+        this.compiler.warmUp();
+        void this.compiler.warmLibrary();
+      });
+    }
     this.unwatchClearOutput = onClearOutput((wait) => {
       const id = this.context.getStore();
       if (id === undefined || !this.cells.has(id)) return false;
@@ -644,9 +653,12 @@ export class Notebook {
         controller.abort(new InterruptedError());
         throw controller.signal.reason;
       }
-      const result = this.context.run(cell.id, () =>
-        callInterruptibly(() => fn(this.importer, this.library, controller.signal, invalidation, show, ...inputs)),
-      );
+      const call = (): Promise<CellResult> => fn(this.importer, this.library, controller.signal, invalidation, show, ...inputs);
+      // breakOnSigint costs ~0.5 ms per call (Node starts and stops its SIGINT watchdog): only a cell's first run
+      // after it was (re)defined gets it; dependents re-run by the runtime rely on the loop guards.
+      const first = !ranOnce.has(fn);
+      ranOnce.add(fn);
+      const result = this.context.run(cell.id, () => (first ? callInterruptibly(call) : call()));
       return await Promise.race([result, rejectOnInterrupt(controller.signal)]);
     } finally {
       cell.running--;
