@@ -113,6 +113,15 @@ const declarationPrefix = "./__nasbook_cell_";
 // once per process for the same reason: the service asks for every file's snapshot on each new program.
 const documentRegistry = ts.createDocumentRegistry();
 const diskSnapshots = new Map<string, ts.IScriptSnapshot | undefined>();
+let libraryWarmed = false;
+
+function diskSnapshot(f: string): ts.IScriptSnapshot | undefined {
+  if (!diskSnapshots.has(f)) {
+    const text = ts.sys.readFile(f);
+    diskSnapshots.set(f, text === undefined ? undefined : ts.ScriptSnapshot.fromString(text));
+  }
+  return diskSnapshots.get(f);
+}
 // Virtual files of two notebooks in one directory share names; versions unique in the process keep the shared
 // registry from handing one notebook's text to the other.
 let nextVersion = 1;
@@ -197,11 +206,7 @@ export class CellCompiler {
       getScriptSnapshot: (f) => {
         const v = this.files.get(f);
         if (v) return ts.ScriptSnapshot.fromString(v.text);
-        if (!diskSnapshots.has(f)) {
-          const text = ts.sys.readFile(f);
-          diskSnapshots.set(f, text === undefined ? undefined : ts.ScriptSnapshot.fromString(text));
-        }
-        return diskSnapshots.get(f);
+        return diskSnapshot(f);
       },
       getCurrentDirectory: () => this.cwd,
       getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
@@ -239,6 +244,48 @@ export class CellCompiler {
     this.setFile(this.checkFile, "export {};\n");
     const program = this.service.getProgram()!;
     program.getSemanticDiagnostics(program.getSourceFile(this.checkFile));
+  }
+
+  /**
+   * Parses the library's type files (what `nas` and `import ... from "nasbook"` need: tfjs, d3, ...) into the
+   * shared registry a few at a time, yielding to the event loop between slices, so the first cell that mentions
+   * `nas` does not block the kernel for seconds parsing them. The registry keeps them from then on. Resolves
+   * when done (or at once when they are already there).
+   */
+  async warmLibrary(sliceMs = 8): Promise<void> {
+    if (libraryWarmed) return;
+    libraryWarmed = true;
+    const host: ts.ModuleResolutionHost = {
+      fileExists: ts.sys.fileExists, readFile: ts.sys.readFile, realpath: ts.sys.realpath,
+      directoryExists: ts.sys.directoryExists, getCurrentDirectory: () => this.cwd,
+    };
+    const cache = ts.createModuleResolutionCache(this.cwd, (f) => f, this.options);
+    const seen = new Set<string>([libraryEntry]);
+    const queue = [libraryEntry];
+    const enqueue = (file: string | undefined): void => {
+      if (file && !seen.has(file) && /\.(d\.)?[cm]?ts$/.test(file)) {
+        seen.add(file);
+        queue.push(file);
+      }
+    };
+    while (queue.length) {
+      const sliceEnd = performance.now() + sliceMs;
+      while (queue.length && performance.now() < sliceEnd) {
+        const file = queue.shift()!;
+        const snapshot = diskSnapshot(file);
+        if (!snapshot) continue;
+        // Same key, version ("0" for files on disk) and kind as the service asks for, so it finds this tree.
+        documentRegistry.acquireDocument(file, this.options, snapshot, "0", ts.ScriptKind.TS, { languageVersion: this.options.target! });
+        const text = snapshot.getText(0, snapshot.getLength());
+        const info = ts.preProcessFile(text, true, true);
+        for (const ref of info.importedFiles) enqueue(ts.resolveModuleName(ref.fileName, file, this.options, host, cache).resolvedModule?.resolvedFileName);
+        for (const ref of info.referencedFiles) enqueue(resolve(dirname(file), ref.fileName));
+        for (const ref of info.typeReferenceDirectives) {
+          enqueue(ts.resolveTypeReferenceDirective(ref.fileName, file, this.options, host).resolvedTypeReferenceDirective?.resolvedFileName);
+        }
+      }
+      await new Promise((r) => setImmediate(r));
+    }
   }
 
   /** How many files the last checked program held (lib files, the cell, and the declarations it read). */
