@@ -13,6 +13,10 @@
  * last such script ends, Node resets SIGINT to "exit the process"). The main thread's own `breakOnSigint`
  * (the cell trampoline, notebook.ts) is newer and so takes the signal first while a cell's synchronous part runs.
  * While the catchers run, the main thread must not listen to SIGINT itself (libuv would take the signal back).
+ *
+ * What an interrupt does (from either source): the watchdog raises the shared interrupt flag, which the loop
+ * guards in cells' compiled code poll (src/notebook/interruptFlag.ts), and tells the main thread, which aborts
+ * the running cells' signals, rejects their pending results and lowers the flag when its event loop next turns.
  */
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 

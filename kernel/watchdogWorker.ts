@@ -1,6 +1,8 @@
 /**
- * The kernel's watchdog thread (see watchdog.ts): answers the heartbeat, receives the control channel, and stops
- * a main thread that is stuck in synchronous cell code when an interrupt arrives.
+ * The kernel's watchdog thread (see watchdog.ts): answers the heartbeat, receives the control channel (passing
+ * every message on to the main thread), and on an interrupt (`interrupt_request` or SIGINT) raises the shared
+ * interrupt flag at once, which the loop guards compiled into cells poll, so a busy cell stops without waiting
+ * for the main thread's event loop.
  *
  * It runs in a worker so that none of this waits for the main thread's event loop: a cell in `while (true) {}`
  * after an `await` must neither look like a dead kernel nor ignore interrupts.
