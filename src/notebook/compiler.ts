@@ -250,9 +250,10 @@ export class CellCompiler {
    * Parses the library's type files (what `nas` and `import ... from "nasbook"` need: tfjs, d3, ...) into the
    * shared registry a few at a time, yielding to the event loop between slices, so the first cell that mentions
    * `nas` does not block the kernel for seconds parsing them. The registry keeps them from then on. Resolves
-   * when done (or at once when they are already there).
+   * when done, when `signal` aborts, or at once when they are already there.
    */
-  async warmLibrary(sliceMs = 8): Promise<void> {
+  async warmLibrary(opts: { signal?: AbortSignal; sliceMs?: number } = {}): Promise<void> {
+    const sliceMs = opts.sliceMs ?? 8;
     if (libraryWarmed) return;
     libraryWarmed = true;
     const host: ts.ModuleResolutionHost = {
@@ -269,6 +270,11 @@ export class CellCompiler {
       }
     };
     while (queue.length) {
+      if (opts.signal?.aborted) {
+        // Stopped (the notebook was disposed): the next notebook starts over, finding the parsed files cached.
+        libraryWarmed = false;
+        return;
+      }
       const sliceEnd = performance.now() + sliceMs;
       while (queue.length && performance.now() < sliceEnd) {
         const file = queue.shift()!;

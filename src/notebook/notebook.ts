@@ -170,6 +170,8 @@ export class Notebook {
   private runLog: string[] | undefined;
   private errorLog: Map<string, unknown> | undefined;
   private pendingInterrupt = false;
+  /** Aborted on dispose: stops the background warm-up, which would otherwise keep a finished process alive. */
+  private readonly warming = new AbortController();
   private readonly unwatchInterrupts: () => void;
   private readonly unwatchClearOutput: () => void;
 
@@ -182,8 +184,9 @@ export class Notebook {
     // Then the library's type files, in slices between requests (the first `nas` cell then only binds them).
     if (options.warmUp !== false) {
       setImmediate(() => {
+        if (this.warming.signal.aborted) return;
         this.compiler.warmUp();
-        void this.compiler.warmLibrary();
+        void this.compiler.warmLibrary({ signal: this.warming.signal });
       });
     }
     this.unwatchClearOutput = onClearOutput((wait) => {
@@ -392,6 +395,7 @@ export class Notebook {
   /** Stops everything: aborts all cells and disposes the runtime. */
   dispose(): void {
     for (const cell of this.cells.values()) cell.controller?.abort(new AbortError("the notebook was disposed"));
+    this.warming.abort();
     this.runtime.dispose();
     this.unwatchInterrupts();
     this.unwatchClearOutput();
