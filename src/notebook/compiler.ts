@@ -249,10 +249,10 @@ export class CellCompiler {
   /**
    * Parses the library's type files (what `nas` and `import ... from "nasbook"` need: tfjs, d3, ...) into the
    * shared registry a few at a time, yielding to the event loop between slices, so the first cell that mentions
-   * `nas` does not block the kernel for seconds parsing them. The registry keeps them from then on. Resolves
+   * `nas` does not block the kernel for seconds parsing them; with `idle`, it parses only while `idle()` is true. The registry keeps them from then on. Resolves
    * when done, when `signal` aborts, or at once when they are already there.
    */
-  async warmLibrary(opts: { signal?: AbortSignal; sliceMs?: number } = {}): Promise<void> {
+  async warmLibrary(opts: { signal?: AbortSignal; sliceMs?: number; idle?: () => boolean } = {}): Promise<void> {
     const sliceMs = opts.sliceMs ?? 8;
     if (libraryWarmed) return;
     libraryWarmed = true;
@@ -274,6 +274,11 @@ export class CellCompiler {
         // Stopped (the notebook was disposed): the next notebook starts over, finding the parsed files cached.
         libraryWarmed = false;
         return;
+      }
+      // Requests come first: parse only while nothing executes.
+      if (opts.idle && !opts.idle()) {
+        await new Promise((r) => setTimeout(r, 20));
+        continue;
       }
       const sliceEnd = performance.now() + sliceMs;
       while (queue.length && performance.now() < sliceEnd) {

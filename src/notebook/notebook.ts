@@ -172,6 +172,8 @@ export class Notebook {
   private pendingInterrupt = false;
   /** Aborted on dispose: stops the background warm-up, which would otherwise keep a finished process alive. */
   private readonly warming = new AbortController();
+  /** execute() calls in progress (the background warm-up waits while there are any). */
+  private executions = 0;
   private readonly unwatchInterrupts: () => void;
   private readonly unwatchClearOutput: () => void;
 
@@ -186,7 +188,7 @@ export class Notebook {
       setImmediate(() => {
         if (this.warming.signal.aborted) return;
         this.compiler.warmUp();
-        void this.compiler.warmLibrary({ signal: this.warming.signal });
+        void this.compiler.warmLibrary({ signal: this.warming.signal, idle: () => this.executions === 0 });
       });
     }
     this.unwatchClearOutput = onClearOutput((wait) => {
@@ -275,6 +277,15 @@ export class Notebook {
    * affected has settled (streams included) or `until` resolves, whichever is first.
    */
   async execute(code: string, opts: { cellId?: string; until?: Promise<unknown> } = {}): Promise<ExecuteOutcome> {
+    this.executions++;
+    try {
+      return await this.executeCounted(code, opts);
+    } finally {
+      this.executions--;
+    }
+  }
+
+  private async executeCounted(code: string, opts: { cellId?: string; until?: Promise<unknown> }): Promise<ExecuteOutcome> {
     const id = opts.cellId ?? this.identify(code);
     const update = this.compiler.update(id, code);
     const compiled = update.cell!;
