@@ -130,7 +130,7 @@ describe("comms", () => {
 
 describe("clear_output", () => {
   it("a cell's clearOutput({ wait }) sends clear_output under its request, in order", async () => {
-    const req = execute({ code: "console.log('before');\n(globalThis as any).clearOutput({ wait: true });\nconsole.log('after');\n'done'" });
+    const req = execute({ code: "console.log('before');\nclearOutput({ wait: true });\nconsole.log('after');\n'done'" });
     await req;
     const iopub = await client.untilIdle(req.msgId);
     const seq = iopub.filter((m) => ["stream", "clear_output"].includes(m.header.msg_type)).map((m) => m.header.msg_type === "stream" ? String(m.content["text"]).trim() : `clear(${String(m.content["wait"])})`);
