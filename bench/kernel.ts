@@ -1,31 +1,67 @@
 /**
- * `npm run bench:kernel`: execute round trip of a trivial cell (nasbook vs tslab, same client, same run) and a
- * 100-cell dependency chain, from redefining its head until the last cell's update has arrived (nasbook only:
- * tslab is not reactive). Last stdout line: {"bench":"kernel","roundTripMs":…,"tslabRoundTripMs":…,"chain100Ms":…}.
+ * `npm run bench:kernel`: what a user waits for, nasbook against tslab through the same client in the same run.
+ * - startMs: launch until the first kernel_info_reply; firstCellMs: the first `1 + 1` after that (cold compiler).
+ * - roundTripMs: median execute round trip of a trivial cell once warm (tslab's too, same client).
+ * - cell500Ms: mean round trip of the last 20 of 500 distinct new cells in a row (each defines a name and reads
+ *   the first cell's); cellFirst20Ms, the first 20 of the same run: equal when a cell's cost does not grow with
+ *   the notebook.
+ * - chain100Ms: a 100-cell dependency chain, from redefining its head until the last cell's update has arrived
+ *   (nasbook only: tslab is not reactive).
+ * Last stdout line: {"bench":"kernel","startMs":…,"tslabStartMs":…,"firstCellMs":…,"tslabFirstCellMs":…,
+ * "roundTripMs":…,"tslabRoundTripMs":…,"roundTripRatio":…,"cell500Ms":…,"cellFirst20Ms":…,"chain100Ms":…}.
+ * Sizes can be reduced for a quick look: NASBOOK_BENCH_CELLS=100.
  */
 import { join, dirname } from "node:path";
+import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { KernelClient, nasbookKernelArgv } from "../kernel/client.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const rounds = 20;
+const distinctCells = Number(process.env["NASBOOK_BENCH_CELLS"] ?? 500);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 }
 
+async function timed<T>(f: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const t0 = performance.now();
+  const value = await f();
+  return { ms: performance.now() - t0, value };
+}
+
+async function expectOk(client: KernelClient, code: string, metadata: Record<string, unknown> = {}): Promise<void> {
+  const { reply } = await client.execute(code, metadata);
+  if (reply.content["status"] !== "ok") throw new Error(`${code} failed: ${JSON.stringify(reply.content)}`);
+}
+
+/** Start and first cell of a fresh kernel. */
+async function coldStart(argv: string[]): Promise<{ client: KernelClient; startMs: number; firstCellMs: number }> {
+  const start = await timed(() => KernelClient.launch(argv));
+  const first = await timed(() => expectOk(start.value, "1 + 1"));
+  return { client: start.value, startMs: start.ms, firstCellMs: first.ms };
+}
+
 async function roundTrip(client: KernelClient): Promise<number> {
-  await client.execute("1 + 1"); // warm-up (compiler start-up)
-  await client.execute("1 + 1");
+  await expectOk(client, "1 + 1");
   const times: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const t0 = performance.now();
-    const { reply } = await client.execute("1 + 1");
-    times.push(performance.now() - t0);
-    if (reply.content["status"] !== "ok") throw new Error(`round trip failed: ${JSON.stringify(reply.content)}`);
-  }
+  for (let i = 0; i < rounds; i++) times.push((await timed(() => expectOk(client, "1 + 1"))).ms);
   return median(times);
+}
+
+/** Mean round trip of the first 20 and of the last 20 of `n` distinct new cells. */
+async function manyCells(client: KernelClient, n: number): Promise<{ head: number; tail: number }> {
+  await expectOk(client, "const k0 = 0", { cellId: "many0" });
+  const head: number[] = [];
+  const tail: number[] = [];
+  for (let i = 1; i < n; i++) {
+    const { ms } = await timed(() => expectOk(client, `const k${i} = k0 + ${i}`, { cellId: `many${i}` }));
+    if (i <= 20) head.push(ms);
+    if (i >= n - 20) tail.push(ms);
+  }
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return { head: mean(head), tail: mean(tail) };
 }
 
 async function chain(client: KernelClient, n: number): Promise<number> {
@@ -43,17 +79,29 @@ async function chain(client: KernelClient, n: number): Promise<number> {
   return median(times);
 }
 
-const nasbook = await KernelClient.launch(nasbookKernelArgv(root));
-const roundTripMs = await roundTrip(nasbook);
+const load = loadavg()[0]!;
+const nas = await coldStart(nasbookKernelArgv(root));
+console.log(`nasbook start ${nas.startMs.toFixed(0)} ms, first 1 + 1 ${nas.firstCellMs.toFixed(0)} ms`);
+const roundTripMs = await roundTrip(nas.client);
 console.log(`nasbook round trip (median of ${rounds}): ${roundTripMs.toFixed(1)} ms`);
-const chain100Ms = await chain(nasbook, 100);
+const many = await manyCells(nas.client, distinctCells);
+console.log(`nasbook ${distinctCells} distinct cells, mean of the first 20: ${many.head.toFixed(1)} ms, of the last 20: ${many.tail.toFixed(1)} ms per cell`);
+const chain100Ms = await chain(nas.client, 100);
 console.log(`nasbook 100-cell chain, redefinition until settled (median of 5): ${chain100Ms.toFixed(1)} ms`);
-await nasbook.close();
+await nas.client.close();
 
-const tslab = await KernelClient.launch([process.execPath, join(root, "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", "{connection_file}"]);
-const tslabRoundTripMs = await roundTrip(tslab);
+const tslab = await coldStart([process.execPath, join(root, "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", "{connection_file}"]);
+console.log(`tslab start ${tslab.startMs.toFixed(0)} ms, first 1 + 1 ${tslab.firstCellMs.toFixed(0)} ms`);
+const tslabRoundTripMs = await roundTrip(tslab.client);
 console.log(`tslab round trip (median of ${rounds}): ${tslabRoundTripMs.toFixed(1)} ms`);
-await tslab.close();
+await tslab.client.close();
 
-console.log(JSON.stringify({ bench: "kernel", roundTripMs: +roundTripMs.toFixed(2), tslabRoundTripMs: +tslabRoundTripMs.toFixed(2), chain100Ms: +chain100Ms.toFixed(2) }));
+const r = (x: number): number => +x.toFixed(2);
+console.log(JSON.stringify({
+  bench: "kernel",
+  startMs: r(nas.startMs), tslabStartMs: r(tslab.startMs),
+  firstCellMs: r(nas.firstCellMs), tslabFirstCellMs: r(tslab.firstCellMs),
+  roundTripMs: r(roundTripMs), tslabRoundTripMs: r(tslabRoundTripMs), roundTripRatio: r(roundTripMs / tslabRoundTripMs),
+  cell500Ms: r(many.tail), cellFirst20Ms: r(many.head), cells: distinctCells, chain100Ms: r(chain100Ms), loadAverage: r(load),
+}));
 process.exit(0);

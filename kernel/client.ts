@@ -36,15 +36,18 @@ export class KernelClient {
   stderr = "";
 
   private constructor(readonly info: ConnectionInfo, readonly process: ChildProcess) {
-    this.signer = new Signer(info.key);
+    this.signer = new Signer(info.key, info.signature_scheme);
   }
 
-  /** Launches `argv` (with `{connection_file}` replaced) and connects once the kernel answers kernel_info. */
-  static async launch(argv: readonly string[], opts: { cwd?: string } = {}): Promise<KernelClient> {
+  /**
+   * Launches `argv` (with `{connection_file}` replaced) and connects once the kernel answers kernel_info.
+   * `key` and `signatureScheme` override the connection file's random key and hmac-sha256 ("" = no signing).
+   */
+  static async launch(argv: readonly string[], opts: { cwd?: string; key?: string; signatureScheme?: string } = {}): Promise<KernelClient> {
     const ports = await Promise.all([0, 1, 2, 3, 4].map(() => freePort()));
     const info: ConnectionInfo = {
       transport: "tcp", ip: "127.0.0.1", shell_port: ports[0]!, iopub_port: ports[1]!, stdin_port: ports[2]!,
-      control_port: ports[3]!, hb_port: ports[4]!, key: randomBytes(16).toString("hex"), signature_scheme: "hmac-sha256",
+      control_port: ports[3]!, hb_port: ports[4]!, key: opts.key ?? randomBytes(16).toString("hex"), signature_scheme: opts.signatureScheme ?? "hmac-sha256",
     };
     const dir = mkdtempSync(join(tmpdir(), "nasbook-conn-"));
     const file = join(dir, "kernel.json");

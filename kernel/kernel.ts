@@ -13,6 +13,11 @@
 import { readFileSync } from "node:fs";
 import * as zmq from "zeromq";
 import { Notebook, type DisplayEvent } from "../src/notebook/notebook.js";
+import { catchCellFaults, describeFault, type BackgroundFault } from "../src/notebook/cellFaults.js";
+import { clearInterruptFlag, interruptFlagBuffer } from "../src/notebook/interruptFlag.js";
+import { evaluateUserExpressions } from "../src/notebook/userExpressions.js";
+import { CommRegistry, graphTarget } from "./comms.js";
+import { Watchdog } from "./watchdog.js";
 import type { MimeBundle } from "../src/notebook/mime.js";
 import { decode, encode, protocolVersion, Signer, WireError, type Header, type JupyterMessage } from "./wire.js";
 
@@ -54,13 +59,20 @@ export class Kernel {
   readonly session = crypto.randomUUID();
   private readonly signer: Signer;
   private readonly shell = new zmq.Router();
-  private readonly control = new zmq.Router();
   private readonly stdin = new zmq.Router();
   private readonly iopub = new zmq.Publisher();
-  private readonly heartbeat = new zmq.Reply();
+  /** Served by the watchdog thread; in the main thread only when that thread cannot start. */
+  private control: zmq.Router | undefined;
+  private heartbeat: zmq.Reply | undefined;
+  private watchdog: Watchdog | undefined;
   private readonly iopubSender: SerialSender;
   private readonly shellSender: SerialSender;
-  private readonly controlSender: SerialSender;
+  private controlSender!: SerialSender;
+  /** The request that last executed each cell: background errors of a cell go there when nothing executes. */
+  private readonly lastRequestOf = new Map<string, Partial<Header>>();
+  private uninstallFaults: (() => void) | undefined;
+  /** Comm targets (comm_open/comm_msg/comm_close); see comms.ts. */
+  readonly comms = new CommRegistry();
   private readonly notebook: Notebook;
   private readonly log: (s: string) => void;
   private executionCount = 0;
@@ -83,15 +95,19 @@ export class Kernel {
     this.signer = new Signer(info.key, info.signature_scheme || "hmac-sha256");
     this.iopubSender = new SerialSender(this.iopub, this.log);
     this.shellSender = new SerialSender(this.shell, this.log);
-    this.controlSender = new SerialSender(this.control, this.log);
     this.notebook = new Notebook({
       cwd: opts.cwd,
       onDisplay: (e) => this.onDisplay(e),
       onExtraDisplay: (cellId, bundle) => {
         if (!this.current?.silent) void this.publish("display_data", { data: bundle, metadata: {}, transient: {} });
       },
+      // Only the executing cell's output area can be cleared: clear_output acts on the request's cell.
+      onClearOutput: (cellId, wait) => {
+        if (this.current && this.current.cellId === cellId && !this.current.silent) void this.publish("clear_output", { wait });
+      },
     });
     this.restoreStreams = this.captureStreams();
+    this.comms.register("nasbook.graph", graphTarget(this.notebook));
   }
 
   private address(port: number): string {
@@ -103,22 +119,63 @@ export class Kernel {
   async start(): Promise<void> {
     await Promise.all([
       this.shell.bind(this.address(this.info.shell_port)),
-      this.control.bind(this.address(this.info.control_port)),
       this.stdin.bind(this.address(this.info.stdin_port)),
       this.iopub.bind(this.address(this.info.iopub_port)),
-      this.heartbeat.bind(this.address(this.info.hb_port)),
     ]);
-    process.on("SIGINT", () => this.notebook.interrupt());
-    void this.serveHeartbeat();
+    // User code must not end the process: background errors are reported on their cell, process.exit refused.
+    this.uninstallFaults = catchCellFaults(() => this.notebook.activeCellId(), (f) => this.onFault(f));
+    await this.startWatchdog();
     void this.serve(this.shell, this.shellSender, "shell");
-    void this.serve(this.control, this.controlSender, "control");
     void this.runExecutor();
     await this.publish("status", { execution_state: "starting" }, {});
   }
 
-  private async serveHeartbeat(): Promise<void> {
+  /**
+   * Heartbeat, control channel and SIGINT go to the watchdog thread (watchdog.ts), so a busy cell neither looks
+   * dead nor ignores interrupts. Without that thread (it failed to start) the main thread serves them.
+   */
+  private async startWatchdog(): Promise<void> {
     try {
-      for await (const frames of this.heartbeat) await this.heartbeat.send(frames);
+      const dog = await Watchdog.start(
+        { heartbeat: this.address(this.info.hb_port), control: this.address(this.info.control_port), key: this.info.key, scheme: this.info.signature_scheme || "hmac-sha256", interruptFlag: interruptFlagBuffer },
+        {
+          onControl: (frames) => this.receive(frames, this.controlSender, "control"),
+          onInterrupt: () => this.interrupt(),
+          log: this.log,
+        },
+      );
+      this.watchdog = dog;
+      this.controlSender = new SerialSender({ send: (frames) => dog.sendControl(frames) }, this.log);
+      dog.catchSigint();
+    } catch (err) {
+      this.log(`serving heartbeat and control on the main thread (${String(err)}): a busy cell then delays them`);
+      const control = (this.control = new zmq.Router());
+      const heartbeat = (this.heartbeat = new zmq.Reply());
+      await Promise.all([control.bind(this.address(this.info.control_port)), heartbeat.bind(this.address(this.info.hb_port))]);
+      this.controlSender = new SerialSender(control, this.log);
+      process.on("SIGINT", () => this.interrupt());
+      void this.serveHeartbeat(heartbeat);
+      void this.serve(control, this.controlSender, "control");
+    }
+  }
+
+  /** Stops running cells; an interrupt during compilation or type-checking stops the cell before it starts. */
+  private interrupt(): void {
+    const hit = this.notebook.interrupt();
+    // Loop guards saw the flag while this thread was busy; from now on the aborted signals stop the cells.
+    clearInterruptFlag();
+    if (!hit && this.executing) this.notebook.interruptNextRun();
+  }
+
+  /** Reports a cell's background error on that cell: under the executing request, else the cell's last one. */
+  private onFault(fault: BackgroundFault): void {
+    const parent = this.executing || fault.cellId === undefined ? this.parent : (this.lastRequestOf.get(fault.cellId) ?? this.parent);
+    void this.publish("stream", { name: "stderr", text: describeFault(fault) }, parent);
+  }
+
+  private async serveHeartbeat(heartbeat: zmq.Reply): Promise<void> {
+    try {
+      for await (const frames of heartbeat) await heartbeat.send(frames);
     } catch (err) {
       if (!this.closed) this.log(`heartbeat stopped: ${String(err)}`);
     }
@@ -126,22 +183,24 @@ export class Kernel {
 
   private async serve(socket: zmq.Router, sender: SerialSender, channel: string): Promise<void> {
     try {
-      for await (const frames of socket) {
-        let msg: JupyterMessage;
-        try {
-          msg = decode(frames as Buffer[], this.signer);
-        } catch (err) {
-          // Rejected and logged; the kernel keeps serving (fuzzed or forged input must not kill it).
-          this.log(`rejected a ${channel} message: ${err instanceof WireError ? err.message : String(err)}`);
-          continue;
-        }
-        const reply: Reply = (msgType, content) =>
-          sender.send(encode(this.signer, this.session, msgType, content, msg.header, msg.identities));
-        this.dispatch(msg, reply, channel).catch((err: unknown) => this.log(`handler for ${msg.header.msg_type} failed: ${String(err)}`));
-      }
+      for await (const frames of socket) this.receive(frames as Buffer[], sender, channel);
     } catch (err) {
       if (!this.closed) this.log(`${channel} stopped: ${String(err)}`);
     }
+  }
+
+  private receive(frames: Buffer[], sender: SerialSender, channel: string): void {
+    let msg: JupyterMessage;
+    try {
+      msg = decode(frames, this.signer);
+    } catch (err) {
+      // Rejected and logged; the kernel keeps serving (fuzzed or forged input must not kill it).
+      this.log(`rejected a ${channel} message: ${err instanceof WireError ? err.message : String(err)}`);
+      return;
+    }
+    const reply: Reply = (msgType, content) =>
+      sender.send(encode(this.signer, this.session, msgType, content, msg.header, msg.identities));
+    this.dispatch(msg, reply, channel).catch((err: unknown) => this.log(`handler for ${msg.header.msg_type} failed: ${String(err)}`));
   }
 
   private publish(msgType: string, content: Record<string, unknown>, parent: Partial<Header> = this.parent): Promise<void> {
@@ -189,6 +248,8 @@ export class Kernel {
           banner: "nasbook: reactive TypeScript notebooks for neural architecture search (the library is `nas`)",
           help_links: [{ text: "nasbook", url: "https://github.com/nasbook/nasbook" }],
           debugger: false,
+          // Messaging spec 5.5: optional features this kernel implements (debugger, kernel subshells): none.
+          supported_features: [],
         });
       case "complete_request": {
         const code = String(c["code"] ?? "");
@@ -214,15 +275,13 @@ export class Kernel {
       case "history_request":
         return reply("history_reply", { status: "ok", history: this.historyFor(c) });
       case "comm_info_request":
-        return reply("comm_info_reply", { status: "ok", comms: {} });
+        return reply("comm_info_reply", { status: "ok", comms: this.comms.info(c["target_name"]) });
       case "comm_open":
-        // No comm targets: tell the frontend the comm is closed rather than leaving it waiting.
-        return this.publish("comm_close", { comm_id: c["comm_id"], data: {} }, msg.header);
       case "comm_msg":
       case "comm_close":
-        return;
+        return this.comms.handle(type, c, (t, content) => this.publish(t, content, msg.header));
       case "interrupt_request":
-        this.notebook.interrupt();
+        this.interrupt();
         return reply("interrupt_reply", { status: "ok" });
       case "shutdown_request": {
         const restart = c["restart"] === true;
@@ -290,7 +349,16 @@ export class Kernel {
 
   private async execute(msg: JupyterMessage, reply: Reply, index: number): Promise<void> {
     const c = msg.content;
-    const code = String(c["code"] ?? "");
+    if (typeof c["code"] !== "string") {
+      // The spec's `code` is a string; running String(x) of something else would run code nobody wrote.
+      this.parent = msg.header;
+      await this.publish("status", { execution_state: "busy" });
+      const evalue = `execute_request.content.code must be a string, got ${c["code"] === null ? "null" : typeof c["code"]}`;
+      await reply("execute_reply", { status: "error", execution_count: this.executionCount, ename: "InvalidRequest", evalue, traceback: [`InvalidRequest: ${evalue}`] });
+      await this.publish("status", { execution_state: "idle" });
+      return;
+    }
+    const code = c["code"];
     const silent = c["silent"] === true;
     const storeHistory = silent ? false : c["store_history"] !== false;
     const stopOnError = c["stop_on_error"] !== false;
@@ -302,7 +370,8 @@ export class Kernel {
       await this.publish("status", { execution_state: "idle" });
       return;
     }
-    if (!silent) this.executionCount++;
+    // Only executions stored in the history are counted (spec: store_history false neither stores nor counts).
+    if (storeHistory) this.executionCount++;
     const count = this.executionCount;
     if (!silent) await this.publish("execute_input", { code, execution_count: count });
     const meta = msg.metadata;
@@ -320,9 +389,11 @@ export class Kernel {
       outcome = undefined;
     } else {
       this.current = { cellId: cellId ?? this.notebook.identify(code), shown: false, silent, count, firstOutput: null };
+      this.lastRequestOf.set(this.current.cellId!, msg.header);
       outcome = await this.notebook.execute(code, { cellId: this.current.cellId, until });
     }
     finished = true;
+    this.notebook.cancelPendingInterrupt();
     this.queueGrew = undefined;
     const firstOutput = this.current?.firstOutput ?? null;
     this.current = undefined;
@@ -333,7 +404,8 @@ export class Kernel {
       await reply("execute_reply", { status: "error", execution_count: count, ename, evalue, traceback });
       if (stopOnError) this.abortBefore = this.received;
     } else {
-      await reply("execute_reply", { status: "ok", execution_count: count, payload: [], user_expressions: {} });
+      const userExpressions = silent && !c["user_expressions"] ? {} : await evaluateUserExpressions(c["user_expressions"], this.notebook.expressionScope());
+      await reply("execute_reply", { status: "ok", execution_count: count, payload: [], user_expressions: userExpressions });
     }
     await this.publish("status", { execution_state: "idle" });
   }
@@ -343,7 +415,15 @@ export class Kernel {
     const id = displayId(e.cellId);
     if (cur && cur.cellId === e.cellId) {
       if (cur.silent) return;
-      if (e.error && !cur.shown) return; // reported as the request's `error` message
+      if (e.error && !cur.shown) {
+        // Reported as the request's `error` message. A cell reading other cells also gets a display holding the
+        // error, so that fixing the upstream cell later heals it in place (update_display_data).
+        if (!this.notebook.cell(e.cellId)?.references.length || e.bundle === undefined) return;
+        cur.shown = true;
+        this.shownDisplays.add(e.cellId);
+        void this.publish("display_data", { data: e.bundle, metadata: {}, transient: { display_id: id } });
+        return;
+      }
       const data: MimeBundle = e.bundle ?? { "text/plain": "" };
       if (!cur.shown) {
         if (e.bundle === undefined) return;
@@ -363,9 +443,8 @@ export class Kernel {
     }
     if (this.shownDisplays.has(e.cellId)) {
       void this.publish("update_display_data", { data: e.bundle ?? { "text/plain": "" }, metadata: {}, transient: { display_id: id } });
-    } else if (e.error) {
-      void this.publish("stream", { name: "stderr", text: `cell [${e.cellId}] ${e.error.ename}: ${e.error.evalue}\n` });
     }
+    // A cell that never displayed shows its error when it is next executed; not as stderr on another cell.
   }
 
   /** Sends what cells print to stdout/stderr as stream messages under the current request. */
@@ -393,9 +472,11 @@ export class Kernel {
     if (this.closed) return;
     this.closed = true;
     this.restoreStreams();
+    this.uninstallFaults?.();
     this.notebook.dispose();
     this.wakeExecutor?.();
-    for (const s of [this.shell, this.control, this.stdin, this.iopub, this.heartbeat]) s.close();
+    for (const s of [this.shell, this.control, this.stdin, this.iopub, this.heartbeat]) s?.close();
+    await this.watchdog?.close();
   }
 }
 

@@ -1,9 +1,10 @@
 /**
  * The Jupyter wire protocol (messaging spec 5.3): frames
  * `[identities..., "<IDS|MSG>", hmac, header, parent_header, metadata, content, buffers...]`, signed with
- * HMAC-SHA256 over the four JSON frames.
+ * an HMAC over the four JSON frames with the connection file's `signature_scheme` (`hmac-<digest>`, any digest
+ * OpenSSL offers: sha256, sha512, sha384, sha224, sha1, md5, ...).
  */
-import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+import { createHmac, getHashes, randomUUID, timingSafeEqual } from "node:crypto";
 
 export const protocolVersion = "5.3";
 const delimiter = "<IDS|MSG>";
@@ -35,13 +36,20 @@ export class WireError extends Error {
 
 /** Signs and checks messages with the connection file's key (an empty key disables signing, per the spec). */
 export class Signer {
-  constructor(private readonly key: string, private readonly scheme = "hmac-sha256") {
-    if (scheme !== "hmac-sha256") throw new WireError(`signature scheme "${scheme}" is not supported; use hmac-sha256`);
+  private readonly digest: string;
+
+  constructor(private readonly key: string, scheme = "hmac-sha256") {
+    const match = /^hmac-([a-z0-9-]+)$/i.exec(scheme);
+    const digest = match?.[1]?.toLowerCase();
+    if (!digest || !getHashes().includes(digest)) {
+      throw new WireError(`signature scheme "${scheme}" is not supported; use hmac-<digest> with a digest such as sha256, sha512 or md5`);
+    }
+    this.digest = digest;
   }
 
   sign(parts: readonly Buffer[]): string {
     if (!this.key) return "";
-    const h = createHmac("sha256", this.key);
+    const h = createHmac(this.digest, this.key);
     for (const p of parts) h.update(p);
     return h.digest("hex");
   }

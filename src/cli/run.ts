@@ -3,14 +3,27 @@
  * [--progress|--quiet]`: executes a notebook headless on the reactive layer (no Jupyter) and writes the executed
  * notebook (nbformat 4.5, with a reproducibility manifest) and/or a self-contained HTML report.
  * `--data DIR` (handled by the dispatcher) sets the data directory cells read from.
+ *
+ * The notebook runs in a child process that sends the outputs so far to this one at every cell boundary: when
+ * the child dies (heap exhausted, a native crash, a signal) the outputs it had are still written, with an error
+ * on the cell that was running. Background errors and process.exit() in cells are caught inside the child
+ * (cellFaults.ts) and never end it.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { dataDir, setDataDir } from "../data/dir.js";
+import { packageRoot } from "../notebook/compiler.js";
 import { notebookToHtml } from "../notebook/htmlExport.js";
-import { readIpynb, serializeIpynb } from "../notebook/ipynb.js";
 import { useNotebookTrialStore } from "../exec/defaults.js";
-import { runNotebook, type CellFailure, type RunProgress } from "../notebook/runner.js";
+import { outputs as out, readIpynb, serializeIpynb, type NotebookDocument } from "../notebook/ipynb.js";
+import { inlinePlotlyOnce, runNotebook, type CellFailure, type RunProgress, type RunSnapshot } from "../notebook/runner.js";
+
+/** Set in the child process that actually runs the notebook. */
+const childFlag = "NASBOOK_RUN_CHILD";
+/** Where the child keeps its latest RunSnapshot (JSON). */
+const snapshotFile = "NASBOOK_RUN_SNAPSHOT";
 
 const USAGE =
   "usage: nasbook run <notebook.ipynb> [--out executed.ipynb] [--html report.html] [--seed N] [--allow-errors] [--progress|--quiet]\n" +
@@ -101,8 +114,9 @@ export async function main(argv: string[]): Promise<number> {
     return err.message ? 2 : 0;
   }
   const notebookPath = resolve(args.notebook);
-  const out = args.out === undefined ? undefined : resolve(args.out);
+  const outPath = args.out === undefined ? undefined : resolve(args.out);
   const html = args.html === undefined ? undefined : resolve(args.html);
+  if (process.env[childFlag] !== "1") return supervise(argv, args, outPath, html);
   const doc = readIpynb(notebookPath);
   // Cells run in the notebook's directory, as under Jupyter; pin the data directory first so that a relative
   // NASBOOK_DATA keeps meaning what it meant where the command was typed.
@@ -119,25 +133,88 @@ export async function main(argv: string[]): Promise<number> {
       seed: args.seed,
       continueOnError: args.allowErrors,
       onProgress: args.progress ? progressPrinter((s) => void stderrWrite(s)) : undefined,
+      // Written synchronously: a cell may block the event loop (or exhaust the heap) right after a snapshot.
+      onSnapshot: process.env[snapshotFile] ? (snap) => writeFileSync(process.env[snapshotFile]!, JSON.stringify(snap)) : undefined,
     });
   } finally {
     process.chdir(previousCwd);
   }
-  if (out) {
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, serializeIpynb(result.notebook));
-  }
-  if (html) {
-    mkdirSync(dirname(html), { recursive: true });
-    writeFileSync(html, notebookToHtml(result.notebook));
-  }
+  writeOutputs(result.notebook, outPath, html);
   for (const f of result.failures) console.error(describeFailure(f, args.notebook));
   if (args.progress) {
-    const wrote = [out, html].filter((p): p is string => p !== undefined);
+    const wrote = [outPath, html].filter((p): p is string => p !== undefined);
     console.error(
       `${result.failures.length ? "failed" : "done"} in ${result.seconds.toFixed(1)} s` +
         (wrote.length ? `; wrote ${wrote.join(", ")}` : " (nothing written: give --out and/or --html)"),
     );
   }
   return result.failures.length ? 1 : 0;
+}
+
+function writeOutputs(doc: NotebookDocument, outPath: string | undefined, html: string | undefined): void {
+  if (outPath) {
+    mkdirSync(dirname(outPath), { recursive: true });
+    writeFileSync(outPath, serializeIpynb(doc));
+  }
+  if (html) {
+    mkdirSync(dirname(html), { recursive: true });
+    writeFileSync(html, notebookToHtml(doc));
+  }
+}
+
+/** Why a child process ended, in words. */
+function deathReason(code: number | null, signal: NodeJS.Signals | null): string {
+  if (signal === "SIGABRT" || code === 134) return "it aborted — most often the JavaScript heap ran out of memory (see the message above)";
+  if (signal === "SIGINT") return "it was interrupted (SIGINT)";
+  if (signal) return `it was killed by ${signal}`;
+  return `it exited with code ${code}`;
+}
+
+/**
+ * Runs the notebook in a child process (see the module comment) and, if the child dies, writes the outputs of
+ * its last snapshot with an error on the cell that was running. Returns the exit code.
+ */
+async function supervise(argv: string[], args: RunArgs, outPath: string | undefined, html: string | undefined): Promise<number> {
+  const snapshotDir = mkdtempSync(join(tmpdir(), "nasbook-run-"));
+  const snapshotPath = join(snapshotDir, "snapshot.json");
+  const child = spawn(process.execPath, [...process.execArgv, join(packageRoot, "bin", "nasbook.js"), "run", ...argv], {
+    stdio: "inherit",
+    env: { ...process.env, [childFlag]: "1", [snapshotFile]: snapshotPath, NASBOOK_DATA: dataDir() },
+  });
+  // Ctrl-C stops the run, not the saving: the child gets the signal, this process writes what it had.
+  const forward = (): void => void child.kill("SIGINT");
+  process.on("SIGINT", forward);
+  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolvePromise) =>
+    child.on("exit", (c, s) => resolvePromise({ code: c, signal: s })),
+  );
+  process.off("SIGINT", forward);
+  let last: RunSnapshot | undefined;
+  try {
+    last = JSON.parse(readFileSync(snapshotPath, "utf8")) as RunSnapshot;
+  } catch {
+    last = undefined; // no snapshot yet (or a torn write while dying): nothing to save
+  }
+  rmSync(snapshotDir, { recursive: true, force: true });
+  // 0: done; 1: cells failed; 2: usage. The child wrote its outputs itself.
+  if (signal === null && code !== null && code <= 2) return code;
+  const reason = deathReason(code, signal);
+  console.error(`nasbook run: the process running ${args.notebook} died: ${reason}`);
+  if (!last) {
+    console.error("nasbook run: it died before the first cell ran; nothing to write");
+    return 1;
+  }
+  const doc = last.notebook;
+  const running = doc.cells.find((c) => c.cell_type === "code" && c.id === last!.runningCellId);
+  if (running && running.cell_type === "code") {
+    running.outputs.push(out.error({
+      ename: "RunDied",
+      evalue: `the run stopped here: ${reason}; the outputs above and in earlier cells were saved`,
+      traceback: [`RunDied: the run stopped here: ${reason}`],
+    }));
+  }
+  inlinePlotlyOnce(doc);
+  writeOutputs(doc, outPath, html);
+  const wrote = [outPath, html].filter((p): p is string => p !== undefined);
+  if (wrote.length) console.error(`nasbook run: wrote the outputs so far to ${wrote.join(", ")}`);
+  return 1;
 }

@@ -12,6 +12,34 @@ export class CellCompileError extends NasbookError {
   }
 }
 
+/**
+ * A cell that could not run because a cell it reads failed. It names the input and the cell the failure came
+ * from and summarises that failure in one line; the upstream's own line numbers and stack stay on the upstream.
+ */
+export class UpstreamCellError extends NasbookError {
+  constructor(
+    readonly input: string,
+    readonly inputCell: string,
+    readonly sourceCell: string,
+    readonly failure: unknown,
+  ) {
+    const via = inputCell === sourceCell ? "" : ` because cell [${sourceCell}] failed`;
+    super(`input \`${input}\` from cell [${inputCell}] failed${via}: ${failureSummary(failure)}`);
+  }
+}
+
+/** One line saying how a cell failed, without positions (they belong to that cell, not to its readers). */
+export function failureSummary(err: unknown): string {
+  if (err instanceof CellCompileError) {
+    const first = err.diagnostics[0];
+    const more = err.diagnostics.length > 1 ? ` (and ${err.diagnostics.length - 1} more)` : "";
+    return first ? `TS${first.code}: ${first.message.split("\n")[0]}${more}` : "it does not compile";
+  }
+  if (err instanceof UpstreamCellError) return failureSummary(err.failure);
+  if (err instanceof Error) return `${err.name || "Error"}: ${err.message.split("\n")[0]}`;
+  return String(err);
+}
+
 /** A name defined by more than one cell. */
 export class DuplicateDefinitionError extends NasbookError {}
 /** Cells that read each other's names. */

@@ -1,13 +1,22 @@
 /**
- * The cell compiler: type-checks each cell against the names the other cells define, so types flow
- * between cells, and finds the free names a cell reads from other cells (the edges of the cell graph).
+ * The cell compiler: type-checks each cell against the declarations of the cells it reads, so types flow
+ * between cells at a cost that does not grow with the notebook, and finds the free names a cell reads from
+ * other cells (the edges of the cell graph).
  *
- * Each cell is a virtual module `<cwd>/__nasbook_cell_<id>.ts`. To its source we append (after the cell
- * text, so positions and line numbers stay the user's) `import { a, b } from "./__nasbook_cell_<k>"` for every
- * name another cell defines and `export { ... }` for its own names. One TypeScript LanguageService holds all
- * cells, so re-checking a cell reuses the parsed library and only re-checks what changed. A name read from
- * another cell is an identifier whose symbol is one of those appended imports: the checker, not a regex,
- * decides what is free, and type-only uses (`let x: Space`) are not runtime edges.
+ * A cell is checked as the virtual module `<cwd>/__nasbook_check.ts`: its source, then (after the cell text, so
+ * positions and line numbers stay the user's) `import { a, b } from "./__nasbook_cell_<k>"` for every name it
+ * mentions that another cell defines, `import * as nas from "<library>"` when it mentions `nas`, and `export
+ * { ... }` for its own names. `./__nasbook_cell_<k>` is a generated declaration file (`.d.ts`) of cell k's exports,
+ * written by TypeScript's declaration emit after k is checked; so checking a cell never re-checks the bodies of
+ * the cells it reads, and the program only ever holds the lib files, the cell, and the declarations it imports
+ * (the library's types only when the cell mentions `nas` or imports it). One LanguageService with fixed root
+ * files keeps every parsed and bound lib file between checks.
+ *
+ * A cell is re-checked only when its code or the declarations it reads changed (its "inputs key"); when a cell's
+ * declaration changes, exactly the cells mentioning its names are re-checked, transitively, which is how a
+ * dependent's TS2304 ("cannot find name") heals once some cell defines the name. A name read from another cell
+ * is an identifier whose symbol is one of the appended imports: the checker, not a regex, decides what is free,
+ * and type-only uses (`let x: Space`) are not runtime edges.
  */
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,6 +48,16 @@ export interface CompiledCell {
   readonly displayName: string | undefined;
   /** Syntax and type errors; a cell with errors does not run. */
   readonly errors: readonly CellDiagnostic[];
+  /** True when the cell mentions `nas` (so running it needs the library loaded). */
+  readonly usesLibrary: boolean;
+}
+
+/** What one change to the notebook's cells did to the type checking of the others. */
+export interface CompileResult {
+  /** The cell that was compiled (undefined for a removal). */
+  readonly cell: CompiledCell | undefined;
+  /** Other cells that were re-checked because declarations they read changed, in the order they were checked. */
+  readonly rechecked: readonly CompiledCell[];
 }
 
 /** A completion answer in cell coordinates. */
@@ -50,6 +69,7 @@ export interface CellCompletions {
 
 /** Names every cell sees without defining them (see `globalsDeclaration`). */
 export const injectedNames = ["nas", "signal", "invalidation", "display"] as const;
+const injected: ReadonlySet<string> = new Set(injectedNames);
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The package root (two levels above src/notebook). */
@@ -61,17 +81,20 @@ export const libraryEntry = join(packageRoot, "src", "index.ts");
 // cell because it runs inside an async function.
 const ignoredCodes = new Set([1375, 1378, 1432, 2451 /* redeclare: reported by the cell graph */]);
 
+// `nas` is not declared here but imported into each cell that mentions it: a namespace import gives both the
+// value (`nas.search(...)`) and the types (`nas.ChainArch`), and cells that never mention it do not pay for
+// loading the library's types.
 function globalsDeclaration(): string {
   return [
     `declare global {`,
-    `  /** The nasbook library (same as \`import * as nas from "nasbook"\`). */`,
-    `  const nas: typeof import(${JSON.stringify(libraryEntry)});`,
     `  /** Aborts when this cell is invalidated: an input changed, it was re-run or deleted, or the kernel was interrupted. */`,
     `  const signal: AbortSignal;`,
     `  /** Resolves when this cell is invalidated (Observable's \`invalidation\`). */`,
     `  const invalidation: Promise<void>;`,
     `  /** Shows extra output below the cell (MIME bundles render richly). */`,
     `  function display(...values: unknown[]): void;`,
+    `  /** Clears what this cell printed and displayed so far (Jupyter's clear_output; wait: clear on next output). */`,
+    `  function clearOutput(options?: { wait?: boolean }): void;`,
     `  /** What other cells see of a variable: each value of a stream, the result of a promise. */`,
     `  type NasbookSeen<T> = T extends AsyncIterable<infer U> ? U : T extends Generator<infer U, any, any> ? U : Awaited<T>;`,
     `}`,
@@ -83,36 +106,83 @@ function safeId(id: string): string {
   return id.replace(/[^A-Za-z0-9_-]/g, (c) => `_${c.charCodeAt(0).toString(16)}`);
 }
 
+const declarationPrefix = "./__nasbook_cell_";
+
+// Shared by every compiler in the process: the parsed (and bound) lib, @types and library files are kept once,
+// so a second notebook (a test, `nasbook run` after a kernel) does not parse them again. Files on disk are read
+// once per process for the same reason: the service asks for every file's snapshot on each new program.
+const documentRegistry = ts.createDocumentRegistry();
+const diskSnapshots = new Map<string, ts.IScriptSnapshot | undefined>();
+let libraryWarmed = false;
+
+function diskSnapshot(f: string): ts.IScriptSnapshot | undefined {
+  if (!diskSnapshots.has(f)) {
+    const text = ts.sys.readFile(f);
+    diskSnapshots.set(f, text === undefined ? undefined : ts.ScriptSnapshot.fromString(text));
+  }
+  return diskSnapshots.get(f);
+}
+// Virtual files of two notebooks in one directory share names; versions unique in the process keep the shared
+// registry from handing one notebook's text to the other.
+let nextVersion = 1;
+
 interface VirtualFile {
   text: string;
   version: number;
+}
+
+/** One cell's source, parsed and transpiled once per distinct code, and the result of its last check. */
+interface CellEntry {
+  readonly id: string;
+  readonly code: string;
+  readonly source: ts.SourceFile;
+  readonly own: DeclaredNames;
+  readonly exportedByModifier: Set<string>;
+  /** Every identifier the cell spells: the names it could read from other cells. */
+  readonly mentioned: Set<string>;
+  readonly usesLibrary: boolean;
+  readonly transpiled: { body: string; hasValue: boolean; displayName: string | undefined };
+  /** The inputs key of the last check (see `inputsKey`); undefined before the first. */
+  key: string | undefined;
+  result: CompiledCell | undefined;
+  /** The cell's declaration file as others import it, and how often it changed. */
+  declaration: string;
+  declarationVersion: number;
 }
 
 /** Type checker and analyser for the cells of one notebook. */
 export class CellCompiler {
   readonly cwd: string;
   private readonly files = new Map<string, VirtualFile>();
-  private readonly declared = new Map<string, DeclaredNames>();
-  // Importing only the names a cell mentions keeps other cells' virtual files unchanged when a cell is
-  // added, so TypeScript re-checks one file instead of all (about 10x faster per new cell).
-  private readonly sources = new Map<string, { code: string; exportedByModifier: Set<string>; mentioned: Set<string> }>();
+  private readonly entries = new Map<string, CellEntry>();
   private readonly order: string[] = [];
+  /** name -> ids of the cells defining it (values and types), in notebook order. */
+  private definers = new Map<string, string[]>();
   private readonly service: ts.LanguageService;
   private readonly options: ts.CompilerOptions;
   private readonly globalsFile: string;
-  private readonly scratchFile: string;
+  private readonly checkFile: string;
+  /** Imports every module any cell has imported, so that its parsed files stay in the program (see `retain`). */
+  private readonly retainFile: string;
+  private readonly retained = new Set<string>();
+  private projectVersion = 0;
 
   constructor(opts: { cwd?: string } = {}) {
     this.cwd = resolve(opts.cwd ?? process.cwd());
     this.globalsFile = join(this.cwd, "__nasbook_globals.d.ts");
-    this.scratchFile = join(this.cwd, "__nasbook_scratch.ts");
-    this.files.set(this.globalsFile, { text: globalsDeclaration(), version: 1 });
+    this.checkFile = join(this.cwd, "__nasbook_check.ts");
+    this.retainFile = join(this.cwd, "__nasbook_retain.ts");
+    this.setFile(this.retainFile, "export {};\n");
+    this.setFile(this.globalsFile, globalsDeclaration());
+    this.setFile(this.checkFile, "export {};\n");
     this.options = {
       target: ts.ScriptTarget.ES2022,
       module: ts.ModuleKind.ESNext,
       moduleResolution: ts.ModuleResolutionKind.Bundler,
       allowImportingTsExtensions: true,
-      noEmit: true,
+      // Only declarations are emitted (in memory), for the cells that read this one.
+      declaration: true,
+      emitDeclarationOnly: true,
       strict: true,
       noImplicitAny: false, // cells are exploratory: `function f(x)` should run
       esModuleInterop: true,
@@ -124,15 +194,19 @@ export class CellCompiler {
       paths: { nasbook: [libraryEntry], "nasbook/*": [join(packageRoot, "*")] },
     };
     const fallbackFile = join(packageRoot, "__nasbook_resolve.ts");
-    const host: ts.LanguageServiceHost = {
+    const resolutionCache = ts.createModuleResolutionCache(this.cwd, (f) => f, this.options);
+    // `getModuleResolutionCache` is read by the service (it passes it on to its compiler host) but is not in the
+    // public LanguageServiceHost type.
+    const host: ts.LanguageServiceHost & { getModuleResolutionCache(): ts.ModuleResolutionCache } = {
       getCompilationSettings: () => this.options,
-      getScriptFileNames: () => [...this.files.keys()],
+      getProjectVersion: () => String(this.projectVersion),
+      // Fixed roots: a program whose roots do not change reuses its structure and module resolutions.
+      getScriptFileNames: () => [this.globalsFile, this.retainFile, this.checkFile],
       getScriptVersion: (f) => String(this.files.get(f)?.version ?? 0),
       getScriptSnapshot: (f) => {
         const v = this.files.get(f);
         if (v) return ts.ScriptSnapshot.fromString(v.text);
-        const text = ts.sys.readFile(f);
-        return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
+        return diskSnapshot(f);
       },
       getCurrentDirectory: () => this.cwd,
       getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
@@ -143,46 +217,139 @@ export class CellCompiler {
       getDirectories: ts.sys.getDirectories,
       realpath: ts.sys.realpath,
       useCaseSensitiveFileNames: () => ts.sys.useCaseSensitiveFileNames,
+      // Without it, every new program re-reads and re-parses the package.json above each of its files.
+      getModuleResolutionCache: () => resolutionCache,
       // A notebook outside this package still finds the packages installed with nasbook.
       resolveModuleNameLiterals: (literals, containingFile, _ref, options) =>
-        literals.map((lit) => {
-          const first = ts.resolveModuleName(lit.text, containingFile, options, host);
+        literals.map((lit): ts.ResolvedModuleWithFailedLookupLocations => {
+          if (lit.text.startsWith(declarationPrefix)) {
+            // Other cells' declarations come and go: never cached.
+            const file = join(this.cwd, `${lit.text.slice(2)}.d.ts`);
+            return { resolvedModule: this.files.has(file) ? { resolvedFileName: file, extension: ts.Extension.Dts } : undefined };
+          }
+          const first = ts.resolveModuleName(lit.text, containingFile, options, host, resolutionCache);
           if (first.resolvedModule || lit.text.startsWith(".") || lit.text.startsWith("/")) return first;
-          const second = ts.resolveModuleName(lit.text, fallbackFile, options, host);
+          const second = ts.resolveModuleName(lit.text, fallbackFile, options, host, resolutionCache);
           return second.resolvedModule ? second : first;
         }),
     };
-    this.service = ts.createLanguageService(host, ts.createDocumentRegistry());
+    this.service = ts.createLanguageService(host, documentRegistry);
   }
 
-  /** Virtual file name of a cell. */
+  /**
+   * Builds the program of a cell that reads nothing (lib files and Node's types), so that the first cell a user
+   * runs does not pay for parsing and binding them.
+   */
+  warmUp(): void {
+    this.setFile(this.checkFile, "export {};\n");
+    const program = this.service.getProgram()!;
+    program.getSemanticDiagnostics(program.getSourceFile(this.checkFile));
+  }
+
+  /**
+   * Parses the library's type files (what `nas` and `import ... from "nasbook"` need: tfjs, d3, ...) into the
+   * shared registry a few at a time, yielding to the event loop between slices, so the first cell that mentions
+   * `nas` does not block the kernel for seconds parsing them; with `idle`, it parses only while `idle()` is true. The registry keeps them from then on. Resolves
+   * when done, when `signal` aborts, or at once when they are already there.
+   */
+  async warmLibrary(opts: { signal?: AbortSignal; sliceMs?: number; idle?: () => boolean } = {}): Promise<void> {
+    const sliceMs = opts.sliceMs ?? 8;
+    if (libraryWarmed) return;
+    libraryWarmed = true;
+    const host: ts.ModuleResolutionHost = {
+      fileExists: ts.sys.fileExists, readFile: ts.sys.readFile, realpath: ts.sys.realpath,
+      directoryExists: ts.sys.directoryExists, getCurrentDirectory: () => this.cwd,
+    };
+    const cache = ts.createModuleResolutionCache(this.cwd, (f) => f, this.options);
+    const seen = new Set<string>([libraryEntry]);
+    const queue = [libraryEntry];
+    const enqueue = (file: string | undefined): void => {
+      if (file && !seen.has(file) && /\.(d\.)?[cm]?ts$/.test(file)) {
+        seen.add(file);
+        queue.push(file);
+      }
+    };
+    while (queue.length) {
+      if (opts.signal?.aborted) {
+        // Stopped (the notebook was disposed): the next notebook starts over, finding the parsed files cached.
+        libraryWarmed = false;
+        return;
+      }
+      // Requests come first: parse only while nothing executes.
+      if (opts.idle && !opts.idle()) {
+        await new Promise((r) => setTimeout(r, 20));
+        continue;
+      }
+      const sliceEnd = performance.now() + sliceMs;
+      while (queue.length && performance.now() < sliceEnd) {
+        const file = queue.shift()!;
+        const snapshot = diskSnapshot(file);
+        if (!snapshot) continue;
+        // Same key, version ("0" for files on disk) and kind as the service asks for, so it finds this tree.
+        documentRegistry.acquireDocument(file, this.options, snapshot, "0", ts.ScriptKind.TS, { languageVersion: this.options.target! });
+        const text = snapshot.getText(0, snapshot.getLength());
+        const info = ts.preProcessFile(text, true, true);
+        for (const ref of info.importedFiles) enqueue(ts.resolveModuleName(ref.fileName, file, this.options, host, cache).resolvedModule?.resolvedFileName);
+        for (const ref of info.referencedFiles) enqueue(resolve(dirname(file), ref.fileName));
+        for (const ref of info.typeReferenceDirectives) {
+          enqueue(ts.resolveTypeReferenceDirective(ref.fileName, file, this.options, host).resolvedTypeReferenceDirective?.resolvedFileName);
+        }
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  /** How many files the last checked program held (lib files, the cell, and the declarations it read). */
+  programSize(): number {
+    return this.service.getProgram()?.getSourceFiles().length ?? 0;
+  }
+
+  /** Virtual file name of cell `id`'s declarations. */
   fileOf(id: string): string {
-    return join(this.cwd, `__nasbook_cell_${safeId(id)}.ts`);
+    return join(this.cwd, `__nasbook_cell_${safeId(id)}.d.ts`);
   }
 
-  /** The text checked for cell `id`: its code, then imports of other cells' names, then its exports. */
-  private virtualText(
-    id: string | undefined,
-    code: string,
-    own: DeclaredNames,
-    ownExportsFromModifiers: Set<string>,
-    mentioned?: Set<string>,
-  ): string {
+  /** The first cell other than `id` defining `name` (the one whose declaration `id` is checked against). */
+  private definerFor(name: string, id: string | undefined): string | undefined {
+    const ids = this.definers.get(name);
+    if (!ids) return undefined;
+    return ids[0] === id ? ids[1] : ids[0];
+  }
+
+  /** What a cell's check depends on besides its code: which cell's declaration (and version) each name it reads comes from. */
+  private inputsKey(e: CellEntry): string {
+    const own = new Set([...e.own.values, ...e.own.types]);
+    const parts: string[] = [];
+    for (const n of e.mentioned) {
+      if (own.has(n)) continue;
+      const from = this.definerFor(n, e.id);
+      if (from !== undefined) parts.push(`${n}=${from}@${this.entries.get(from)!.declarationVersion}`);
+    }
+    return parts.sort().join(" ");
+  }
+
+  /** The text checked for a cell: its code, then imports of other cells' declarations, then its exports. */
+  private virtualText(id: string | undefined, code: string, own: DeclaredNames, ownExportsFromModifiers: Set<string>, mentioned?: Set<string>): string {
     const mine = new Set([...own.values, ...own.types]);
-    const seen = new Set<string>();
+    const byCell = new Map<string, string[]>();
+    // Without `mentioned` (completion), every name of every other cell is in scope.
+    for (const n of mentioned ?? this.definers.keys()) {
+      if (mine.has(n)) continue;
+      const from = this.definerFor(n, id);
+      if (from === undefined) continue;
+      const list = byCell.get(from) ?? [];
+      list.push(n);
+      byCell.set(from, list);
+    }
     const lines: string[] = [];
-    for (const other of this.order) {
-      if (other === id) continue;
-      const d = this.declared.get(other)!;
-      const names = [...d.values, ...d.types].filter((n) => !mine.has(n) && !seen.has(n) && (!mentioned || mentioned.has(n)));
-      names.forEach((n) => seen.add(n));
-      if (!names.length) continue;
+    for (const [from, names] of byCell) {
       // Variables are seen as the runtime sees them: a stream's values, a promise's result.
-      const variables = new Set(d.variables);
-      const specifiers = names.map((n) => (variables.has(n) ? `${n} as __nasbook_v_${n}` : n));
-      lines.push(`import { ${specifiers.join(", ")} } from ${JSON.stringify(`./__nasbook_cell_${safeId(other)}`)};`);
+      const variables = new Set(this.entries.get(from)!.own.variables);
+      const specifiers = names.sort().map((n) => (variables.has(n) ? `${n} as __nasbook_v_${n}` : n));
+      lines.push(`import { ${specifiers.join(", ")} } from ${JSON.stringify(`${declarationPrefix}${safeId(from)}`)};`);
       for (const n of names) if (variables.has(n)) lines.push(`declare const ${n}: NasbookSeen<typeof __nasbook_v_${n}>;`);
     }
+    if ((!mentioned || mentioned.has("nas")) && !mine.has("nas")) lines.push(`import * as nas from ${JSON.stringify(libraryEntry)};`);
     const exported = [...mine].filter((n) => !ownExportsFromModifiers.has(n));
     lines.push(`export { ${exported.join(", ")} };`);
     // The leading newline closes an unterminated line comment at the end of the cell.
@@ -192,63 +359,158 @@ export class CellCompiler {
   private setFile(file: string, text: string): void {
     const prev = this.files.get(file);
     if (prev?.text === text) return;
-    this.files.set(file, { text, version: (prev?.version ?? 0) + 1 });
+    this.files.set(file, { text, version: nextVersion++ });
+    this.projectVersion++;
+  }
+
+  private deleteFile(file: string): void {
+    if (this.files.delete(file)) this.projectVersion++;
+  }
+
+  private rebuildDefiners(): void {
+    const definers = new Map<string, string[]>();
+    for (const id of this.order) {
+      const e = this.entries.get(id)!;
+      for (const n of new Set([...e.own.values, ...e.own.types])) {
+        const list = definers.get(n) ?? [];
+        list.push(id);
+        definers.set(n, list);
+      }
+    }
+    this.definers = definers;
+  }
+
+  private entryFor(id: string, code: string): CellEntry {
+    const previous = this.entries.get(id);
+    if (previous?.code === code) return previous;
+    // Parsed once per distinct code: names, exports, identifiers and the transpiled body all come from this tree.
+    const source = parseCell(code);
+    const own = declaredNames(source);
+    const mentioned = identifierTexts(source);
+    const { body, hasValue, displayName } = transpileCell(source);
+    return {
+      id, code, source, own, exportedByModifier: exportedNames(source), mentioned,
+      usesLibrary: mentioned.has("nas") && !own.values.includes("nas"),
+      transpiled: { body, hasValue, displayName },
+      key: undefined, result: undefined,
+      declaration: previous?.declaration ?? "", declarationVersion: previous?.declarationVersion ?? 0,
+    };
   }
 
   /**
-   * Compiles cell `id` (new or changed) and keeps it as the cell's current version, so that other cells see
-   * its names and types. Errors are returned, not thrown.
+   * Keeps the modules cell `e` imports (the library for `nas`) in every later program. Without this, checking a
+   * cell that does not import them drops their files from the program, the shared registry releases them, and
+   * the next cell that does import them parses the whole library again (seconds for tfjs's types).
    */
-  compile(id: string, code: string): CompiledCell {
-    const source = parseCell(code);
-    const own = declaredNames(source);
-    const exportedByModifier = exportedNames(source);
-    const file = this.fileOf(id);
-    if (!this.declared.has(id)) this.order.push(id);
-    this.declared.set(id, own);
-    const mentioned = identifierTexts(source);
-    this.sources.set(id, { code, exportedByModifier, mentioned });
-    this.setFile(file, this.virtualText(id, code, own, exportedByModifier, mentioned));
-    // Other cells import from this one: their appended imports may need to change.
-    this.refreshOthers(id);
+  private retain(e: CellEntry): void {
+    const specifiers = moduleSpecifiers(e.source);
+    if (e.usesLibrary) specifiers.push(libraryEntry);
+    let grew = false;
+    for (const m of specifiers) {
+      if (m.startsWith(declarationPrefix) || this.retained.has(m)) continue;
+      this.retained.add(m);
+      grew = true;
+    }
+    if (!grew) return;
+    const lines = [...this.retained].map((m, i) => `import type * as __nasbook_r${i} from ${JSON.stringify(m)};`);
+    this.setFile(this.retainFile, `${lines.join("\n")}\nexport {};\n`);
+  }
 
+  /** Checks one cell against the current declarations of the others; updates its own declaration. Returns true if that changed. */
+  private check(e: CellEntry): boolean {
+    this.retain(e);
+    const text = this.virtualText(e.id, e.code, e.own, e.exportedByModifier, e.mentioned);
+    this.setFile(this.checkFile, text);
     const program = this.service.getProgram()!;
-    const sf = program.getSourceFile(file)!;
+    const sf = program.getSourceFile(this.checkFile)!;
+    const codeLength = e.code.length;
     const diagnostics = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)];
     const errors = diagnostics
       .filter((d) => d.category === ts.DiagnosticCategory.Error && !ignoredCodes.has(d.code))
-      .filter((d) => d.start === undefined || d.start < code.length)
+      .filter((d) => d.start === undefined || d.start < codeLength)
       .map((d) => toCellDiagnostic(d, sf));
-    const references = freeReferences(sf, program.getTypeChecker(), code.length);
-    const { body, hasValue, displayName } = transpileCell(code);
-    return { id, code, defines: own.values, typeNames: own.types, references, body, hasValue, displayName, errors };
+    const references = freeReferences(sf, program.getTypeChecker(), codeLength);
+    let declaration = "export {};\n";
+    program.emit(sf, (_name, dts) => (declaration = widenLiteralConstants(dts)), undefined, true);
+    e.key = this.inputsKey(e);
+    e.result = {
+      id: e.id, code: e.code, defines: e.own.values, typeNames: e.own.types, references,
+      ...e.transpiled, errors, usesLibrary: e.usesLibrary,
+    };
+    if (declaration === e.declaration && this.files.has(this.fileOf(e.id))) return false;
+    e.declaration = declaration;
+    e.declarationVersion++;
+    this.setFile(this.fileOf(e.id), declaration);
+    return true;
   }
 
-  private refreshOthers(changed: string): void {
-    for (const other of this.order) {
-      if (other === changed) continue;
-      const c = this.sources.get(other)!;
-      this.setFile(this.fileOf(other), this.virtualText(other, c.code, this.declared.get(other)!, c.exportedByModifier, c.mentioned));
+  /**
+   * Re-checks, transitively, the cells whose inputs key changed because the names in `changed` got a new
+   * definer or declaration. A cell is re-checked at most twice per change (declarations in a cycle settle).
+   */
+  private propagate(changed: Set<string>, skip: string | undefined): CompiledCell[] {
+    const rechecked: CompiledCell[] = [];
+    const count = new Map<string, number>();
+    let pending = changed;
+    while (pending.size) {
+      const next = new Set<string>();
+      for (const id of this.order) {
+        if (id === skip) continue;
+        const e = this.entries.get(id)!;
+        let affected = false;
+        for (const n of pending) if (e.mentioned.has(n)) affected = true;
+        if (!affected || this.inputsKey(e) === e.key || (count.get(id) ?? 0) >= 2) continue;
+        count.set(id, (count.get(id) ?? 0) + 1);
+        if (this.check(e)) for (const n of [...e.own.values, ...e.own.types]) next.add(n);
+        rechecked.push(e.result!);
+      }
+      pending = next;
     }
+    return rechecked;
   }
 
-  /** Forgets cell `id`: its names disappear from other cells' type checking. */
-  remove(id: string): void {
-    if (!this.declared.has(id)) return;
-    this.declared.delete(id);
-    this.sources.delete(id);
+  /**
+   * Compiles cell `id` (new or changed) and keeps it as the cell's current version, so that other cells see its
+   * names and types; re-checks the cells whose view of its declarations changed. Errors are returned, not thrown.
+   */
+  update(id: string, code: string): CompileResult {
+    const previous = this.entries.get(id);
+    const e = this.entryFor(id, code);
+    if (!previous) this.order.push(id);
+    this.entries.set(id, e);
+    const oldNames = previous ? [...previous.own.values, ...previous.own.types] : [];
+    const newNames = [...e.own.values, ...e.own.types];
+    const namesChanged = oldNames.length !== newNames.length || oldNames.some((n, i) => n !== newNames[i]);
+    if (namesChanged) this.rebuildDefiners();
+    // Unchanged code whose inputs did not change: nothing to parse, transpile or check.
+    const declarationChanged = e.result && e.key === this.inputsKey(e) ? false : this.check(e);
+    const changed = new Set<string>();
+    if (namesChanged || declarationChanged) for (const n of [...oldNames, ...newNames]) changed.add(n);
+    return { cell: e.result!, rechecked: this.propagate(changed, id) };
+  }
+
+  /** Compiles cell `id` (see `update`), without reporting the cells it re-checked. */
+  compile(id: string, code: string): CompiledCell {
+    return this.update(id, code).cell!;
+  }
+
+  /** Forgets cell `id`: its names disappear from other cells' type checking (returned: the cells re-checked). */
+  remove(id: string): CompileResult {
+    const e = this.entries.get(id);
+    if (!e) return { cell: undefined, rechecked: [] };
+    this.entries.delete(id);
     this.order.splice(this.order.indexOf(id), 1);
-    this.files.delete(this.fileOf(id));
-    this.refreshOthers(id);
+    this.deleteFile(this.fileOf(id));
+    this.rebuildDefiners();
+    return { cell: undefined, rechecked: this.propagate(new Set([...e.own.values, ...e.own.types]), undefined) };
   }
 
-  /** The scratch file holding `code` as if it were cell `id` (or a new cell), for completion and inspection. */
+  /** The check file holding `code` as if it were cell `id` (or a new cell), for completion and inspection. */
   private scratch(code: string, id?: string): string {
     const source = parseCell(code);
-    this.setFile(this.scratchFile, this.virtualText(id, code, declaredNames(source), exportedNames(source)));
-    return this.scratchFile;
+    this.setFile(this.checkFile, this.virtualText(id, code, declaredNames(source), exportedNames(source)));
+    return this.checkFile;
   }
-
   /** Completions at `cursor` (a UTF-16 offset) in `code`, seeing every other cell's names. */
   complete(code: string, cursor: number, id?: string): CellCompletions {
     const file = this.scratch(code, id);
@@ -275,6 +537,21 @@ export class CellCompiler {
     const tags = (info.tags ?? []).map((t) => `@${t.name} ${ts.displayPartsToString(t.text)}`.trim());
     return [signature, doc, ...tags].filter((s) => s.length > 0).join("\n\n");
   }
+}
+
+/** The module specifiers a cell imports, statically or with `import("...")` of a string literal. */
+function moduleSpecifiers(source: ts.SourceFile): string[] {
+  const out: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) out.push(node.moduleSpecifier.text);
+    else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
+      const arg = node.arguments[0];
+      if (arg && ts.isStringLiteralLike(arg)) out.push(arg.text);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return out;
 }
 
 /** Every identifier spelled in a cell (a superset of the names it can read from other cells). */
@@ -327,7 +604,7 @@ function freeReferences(sf: ts.SourceFile, checker: ts.TypeChecker, codeLength: 
         ? checker.getShorthandAssignmentValueSymbol(node.parent)
         : checker.getSymbolAtLocation(node);
       const decl = symbol?.declarations?.[0];
-      if (symbol && decl && decl.getSourceFile() === sf && decl.pos >= codeLength) {
+      if (symbol && decl && decl.getSourceFile() === sf && decl.pos >= codeLength && !injected.has(symbol.name)) {
         found.add(symbol.name);
       }
     }
@@ -335,4 +612,35 @@ function freeReferences(sf: ts.SourceFile, checker: ts.TypeChecker, codeLength: 
   };
   ts.forEachChild(sf, visit);
   return [...found].sort();
+}
+
+/**
+ * A cell's declaration as other cells read it: `export declare const x = 1` becomes `export declare const x:
+ * number`. Cells are re-run with other values, so a dependent should type-check against "a number", not against
+ * this run's literal (and redefining `const x = 2` then changes no dependent's inputs).
+ */
+function widenLiteralConstants(dts: string): string {
+  const file = parseCell(dts, "cell.d.ts");
+  const edits: Array<{ start: number; end: number; text: string }> = [];
+  for (const st of file.statements) {
+    if (!ts.isVariableStatement(st)) continue;
+    for (const d of st.declarationList.declarations) {
+      if (d.type || !d.initializer) continue;
+      const widened = literalTypeName(d.initializer);
+      if (widened) edits.push({ start: d.name.end, end: d.initializer.end, text: `: ${widened}` });
+    }
+  }
+  let out = dts;
+  for (const e of edits.sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  return out;
+}
+
+function literalTypeName(init: ts.Expression): string | undefined {
+  if (ts.isNumericLiteral(init)) return "number";
+  if (ts.isPrefixUnaryExpression(init) && ts.isNumericLiteral(init.operand)) return "number";
+  if (ts.isPrefixUnaryExpression(init) && ts.isBigIntLiteral(init.operand)) return "bigint";
+  if (ts.isBigIntLiteral(init)) return "bigint";
+  if (ts.isStringLiteral(init) || ts.isNoSubstitutionTemplateLiteral(init)) return "string";
+  if (init.kind === ts.SyntaxKind.TrueKeyword || init.kind === ts.SyntaxKind.FalseKeyword) return "boolean";
+  return undefined;
 }

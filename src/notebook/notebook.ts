@@ -23,13 +23,17 @@ import {
   DuplicateDefinitionError,
   InterruptedError,
   UndefinedNameError,
+  UpstreamCellError,
   reportError,
   type CellErrorReport,
 } from "./cellErrors.js";
-import { CellCompiler, libraryEntry, type CellCompletions, type CompiledCell } from "./compiler.js";
+import { CellCompiler, libraryEntry, type CellCompletions, type CompiledCell, type CompileResult } from "./compiler.js";
 import { buildGraph, describeProblem, type CellGraph } from "./graph.js";
 import { cellImporter } from "./imports.js";
+import { onClearOutput } from "./clearOutput.js";
+import { guardLoops, watchCellInterrupts } from "./interruptFlag.js";
 import { isComplete, type Completeness } from "./isComplete.js";
+import type { ExpressionScope } from "./userExpressions.js";
 import { errorBundle, toMimeBundle, type MimeBundle } from "./mime.js";
 import { declaredNames, importFunctionName, parseCell } from "./transpile.js";
 
@@ -50,8 +54,12 @@ export interface NotebookOptions {
   readonly onDisplay?: (event: DisplayEvent) => void;
   /** A cell called `display(value)`. */
   readonly onExtraDisplay?: (cellId: string, bundle: MimeBundle) => void;
+  /** A cell called `clearOutput({ wait })`: clear what it printed and displayed so far. */
+  readonly onClearOutput?: (cellId: string, wait: boolean) => void;
   /** A cell started running (in topological order). */
   readonly onRun?: (cellId: string) => void;
+  /** Type-check an empty cell right after construction, so the first real cell is fast (default true). */
+  readonly warmUp?: boolean;
 }
 
 /** What `execute` reports for the executed cell once the affected subgraph has settled (or was preempted). */
@@ -61,6 +69,8 @@ export interface ExecuteOutcome {
   readonly error?: CellErrorReport;
   /** Other cells that re-ran because of this execution, in the order they started. */
   readonly reran: readonly string[];
+  /** Other cells whose type-check result changed because of this execution (a missing name appeared, a type changed). */
+  readonly rechecked: readonly string[];
   /** True when the cell reads names of other cells (so its display may change later). */
   readonly hasInputs: boolean;
   /** False when `until` fired before everything settled. */
@@ -115,6 +125,23 @@ function callInterruptibly<T>(f: () => T): T {
   }
 }
 
+/** Cell functions that have run once (see runCell: only the first run is wrapped in breakOnSigint). */
+const ranOnce = new WeakSet<CellFunction>();
+
+/**
+ * Rejects when `signal` is aborted by an interrupt, so that an interrupted cell's result fails even if its code
+ * ignores the signal. Other aborts (an input changed) are left to the runtime, which discards stale results.
+ */
+function rejectOnInterrupt(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    const check = (): void => {
+      if (signal.reason instanceof InterruptedError) reject(signal.reason);
+    };
+    if (signal.aborted) check();
+    else signal.addEventListener("abort", check, { once: true });
+  });
+}
+
 function isStream(value: unknown): value is AsyncIterable<unknown> | Generator<unknown> {
   if (value === null || typeof value !== "object") return false;
   const v = value as Record<string | symbol, unknown>;
@@ -142,11 +169,41 @@ export class Notebook {
   private libraryLoad: Promise<void> | undefined;
   private runLog: string[] | undefined;
   private errorLog: Map<string, unknown> | undefined;
+  private pendingInterrupt = false;
+  /** Aborted on dispose: stops the background warm-up, which would otherwise keep a finished process alive. */
+  private readonly warming = new AbortController();
+  /** execute() calls in progress (the background warm-up waits while there are any). */
+  private executions = 0;
+  private readonly unwatchInterrupts: () => void;
+  private readonly unwatchClearOutput: () => void;
 
   constructor(private readonly options: NotebookOptions = {}) {
     this.compiler = new CellCompiler({ cwd: options.cwd });
     this.module = this.runtime.module();
     this.importer = cellImporter(this.compiler.cwd);
+    this.unwatchInterrupts = watchCellInterrupts(() => this.currentCellInterrupted());
+    // Parse and bind the lib files while the kernel is starting up, not when the first cell arrives.
+    // Then the library's type files, in slices between requests (the first `nas` cell then only binds them).
+    if (options.warmUp !== false) {
+      setImmediate(() => {
+        if (this.warming.signal.aborted) return;
+        this.compiler.warmUp();
+        void this.compiler.warmLibrary({ signal: this.warming.signal, idle: () => this.executions === 0 });
+      });
+    }
+    this.unwatchClearOutput = onClearOutput((wait) => {
+      const id = this.context.getStore();
+      if (id === undefined || !this.cells.has(id)) return false;
+      this.options.onClearOutput?.(id, wait);
+      return true;
+    });
+  }
+
+  /** True when the cell whose async context is running was interrupted (polled by loop guards). */
+  private currentCellInterrupted(): boolean {
+    const id = this.context.getStore();
+    const signal = id === undefined ? undefined : this.cells.get(id)?.controller?.signal;
+    return signal !== undefined && signal.aborted && signal.reason instanceof InterruptedError;
   }
 
   /** The id of the cell whose code is running in the current async context (for attributing console output). */
@@ -167,6 +224,15 @@ export class Notebook {
   /** The current cell graph. */
   cellGraph(): CellGraph {
     return this.graph;
+  }
+
+  /** What Jupyter's user_expressions see: every name a cell defines, and the library (see userExpressions.ts). */
+  expressionScope(): ExpressionScope {
+    return {
+      names: [...this.graph.definers.keys()],
+      value: (name) => this.module.value(name),
+      library: this.library,
+    };
   }
 
   private loadLibrary(): Promise<void> {
@@ -211,9 +277,21 @@ export class Notebook {
    * affected has settled (streams included) or `until` resolves, whichever is first.
    */
   async execute(code: string, opts: { cellId?: string; until?: Promise<unknown> } = {}): Promise<ExecuteOutcome> {
-    await this.loadLibrary();
+    this.executions++;
+    try {
+      return await this.executeCounted(code, opts);
+    } finally {
+      this.executions--;
+    }
+  }
+
+  private async executeCounted(code: string, opts: { cellId?: string; until?: Promise<unknown> }): Promise<ExecuteOutcome> {
     const id = opts.cellId ?? this.identify(code);
-    const compiled = this.compiler.compile(id, code);
+    const update = this.compiler.update(id, code);
+    const compiled = update.cell!;
+    const rechecked = this.applyRechecks(update);
+    // Only cells that mention `nas` wait for the library: a first `1 + 1` does not load tfjs.
+    if (compiled.usesLibrary || update.rechecked.some((c) => c.usesLibrary)) await this.loadLibrary();
     let cell = this.cells.get(id);
     if (!cell) {
       cell = {
@@ -249,6 +327,7 @@ export class Notebook {
       status: err === undefined ? "ok" : "error",
       ...(err === undefined ? {} : { error: reportError(err) }),
       reran: runLog.filter((r) => r !== id),
+      rechecked,
       hasInputs: compiled.references.length > 0,
       settled,
     };
@@ -267,7 +346,7 @@ export class Notebook {
       this.forgetObservers(cell);
       this.cells.delete(id);
       this.order.splice(this.order.indexOf(id), 1);
-      this.compiler.remove(id);
+      this.applyRechecks(this.compiler.remove(id));
     }
     if (!changed) return;
     this.sync(undefined);
@@ -280,11 +359,33 @@ export class Notebook {
     return cell !== undefined && (cell.running > 0 || cell.streams > 0);
   }
 
-  /** Aborts the signal of every running cell and stops every stream. */
-  interrupt(): void {
+  /**
+   * Aborts the signal of every running cell, stops every stream, and fails the pending result of every running
+   * cell at once (a cell awaiting something that ignores its signal stops too; its code may go on in the
+   * background, but its result is discarded). Returns false when nothing was running.
+   */
+  interrupt(): boolean {
+    let hit = false;
     for (const cell of this.cells.values()) {
-      if (cell.running > 0 || cell.streams > 0) cell.controller?.abort(new InterruptedError());
+      if (cell.running > 0 || cell.streams > 0) {
+        hit = true;
+        cell.controller?.abort(new InterruptedError());
+      }
     }
+    return hit;
+  }
+
+  /**
+   * Makes the next cell that starts running fail as interrupted: for an interrupt that arrives while a cell is
+   * being compiled or type-checked (nothing is running yet, but the user asked to stop what they just started).
+   */
+  interruptNextRun(): void {
+    this.pendingInterrupt = true;
+  }
+
+  /** Forgets an interrupt that found no cell to stop (the execution it was meant for has ended). */
+  cancelPendingInterrupt(): void {
+    this.pendingInterrupt = false;
   }
 
   /** Completions for `code` at `cursor`. */
@@ -305,14 +406,17 @@ export class Notebook {
   /** Stops everything: aborts all cells and disposes the runtime. */
   dispose(): void {
     for (const cell of this.cells.values()) cell.controller?.abort(new AbortError("the notebook was disposed"));
+    this.warming.abort();
     this.runtime.dispose();
+    this.unwatchInterrupts();
+    this.unwatchClearOutput();
   }
 
   private instantiate(compiled: CompiledCell): CellFunction {
     const params = [importFunctionName, "nas", "signal", "invalidation", "display", ...compiled.references];
     // One line of header keeps the cell's line numbers in stack traces; the inner block lets a cell declare
     // a name (say `signal`) that shadows an injected parameter.
-    const source = `(async function (${params.join(", ")}) { "use strict"; {${compiled.body}\n} })`;
+    const source = `(async function (${params.join(", ")}) { "use strict"; {${guardLoops(compiled.body)}\n} })`;
     return vm.runInThisContext(source, { filename: `cell[${compiled.id}]` }) as CellFunction;
   }
 
@@ -421,9 +525,10 @@ export class Notebook {
         // When the cell itself failed, its display fails as a consequence (re-wrapped by the runtime as a
         // RuntimeError): the cell's error was already reported.
         if (role === "display" && cell.error !== undefined) return;
-        if (role === "cell") cell.error = error;
-        if (this.errorLog && !this.errorLog.has(cell.id)) this.errorLog.set(cell.id, error);
-        this.options.onDisplay?.({ cellId: cell.id, bundle: errorBundle(error), error: reportError(error) });
+        const shown = this.asSeenBy(cell, error);
+        if (role === "cell") cell.error = shown;
+        if (this.errorLog && !this.errorLog.has(cell.id)) this.errorLog.set(cell.id, shown);
+        this.options.onDisplay?.({ cellId: cell.id, bundle: errorBundle(shown), error: reportError(shown) });
       },
     };
     this.observers.add(observer);
@@ -491,6 +596,56 @@ export class Notebook {
     return true;
   }
 
+  /**
+   * Takes the type-check results of cells re-checked because of a change elsewhere (a missing name appeared, an
+   * upstream type changed). A cell whose errors or inputs changed is redefined, so it re-runs (or shows its new
+   * error) and its display updates in place. Returns the ids of the cells whose result changed.
+   */
+  private applyRechecks(update: CompileResult): string[] {
+    const changed: string[] = [];
+    for (const next of update.rechecked) {
+      const cell = this.cells.get(next.id);
+      if (!cell) continue;
+      const before = cell.compiled;
+      cell.compiled = next;
+      const same =
+        before.references.join(",") === next.references.join(",") &&
+        JSON.stringify(before.errors) === JSON.stringify(next.errors) &&
+        before.body === next.body;
+      if (same) continue;
+      changed.push(next.id);
+      cell.runs++;
+      cell.fn = undefined;
+      if (!next.errors.length) {
+        try {
+          cell.fn = this.instantiate(next);
+        } catch {
+          // Left without a function: sync shows it as failing to compile, as `execute` would.
+        }
+      }
+    }
+    return changed;
+  }
+
+  /**
+   * The error cell `cell` shows for `error`: its own, or, when an input failed (the runtime then rejects the
+   * cell with a RuntimeError naming that input), a short `UpstreamCellError` naming the input, the cell defining
+   * it and the cell the failure started in, so the upstream's positions and stack stay on the upstream.
+   */
+  private asSeenBy(cell: CellState, error: unknown): unknown {
+    if (!(error instanceof Error) || error.name !== "RuntimeError") return error;
+    const input = (error as Error & { input?: unknown }).input;
+    if (typeof input !== "string" || !cell.compiled.references.includes(input)) return error;
+    const ids = this.graph.definers.get(input);
+    // A duplicate or missing definition is this cell's problem, and its message already says so.
+    if (ids?.length !== 1) return error;
+    const from = this.cells.get(ids[0]!);
+    if (!from) return error;
+    const failed = from.error ?? new Error(error.message);
+    if (failed instanceof UpstreamCellError) return new UpstreamCellError(input, from.id, failed.sourceCell, failed.failure);
+    return new UpstreamCellError(input, from.id, from.id, failed);
+  }
+
   private async runCell(cell: CellState, fn: CellFunction, inputs: unknown[], invalidation: Promise<void>): Promise<CellResult> {
     this.runLog?.push(cell.id);
     this.options.onRun?.(cell.id);
@@ -508,9 +663,18 @@ export class Notebook {
     cell.running++;
     this.notify();
     try {
-      return await this.context.run(cell.id, () =>
-        callInterruptibly(() => fn(this.importer, this.library, controller.signal, invalidation, show, ...inputs)),
-      );
+      if (this.pendingInterrupt) {
+        this.pendingInterrupt = false;
+        controller.abort(new InterruptedError());
+        throw controller.signal.reason;
+      }
+      const call = (): Promise<CellResult> => fn(this.importer, this.library, controller.signal, invalidation, show, ...inputs);
+      // breakOnSigint costs ~0.5 ms per call (Node starts and stops its SIGINT watchdog): only a cell's first run
+      // after it was (re)defined gets it; dependents re-run by the runtime rely on the loop guards.
+      const first = !ranOnce.has(fn);
+      ranOnce.add(fn);
+      const result = this.context.run(cell.id, () => (first ? callInterruptibly(call) : call()));
+      return await Promise.race([result, rejectOnInterrupt(controller.signal)]);
     } finally {
       cell.running--;
       this.notify();

@@ -11,6 +11,8 @@ declare module "@observablehq/runtime" {
   }
   export class Module {
     variable(observer?: Observer | boolean): Variable;
+    /** The current (or next) value of a variable by name. */
+    value(name: string): Promise<unknown>;
   }
   export class Runtime {
     constructor(builtins?: Record<string, unknown>, global?: (name: string) => unknown);

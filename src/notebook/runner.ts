@@ -23,6 +23,7 @@ import {
   cellTags, isBlank, joinSource, outputs as out, type CodeCell, type NotebookDocument, type Output,
 } from "./ipynb.js";
 import { buildManifest, dataRecords, trackDataReads, type RunManifest, type SeedRecord } from "./manifest.js";
+import { catchCellFaults, describeFault } from "./cellFaults.js";
 import { Notebook } from "./notebook.js";
 import { declaredNames, parseCell } from "./transpile.js";
 import type { MimeBundle } from "./mime.js";
@@ -55,6 +56,19 @@ export interface RunOptions {
    */
   live?: boolean;
   onProgress?: (p: RunProgress) => void;
+  /**
+   * Receives the notebook with the outputs so far, at every cell boundary and at most every `snapshotSeconds`
+   * while a cell shows output: what `nasbook run` saves if the process dies (heap exhausted) before the end.
+   */
+  onSnapshot?: (snapshot: RunSnapshot) => void;
+  snapshotSeconds?: number;
+}
+
+/** The outputs of a run in progress. */
+export interface RunSnapshot {
+  notebook: NotebookDocument;
+  /** The notebook cell running when the snapshot was taken, if any. */
+  runningCellId: string | undefined;
 }
 
 /** A cell that ended in an error. */
@@ -229,6 +243,17 @@ export async function runNotebook(doc: NotebookDocument, options: RunOptions = {
     }
   };
 
+  let lastSnapshot = 0;
+  const snapshot = (force: boolean): void => {
+    if (!options.onSnapshot) return;
+    const now = performance.now();
+    if (!force && now - lastSnapshot < (options.snapshotSeconds ?? 2) * 1000) return;
+    lastSnapshot = now;
+    const copy = structuredClone(executed);
+    for (const c of copy.cells) if (c.cell_type === "code") c.outputs = slot(c.id).items.filter((o): o is Output => o !== null);
+    options.onSnapshot({ notebook: copy, runningCellId: current?.cellId });
+  };
+
   const notebook = new Notebook({
     cwd: options.cwd,
     onRun: (reactiveId) => {
@@ -254,9 +279,16 @@ export async function runNotebook(doc: NotebookDocument, options: RunOptions = {
           return fixed ? out.result(counts.get(id) ?? null, e.bundle) : out.display(e.bundle);
         });
       }
+      snapshot(false);
     },
     onExtraDisplay: (reactiveId, bundle) => {
       slot(ownerOf(reactiveId)).items.push(out.display(bundle));
+    },
+    // As nbclient saves clear_output: what the cell printed and displayed so far goes; its own display stays.
+    onClearOutput: (reactiveId) => {
+      const s = slot(ownerOf(reactiveId));
+      const main = s.main === undefined ? null : (s.items[s.main] ?? null);
+      slots.set(ownerOf(reactiveId), main ? { items: [main], main: 0 } : { items: [], main: undefined });
     },
   });
 
@@ -289,6 +321,14 @@ export async function runNotebook(doc: NotebookDocument, options: RunOptions = {
     }) as typeof process.stdout.write;
   const progress = options.onProgress;
   const stopTracking = trackDataReads(dataDir());
+  // A cell's background error goes to that cell's stderr; process.exit() in a cell fails the cell instead.
+  const stopCatching = catchCellFaults(
+    () => notebook.activeCellId(),
+    (fault) => {
+      const id = fault.cellId !== undefined ? ownerOf(fault.cellId) : current?.cellId;
+      if (id !== undefined) appendStream(id, "stderr", describeFault(fault));
+    },
+  );
   globalThis.console = new Console({ stdout: textSink(captured("stdout")), stderr: textSink(captured("stderr")) });
   process.stdout.write = writer("stdout");
   process.stderr.write = writer("stderr");
@@ -330,6 +370,7 @@ export async function runNotebook(doc: NotebookDocument, options: RunOptions = {
       const sharing = shownIn.get(reactiveId) ?? [];
       if (!sharing.includes(cell.id)) shownIn.set(reactiveId, [...sharing, cell.id]);
       current = { cellId: cell.id, reactiveId, shown };
+      snapshot(true);
       report({ type: "cell", index: i + 1, total: runnable.length, cellId: cell.id, source });
       const t0 = performance.now();
       const outcome = await notebook.execute(source, { cellId: reactiveId, until: options.live === false ? undefined : firstValue });
@@ -354,6 +395,7 @@ export async function runNotebook(doc: NotebookDocument, options: RunOptions = {
     current = undefined;
     notebook.dispose();
     restoreStreams();
+    stopCatching();
     files = stopTracking();
   }
 

@@ -102,14 +102,16 @@ function importReplacement(st: ts.ImportDeclaration, source: ts.SourceFile): str
  * (the compiler checks separately), so this never fails on type errors; syntax errors are reported by
  * the checker too.
  */
-export function transpileCell(code: string): {
+export function transpileCell(cell: string | ts.SourceFile): {
   body: string;
   declared: DeclaredNames;
   hasValue: boolean;
   /** The one variable a cell without a trailing expression displays (`const space = ...` shows the space). */
   displayName: string | undefined;
 } {
-  const out = ts.transpileModule(code, {
+  // The caller usually has the cell parsed already (the compiler parses each cell once).
+  const source = typeof cell === "string" ? parseCell(cell) : cell;
+  const emitted = ts.transpileModule(source.text, {
     compilerOptions: {
       target: ts.ScriptTarget.ES2022,
       module: ts.ModuleKind.ESNext,
@@ -119,8 +121,9 @@ export function transpileCell(code: string): {
     },
     reportDiagnostics: false,
   }).outputText;
+  const out = withDynamicImports(emitted);
   const js = parseCell(out, "cell.js");
-  const declared = declaredNames(parseCell(code));
+  const declared = declaredNames(source);
 
   const edits: Array<{ start: number; end: number; text: string }> = [];
   const names = declared.values.join(", ");
@@ -151,11 +154,28 @@ export function transpileCell(code: string): {
   let body = out;
   for (const e of edits) body = body.slice(0, e.start) + e.text + body.slice(e.end);
   if (!trailing) body += `\nreturn { names: { ${names} }, value: undefined, hasValue: false };`;
-  const source = parseCell(code);
   const variables: string[] = [];
   for (const st of source.statements) {
     if (ts.isVariableStatement(st)) for (const d of st.declarationList.declarations) bindingNames(d.name, variables);
   }
   const displayName = !trailing && declared.values.length === 1 && variables.length === 1 ? variables[0] : undefined;
   return { body, declared, hasValue: trailing !== undefined, displayName };
+}
+
+/**
+ * `import("x")` expressions call the cell's import function instead: a cell runs as a function compiled by
+ * `vm`, which has no module loader of its own ("A dynamic import callback was not specified").
+ */
+function withDynamicImports(js: string): string {
+  if (!js.includes("import")) return js;
+  const starts: number[] = [];
+  const file = parseCell(js, "cell.js");
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) starts.push(node.expression.getStart(file));
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  let out = js;
+  for (const at of starts.sort((a, b) => b - a)) out = out.slice(0, at) + importFunctionName + out.slice(at + "import".length);
+  return out;
 }

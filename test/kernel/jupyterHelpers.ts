@@ -1,5 +1,5 @@
 // Shared by the tests that drive the kernel through real Jupyter tools.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -15,3 +15,13 @@ export function installTestKernel(): Record<string, string> {
   return env;
 }
 
+
+/** Runs a pytest file of test/kernel with /usr/bin/python3 and `env`; returns its exit status and output. */
+export function runPytest(file: string, env: Record<string, string>, timeoutMs: number): { status: number | null; out: string } {
+  const r = spawnSync("/usr/bin/python3", ["-m", "pytest", "-q", "-p", "no:cacheprovider", join(root, "test", "kernel", file)], {
+    env,
+    encoding: "utf8",
+    timeout: timeoutMs,
+  });
+  return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
+}

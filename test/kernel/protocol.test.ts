@@ -48,6 +48,8 @@ describe("protocol fuzzing", () => {
 describe("interrupts", () => {
   const loop = "let i = 0;\nwhile (true) {\n  nas.throwIfAborted(signal);\n  await new Promise((r) => setTimeout(r, 20));\n  i++;\n}";
   it("interrupt_request on the control channel stops a running cell through its signal", async () => {
+    // The first cell that mentions `nas` loads the library's types (seconds): keep that out of the timing.
+    expect((await client.execute("nas.throwIfAborted(signal)")).reply.content["status"]).toBe("ok");
     const req = client.request("execute_request", { code: loop, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: false });
     await new Promise((r) => setTimeout(r, 1500));
     const t0 = performance.now();
@@ -92,6 +94,6 @@ describe("reactive displays over the wire", () => {
     // Deleting A (JupyterLab's deletedCells) leaves B with a clear error in its display.
     const del = await client.execute("1", { cellId: "C", deletedCells: ["A"] });
     const err = del.iopub.find((m) => m.header.msg_type === "update_display_data" && (m.content["transient"] as { display_id: string }).display_id === "nasbook-B");
-    expect((err!.content["data"] as Record<string, string>)["text/plain"]).toMatch(/"base" is not defined by any cell/);
+    expect((err!.content["data"] as Record<string, string>)["text/plain"]).toMatch(/"base" is not defined by any cell|Cannot find name 'base'/);
   }, 60_000);
 });

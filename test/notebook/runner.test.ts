@@ -153,6 +153,38 @@ describe("nasbook run: the command", () => {
     expect(readFileSync(join(dir, "fails.out.ipynb"), "utf8")).toContain('"output_type": "error"');
   }, 120_000);
 
+  it("survives background errors and process.exit, and writes the outputs it had when the heap runs out", () => {
+    const file = join(dir, "faults.ipynb");
+    const html = join(dir, "faults.html");
+    writeFileSync(file, serializeIpynb(withParameters(
+      ["kept", "const kept = 41;\nkept + 1"],
+      ["background", "setTimeout(() => { throw new Error('boom from a timer'); }, 10);\nPromise.reject(new Error('forgotten rejection'));\nawait new Promise((r) => setTimeout(r, 100));\n'background started'"],
+      ["exits", "process.exit(3)"],
+      ["after", "kept * 2"],
+      ["oom", "const hog: number[][] = [];\nwhile (true) hog.push(new Array(1e6).fill(kept));"],
+      ["never", "'not reached'"],
+    )));
+    const r = spawnSync(process.execPath, [bin, "run", file, "--allow-errors", "--out", join(dir, "faults.out.ipynb"), "--html", html], {
+      encoding: "utf8",
+      timeout: 150_000,
+      // A small heap makes the last cell run out of memory in a second or two.
+      env: { ...process.env, NODE_OPTIONS: "--max-old-space-size=400" },
+    });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/died: it aborted — most often the JavaScript heap ran out of memory/);
+    const saved = JSON.parse(readFileSync(join(dir, "faults.out.ipynb"), "utf8")) as NotebookDocument;
+    expect(outputsOf(saved, "kept")).toEqual(["execute_result:42"]);
+    const background = outputsOf(saved, "background").join("\n");
+    expect(background).toContain("execute_result:'background started'");
+    expect(background).toMatch(/Uncaught exception in the background work of cell \[background\][^]*boom from a timer/);
+    expect(background).toMatch(/Unhandled promise rejection in the background work of cell \[background\][^]*forgotten rejection/);
+    expect(outputsOf(saved, "exits")).toEqual(["error:ProcessExitError"]);
+    expect(outputsOf(saved, "after")).toEqual(["display_data:82"]);
+    expect(outputsOf(saved, "oom")).toEqual(["error:RunDied"]);
+    expect(outputsOf(saved, "never")).toEqual([]);
+    expect(readFileSync(html, "utf8")).toContain("RunDied");
+  }, 150_000);
+
   it("two runs with the same seed write identical notebooks (training included)", () => {
     const nb = withParameters(
       ["setup", [
