@@ -63,6 +63,8 @@ export const packageRoot = isBuilt ? dirname(twoUp) : twoUp;
 export const exportConditions: readonly string[] = isBuilt ? ["import"] : ["source", "import"];
 /** The library every cell sees as `nas`. */
 export const libraryEntry = isBuilt ? join(twoUp, "src", "index.js") : join(packageRoot, "src", "index.ts");
+/** What a cell's `import ... from "tslab"` loads: nasbook's tslab-compatible display API (tslabCompat.ts). */
+export const tslabCompatEntry = join(here, isBuilt ? "tslabCompat.js" : "tslabCompat.ts");
 
 // TS codes not meaningful for cells: "'await' at top level needs module/target settings" never applies to a
 // cell because it runs inside an async function.
@@ -138,7 +140,10 @@ export class CellCompiler {
       types: ["node"],
       typeRoots: [typesDirectory()],
       // Only what the package exports type-checks, as at run time (see packageExports.ts).
-      paths: Object.fromEntries([...exportedFiles(packageRoot, isBuilt ? ["types"] : ["source"])].map(([s, f]) => [s, [f]])),
+      paths: {
+        ...Object.fromEntries([...exportedFiles(packageRoot, isBuilt ? ["types"] : ["source"])].map(([s, f]) => [s, [f]])),
+        tslab: [tslabCompatEntry],
+      },
     };
     const fallbackFile = join(packageRoot, "__nasbook_resolve.ts");
     const host: ts.LanguageServiceHost = {

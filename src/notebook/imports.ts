@@ -6,7 +6,7 @@
 import { createRequire, isBuiltin } from "node:module";
 import { isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { exportConditions, packageRoot } from "./compiler.js";
+import { exportConditions, packageRoot, tslabCompatEntry } from "./compiler.js";
 import { PackageSubpathNotExportedError, resolveNasbookExport } from "./packageExports.js";
 
 /** Resolves a cell's import specifier to something `import()` accepts. */
@@ -14,6 +14,7 @@ export function resolveCellImport(specifier: string, cwd: string): string {
   if (specifier === "nasbook" || specifier.startsWith("nasbook/")) {
     return pathToFileURL(resolveNasbookExport(specifier, packageRoot, exportConditions)).href;
   }
+  if (specifier === "tslab") return pathToFileURL(tslabCompatEntry).href; // notebooks written for tslab run unchanged
   if (isBuiltin(specifier) || specifier.startsWith("node:")) return specifier;
   if (specifier.startsWith("file:")) return specifier;
   if (specifier.startsWith(".") || isAbsolute(specifier)) return pathToFileURL(resolve(cwd, specifier)).href;

@@ -29,6 +29,7 @@ import {
 import { CellCompiler, libraryEntry, type CellCompletions, type CompiledCell } from "./compiler.js";
 import { buildGraph, describeProblem, type CellGraph } from "./graph.js";
 import { cellImporter } from "./imports.js";
+import { addDisplayRoute } from "./displayRoutes.js";
 import { isComplete, type Completeness } from "./isComplete.js";
 import { errorBundle, toMimeBundle, type MimeBundle } from "./mime.js";
 import { declaredNames, importFunctionName, parseCell } from "./transpile.js";
@@ -133,6 +134,7 @@ export class Notebook {
   private readonly nameVars = new Map<string, { variable: Variable; spec: string }>();
   private readonly observers = new Set<TrackedObserver>();
   private readonly context = new AsyncLocalStorage<string>();
+  private readonly removeDisplayRoute: () => void;
   private readonly importer: (specifier: string) => Promise<unknown>;
   private listeners: Array<() => void> = [];
   private activeStreams = 0;
@@ -147,6 +149,8 @@ export class Notebook {
     this.compiler = new CellCompiler({ cwd: options.cwd });
     this.module = this.runtime.module();
     this.importer = cellImporter(this.compiler.cwd);
+    // Lets libraries (the tslab shim) show output below the running cell.
+    this.removeDisplayRoute = addDisplayRoute({ activeCellId: () => this.activeCellId(), show: (id, b) => this.options.onExtraDisplay?.(id, b) });
   }
 
   /** The id of the cell whose code is running in the current async context (for attributing console output). */
@@ -305,6 +309,7 @@ export class Notebook {
   /** Stops everything: aborts all cells and disposes the runtime. */
   dispose(): void {
     for (const cell of this.cells.values()) cell.controller?.abort(new AbortError("the notebook was disposed"));
+    this.removeDisplayRoute();
     this.runtime.dispose();
   }
 
