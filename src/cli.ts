@@ -9,7 +9,7 @@ const commands: Record<string, { module: string; help: string }> = {
   search: { module: "./cli/search.js", help: "run a search on a tabular benchmark (nb201)" },
   run: { module: "./cli/run.js", help: "execute a notebook headless: nasbook run nb.ipynb [--out F] [--html F] [--seed N]" },
   export: { module: "./cli/export.js", help: "export a notebook to a single offline HTML file" },
-  kernel: { module: "./cli/kernel.js", help: "Jupyter kernel: nasbook kernel install [--user|--prefix P]" },
+  kernel: { module: "./cli/kernel.js", help: "Jupyter kernel: nasbook kernel install|uninstall [--user|--prefix P]" },
 };
 
 function usage(): string {
