@@ -6,41 +6,16 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KernelManager, ServerConnection, SessionManager, type Kernel, type KernelMessage, type Session } from "@jupyterlab/services";
 // @ts-expect-error ws ships no types; only its constructor is handed to ServerConnection.
 import WebSocket from "ws";
-import { installTestKernel } from "./jupyterHelpers.js";
+import { freePort, installTestKernel, waitForHttp } from "./jupyterHelpers.js";
 
 const hasNotebook6 = existsSync("/usr/bin/jupyter") && spawnSync("/usr/bin/jupyter", ["notebook", "--version"], { stdio: "ignore" }).status === 0;
 const skip = !hasNotebook6 && !process.env["CI"];
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-    s.on("error", rej);
-  });
-}
-
-async function waitForHttp(url: string, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} did not answer within ${ms} ms`);
-}
 
 /** Runs `code` as cell `cellId` (JupyterLab sends the cell id in the request metadata) and collects its iopub. */
 async function run(kernel: Kernel.IKernelConnection, code: string, cellId: string) {
