@@ -14,6 +14,7 @@ import { chainModel } from "../src/model/chain.js";
 import { search } from "../src/search.js";
 import { chainSpace, type ChainArch, type ChainOptions } from "../src/space/chain.js";
 import { randomSearch } from "../src/strategy/random.js";
+import { stringFlag } from "./args.js";
 
 export interface MnistRandomOptions {
   trials: number;
@@ -112,8 +113,7 @@ export async function mnistRandomSearch(opts: MnistRandomOptions): Promise<Mnist
 }
 
 function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
+  return stringFlag(name.replace(/^--/, ""));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

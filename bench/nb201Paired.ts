@@ -13,17 +13,17 @@ import { search } from "../src/search.js";
 import { nb201Space } from "../src/space/nb201.js";
 import { nb201Strategies } from "./nb201Strategies.js";
 import { pairedComparison, type PairedComparison } from "./pairedComparison.js";
+import { stringFlag } from "./args.js";
 
 function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+  return stringFlag(name) ?? fallback;
 }
 
 const seeds = Number(arg("seeds", "100"));
 const queryLevels = arg("queries", "100").split(",").map(Number);
 const baseline = arg("baseline", "regularized-evolution");
-const dataArg = process.argv.indexOf("--data");
-if (dataArg >= 0) setDataDir(process.argv[dataArg + 1]);
+const dataArg = stringFlag("data");
+if (dataArg !== undefined) setDataDir(dataArg);
 const all = nb201Strategies();
 const wanted = [baseline, ...arg("strategies", "predictor-evolution,delta-nas").split(",").filter((s) => s !== baseline)];
 for (const w of wanted) if (!all[w]) throw new Error(`unknown strategy "${w}" (strategies: ${Object.keys(all).join(", ")})`);

@@ -8,10 +8,10 @@ import * as tf from "@tensorflow/tfjs";
 import { dataPath, setDataDir } from "../src/data/dir.js";
 import { NB201_PAPER, nb201Model } from "../src/model/nb201.js";
 import { parseNb201 } from "../src/space/nb201.js";
+import { stringFlag } from "./args.js";
 
 function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
+  return stringFlag(name.replace(/^--/, ""));
 }
 
 async function main(): Promise<void> {

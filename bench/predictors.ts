@@ -17,18 +17,18 @@ import { LstmSurrogate } from "../src/predict/lstmSurrogate.js";
 import { kendallTau, spearman } from "../src/predict/rank.js";
 import { nb201Progressive } from "../src/strategy/pnasNb201.js";
 import { FAST_ENSEMBLE } from "../src/strategy/predictorEvolution.js";
+import { booleanFlag, stringFlag } from "./args.js";
 
 function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+  return stringFlag(name) ?? fallback;
 }
-const dataArg = process.argv.indexOf("--data");
-if (dataArg >= 0) setDataDir(process.argv[dataArg + 1]);
+const dataArg = stringFlag("data");
+if (dataArg !== undefined) setDataDir(dataArg);
 const dataset = nb201Dataset(arg("dataset", "cifar10"));
 const sizes = arg("sizes", "20,50,100,200,500").split(",").map(Number);
 const repeats = Number(arg("repeats", "5"));
 const testSize = Number(arg("test", "500"));
-const withLstm = process.argv.includes("--lstm");
+const withLstm = booleanFlag("lstm");
 
 const space = nb201Space();
 const table = loadNb201Table();

@@ -14,20 +14,7 @@ import { distinctArchs, weightSharingReport, type WeightSharingReport } from "..
 import { Rng } from "../src/rng.js";
 import { formatNb201, nb201Space, type Nb201Arch } from "../src/space/nb201.js";
 
-/** `--name value` flags with numeric defaults. */
-export function numberFlags<T extends Record<string, number>>(argv: readonly string[], defaults: T): T {
-  const out: Record<string, number> = { ...defaults };
-  for (let i = 0; i < argv.length; i++) {
-    const m = /^--([a-zA-Z0-9-]+)$/.exec(argv[i]!);
-    if (!m) continue;
-    const key = m[1]!.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    if (!(key in defaults)) throw new Error(`unknown flag --${m[1]} (flags: ${Object.keys(defaults).map((k) => "--" + k).join(", ")})`);
-    const v = Number(argv[++i]);
-    if (!Number.isFinite(v)) throw new Error(`--${m[1]} needs a number`);
-    out[key] = v;
-  }
-  return out as T;
-}
+export { numberFlags } from "./args.js";
 
 /** 2x2 mean pooling of every image: 28x28 MNIST becomes 14x14, four times cheaper per convolution. */
 export function downsample2x(ds: ImageDataset): ImageDataset {

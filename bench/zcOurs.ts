@@ -13,11 +13,9 @@ import { synflow } from "../src/estimate/proxies.js";
 import { NB201_PAPER, nb201Model } from "../src/model/nb201.js";
 import { Rng } from "../src/rng.js";
 import { parseNb201 } from "../src/space/nb201.js";
+import { stringFlag } from "./args.js";
 
-const arg = (name: string) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
+const arg = (name: string) => stringFlag(name.replace(/^--/, ""));
 setDataDir(arg("--data"));
 const n = Number(arg("--n") ?? 40);
 const seed = Number(arg("--seed") ?? 0);

@@ -5,9 +5,9 @@
  */
 import { setDataDir } from "../src/data/dir.js";
 import { loadZcTable, proxyCorrelations, ZC_DATASETS } from "../src/estimate/precomputedProxies.js";
+import { stringFlag } from "./args.js";
 
-const i = process.argv.indexOf("--data");
-setDataDir(i >= 0 ? process.argv[i + 1] : undefined);
+setDataDir(stringFlag("data"));
 const t0 = performance.now();
 const rows = loadZcTable();
 const results: { dataset: string; proxy: string; spearman: number; n: number }[] = [];

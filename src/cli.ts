@@ -10,7 +10,7 @@ const commands: Record<string, { module: string; help: string }> = {
   worker: { module: "./cli/worker.js", help: "serve BullMQ trials of distributed searches: nasbook worker --redis URL [--queue Q]" },
   run: { module: "./cli/run.js", help: "execute a notebook headless: nasbook run nb.ipynb [--out F] [--html F] [--seed N]" },
   export: { module: "./cli/export.js", help: "export a notebook to a single offline HTML file" },
-  kernel: { module: "./cli/kernel.js", help: "Jupyter kernel: nasbook kernel install [--user|--prefix P]" },
+  kernel: { module: "./cli/kernel.js", help: "Jupyter kernel: nasbook kernel install|uninstall [--user|--prefix P]" },
 };
 
 function usage(): string {

@@ -25,6 +25,7 @@ export { hierarchicalSpace, HIERARCHICAL_PRIMITIVES } from "./space/hierarchical
 export type { HierarchicalArch, HierarchicalPrimitive, HierarchicalOptions, HierarchicalSpace } from "./space/hierarchical.js";
 export { canonicalForm, spaceContractViolations, graphProblems, encodePaths, pathEncodingLength } from "./space/common.js";
 export type { BuiltinSpace, LabelledDag, CanonicalForm } from "./space/common.js";
+export { spaceSize, formatSpaceSize } from "./space/size.js";
 
 // evaluators
 export { nb201TableEvaluator, loadNb201Table, Nb201Table, nb201Dataset, NB201_DATASETS, NB201_COLUMNS } from "./estimate/nb201Table.js";
@@ -80,6 +81,7 @@ export { syntheticSplits, syntheticImages } from "./data/synthetic.js";
 export { splitDataset, normalizeSplits } from "./data/split.js";
 export { batches } from "./data/batches.js";
 export { parseIdx } from "./data/idx.js";
+export { subset } from "./data/types.js";
 export type { DataSplits, ImageDataset } from "./data/types.js";
 
 // training and performance estimation
@@ -97,6 +99,9 @@ export { precomputedProxyEvaluator, loadZcTable, proxyCorrelations, spearmanCorr
 // weight sharing: supernets, DARTS, one-shot (SPOS), ENAS
 export { alphaTable, softmaxWeights } from "./model/supernet.js";
 export type { Supernet, SupernetMode, SupernetOptions } from "./model/supernet.js";
+export type { Proposal, WeightSharingResult, WeightSharingRunOptions, WeightSharingSearch } from "./model/supernetSearch.js";
+export { liveSnapshots } from "./model/liveSnapshots.js";
+export type { LiveSnapshot } from "./model/liveSnapshots.js";
 export { nb201Supernet, deriveNb201 } from "./model/supernetNb201.js";
 export { dartsSupernet, deriveDartsCell } from "./model/supernetDarts.js";
 export { dartsSearch } from "./strategy/darts.js";

@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import {
   BackendUnavailableError, automaticOrder, installHint, parseBackendChoice, type BackendName,
 } from "./choice.js";
+import { silenceCpuBanner } from "./cpuBanner.js";
 import { registerDilatedConvGradients } from "./dilatedConvGradients.js";
 import { asWasmBackend } from "./wasm/heap.js";
 import {
@@ -18,6 +19,9 @@ import { trainingModuleFor } from "./wasm/trainingModule.js";
 
 export { BackendUnavailableError, UnknownBackendError, parseBackendChoice, type BackendName } from "./choice.js";
 export type { TrainingKernelRegistration } from "./wasm/registerTrainingKernels.js";
+
+// Before any cell or model touches tfjs' default (cpu) backend: its Node.js banner never reaches an output.
+silenceCpuBanner();
 
 /** What was chosen and why; JSON-serialisable, for run manifests. */
 export interface BackendInfo {

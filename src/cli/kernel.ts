@@ -1,10 +1,17 @@
 /**
- * `nasbook kernel install [--user|--prefix P]` writes the Jupyter kernelspec;
- * `nasbook kernel start <connection_file>` is what the kernelspec launches.
+ * `nasbook kernel install [--user|--prefix P]` writes the Jupyter kernelspec, `nasbook kernel uninstall` (same
+ * options) removes it; `nasbook kernel start <connection_file>` is what the kernelspec launches.
  */
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+
+function locationFlags(opts: { user: boolean; prefix?: string }): string {
+  return opts.prefix ? ` --prefix ${opts.prefix}` : opts.user ? " --user" : "";
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub === "install") {
+  if (sub === "install" || sub === "uninstall") {
     let user = false;
     let prefix: string | undefined;
     for (let i = 0; i < rest.length; i++) {
@@ -18,13 +25,29 @@ export async function main(argv: string[]): Promise<number> {
         }
       } else if (a.startsWith("--prefix=")) prefix = a.slice("--prefix=".length);
       else {
-        console.error(`unknown option "${a}" for kernel install; use --user or --prefix P`);
+        console.error(`unknown option "${a}" for kernel ${sub}; use --user or --prefix P`);
         return 2;
       }
     }
-    const { installKernelSpec } = await import("../../kernel/kernelspec.js");
+    const { installKernelSpec, kernelDir } = await import("../../kernel/kernelspec.js");
+    const where = locationFlags({ user, prefix });
+    if (sub === "uninstall") {
+      const dir = kernelDir({ user, prefix });
+      if (!existsSync(join(dir, "kernel.json"))) {
+        console.error(`no nasbook kernelspec in ${dir} (nothing removed); \`jupyter kernelspec list\` shows where kernels are`);
+        return 1;
+      }
+      rmSync(dir, { recursive: true, force: true });
+      console.log(`removed the nasbook kernelspec: ${dir}`);
+      return 0;
+    }
     const dir = installKernelSpec({ user, prefix });
-    console.log(`installed the nasbook kernelspec in ${dir}`);
+    const spec = JSON.parse(readFileSync(join(dir, "kernel.json"), "utf8")) as { argv: string[]; display_name: string };
+    console.log(
+      `installed the nasbook kernelspec "${spec.display_name}": wrote ${join(dir, "kernel.json")}\n` +
+        `  Jupyter starts it as: ${spec.argv.join(" ")}\n` +
+        `  remove it with: nasbook kernel uninstall${where} (or: jupyter kernelspec remove nasbook)`,
+    );
     return 0;
   }
   if (sub === "start") {
@@ -36,6 +59,6 @@ export async function main(argv: string[]): Promise<number> {
     const { startKernel } = await import("../../kernel/main.js");
     return startKernel(file);
   }
-  console.error("usage: nasbook kernel install [--user|--prefix P]\n       nasbook kernel start <connection_file>");
+  console.error("usage: nasbook kernel install [--user|--prefix P]\n       nasbook kernel uninstall [--user|--prefix P]\n       nasbook kernel start <connection_file>");
   return 2;
 }

@@ -18,10 +18,12 @@
  * is an identifier whose symbol is one of the appended imports: the checker, not a regex, decides what is free,
  * and type-only uses (`let x: Space`) are not runtime edges.
  */
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { declaredNames, parseCell, transpileCell, type DeclaredNames } from "./transpile.js";
+import { exportedFiles } from "./packageExports.js";
 
 /** A diagnostic in cell coordinates (1-based line and column). */
 export interface CellDiagnostic {
@@ -72,10 +74,17 @@ export const injectedNames = ["nas", "signal", "invalidation", "display"] as con
 const injected: ReadonlySet<string> = new Set(injectedNames);
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** The package root (two levels above src/notebook). */
-export const packageRoot = resolve(here, "..", "..");
+const twoUp = resolve(here, "..", "..");
+/** Whether this is the compiled package (dist/src/notebook) rather than the sources (src/notebook). */
+export const isBuilt = basename(twoUp) === "dist";
+/** The package root: the directory of nasbook's package.json. */
+export const packageRoot = isBuilt ? dirname(twoUp) : twoUp;
+/** Package `exports` conditions for the code running now: the sources in a clone, dist/ once built. */
+export const exportConditions: readonly string[] = isBuilt ? ["import"] : ["source", "import"];
 /** The library every cell sees as `nas`. */
-export const libraryEntry = join(packageRoot, "src", "index.ts");
+export const libraryEntry = isBuilt ? join(twoUp, "src", "index.js") : join(packageRoot, "src", "index.ts");
+/** What a cell's `import ... from "tslab"` loads: nasbook's tslab-compatible display API (tslabCompat.ts). */
+export const tslabCompatEntry = join(here, isBuilt ? "tslabCompat.js" : "tslabCompat.ts");
 
 // TS codes not meaningful for cells: "'await' at top level needs module/target settings" never applies to a
 // cell because it runs inside an async function.
@@ -100,6 +109,15 @@ function globalsDeclaration(): string {
     `}`,
     `export {};`,
   ].join("\n");
+}
+
+/** Where @types/node is: nasbook's own node_modules in a clone, the hoisted one of the project that installed it. */
+function typesDirectory(): string {
+  try {
+    return dirname(dirname(createRequire(join(packageRoot, "package.json")).resolve("@types/node/package.json")));
+  } catch {
+    return join(packageRoot, "node_modules", "@types");
+  }
 }
 
 function safeId(id: string): string {
@@ -190,8 +208,12 @@ export class CellCompiler {
       resolveJsonModule: true,
       lib: ["lib.es2023.d.ts"],
       types: ["node"],
-      typeRoots: [join(packageRoot, "node_modules", "@types")],
-      paths: { nasbook: [libraryEntry], "nasbook/*": [join(packageRoot, "*")] },
+      typeRoots: [typesDirectory()],
+      // Only what the package exports type-checks, as at run time (see packageExports.ts).
+      paths: {
+        ...Object.fromEntries([...exportedFiles(packageRoot, isBuilt ? ["types"] : ["source"])].map(([s, f]) => [s, [f]])),
+        tslab: [tslabCompatEntry],
+      },
     };
     const fallbackFile = join(packageRoot, "__nasbook_resolve.ts");
     const resolutionCache = ts.createModuleResolutionCache(this.cwd, (f) => f, this.options);

@@ -4,10 +4,13 @@
  * removed), so figures from `nasbook run`, from our kernel under nbconvert, or from several kernel sessions
  * all draw. Nothing is fetched from the network.
  */
-import ts from "typescript";
 import { FONT_FAMILY } from "../viz/palette.js";
 import { plotlyLibraryHtml, scriptSafe } from "../viz/plotlyLibrary.js";
 import { joinSource, type Cell, type NotebookDocument, type Output } from "./ipynb.js";
+import { highlight, renderMarkdown } from "./markdown.js";
+import { manifestHtml } from "./manifestHtml.js";
+
+export { highlight, renderInline, renderMarkdown } from "./markdown.js";
 
 const LIBRARY_OPEN = /<script\b[^>]*\bdata-nasbook-plotly="[^"]*"[^>]*>/g;
 
@@ -41,159 +44,6 @@ export function escapeHtml(s: string): string {
 export function stripAnsi(s: string): string {
   // eslint-disable-next-line no-control-regex
   return s.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "");
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Markdown: the CommonMark subset tutorials use (headings, paragraphs, emphasis, code, lists, quotes, links,
-// images, rules, pipe tables). Raw HTML in markdown is escaped rather than trusted.
-
-function safeUrl(url: string): string {
-  const u = url.trim();
-  return /^(javascript|vbscript|data:text\/html)/i.test(u) ? "#" : u;
-}
-
-/** Inline markdown to HTML. */
-export function renderInline(text: string): string {
-  const codes: string[] = [];
-  // Code spans first, so nothing inside them is interpreted.
-  let s = text.replace(/(`+)([\s\S]*?[^`])\1(?!`)/g, (_m, _ticks: string, code: string) => {
-    codes.push(`<code>${escapeHtml(code.trim() === "" ? code : code.replace(/^ (.*) $/s, "$1"))}</code>`);
-    return `\u0000${codes.length - 1}\u0000`;
-  });
-  s = escapeHtml(s);
-  s = s.replace(/!\[([^\]]*)\]\(([^)\s]+)(?:\s+&quot;([^&]*)&quot;)?\)/g, (_m, alt: string, src: string) => `<img alt="${alt}" src="${safeUrl(src)}">`);
-  s = s.replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (_m, label: string, href: string) => `<a href="${safeUrl(href)}">${label}</a>`);
-  s = s.replace(/&lt;(https?:\/\/[^\s&]+)&gt;/g, (_m, href: string) => `<a href="${href}">${href}</a>`);
-  s = s.replace(/(\*\*|__)(?=\S)([\s\S]*?\S)\1/g, "<strong>$2</strong>");
-  s = s.replace(/(^|[^*\w])\*(?=\S)([^*]*?\S)\*(?!\*)/g, "$1<em>$2</em>");
-  s = s.replace(/(^|[^_\w])_(?=\S)([^_]*?\S)_(?![_\w])/g, "$1<em>$2</em>");
-  s = s.replace(/ {2,}\n/g, "<br>\n");
-  return s.replace(/\u0000(\d+)\u0000/g, (_m, i: string) => codes[Number(i)]!);
-}
-
-function tableCells(line: string): string[] {
-  return line.trim().replace(/^\|/, "").replace(/\|$/, "").split("|").map((c) => c.trim());
-}
-
-/** Block markdown to HTML. */
-export function renderMarkdown(source: string): string {
-  const lines = source.replace(/\r\n?/g, "\n").split("\n");
-  const html: string[] = [];
-  let i = 0;
-  const isBlank = (l: string | undefined) => l === undefined || l.trim() === "";
-  const listItem = /^\s{0,3}([-*+]|\d{1,9}[.)])\s+(.*)$/;
-  // As in CommonMark, only a bullet or an ordered list starting at 1 interrupts a paragraph ("AAAI\n2019." is prose).
-  const startsBlock = (l: string) =>
-    /^\s{0,3}(#{1,6}\s|```|~~~|>|(-{3,}|\*{3,}|_{3,})\s*$|[-*+]\s+\S|1[.)]\s+\S)/.test(l);
-  while (i < lines.length) {
-    const line = lines[i]!;
-    if (isBlank(line)) { i++; continue; }
-    let m: RegExpExecArray | null;
-    if ((m = /^\s{0,3}(```+|~~~+)\s*([\w+-]*)/.exec(line))) {
-      const fence = m[1]!;
-      const lang = m[2] ?? "";
-      const body: string[] = [];
-      i++;
-      while (i < lines.length && !lines[i]!.trimStart().startsWith(fence)) body.push(lines[i++]!);
-      i++;
-      html.push(`<pre class="code"><code${lang ? ` class="language-${escapeHtml(lang)}"` : ""}>${highlight(body.join("\n"), lang)}</code></pre>`);
-      continue;
-    }
-    if ((m = /^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$/.exec(line))) {
-      const level = m[1]!.length;
-      const text = m[2]!;
-      const anchor = text.toLowerCase().replace(/[^\w\s-]/g, "").trim().replace(/\s+/g, "-");
-      html.push(`<h${level} id="${escapeHtml(anchor)}">${renderInline(text)}</h${level}>`);
-      i++;
-      continue;
-    }
-    if (/^\s{0,3}(-{3,}|\*{3,}|_{3,})\s*$/.test(line)) { html.push("<hr>"); i++; continue; }
-    if (/^\s{0,3}>/.test(line)) {
-      const body: string[] = [];
-      while (i < lines.length && /^\s{0,3}>/.test(lines[i]!)) body.push(lines[i++]!.replace(/^\s{0,3}>\s?/, ""));
-      html.push(`<blockquote>${renderMarkdown(body.join("\n"))}</blockquote>`);
-      continue;
-    }
-    const delimiter = lines[i + 1] ?? "";
-    if (line.includes("|") && delimiter.includes("|") && delimiter.includes("-") && /^[\s|:-]+$/.test(delimiter)) {
-      const head = tableCells(line);
-      const align = tableCells(lines[i + 1]!).map((c) => (c.startsWith(":") && c.endsWith(":") ? "center" : c.endsWith(":") ? "right" : ""));
-      i += 2;
-      const rows: string[][] = [];
-      while (i < lines.length && !isBlank(lines[i]) && lines[i]!.includes("|")) rows.push(tableCells(lines[i++]!));
-      const cell = (tag: string, c: string, k: number) => `<${tag}${align[k] ? ` style="text-align:${align[k]}"` : ""}>${renderInline(c)}</${tag}>`;
-      html.push(
-        `<table><thead><tr>${head.map((c, k) => cell("th", c, k)).join("")}</tr></thead><tbody>` +
-          rows.map((r) => `<tr>${r.map((c, k) => cell("td", c, k)).join("")}</tr>`).join("") +
-          `</tbody></table>`,
-      );
-      continue;
-    }
-    if ((m = listItem.exec(line))) {
-      const ordered = /\d/.test(m[1]!);
-      const start = ordered ? parseInt(m[1]!, 10) : 1;
-      const items: string[] = [];
-      while (i < lines.length) {
-        const item = listItem.exec(lines[i]!);
-        if (!item || /\d/.test(item[1]!) !== ordered) break;
-        const body = [item[2]!];
-        i++;
-        // Continuation lines (indented, or lazy paragraph lines) belong to the item; nested lists are indented.
-        while (i < lines.length && !isBlank(lines[i]) && (/^\s{2,}/.test(lines[i]!) || (!startsBlock(lines[i]!) && !listItem.test(lines[i]!)))) {
-          body.push(lines[i++]!.replace(/^\s{2,4}/, ""));
-        }
-        const nested = body.findIndex((l, k) => k > 0 && listItem.test(l));
-        items.push(
-          nested > 0
-            ? `<li>${renderInline(body.slice(0, nested).join("\n"))}${renderMarkdown(body.slice(nested).join("\n"))}</li>`
-            : `<li>${renderInline(body.join("\n"))}</li>`,
-        );
-        if (isBlank(lines[i]) && listItem.test(lines[i + 1] ?? "")) i++;
-      }
-      html.push(ordered ? `<ol${start !== 1 ? ` start="${start}"` : ""}>${items.join("")}</ol>` : `<ul>${items.join("")}</ul>`);
-      continue;
-    }
-    const para: string[] = [];
-    while (i < lines.length && !isBlank(lines[i]) && !startsBlock(lines[i]!)) para.push(lines[i++]!);
-    html.push(`<p>${renderInline(para.join("\n"))}</p>`);
-  }
-  return html.join("\n");
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Code: TypeScript highlighted with TypeScript's own scanner (keywords, strings, numbers, comments).
-
-/** Source code as HTML with token classes (TypeScript/JavaScript; other languages are only escaped). */
-export function highlight(code: string, lang = "typescript"): string {
-  if (!/^(ts|typescript|js|javascript|tsx|jsx|)$/i.test(lang)) return escapeHtml(code);
-  const scanner = ts.createScanner(ts.ScriptTarget.Latest, false, ts.LanguageVariant.Standard, code);
-  let html = "";
-  let pos = 0;
-  // The scanner does not know when a `}` closes a template substitution; track brace depth per open template.
-  const templates: number[] = [];
-  for (let kind = scanner.scan(); kind !== ts.SyntaxKind.EndOfFileToken; kind = scanner.scan()) {
-    if (kind === ts.SyntaxKind.OpenBraceToken && templates.length) templates[templates.length - 1]!++;
-    if (kind === ts.SyntaxKind.CloseBraceToken && templates.length) {
-      if (templates[templates.length - 1] === 0) {
-        kind = scanner.reScanTemplateToken(false);
-        if (kind === ts.SyntaxKind.TemplateTail) templates.pop();
-      } else templates[templates.length - 1]!--;
-    }
-    if (kind === ts.SyntaxKind.TemplateHead) templates.push(0);
-    const start = scanner.getTokenStart();
-    const end = scanner.getTokenEnd();
-    if (start > pos) html += escapeHtml(code.slice(pos, start));
-    const text = escapeHtml(code.slice(start, end));
-    let cls: string | undefined;
-    if (kind === ts.SyntaxKind.SingleLineCommentTrivia || kind === ts.SyntaxKind.MultiLineCommentTrivia) cls = "c";
-    else if (kind === ts.SyntaxKind.StringLiteral || kind === ts.SyntaxKind.NoSubstitutionTemplateLiteral ||
-      kind === ts.SyntaxKind.TemplateHead || kind === ts.SyntaxKind.TemplateMiddle || kind === ts.SyntaxKind.TemplateTail) cls = "s";
-    else if (kind === ts.SyntaxKind.NumericLiteral || kind === ts.SyntaxKind.BigIntLiteral) cls = "n";
-    else if (kind >= ts.SyntaxKind.FirstKeyword && kind <= ts.SyntaxKind.LastKeyword) cls = "k";
-    html += cls ? `<span class="${cls}">${text}</span>` : text;
-    pos = end;
-  }
-  return html + escapeHtml(code.slice(pos));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -291,8 +141,16 @@ pre { margin: 0; white-space: pre-wrap; word-break: break-word; font: 13px/1.45 
 pre.code { flex: 1; background: #f7f7fa; border: 1px solid #e3e3ea; border-radius: 4px; padding: 6px 10px; overflow-x: auto; }
 .body { flex: 1; min-width: 0; overflow-x: auto; padding: 4px 0; }
 pre.stream.stderr { background: #fff5f5; } pre.error { color: #b00020; background: #fff0f0; padding: 6px 10px; border-radius: 4px; }
-.k { color: #7a2fbf; } .s { color: #1a7f37; } .n { color: #0b5cad; } .c { color: #6a6a78; font-style: italic; }
-details.manifest { margin: 28px 0; color: #44444f; font-size: 13px; } details.manifest pre { background: #f7f7fa; padding: 8px; }
+.hljs-keyword, .hljs-built_in, .hljs-literal { color: #7a2fbf; } .hljs-string, .hljs-regexp, .hljs-template-tag { color: #1a7f37; }
+.hljs-number { color: #0b5cad; } .hljs-comment { color: #6a6a78; font-style: italic; } .hljs-title, .hljs-title.function_ { color: #8a4b00; }
+.hljs-type, .hljs-title.class_ { color: #0a6b74; } .hljs-attr, .hljs-property, .hljs-variable.language_ { color: #9a2b5a; }
+math[display="block"] { margin: 10px 0; font-size: 1.1em; } .katex-error { color: #b00020; }
+section.manifest { margin: 32px 0 16px; border-top: 1px solid #dcdce4; padding-top: 8px; font-size: 13px; color: #33333d; }
+section.manifest h2 { font-size: 17px; margin: 6px 0; } section.manifest table { border-collapse: collapse; }
+section.manifest th { text-align: left; vertical-align: top; padding: 3px 14px 3px 0; white-space: nowrap; color: #55556a; font-weight: 600; }
+section.manifest td { padding: 3px 0; } section.manifest ul { margin: 0; padding-left: 18px; }
+section.manifest code { background: #f3f3f7; padding: 0 3px; border-radius: 3px; word-break: break-all; }
+section.manifest pre { background: #f7f7fa; padding: 8px; }
 `;
 
 /** The notebook as a single HTML document (see the module comment). */
@@ -302,9 +160,7 @@ export function notebookToHtml(nb: NotebookDocument, options: HtmlExportOptions 
   const body = nb.cells.map((c, i) => cellHtml(c, i, options.showCode ?? true)).filter((s) => s !== "").join("\n");
   const needsPlotly = containsPlotlyFigure(body);
   const nasbookMeta = nb.metadata["nasbook"] as { manifest?: unknown } | undefined;
-  const manifest = nasbookMeta?.manifest
-    ? `<details class="manifest"><summary>Run manifest (versions, backend, seed, data sha256, commit)</summary><pre>${escapeHtml(JSON.stringify(nasbookMeta.manifest, null, 2))}</pre></details>`
-    : "";
+  const manifest = nasbookMeta?.manifest && typeof nasbookMeta.manifest === "object" ? manifestHtml(nasbookMeta.manifest as Record<string, unknown>) : "";
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -6,12 +6,15 @@
 import { createRequire, isBuiltin } from "node:module";
 import { isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { libraryEntry, packageRoot } from "./compiler.js";
+import { exportConditions, packageRoot, tslabCompatEntry } from "./compiler.js";
+import { PackageSubpathNotExportedError, resolveNasbookExport } from "./packageExports.js";
 
 /** Resolves a cell's import specifier to something `import()` accepts. */
 export function resolveCellImport(specifier: string, cwd: string): string {
-  if (specifier === "nasbook") return pathToFileURL(libraryEntry).href;
-  if (specifier.startsWith("nasbook/")) return pathToFileURL(join(packageRoot, specifier.slice("nasbook/".length))).href;
+  if (specifier === "nasbook" || specifier.startsWith("nasbook/")) {
+    return pathToFileURL(resolveNasbookExport(specifier, packageRoot, exportConditions)).href;
+  }
+  if (specifier === "tslab") return pathToFileURL(tslabCompatEntry).href; // notebooks written for tslab run unchanged
   if (isBuiltin(specifier) || specifier.startsWith("node:")) return specifier;
   if (specifier.startsWith("file:")) return specifier;
   if (specifier.startsWith(".") || isAbsolute(specifier)) return pathToFileURL(resolve(cwd, specifier)).href;
@@ -33,6 +36,7 @@ export function cellImporter(cwd: string): (specifier: string) => Promise<unknow
     try {
       target = resolveCellImport(specifier, cwd);
     } catch (err) {
+      if (err instanceof PackageSubpathNotExportedError) throw err;
       throw new Error(
         `cannot find module "${specifier}" from ${cwd}: install it (npm install ${specifier}) or fix the path` +
           (err instanceof Error ? ` (${err.message})` : ""),

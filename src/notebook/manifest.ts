@@ -54,7 +54,8 @@ export const manifestPackages = [
   "@observablehq/runtime",
   "typescript",
   "plotly.js-dist-min",
-  "d3",
+  "d3-scale-chromatic",
+  "d3-path",
 ] as const;
 
 const requireHere = createRequire(join(packageRoot, "package.json"));

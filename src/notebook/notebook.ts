@@ -32,6 +32,7 @@ import { buildGraph, describeProblem, type CellGraph } from "./graph.js";
 import { cellImporter } from "./imports.js";
 import { onClearOutput } from "./clearOutput.js";
 import { guardLoops, watchCellInterrupts } from "./interruptFlag.js";
+import { addDisplayRoute } from "./displayRoutes.js";
 import { isComplete, type Completeness } from "./isComplete.js";
 import type { ExpressionScope } from "./userExpressions.js";
 import { errorBundle, toMimeBundle, type MimeBundle } from "./mime.js";
@@ -160,6 +161,7 @@ export class Notebook {
   private readonly nameVars = new Map<string, { variable: Variable; spec: string }>();
   private readonly observers = new Set<TrackedObserver>();
   private readonly context = new AsyncLocalStorage<string>();
+  private readonly removeDisplayRoute: () => void;
   private readonly importer: (specifier: string) => Promise<unknown>;
   private listeners: Array<() => void> = [];
   private activeStreams = 0;
@@ -181,6 +183,8 @@ export class Notebook {
     this.compiler = new CellCompiler({ cwd: options.cwd });
     this.module = this.runtime.module();
     this.importer = cellImporter(this.compiler.cwd);
+    // Lets libraries (the tslab shim) show output below the running cell.
+    this.removeDisplayRoute = addDisplayRoute({ activeCellId: () => this.activeCellId(), show: (id, b) => this.options.onExtraDisplay?.(id, b) });
     this.unwatchInterrupts = watchCellInterrupts(() => this.currentCellInterrupted());
     // Parse and bind the lib files while the kernel is starting up, not when the first cell arrives.
     // Then the library's type files, in slices between requests (the first `nas` cell then only binds them).
@@ -407,6 +411,7 @@ export class Notebook {
   dispose(): void {
     for (const cell of this.cells.values()) cell.controller?.abort(new AbortError("the notebook was disposed"));
     this.warming.abort();
+    this.removeDisplayRoute();
     this.runtime.dispose();
     this.unwatchInterrupts();
     this.unwatchClearOutput();

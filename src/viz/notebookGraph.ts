@@ -9,7 +9,7 @@ import { figureId } from "./ids.js";
 import { layeredLayout } from "./layeredLayout.js";
 import { FONT_FAMILY } from "./palette.js";
 import { el, escapeXml, num, text, textWidth, truncate } from "./svg.js";
-import { pathRound } from "d3";
+import { pathRound } from "d3-path";
 
 export type CellState = "fresh" | "stale" | "running" | "error";
 

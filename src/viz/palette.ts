@@ -1,5 +1,5 @@
 /** Colours shared by all figures, so an op or a strategy has the same colour everywhere. */
-import { schemeTableau10, schemeDark2 } from "d3";
+import { schemeTableau10, schemeDark2 } from "d3-scale-chromatic";
 
 /** Fixed colours for the ops of the built-in cell spaces (NB201, DARTS). Zero/none ops are grey: "no edge". */
 const KNOWN_OPS: Readonly<Record<string, string>> = {

@@ -105,6 +105,10 @@ export interface SearchCurvesOptions {
   optimum?: number;
   /** Log-scale the seconds axis (default true). */
   logSeconds?: boolean;
+  /** Draw the panel against seconds (default: when any point records time; table lookups take none). */
+  seconds?: boolean;
+  /** A dotted reference line on the best-so-far axis, e.g. the best value in a benchmark table. */
+  target?: { value: number; label: string };
 }
 
 /** The two-panel search-curve figure (vs queries, vs seconds); strategies in first-seen order. */
@@ -115,12 +119,14 @@ export function searchCurves(runs: readonly SearchRun[], options: SearchCurvesOp
   const logSeconds = options.logSeconds ?? true;
   const regret = options.optimum !== undefined;
   const toY = (v: number): number => (regret ? Math.max(options.optimum! - v, 1e-9) : v);
+  const withSeconds = options.seconds ?? runs.some((r) => r.points.some((p) => p.seconds > 0));
+  const panels = ([["queries", "x", "y"], ["seconds", "x2", "y2"]] as const).slice(0, withSeconds ? 2 : 1);
   const data: PlotlyTrace[] = [];
   const finals: string[] = [];
   strategies.forEach((strategy, si) => {
     const mine = runs.filter((r) => r.strategy === strategy);
     const colour = seriesColour(si);
-    for (const [axisKey, xa, ya] of [["queries", "x", "y"], ["seconds", "x2", "y2"]] as const) {
+    for (const [axisKey, xa, ya] of panels) {
       const b = seedBand(mine, axisKey, { log: axisKey === "seconds" && logSeconds });
       const common = { xaxis: xa, yaxis: ya, legendgroup: strategy, x: b.x, type: "scatter", mode: "lines" };
       data.push({ ...common, y: b.upper.map(toY), line: { width: 0, shape: "hv" }, hoverinfo: "skip", showlegend: false, name: `${strategy} +1σ` });
@@ -139,17 +145,26 @@ export function searchCurves(runs: readonly SearchRun[], options: SearchCurvesOp
       }
     }
   });
+  if (options.target !== undefined) {
+    const lastQuery = Math.max(...runs.flatMap((r) => r.points.map((p) => p.queries)));
+    const y = toY(options.target.value);
+    data.push({ x: [1, lastQuery], y: [y, y], type: "scatter", mode: "lines", name: options.target.label, line: { color: "#555", dash: "dot", width: 1 }, hoverinfo: "name+y" });
+  }
   const metric = options.metric ?? "best so far";
   const yTitle = regret ? `regret (${options.optimum} − ${metric})` : metric;
   const yExtra = regret ? { type: "log" } : {};
   const title = options.title ?? "Search progress (mean ± 1 s.d. over seeds)";
   const height = 430;
   const layout = baseLayout(title, height, {
-    grid: { rows: 1, columns: 2, pattern: "independent" },
-    xaxis: axis("queries", { domain: [0, 0.47] }),
+    ...(withSeconds
+      ? {
+          grid: { rows: 1, columns: 2, pattern: "independent" },
+          xaxis: axis("queries", { domain: [0, 0.47] }),
+          xaxis2: axis(`seconds${logSeconds ? " (log)" : ""}`, { domain: [0.53, 1], ...(logSeconds ? { type: "log" } : {}) }),
+          yaxis2: axis("", { ...yExtra, anchor: "x2", matches: "y" }),
+        }
+      : { xaxis: axis("queries") }),
     yaxis: axis(yTitle, yExtra),
-    xaxis2: axis(`seconds${logSeconds ? " (log)" : ""}`, { domain: [0.53, 1], ...(logSeconds ? { type: "log" } : {}) }),
-    yaxis2: axis("", { ...yExtra, anchor: "x2", matches: "y" }),
     showlegend: true,
     margin: { l: 64, r: 24, t: 84, b: 50 },
     legend: { orientation: "h", x: 0, xanchor: "left", y: 1.0, yanchor: "bottom" },

@@ -3,7 +3,7 @@
  * whose width and opacity grow with the op's weight, and the derived architecture drawn solid, arrowed and
  * labelled. Works for op-on-edge cells (NB201, DARTS) and op-on-node graphs (chains, multi-branch networks).
  */
-import { pathRound } from "d3";
+import { pathRound } from "d3-path";
 import { SvgFigure } from "./figure.js";
 import { figureId } from "./ids.js";
 import { layeredLayout } from "./layeredLayout.js";

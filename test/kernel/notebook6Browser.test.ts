@@ -4,41 +4,16 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { chromium, type Browser } from "playwright-core";
-import { installTestKernel } from "./jupyterHelpers.js";
+import { freePort, installTestKernel, waitForHttp } from "./jupyterHelpers.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"];
 const hasNotebook6 = existsSync("/usr/bin/jupyter") && spawnSync("/usr/bin/jupyter", ["notebook", "--version"], { stdio: "ignore" }).status === 0;
 const skip = (!hasNotebook6 || !existsSync(CHROMIUM)) && !process.env.CI;
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-    s.on("error", rej);
-  });
-}
-
-async function waitForHttp(url: string, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} did not answer within ${ms} ms`);
-}
 
 const code = (source: string, i: number) => ({ cell_type: "code", id: `c${i}`, metadata: {}, execution_count: null, outputs: [], source });
 

@@ -20,31 +20,40 @@ const ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"
 const LIBRARY = /<script\b[^>]*data-nasbook-plotly="/g;
 const libraryCount = (html: string) => (html.match(LIBRARY) ?? []).length;
 
+// markdown-it (CommonMark), KaTeX and highlight.js render; these pin what the export relies on.
+const tight = (html: string): string => html.replace(/>\n</g, "><").trim();
+
 describe("markdown", () => {
   it.each([
-    ["# Title", "<h1 id=\"title\">Title</h1>"],
-    ["## Two words", "<h2 id=\"two-words\">Two words</h2>"],
+    ["# Title", "<h1>Title</h1>"],
     ["a *b* **c** `d<e>`", "<p>a <em>b</em> <strong>c</strong> <code>d&lt;e&gt;</code></p>"],
     ["snake_case_name stays", "<p>snake_case_name stays</p>"],
     ["[docs](https://x.org/a_b) and <https://y.org>", "<p><a href=\"https://x.org/a_b\">docs</a> and <a href=\"https://y.org\">https://y.org</a></p>"],
     ["- one\n- two `x`", "<ul><li>one</li><li>two <code>x</code></li></ul>"],
-    ["1. first\n2. second", "<ol><li>first</li><li>second</li></ol>"],
     ["3. third\n4. fourth", "<ol start=\"3\"><li>third</li><li>fourth</li></ol>"],
     ["> quoted", "<blockquote><p>quoted</p></blockquote>"],
     ["Real et al., AAAI\n2019. Next", "<p>Real et al., AAAI\n2019. Next</p>"],
-    ["Prose\n- item", "<p>Prose</p>\n<ul><li>item</li></ul>"],
-    ["---", "<hr>"],
+    ["Prose\n- item", "<p>Prose</p><ul><li>item</li></ul>"],
     ["<script>alert(1)</script>", "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"],
-    ["[x](javascript:void)", "<p><a href=\"#\">x</a></p>"],
+    ["[x](javascript:void)", "<p>[x](javascript:void)</p>"],
     ["| a | b |\n|---|--:|\n| 1 | 2 |", "<table><thead><tr><th>a</th><th style=\"text-align:right\">b</th></tr></thead><tbody><tr><td>1</td><td style=\"text-align:right\">2</td></tr></tbody></table>"],
   ])("renders %j", (md, html) => {
-    expect(renderMarkdown(md)).toBe(html);
+    expect(tight(renderMarkdown(md))).toBe(html);
+  });
+
+  it("renders $…$ and $$…$$ as MathML (no stylesheet or fonts needed offline); a lone $ stays text", () => {
+    const inline = renderMarkdown("Euler: $e^{i\\pi} + 1 = 0$ costs $5 and $6");
+    expect(inline).toMatch(/<math xmlns="http:\/\/www\.w3\.org\/1998\/Math\/MathML"><semantics><mrow><msup><mi>e<\/mi><mrow><mi>i<\/mi><mi>π<\/mi><\/mrow><\/msup>/);
+    expect(inline).toContain("costs $5 and $6");
+    const block = renderMarkdown("$$\n\\sum_{i=1}^n x_i\n$$");
+    expect(block).toMatch(/<math [^>]*display="block"><semantics><mrow><munderover><mo>∑<\/mo>/);
+    expect(renderMarkdown("$\\frac{1}{$")).toContain('class="katex-error"');
   });
 
   it("keeps fenced code verbatim (escaped, highlighted) and paragraphs apart", () => {
     const html = renderMarkdown("Text\nmore text\n\n```ts\nconst a = \"<x>\"; // *not emphasis*\n```\n\nAfter");
     expect(html).toContain("<p>Text\nmore text</p>");
-    expect(html).toContain('<span class="k">const</span> a = <span class="s">&quot;&lt;x&gt;&quot;</span>; <span class="c">// *not emphasis*</span>');
+    expect(html).toContain('<span class="hljs-keyword">const</span> a = <span class="hljs-string">&quot;&lt;x&gt;&quot;</span>; <span class="hljs-comment">// *not emphasis*</span>');
     expect(html).toContain("<p>After</p>");
   });
 
@@ -54,9 +63,10 @@ describe("markdown", () => {
 });
 
 describe("code highlighting", () => {
-  it("uses TypeScript's scanner, including template literals with substitutions", () => {
+  it("highlights TypeScript, including template literals with substitutions", () => {
     const html = highlight("const s = `a ${x + 1} b`; // done");
-    expect(html).toBe('<span class="k">const</span> s = <span class="s">`a ${</span>x + <span class="n">1</span><span class="s">} b`</span>; <span class="c">// done</span>');
+    expect(html).toBe('<span class="hljs-keyword">const</span> s = <span class="hljs-string">`a <span class="hljs-subst">${x + <span class="hljs-number">1</span>}</span> b`</span>; <span class="hljs-comment">// done</span>');
+    expect(highlight("<b>", "python")).toBe("&lt;b&gt;");
   });
 });
 
@@ -94,7 +104,7 @@ describe("outputs and plotly", () => {
   });
 
   function figureNotebook() {
-    const c1 = codeCell("pop", "populationPlot");
+    const c1 = codeCell("pop", "const shown = populationPlot; // the population\nshown");
     c1.execution_count = 1;
     c1.outputs = [outputs.result(1, carrier)];
     const c2 = codeCell("curves", "curvesPlot");
@@ -106,7 +116,14 @@ describe("outputs and plotly", () => {
     const c4 = codeCell("err", "boom()");
     c4.execution_count = 4;
     c4.outputs = [outputs.error({ ename: "ReferenceError", evalue: "boom is not defined", traceback: ["\u001b[31mReferenceError\u001b[0m: boom is not defined"] })];
-    return notebookOf([markdownCell("t", "# Figures\n\nWhat to look at: *everything*."), c1, c2, c3, c4]);
+    const nb = notebookOf([markdownCell("t", "# Figures\n\nWhat to look at: *everything*. Loss $\\mathcal{L} = -\\sum_i y_i \\log p_i$.\n\n$$\n\\frac{a}{b}\n$$"), c1, c2, c3, c4]);
+    nb.metadata["nasbook"] = { manifest: {
+      nasbook: "0.1.0", node: "v20.20.2", platform: "linux-x64", packages: { "@tensorflow/tfjs": "4.22.0" },
+      backend: { name: "wasm", threads: 1, simd: true, tfjs: "4.22.0", reason: "tfjs-node unavailable" },
+      seed: { seed: 7, source: "--seed" }, data: [{ path: "nb201/nb201_all.csv", sha256: "ab12", bytes: 1234 }],
+      git: { commit: "0123abcd", dirty: false }, codeSha256: "ff00", trialCache: { hits: 3, misses: 5 },
+    } };
+    return nb;
   }
 
   it("a document inlines plotly.js exactly once, in <head>, however many outputs carried it", () => {
@@ -156,6 +173,29 @@ describe("outputs and plotly", () => {
       expect(drawn.every((n) => n > 0)).toBe(true);
       const svgPaths = await page.evaluate(() => document.querySelectorAll(".nasbook-svg svg path").length);
       expect(svgPaths).toBeGreaterThan(0);
+      // Math is laid out by the browser's MathML (inline and display), code carries highlight colours, and the
+      // manifest is a table of named rows.
+      const seen = await page.evaluate(() => {
+        const box = (e: Element | null) => (e ? e.getBoundingClientRect() : { width: 0, height: 0 });
+        const inline = document.querySelector("section.md math:not([display])");
+        const block = document.querySelector('section.md math[display="block"]');
+        const keyword = document.querySelector(".input .hljs-keyword");
+        const comment = document.querySelector(".input .hljs-comment");
+        return {
+          inline: box(inline), block: box(block), fraction: document.querySelectorAll("section.md mfrac").length,
+          keyword: keyword ? getComputedStyle(keyword).color : "", comment: comment ? getComputedStyle(comment).fontStyle : "",
+          rows: [...document.querySelectorAll("section.manifest th")].map((th) => th.textContent),
+          backend: document.querySelector("section.manifest")?.textContent ?? "",
+        };
+      });
+      expect(seen.inline.width).toBeGreaterThan(40);
+      expect(seen.block.height).toBeGreaterThan(seen.inline.height);
+      expect(seen.fraction).toBe(1);
+      expect(seen.keyword).toBe("rgb(122, 47, 191)");
+      expect(seen.comment).toBe("italic");
+      expect(seen.rows).toEqual(["nasbook", "Node.js", "packages", "backend", "seed", "data read", "git commit", "code sha256", "trial cache"]);
+      expect(seen.backend).toMatch(/wasm, 1 thread, SIMD, tfjs 4\.22\.0/);
+      if (process.env["NASBOOK_SCREENSHOTS"]) await page.screenshot({ path: join(process.env["NASBOOK_SCREENSHOTS"], "export.png"), fullPage: true });
       expect(problems).toEqual([]);
     } finally {
       await browser.close();

@@ -101,7 +101,7 @@ describe("reactive notebook", () => {
   });
 
   it("imports work: ESM packages and the library as 'nasbook'", async () => {
-    const out = await nb.execute("import { range } from 'd3';\nimport { Rng } from 'nasbook';\nrange(3).length + new Rng(1).int(1)", { cellId: "IM" });
+    const out = await nb.execute("import { schemeDark2 } from 'd3-scale-chromatic';\nimport { Rng } from 'nasbook';\nschemeDark2.length - 5 + new Rng(1).int(1)", { cellId: "IM" });
     expect(out.status).toBe("ok");
     expect(last("IM")).toBe("3");
   });

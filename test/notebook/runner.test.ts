@@ -188,11 +188,7 @@ describe("nasbook run: the command", () => {
   it("two runs with the same seed write identical notebooks (training included)", () => {
     const nb = withParameters(
       ["setup", [
-        'import { initBackend } from "nasbook/src/backend/index.js";',
-        'import { syntheticSplits } from "nasbook/src/data/synthetic.js";',
-        'import { chainSpace, type ChainArch } from "nasbook/src/space/chain.js";',
-        'import { chainModel } from "nasbook/src/model/chain.js";',
-        'import { trainEvaluator } from "nasbook/src/estimate/train.js";',
+        'import { initBackend, syntheticSplits, chainSpace, type ChainArch, chainModel, trainEvaluator } from "nasbook";',
         "await initBackend({ quiet: true });",
         "const data = syntheticSplits({ seed, sizes: { train: 200, val: 50, test: 50 } });",
         "const space = chainSpace({ maxConv: 1, maxDense: 1, filters: [4, 8], units: [16] });",

@@ -79,4 +79,16 @@ describe("searchCurves", () => {
     expect((mean.y as number[])[1]).toBeCloseTo(0.37, 9);
     expect((fig.spec.layout.yaxis as { type: string }).type).toBe("log");
   });
+
+  it("draws only the queries panel when no run records time, with the target as a dotted line", () => {
+    const runs = [run(0, [[1, 0, 90], [3, 0, 93]]), run(1, [[1, 0, 91], [3, 0, 92]])];
+    const fig = searchCurves(runs, { target: { value: 94.37, label: "best in the table" } });
+    expect(fig.spec.data.filter((t) => t.xaxis === "x2")).toHaveLength(0);
+    expect(fig.spec.layout.xaxis2).toBeUndefined();
+    const target = fig.spec.data.at(-1)!;
+    expect(target.name).toBe("best in the table");
+    expect(target.y).toEqual([94.37, 94.37]);
+    expect(target.x).toEqual([1, 3]);
+    expect(searchCurves(runs, { seconds: true }).spec.data.filter((t) => t.xaxis === "x2")).toHaveLength(3);
+  });
 });

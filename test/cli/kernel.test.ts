@@ -1,0 +1,44 @@
+// `nasbook kernel install` says what it wrote and how to remove it; `nasbook kernel uninstall` removes exactly that.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { main } from "../../src/cli/kernel.js";
+
+const prefix = mkdtempSync(join(tmpdir(), "nasbook-kernelspec-"));
+afterAll(() => rmSync(prefix, { recursive: true, force: true }));
+
+async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [], err: string[] = [];
+  const log = vi.spyOn(console, "log").mockImplementation((s: string) => void out.push(s));
+  const error = vi.spyOn(console, "error").mockImplementation((s: string) => void err.push(s));
+  try {
+    return { code: await main(argv), out: out.join("\n"), err: err.join("\n") };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+  }
+}
+
+describe("nasbook kernel install / uninstall", () => {
+  const file = join(prefix, "share", "jupyter", "kernels", "nasbook", "kernel.json");
+
+  it("install writes kernel.json (TypeScript) and prints its path, its command and the removal command", async () => {
+    const r = await capture(["install", "--prefix", prefix]);
+    expect(r.code).toBe(0);
+    const spec = JSON.parse(readFileSync(file, "utf8")) as { language: string; argv: string[] };
+    expect(spec.language).toBe("typescript");
+    expect(r.out).toContain(`wrote ${file}`);
+    expect(r.out).toContain(spec.argv.join(" "));
+    expect(r.out).toContain(`nasbook kernel uninstall --prefix ${prefix}`);
+  });
+
+  it("uninstall removes it, and says so when there is nothing to remove", async () => {
+    const r = await capture(["uninstall", "--prefix", prefix]);
+    expect(r.code).toBe(0);
+    expect(existsSync(file)).toBe(false);
+    const again = await capture(["uninstall", "--prefix", prefix]);
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/no nasbook kernelspec in .*nothing removed/);
+  });
+});
