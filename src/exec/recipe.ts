@@ -111,6 +111,7 @@ async function fromModule(r: Extract<Recipe, { kind: "module" }>): Promise<unkno
   const url = /^[a-z]+:/i.test(r.module) ? r.module : pathToFileURL(isAbsolute(r.module) ? r.module : resolve(r.module)).href;
   let mod: Record<string, unknown>;
   try {
+    if (/\.[cm]?tsx?$/.test(new URL(url).pathname)) await registerTypeScriptLoader(r.module);
     mod = (await import(url)) as Record<string, unknown>;
   } catch (e) {
     throw new RecipeError(`cannot import recipe module ${r.module}: ${(e as Error).message}`);
@@ -121,6 +122,29 @@ async function fromModule(r: Extract<Recipe, { kind: "module" }>): Promise<unkno
     throw new RecipeError(`recipe module ${r.module} has no exported function "${r.export}" (functions: ${exports.join(", ") || "none"})`);
   }
   return await (make as (o: unknown) => unknown)(r.options);
+}
+
+let typeScriptLoader: Promise<void> | undefined;
+
+/**
+ * A module recipe may name a TypeScript file (a notebook's or a test's own evaluator). A process running nasbook's
+ * compiled JavaScript (an installed package, or a clone's dist/) loads it through tsx when tsx is installed, once.
+ */
+function registerTypeScriptLoader(module: string): Promise<void> {
+  if (import.meta.url.endsWith(".ts")) return Promise.resolve(); // running from source: tsx is already loaded
+  typeScriptLoader ??= (async () => {
+    const specifier = "tsx/esm/api";
+    try {
+      const api = (await import(specifier)) as { register(): unknown };
+      api.register();
+    } catch {
+      throw new RecipeError(
+        `recipe module ${module} is TypeScript, and this process runs compiled JavaScript without tsx: ` +
+          "install tsx (npm install tsx) where the worker runs, or point the recipe at compiled JavaScript",
+      );
+    }
+  })();
+  return typeScriptLoader;
 }
 
 function checkRecipe(r: unknown): Recipe {
