@@ -1,6 +1,6 @@
 /**
- * Search curves: best-so-far against queries and against seconds, mean ± one standard deviation over seeds, one
- * colour per strategy (the anytime plots of NAS benchmarks, e.g. Dong & Yang 2020, "NAS-Bench-201", Fig. 6).
+ * Search curves: best-so-far against queries (and, if asked, against seconds), mean ± one standard deviation over
+ * seeds, one colour per strategy (the anytime plots of NAS benchmarks, e.g. Dong & Yang 2020, "NAS-Bench-201", Fig. 6).
  */
 import { NasbookError } from "../errors.js";
 import { PlotlyFigure, type PlotlyTrace } from "./figure.js";
@@ -103,16 +103,23 @@ export interface SearchCurvesOptions {
   metric?: string;
   /** If given, plot regret = optimum - best on a log axis instead of best. */
   optimum?: number;
-  /** Log-scale the seconds axis (default true). */
+  /**
+   * Also draw best-so-far against wall-clock seconds, in a second panel (default false: wall time differs on every
+   * run, so a figure with it makes saved notebooks differ between identical executions).
+   */
+  timePanel?: boolean;
+  /** Log-scale the seconds axis (default true; only with `timePanel`). */
   logSeconds?: boolean;
 }
 
-/** The two-panel search-curve figure (vs queries, vs seconds); strategies in first-seen order. */
+/** The search-curve figure (vs queries; a second panel vs seconds with `timePanel`); strategies in first-seen order. */
 export function searchCurves(runs: readonly SearchRun[], options: SearchCurvesOptions = {}): PlotlyFigure {
   if (runs.length === 0) throw new NasbookError("search curves need at least one run ({ strategy, seed, points })");
   const strategies: string[] = [];
   for (const r of runs) if (!strategies.includes(r.strategy)) strategies.push(r.strategy);
+  const timePanel = options.timePanel ?? false;
   const logSeconds = options.logSeconds ?? true;
+  const panels = timePanel ? ([["queries", "x", "y"], ["seconds", "x2", "y2"]] as const) : ([["queries", "x", "y"]] as const);
   const regret = options.optimum !== undefined;
   const toY = (v: number): number => (regret ? Math.max(options.optimum! - v, 1e-9) : v);
   const data: PlotlyTrace[] = [];
@@ -120,7 +127,7 @@ export function searchCurves(runs: readonly SearchRun[], options: SearchCurvesOp
   strategies.forEach((strategy, si) => {
     const mine = runs.filter((r) => r.strategy === strategy);
     const colour = seriesColour(si);
-    for (const [axisKey, xa, ya] of [["queries", "x", "y"], ["seconds", "x2", "y2"]] as const) {
+    for (const [axisKey, xa, ya] of panels) {
       const b = seedBand(mine, axisKey, { log: axisKey === "seconds" && logSeconds });
       const common = { xaxis: xa, yaxis: ya, legendgroup: strategy, x: b.x, type: "scatter", mode: "lines" };
       data.push({ ...common, y: b.upper.map(toY), line: { width: 0, shape: "hv" }, hoverinfo: "skip", showlegend: false, name: `${strategy} +1σ` });
@@ -144,12 +151,17 @@ export function searchCurves(runs: readonly SearchRun[], options: SearchCurvesOp
   const yExtra = regret ? { type: "log" } : {};
   const title = options.title ?? "Search progress (mean ± 1 s.d. over seeds)";
   const height = 430;
+  const axes = timePanel
+    ? {
+        grid: { rows: 1, columns: 2, pattern: "independent" },
+        xaxis: axis("queries", { domain: [0, 0.47] }),
+        yaxis: axis(yTitle, yExtra),
+        xaxis2: axis(`seconds${logSeconds ? " (log)" : ""}`, { domain: [0.53, 1], ...(logSeconds ? { type: "log" } : {}) }),
+        yaxis2: axis("", { ...yExtra, anchor: "x2", matches: "y" }),
+      }
+    : { xaxis: axis("queries"), yaxis: axis(yTitle, yExtra) };
   const layout = baseLayout(title, height, {
-    grid: { rows: 1, columns: 2, pattern: "independent" },
-    xaxis: axis("queries", { domain: [0, 0.47] }),
-    yaxis: axis(yTitle, yExtra),
-    xaxis2: axis(`seconds${logSeconds ? " (log)" : ""}`, { domain: [0.53, 1], ...(logSeconds ? { type: "log" } : {}) }),
-    yaxis2: axis("", { ...yExtra, anchor: "x2", matches: "y" }),
+    ...axes,
     showlegend: true,
     margin: { l: 64, r: 24, t: 84, b: 50 },
     legend: { orientation: "h", x: 0, xanchor: "left", y: 1.0, yanchor: "bottom" },

@@ -61,9 +61,9 @@ describe("seedBand", () => {
 });
 
 describe("searchCurves", () => {
-  it("draws band + mean per strategy on both axes, strategies in first-seen order", () => {
+  it("draws band + mean per strategy on both axes when asked for the time panel, strategies in first-seen order", () => {
     const runs = searchRuns(5, 30);
-    const fig = searchCurves(runs);
+    const fig = searchCurves(runs, { timePanel: true });
     expect(fig.spec.data).toHaveLength(3 * 2 * 3);
     const means = fig.spec.data.filter((t) => t.showlegend === true);
     expect(means.map((t) => t.name)).toEqual(["random (3 seeds)", "evolution (3 seeds)", "local search (3 seeds)"]);
@@ -71,6 +71,19 @@ describe("searchCurves", () => {
     expect(means[1]!.y).toEqual(evo.mean);
     expect(fig.spec.data[3 * 1 + 1]!.fill).toBe("tonexty");
     expect(fig.summary).toMatch(/3 strategies, 3 seed/);
+  });
+
+  it("leaves wall time out unless the time panel is asked for, so identical runs give identical figures", () => {
+    const runs = searchRuns(5, 30);
+    const fig = searchCurves(runs);
+    expect(fig.spec.data).toHaveLength(3 * 3);
+    expect(fig.spec.data.every((t) => t.xaxis === "x")).toBe(true);
+    expect(fig.spec.layout.xaxis2).toBeUndefined();
+    // Same queries and bests, different wall times: the same figure (spec and id).
+    const slower = runs.map((r) => ({ ...r, points: r.points.map((p) => ({ ...p, seconds: p.seconds * 3 + 1 })) }));
+    const again = searchCurves(slower);
+    expect(JSON.stringify(again.spec)).toBe(JSON.stringify(fig.spec));
+    expect(again.id).toBe(fig.id);
   });
 
   it("plots regret on a log axis when the optimum is known", () => {
