@@ -5,6 +5,7 @@
 import { NasbookError } from "../errors.js";
 import { PlotlyFigure, type PlotlyTrace } from "./figure.js";
 import { figureId } from "./ids.js";
+import { metricLabel } from "./metricLabels.js";
 import { seriesColour, withAlpha } from "./palette.js";
 import { PLOTLY_CONFIG, axis, baseLayout } from "./plotlyTheme.js";
 
@@ -99,7 +100,7 @@ export function seedBand(
 export interface SearchCurvesOptions {
   id?: string;
   title?: string;
-  /** y-axis title (default "best so far"). */
+  /** The metric searched, as a key ("val_acc", shown by its readable label) or an axis title (default "best so far"). */
   metric?: string;
   /** If given, plot regret = optimum - best on a log axis instead of best. */
   optimum?: number;
@@ -146,7 +147,7 @@ export function searchCurves(runs: readonly SearchRun[], options: SearchCurvesOp
       }
     }
   });
-  const metric = options.metric ?? "best so far";
+  const metric = options.metric !== undefined ? metricLabel(options.metric) : "best so far";
   const yTitle = regret ? `regret (${options.optimum} − ${metric})` : metric;
   const yExtra = regret ? { type: "log" } : {};
   const title = options.title ?? "Search progress (mean ± 1 s.d. over seeds)";
@@ -154,12 +155,12 @@ export function searchCurves(runs: readonly SearchRun[], options: SearchCurvesOp
   const axes = timePanel
     ? {
         grid: { rows: 1, columns: 2, pattern: "independent" },
-        xaxis: axis("queries", { domain: [0, 0.47] }),
+        xaxis: axis(metricLabel("queries"), { domain: [0, 0.47] }),
         yaxis: axis(yTitle, yExtra),
         xaxis2: axis(`seconds${logSeconds ? " (log)" : ""}`, { domain: [0.53, 1], ...(logSeconds ? { type: "log" } : {}) }),
         yaxis2: axis("", { ...yExtra, anchor: "x2", matches: "y" }),
       }
-    : { xaxis: axis("queries"), yaxis: axis(yTitle, yExtra) };
+    : { xaxis: axis(metricLabel("queries")), yaxis: axis(yTitle, yExtra) };
   const layout = baseLayout(title, height, {
     ...axes,
     showlegend: true,

@@ -2,6 +2,7 @@
 import { NasbookError } from "../errors.js";
 import { PlotlyFigure, type PlotlyTrace } from "./figure.js";
 import { figureId } from "./ids.js";
+import { metricLabel } from "./metricLabels.js";
 import { seriesColour } from "./palette.js";
 import { PLOTLY_CONFIG, axis, baseLayout } from "./plotlyTheme.js";
 
@@ -74,10 +75,10 @@ export function trainingCurves(source: readonly EpochRecord[] | readonly Trainin
   const height = 380;
   const layout = baseLayout(title, height, {
     grid: { rows: 1, columns: 2, pattern: "independent" },
-    xaxis: axis("epoch", { domain: [0, 0.46] }),
-    yaxis: axis("loss"),
-    xaxis2: axis("epoch", { domain: [0.56, 1] }),
-    yaxis2: axis("accuracy", { anchor: "x2" }),
+    xaxis: axis(metricLabel("epoch"), { domain: [0, 0.46] }),
+    yaxis: axis(metricLabel("loss")),
+    xaxis2: axis(metricLabel("epoch"), { domain: [0.56, 1] }),
+    yaxis2: axis(metricLabel("accuracy"), { anchor: "x2" }),
     margin: { l: 60, r: 24, t: 84, b: 50 },
     legend: { orientation: "h", x: 0, xanchor: "left", y: 1.0, yanchor: "bottom" },
   });

@@ -86,6 +86,14 @@ describe("searchCurves", () => {
     expect(again.id).toBe(fig.id);
   });
 
+  it("titles the y axis with the metric's readable label (an unknown title is kept)", () => {
+    const runs = [run(0, [[1, 1, 90], [2, 2, 94]])];
+    const yTitle = (metric?: string): string => (searchCurves(runs, { metric }).spec.layout.yaxis as { title: { text: string } }).title.text;
+    expect(yTitle("val_acc")).toBe("validation accuracy (%)");
+    expect(yTitle("test accuracy (%)")).toBe("test accuracy (%)");
+    expect(yTitle()).toBe("best so far");
+  });
+
   it("plots regret on a log axis when the optimum is known", () => {
     const fig = searchCurves([run(0, [[1, 1, 90], [2, 2, 94]])], { optimum: 94.37 });
     const mean = fig.spec.data[2]!;

@@ -22,6 +22,12 @@ describe("trainingCurves", () => {
     expect(fig.summary).toMatch(/epoch 20: train loss/);
   });
 
+  it("titles its axes with the shared metric labels", () => {
+    const layout = trainingCurves(trainingEpochs(6)).spec.layout;
+    const title = (a: string): string => (layout[a] as { title: { text: string } }).title.text;
+    expect(["xaxis", "yaxis", "xaxis2", "yaxis2"].map(title)).toEqual(["epoch", "loss", "epoch", "accuracy (%)"]);
+  });
+
   it("gives several named runs one colour each", () => {
     const fig = trainingCurves([{ name: "a", epochs: trainingEpochs(1, 3) }, { name: "b", epochs: trainingEpochs(2, 3) }]);
     expect(fig.spec.data).toHaveLength(8);
