@@ -21,6 +21,18 @@ export function axis(title: string, extra: Record<string, unknown> = {}): Record
   };
 }
 
+/**
+ * Tick settings for an axis of counts (epochs, queries): never a fractional tick such as 1.5. Small spans get one
+ * tick per integer; larger ones keep plotly's automatic spacing, which is at least 1 once the span exceeds its
+ * maximum of 10 ticks, and integer labels.
+ */
+export function integerTicks(values: readonly number[]): Record<string, unknown> {
+  const finite = values.filter(Number.isFinite);
+  const lo = finite.length > 0 ? Math.floor(Math.min(...finite)) : 0;
+  const hi = finite.length > 0 ? Math.max(...finite) : 0;
+  return hi - lo <= 10 ? { tickmode: "linear", tick0: lo, dtick: 1, tickformat: "d" } : { tickformat: "d" };
+}
+
 /** The base layout: title, font, margins, legend on top. */
 export function baseLayout(title: string, height: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {

@@ -7,7 +7,7 @@ import { PlotlyFigure, type PlotlyTrace } from "./figure.js";
 import { figureId } from "./ids.js";
 import { metricLabel } from "./metricLabels.js";
 import { seriesColour, withAlpha } from "./palette.js";
-import { PLOTLY_CONFIG, axis, baseLayout } from "./plotlyTheme.js";
+import { PLOTLY_CONFIG, axis, baseLayout, integerTicks } from "./plotlyTheme.js";
 
 /** One point of a search's history: after `queries` evaluations and `seconds` of search, the best value so far. */
 export interface SearchCurvePoint {
@@ -152,15 +152,16 @@ export function searchCurves(runs: readonly SearchRun[], options: SearchCurvesOp
   const yExtra = regret ? { type: "log" } : {};
   const title = options.title ?? "Search progress (mean ± 1 s.d. over seeds)";
   const height = 430;
+  const queryTicks = integerTicks(data.filter((t) => t.xaxis === "x").flatMap((t) => t.x as number[]));
   const axes = timePanel
     ? {
         grid: { rows: 1, columns: 2, pattern: "independent" },
-        xaxis: axis(metricLabel("queries"), { domain: [0, 0.47] }),
+        xaxis: axis(metricLabel("queries"), { domain: [0, 0.47], ...queryTicks }),
         yaxis: axis(yTitle, yExtra),
         xaxis2: axis(`seconds${logSeconds ? " (log)" : ""}`, { domain: [0.53, 1], ...(logSeconds ? { type: "log" } : {}) }),
         yaxis2: axis("", { ...yExtra, anchor: "x2", matches: "y" }),
       }
-    : { xaxis: axis(metricLabel("queries")), yaxis: axis(yTitle, yExtra) };
+    : { xaxis: axis(metricLabel("queries"), queryTicks), yaxis: axis(yTitle, yExtra) };
   const layout = baseLayout(title, height, {
     ...axes,
     showlegend: true,

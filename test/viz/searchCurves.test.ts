@@ -94,6 +94,11 @@ describe("searchCurves", () => {
     expect(yTitle()).toBe("best so far");
   });
 
+  it("ticks the queries axis at integers", () => {
+    const fig = searchCurves([run(0, [[1, 1, 90], [2, 2, 94], [3, 3, 95]])]);
+    expect(fig.spec.layout.xaxis).toMatchObject({ tickmode: "linear", dtick: 1, tickformat: "d" });
+  });
+
   it("plots regret on a log axis when the optimum is known", () => {
     const fig = searchCurves([run(0, [[1, 1, 90], [2, 2, 94]])], { optimum: 94.37 });
     const mean = fig.spec.data[2]!;

@@ -28,6 +28,17 @@ describe("trainingCurves", () => {
     expect(["xaxis", "yaxis", "xaxis2", "yaxis2"].map(title)).toEqual(["epoch", "loss", "epoch", "accuracy (%)"]);
   });
 
+  it("ticks epoch axes at integers only: one tick per epoch for short runs, integer labels for long ones", () => {
+    const short = trainingCurves([{ epoch: 1, trainLoss: 2, trainAcc: 30 }, { epoch: 2, trainLoss: 1.5, trainAcc: 40 }, { epoch: 3, trainLoss: 1, trainAcc: 50 }]).spec.layout;
+    for (const a of ["xaxis", "xaxis2"]) expect(short[a]).toMatchObject({ tickmode: "linear", tick0: 1, dtick: 1, tickformat: "d" });
+    const long = trainingCurves(trainingEpochs(6)).spec.layout;
+    for (const a of ["xaxis", "xaxis2"]) {
+      expect(long[a]).toMatchObject({ tickformat: "d" });
+      // Plotly's automatic spacing draws at most 10 ticks, so over 20 epochs a tick is at least 1 apart.
+      expect((long[a] as { dtick?: number }).dtick ?? 1).toBeGreaterThanOrEqual(1);
+    }
+  });
+
   it("gives several named runs one colour each", () => {
     const fig = trainingCurves([{ name: "a", epochs: trainingEpochs(1, 3) }, { name: "b", epochs: trainingEpochs(2, 3) }]);
     expect(fig.spec.data).toHaveLength(8);
