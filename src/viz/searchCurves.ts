@@ -7,7 +7,7 @@ import { PlotlyFigure, type PlotlyTrace } from "./figure.js";
 import { figureId } from "./ids.js";
 import { metricLabel } from "./metricLabels.js";
 import { seriesColour, withAlpha } from "./palette.js";
-import { PLOTLY_CONFIG, axis, baseLayout, integerTicks } from "./plotlyTheme.js";
+import { PLOTLY_CONFIG, axis, baseLayout, integerTicks, legendBelow } from "./plotlyTheme.js";
 
 /** One point of a search's history: after `queries` evaluations and `seconds` of search, the best value so far. */
 export interface SearchCurvePoint {
@@ -151,7 +151,9 @@ export function searchCurves(runs: readonly SearchRun[], options: SearchCurvesOp
   const yTitle = regret ? `regret (${options.optimum} − ${metric})` : metric;
   const yExtra = regret ? { type: "log" } : {};
   const title = options.title ?? "Search progress (mean ± 1 s.d. over seeds)";
-  const height = 430;
+  const below = legendBelow(data.filter((t) => t.showlegend === true).map((t) => String(t.name)));
+  const margin = { l: 64, r: 24, t: 56, b: 50 + below.height };
+  const height = margin.t + 296 + margin.b;
   const queryTicks = integerTicks(data.filter((t) => t.xaxis === "x").flatMap((t) => t.x as number[]));
   const axes = timePanel
     ? {
@@ -165,8 +167,8 @@ export function searchCurves(runs: readonly SearchRun[], options: SearchCurvesOp
   const layout = baseLayout(title, height, {
     ...axes,
     showlegend: true,
-    margin: { l: 64, r: 24, t: 84, b: 50 },
-    legend: { orientation: "h", x: 0, xanchor: "left", y: 1.0, yanchor: "bottom" },
+    margin,
+    legend: below.legend,
     hovermode: "closest",
   });
   const spec = { data, layout, config: { ...PLOTLY_CONFIG } };

@@ -39,6 +39,27 @@ describe("trainingCurves", () => {
     }
   });
 
+  it("puts a 12-entry legend below the plot, in a bottom margin grown to hold it, so it cannot reach the title", () => {
+    // Three runs named by (long) architecture strings: 12 entries, each too wide to share a row with another.
+    const names = ["a", "b", "c"].map((c) => `|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|${c}vg_pool_3x3~0|none~1|nor_conv_1x1~2|`);
+    const fig = trainingCurves(names.map((name, i) => ({ name, epochs: trainingEpochs(i, 5) })));
+    const legendEntries = fig.spec.data.filter((t) => t.showlegend !== false);
+    expect(legendEntries).toHaveLength(12);
+    const { legend, margin, height, title } = fig.spec.layout as {
+      legend: { yref: string; y: number; yanchor: string; orientation: string };
+      margin: { t: number; b: number };
+      height: number;
+      title: { text: string };
+    };
+    expect(title.text).toBe("Training curves");
+    // Anchored at the figure's bottom edge and growing upward...
+    expect(legend).toMatchObject({ orientation: "h", yref: "container", y: 0, yanchor: "bottom" });
+    // ...by at most the bottom margin left after the x-axis titles (12 rows of ~19 px), far from the title on top.
+    expect(margin.b - 50).toBeGreaterThanOrEqual(12 * 19);
+    expect(height - margin.t - margin.b).toBeGreaterThanOrEqual(240);
+    expect(fig.height).toBe(height);
+  });
+
   it("gives several named runs one colour each", () => {
     const fig = trainingCurves([{ name: "a", epochs: trainingEpochs(1, 3) }, { name: "b", epochs: trainingEpochs(2, 3) }]);
     expect(fig.spec.data).toHaveLength(8);
