@@ -132,13 +132,6 @@ function drawPanel(panel: PanelModel, colours: Map<string, string>, top: number,
     arcs.push({ edge, a, b, normal, c, bulge });
   }
 
-  const head = showTitle ? 26 : 4;
-  const ox = PAD + maxRx;
-  const oy = top + head + 14 - minY;
-  const width = ox + (layout.layers.length - 1) * gap + maxRx + PAD;
-  const height = head + 14 + (maxY - minY) + 14;
-  const tx = (p: Point): Point => ({ x: p.x + ox, y: p.y + oy });
-
   const back: string[] = [];
   const front: string[] = [];
   const labels: string[] = [];
@@ -167,15 +160,48 @@ function drawPanel(panel: PanelModel, colours: Map<string, string>, top: number,
     }
     return first!;
   };
+  const strandLabel = (edge: EdgeModel, s: EdgeModel["strands"][number]): string => (edge.strands.length > 1 ? `${s.op} ${(s.weight * 100).toFixed(0)}%` : s.op);
+  // Labels are placed before the panel is sized, so a label pushed outward by crowding still fits in the drawing.
+  const labelAt = new Map<string, Point>();
+  let minX = Infinity;
+  let maxX = -Infinity;
+  for (const p of placed.values()) {
+    minX = Math.min(minX, p.x - p.rx);
+    maxX = Math.max(maxX, p.x + p.rx);
+  }
+  arcs.forEach(({ edge, a, b, c, normal, bulge }, ei) => {
+    if (onlyZeroOps(edge)) return;
+    const k = edge.strands.length;
+    edge.strands.forEach((s, i) => {
+      if (!s.derived || isZeroOp(s.op)) return;
+      const off = k === 1 ? 0 : (i - (k - 1) / 2) * STRAND_SPREAD;
+      const label = strandLabel(edge, s);
+      const p = placeLabel(label, a, { x: c.x + normal.x * off, y: c.y + normal.y * off }, b, normal, bulge);
+      labelAt.set(`${ei}:${i}`, p);
+      const half = (textWidth(label, 10.5) + 6) / 2;
+      minX = Math.min(minX, p.x - half);
+      maxX = Math.max(maxX, p.x + half);
+      minY = Math.min(minY, p.y - 7);
+      maxY = Math.max(maxY, p.y + 7);
+    });
+  });
+
+  const head = showTitle ? 26 : 4;
+  const ox = PAD - minX;
+  const oy = top + head + 14 - minY;
+  const width = ox + maxX + PAD;
+  const height = head + 14 + (maxY - minY) + 14;
+  const tx = (p: Point): Point => ({ x: p.x + ox, y: p.y + oy });
+
   const curve = (p0: Point, c: Point, p2: Point): string => {
     const d = pathRound(2);
     d.moveTo(p0.x, p0.y);
     d.quadraticCurveTo(c.x, c.y, p2.x, p2.y);
     return d.toString();
   };
-  for (const { edge, a, b, c, normal, bulge } of arcs) {
+  arcs.forEach(({ edge, a, b, c, normal }, ei) => {
     const derivedEdge = edge.derivedOp !== undefined && !isZeroOp(edge.derivedOp);
-    if (onlyZeroOps(edge)) continue;
+    if (onlyZeroOps(edge)) return;
     if (edge.strands.length === 0) {
       // A connection without an op: solid in op-on-node graphs; dashed in cells, where it is the output concat.
       const cell = panel.opsOn === "edges";
@@ -191,7 +217,7 @@ function drawPanel(panel: PanelModel, colours: Map<string, string>, top: number,
           "data-edge": `${edge.from}->${edge.to}`,
         }),
       );
-      continue;
+      return;
     }
     const k = edge.strands.length;
     edge.strands.forEach((s, i) => {
@@ -218,8 +244,8 @@ function drawPanel(panel: PanelModel, colours: Map<string, string>, top: number,
       const title = el("title", {}, escapeXml(`${edge.from} → ${edge.to}: ${s.op} ${(s.weight * 100).toFixed(1)}%${derived ? " (derived)" : ""}`));
       (derived ? front : back).push(el("path", attrs, title));
       if (derived) {
-        const label = k > 1 ? `${s.op} ${(s.weight * 100).toFixed(0)}%` : s.op;
-        const lp = tx(placeLabel(label, a, ci, b, normal, bulge));
+        const label = strandLabel(edge, s);
+        const lp = tx(labelAt.get(`${ei}:${i}`)!);
         labels.push(
           text(label, {
             class: "nb-edge-label",
@@ -236,7 +262,7 @@ function drawPanel(panel: PanelModel, colours: Map<string, string>, top: number,
         );
       }
     });
-  }
+  });
 
   const nodeSvg: string[] = [];
   for (const p of placed.values()) {
