@@ -17,6 +17,7 @@ export type { CostQualityPoint } from "./pareto.js";
 export { searchCurves, seedBand } from "./searchCurves.js";
 export type { SearchRun, SearchCurvePoint, SeedBand, SearchCurvesOptions } from "./searchCurves.js";
 export { trainingCurves } from "./trainingCurves.js";
+export { metricLabel } from "./metricLabels.js";
 export type { EpochRecord, TrainingRun, TrainingCurvesOptions } from "./trainingCurves.js";
 export { notebookGraph, formatDuration } from "./notebookGraph.js";
 export type { NotebookGraphInput, NotebookGraphCell, NotebookGraphOptions, CellState } from "./notebookGraph.js";

@@ -12,7 +12,8 @@ export function dominates(a: CostQualityPoint, b: CostQualityPoint): boolean {
 
 /**
  * Indices of the non-dominated points, ordered by increasing cost (so by increasing quality). Exact duplicates of a
- * front point are on the front too (neither dominates the other). O(n log n).
+ * front point (e.g. the same architecture evaluated twice) are counted once: only the lowest index is kept, so the
+ * front's size is the number of distinct trade-offs. O(n log n).
  */
 export function paretoFront(points: readonly CostQualityPoint[]): number[] {
   const idx = points.map((_, i) => i).filter((i) => Number.isFinite(points[i]!.cost) && Number.isFinite(points[i]!.quality));
@@ -25,8 +26,6 @@ export function paretoFront(points: readonly CostQualityPoint[]): number[] {
     if (best === undefined || p.quality > best.quality) {
       front.push(i);
       best = p;
-    } else if (p.quality === best.quality && p.cost === best.cost) {
-      front.push(i);
     }
   }
   return front;

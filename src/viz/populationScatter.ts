@@ -8,6 +8,7 @@ import type { StrategySnapshot } from "../strategy/types.js";
 import { NasbookError } from "../errors.js";
 import { PlotlyFigure, type PlotlyTrace } from "./figure.js";
 import { figureId } from "./ids.js";
+import { metricLabel } from "./metricLabels.js";
 import { paretoFront } from "./pareto.js";
 import { PLOTLY_CONFIG, axis, baseLayout } from "./plotlyTheme.js";
 
@@ -24,7 +25,7 @@ export interface PopulationOptions {
   colour?: string;
   /** Log-scale cost axis (default: on when costs span more than two decades). */
   logCost?: boolean;
-  /** Axis titles. */
+  /** Axis titles (default: the metrics' readable labels, see `metricLabel`). */
   costLabel?: string;
   qualityLabel?: string;
 }
@@ -69,8 +70,8 @@ export function populationScatter(source: Pick<StrategySnapshot, "population" | 
   const colourKey = options.colour ?? "trial";
   const costs = points.map((p) => p.cost).filter((c) => c > 0);
   const logCost = options.logCost ?? (costs.length > 1 && Math.max(...costs) / Math.min(...costs) > 100);
-  const costLabel = options.costLabel ?? options.cost;
-  const qualityLabel = options.qualityLabel ?? qualityKey;
+  const costLabel = options.costLabel ?? metricLabel(options.cost);
+  const qualityLabel = options.qualityLabel ?? metricLabel(qualityKey);
   const hover = `%{customdata[0]}<br>${costLabel}: %{x}<br>${qualityLabel}: %{y}<br>trial %{customdata[1]}<extra></extra>`;
   const frontPoints = front.map((i) => points[i]!);
   const scatter: PlotlyTrace = {
@@ -86,7 +87,7 @@ export function populationScatter(source: Pick<StrategySnapshot, "population" | 
       color: points.map((p) => p.colour),
       colorscale: "Viridis",
       showscale: true,
-      colorbar: { title: { text: colourKey === "trial" ? "age (trial)" : colourKey }, thickness: 12, len: 0.85 },
+      colorbar: { title: { text: colourKey === "trial" ? "age (trial)" : metricLabel(colourKey) }, thickness: 12, len: 0.85 },
       line: { width: 0.5, color: "#ffffff" },
       opacity: 0.85,
     },

@@ -1,12 +1,13 @@
 /**
- * Search curves: best-so-far against queries and against seconds, mean ± one standard deviation over seeds, one
- * colour per strategy (the anytime plots of NAS benchmarks, e.g. Dong & Yang 2020, "NAS-Bench-201", Fig. 6).
+ * Search curves: best-so-far against queries (and, if asked, against seconds), mean ± one standard deviation over
+ * seeds, one colour per strategy (the anytime plots of NAS benchmarks, e.g. Dong & Yang 2020, "NAS-Bench-201", Fig. 6).
  */
 import { NasbookError } from "../errors.js";
 import { PlotlyFigure, type PlotlyTrace } from "./figure.js";
 import { figureId } from "./ids.js";
+import { metricLabel } from "./metricLabels.js";
 import { seriesColour, withAlpha } from "./palette.js";
-import { PLOTLY_CONFIG, axis, baseLayout } from "./plotlyTheme.js";
+import { PLOTLY_CONFIG, axis, baseLayout, integerTicks, legendBelow } from "./plotlyTheme.js";
 
 /** One point of a search's history: after `queries` evaluations and `seconds` of search, the best value so far. */
 export interface SearchCurvePoint {
@@ -99,28 +100,31 @@ export function seedBand(
 export interface SearchCurvesOptions {
   id?: string;
   title?: string;
-  /** y-axis title (default "best so far"). */
+  /** The metric searched, as a key ("val_acc", shown by its readable label) or an axis title (default "best so far"). */
   metric?: string;
   /** If given, plot regret = optimum - best on a log axis instead of best. */
   optimum?: number;
-  /** Log-scale the seconds axis (default true). */
+  /**
+   * Also draw best-so-far against wall-clock seconds, in a second panel (default false: wall time differs on every
+   * run, so a figure with it makes saved notebooks differ between identical executions).
+   */
+  timePanel?: boolean;
+  /** Log-scale the seconds axis (default true; only with `timePanel`). */
   logSeconds?: boolean;
-  /** Draw the panel against seconds (default: when any point records time; table lookups take none). */
-  seconds?: boolean;
   /** A dotted reference line on the best-so-far axis, e.g. the best value in a benchmark table. */
   target?: { value: number; label: string };
 }
 
-/** The two-panel search-curve figure (vs queries, vs seconds); strategies in first-seen order. */
+/** The search-curve figure (vs queries; a second panel vs seconds with `timePanel`); strategies in first-seen order. */
 export function searchCurves(runs: readonly SearchRun[], options: SearchCurvesOptions = {}): PlotlyFigure {
   if (runs.length === 0) throw new NasbookError("search curves need at least one run ({ strategy, seed, points })");
   const strategies: string[] = [];
   for (const r of runs) if (!strategies.includes(r.strategy)) strategies.push(r.strategy);
+  const timePanel = options.timePanel ?? false;
   const logSeconds = options.logSeconds ?? true;
+  const panels = timePanel ? ([["queries", "x", "y"], ["seconds", "x2", "y2"]] as const) : ([["queries", "x", "y"]] as const);
   const regret = options.optimum !== undefined;
   const toY = (v: number): number => (regret ? Math.max(options.optimum! - v, 1e-9) : v);
-  const withSeconds = options.seconds ?? runs.some((r) => r.points.some((p) => p.seconds > 0));
-  const panels = ([["queries", "x", "y"], ["seconds", "x2", "y2"]] as const).slice(0, withSeconds ? 2 : 1);
   const data: PlotlyTrace[] = [];
   const finals: string[] = [];
   strategies.forEach((strategy, si) => {
@@ -150,24 +154,28 @@ export function searchCurves(runs: readonly SearchRun[], options: SearchCurvesOp
     const y = toY(options.target.value);
     data.push({ x: [1, lastQuery], y: [y, y], type: "scatter", mode: "lines", name: options.target.label, line: { color: "#555", dash: "dot", width: 1 }, hoverinfo: "name+y" });
   }
-  const metric = options.metric ?? "best so far";
+  const metric = options.metric !== undefined ? metricLabel(options.metric) : "best so far";
   const yTitle = regret ? `regret (${options.optimum} − ${metric})` : metric;
   const yExtra = regret ? { type: "log" } : {};
   const title = options.title ?? "Search progress (mean ± 1 s.d. over seeds)";
-  const height = 430;
+  const below = legendBelow(data.filter((t) => t.showlegend === true).map((t) => String(t.name)));
+  const margin = { l: 64, r: 24, t: 56, b: 50 + below.height };
+  const height = margin.t + 296 + margin.b;
+  const queryTicks = integerTicks(data.filter((t) => t.xaxis === "x").flatMap((t) => t.x as number[]));
+  const axes = timePanel
+    ? {
+        grid: { rows: 1, columns: 2, pattern: "independent" },
+        xaxis: axis(metricLabel("queries"), { domain: [0, 0.47], ...queryTicks }),
+        yaxis: axis(yTitle, yExtra),
+        xaxis2: axis(`seconds${logSeconds ? " (log)" : ""}`, { domain: [0.53, 1], ...(logSeconds ? { type: "log" } : {}) }),
+        yaxis2: axis("", { ...yExtra, anchor: "x2", matches: "y" }),
+      }
+    : { xaxis: axis(metricLabel("queries"), queryTicks), yaxis: axis(yTitle, yExtra) };
   const layout = baseLayout(title, height, {
-    ...(withSeconds
-      ? {
-          grid: { rows: 1, columns: 2, pattern: "independent" },
-          xaxis: axis("queries", { domain: [0, 0.47] }),
-          xaxis2: axis(`seconds${logSeconds ? " (log)" : ""}`, { domain: [0.53, 1], ...(logSeconds ? { type: "log" } : {}) }),
-          yaxis2: axis("", { ...yExtra, anchor: "x2", matches: "y" }),
-        }
-      : { xaxis: axis("queries") }),
-    yaxis: axis(yTitle, yExtra),
+    ...axes,
     showlegend: true,
-    margin: { l: 64, r: 24, t: 84, b: 50 },
-    legend: { orientation: "h", x: 0, xanchor: "left", y: 1.0, yanchor: "bottom" },
+    margin,
+    legend: below.legend,
     hovermode: "closest",
   });
   const spec = { data, layout, config: { ...PLOTLY_CONFIG } };

@@ -2,6 +2,8 @@
  * The supernet figure: a cell (or several) drawn left to right, every candidate op of every edge as its own strand
  * whose width and opacity grow with the op's weight, and the derived architecture drawn solid, arrowed and
  * labelled. Works for op-on-edge cells (NB201, DARTS) and op-on-node graphs (chains, multi-branch networks).
+ * A derived `none` op means the architecture has no edge there: it is never drawn as derived (a weighted edge keeps
+ * its faded candidates; an edge whose only op is `none` is not drawn at all).
  */
 import { pathRound } from "d3-path";
 import { SvgFigure } from "./figure.js";
@@ -41,6 +43,11 @@ interface PlacedNode {
   /** Half extents of the node's shape, for trimming edges at its border. */
   rx: number;
   ry: number;
+}
+
+/** Whether an edge carries nothing but zero ops (e.g. a `none` edge of an architecture graph): no edge to draw. */
+function onlyZeroOps(edge: EdgeModel): boolean {
+  return edge.strands.length > 0 && edge.strands.every((s) => isZeroOp(s.op));
 }
 
 function nodeLabel(n: GraphNode, opsOn: "edges" | "nodes"): string {
@@ -125,13 +132,6 @@ function drawPanel(panel: PanelModel, colours: Map<string, string>, top: number,
     arcs.push({ edge, a, b, normal, c, bulge });
   }
 
-  const head = showTitle ? 26 : 4;
-  const ox = PAD + maxRx;
-  const oy = top + head + 14 - minY;
-  const width = ox + (layout.layers.length - 1) * gap + maxRx + PAD;
-  const height = head + 14 + (maxY - minY) + 14;
-  const tx = (p: Point): Point => ({ x: p.x + ox, y: p.y + oy });
-
   const back: string[] = [];
   const front: string[] = [];
   const labels: string[] = [];
@@ -142,28 +142,66 @@ function drawPanel(panel: PanelModel, colours: Map<string, string>, top: number,
     const h = 14;
     const outward = bulge !== 0 ? Math.sign(bulge) : normal.y > 0 ? -1 : 1;
     let first: Point | undefined;
-    for (const t of [0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74]) {
-      for (const side of [outward, -outward]) {
-        const m = { x: (1 - t) ** 2 * a.x + 2 * t * (1 - t) * ci.x + t * t * b.x, y: (1 - t) ** 2 * a.y + 2 * t * (1 - t) * ci.y + t * t * b.y };
-        const p = { x: m.x + normal.x * 10 * side, y: m.y + normal.y * 10 * side };
-        const box = { x0: p.x - w / 2, y0: p.y - h / 2, x1: p.x + w / 2, y1: p.y + h / 2 };
-        first ??= p;
-        if (!taken.some((o) => box.x0 < o.x1 && o.x0 < box.x1 && box.y0 < o.y1 && o.y0 < box.y1)) {
-          taken.push(box);
-          return p;
+    // Positions along the curve near its middle, beside it on either side, then further out: the first free one
+    // wins, so a crowded cell pushes labels outward instead of stacking them.
+    for (let reach = 10; reach <= 130; reach += 15) {
+      for (const t of [0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74]) {
+        for (const side of [outward, -outward]) {
+          const m = { x: (1 - t) ** 2 * a.x + 2 * t * (1 - t) * ci.x + t * t * b.x, y: (1 - t) ** 2 * a.y + 2 * t * (1 - t) * ci.y + t * t * b.y };
+          const p = { x: m.x + normal.x * reach * side, y: m.y + normal.y * reach * side };
+          const box = { x0: p.x - w / 2, y0: p.y - h / 2, x1: p.x + w / 2, y1: p.y + h / 2 };
+          first ??= p;
+          if (!taken.some((o) => box.x0 < o.x1 && o.x0 < box.x1 && box.y0 < o.y1 && o.y0 < box.y1)) {
+            taken.push(box);
+            return p;
+          }
         }
       }
     }
     return first!;
   };
+  const strandLabel = (edge: EdgeModel, s: EdgeModel["strands"][number]): string => (edge.strands.length > 1 ? `${s.op} ${(s.weight * 100).toFixed(0)}%` : s.op);
+  // Labels are placed before the panel is sized, so a label pushed outward by crowding still fits in the drawing.
+  const labelAt = new Map<string, Point>();
+  let minX = Infinity;
+  let maxX = -Infinity;
+  for (const p of placed.values()) {
+    minX = Math.min(minX, p.x - p.rx);
+    maxX = Math.max(maxX, p.x + p.rx);
+  }
+  arcs.forEach(({ edge, a, b, c, normal, bulge }, ei) => {
+    if (onlyZeroOps(edge)) return;
+    const k = edge.strands.length;
+    edge.strands.forEach((s, i) => {
+      if (!s.derived || isZeroOp(s.op)) return;
+      const off = k === 1 ? 0 : (i - (k - 1) / 2) * STRAND_SPREAD;
+      const label = strandLabel(edge, s);
+      const p = placeLabel(label, a, { x: c.x + normal.x * off, y: c.y + normal.y * off }, b, normal, bulge);
+      labelAt.set(`${ei}:${i}`, p);
+      const half = (textWidth(label, 10.5) + 6) / 2;
+      minX = Math.min(minX, p.x - half);
+      maxX = Math.max(maxX, p.x + half);
+      minY = Math.min(minY, p.y - 7);
+      maxY = Math.max(maxY, p.y + 7);
+    });
+  });
+
+  const head = showTitle ? 26 : 4;
+  const ox = PAD - minX;
+  const oy = top + head + 14 - minY;
+  const width = ox + maxX + PAD;
+  const height = head + 14 + (maxY - minY) + 14;
+  const tx = (p: Point): Point => ({ x: p.x + ox, y: p.y + oy });
+
   const curve = (p0: Point, c: Point, p2: Point): string => {
     const d = pathRound(2);
     d.moveTo(p0.x, p0.y);
     d.quadraticCurveTo(c.x, c.y, p2.x, p2.y);
     return d.toString();
   };
-  for (const { edge, a, b, c, normal, bulge } of arcs) {
-    const derivedEdge = edge.derivedOp !== undefined;
+  arcs.forEach(({ edge, a, b, c, normal }, ei) => {
+    const derivedEdge = edge.derivedOp !== undefined && !isZeroOp(edge.derivedOp);
+    if (onlyZeroOps(edge)) return;
     if (edge.strands.length === 0) {
       // A connection without an op: solid in op-on-node graphs; dashed in cells, where it is the output concat.
       const cell = panel.opsOn === "edges";
@@ -179,41 +217,43 @@ function drawPanel(panel: PanelModel, colours: Map<string, string>, top: number,
           "data-edge": `${edge.from}->${edge.to}`,
         }),
       );
-      continue;
+      return;
     }
     const k = edge.strands.length;
     edge.strands.forEach((s, i) => {
       const off = k === 1 ? 0 : (i - (k - 1) / 2) * STRAND_SPREAD;
       const ci = { x: c.x + normal.x * off, y: c.y + normal.y * off };
-      const st = strandStyle(s.weight, s.derived);
       const zero = isZeroOp(s.op);
+      const derived = s.derived && !zero;
+      const st = strandStyle(s.weight, derived);
       const attrs = {
         d: curve(tx(border(a, ci)), tx(ci), tx(border(b, ci))),
         fill: "none",
         stroke: colours.get(s.op)!,
         "stroke-width": num(st.width),
         // Edges the derived architecture drops are faded further, so the kept cell stands out.
-        "stroke-opacity": num(derivedEdge || s.derived ? st.opacity : st.opacity * 0.6, 3),
+        "stroke-opacity": num(derivedEdge || derived ? st.opacity : st.opacity * 0.6, 3),
         "stroke-linecap": "round",
         "stroke-dasharray": zero ? "3 3" : undefined,
-        "marker-end": s.derived && !zero ? `url(#${ID}-arrow)` : undefined,
-        class: s.derived ? "nb-strand nb-derived" : "nb-strand",
+        "marker-end": derived ? `url(#${ID}-arrow)` : undefined,
+        class: derived ? "nb-strand nb-derived" : "nb-strand",
         "data-edge": `${edge.from}->${edge.to}`,
         "data-op": s.op,
         "data-weight": num(s.weight, 4),
       };
-      const title = el("title", {}, escapeXml(`${edge.from} → ${edge.to}: ${s.op} ${(s.weight * 100).toFixed(1)}%${s.derived ? " (derived)" : ""}`));
-      (s.derived ? front : back).push(el("path", attrs, title));
-      if (s.derived) {
-        const label = k > 1 ? `${s.op} ${(s.weight * 100).toFixed(0)}%` : s.op;
-        const lp = tx(placeLabel(label, a, ci, b, normal, bulge));
+      const title = el("title", {}, escapeXml(`${edge.from} → ${edge.to}: ${s.op} ${(s.weight * 100).toFixed(1)}%${derived ? " (derived)" : ""}`));
+      (derived ? front : back).push(el("path", attrs, title));
+      if (derived) {
+        const label = strandLabel(edge, s);
+        const lp = tx(labelAt.get(`${ei}:${i}`)!);
         labels.push(
           text(label, {
+            class: "nb-edge-label",
             x: num(lp.x),
             y: num(lp.y + 3.5),
             "text-anchor": "middle",
             "font-size": 10.5,
-            fill: zero ? "#77777f" : "#1f1f29",
+            fill: "#1f1f29",
             stroke: "#ffffff",
             "stroke-width": 3.5,
             "stroke-linejoin": "round",
@@ -222,7 +262,7 @@ function drawPanel(panel: PanelModel, colours: Map<string, string>, top: number,
         );
       }
     });
-  }
+  });
 
   const nodeSvg: string[] = [];
   for (const p of placed.values()) {
@@ -292,7 +332,7 @@ export function supernetGraph(source: SupernetSource, options: SupernetGraphOpti
     top += p.height + 6;
     width = Math.max(width, p.width);
   }
-  const edgeOps = model.ops.filter((op) => model.panels.some((p) => p.edges.some((e) => e.strands.some((s) => s.op === op))));
+  const edgeOps = model.ops.filter((op) => model.panels.some((p) => p.edges.some((e) => !onlyZeroOps(e) && e.strands.some((s) => s.op === op))));
   if (edgeOps.length > 0) {
     const weighted = model.panels.some((p) => p.edges.some((e) => e.strands.length > 1));
     const note = weighted ? "strand width and opacity = op weight; solid arrowed strands = derived architecture" : undefined;
@@ -323,7 +363,7 @@ export function supernetGraph(source: SupernetSource, options: SupernetGraphOpti
   const finalSvg = svg.split(ID).join(id);
   const derived = model.panels
     .map((p) => {
-      const kept = p.edges.filter((e) => e.derivedOp !== undefined && e.strands.length > 0);
+      const kept = p.edges.filter((e) => e.derivedOp !== undefined && !isZeroOp(e.derivedOp) && e.strands.length > 0);
       return kept.length === 0 ? "" : `${p.name}: ${kept.map((e) => `${e.to}<-${e.from}:${e.derivedOp}`).join(" ")}`;
     })
     .filter((d) => d !== "");

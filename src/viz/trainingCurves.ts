@@ -2,8 +2,9 @@
 import { NasbookError } from "../errors.js";
 import { PlotlyFigure, type PlotlyTrace } from "./figure.js";
 import { figureId } from "./ids.js";
+import { metricLabel } from "./metricLabels.js";
 import { seriesColour } from "./palette.js";
-import { PLOTLY_CONFIG, axis, baseLayout } from "./plotlyTheme.js";
+import { PLOTLY_CONFIG, axis, baseLayout, integerTicks, legendBelow } from "./plotlyTheme.js";
 
 /** One epoch's metrics; any may be missing (e.g. no validation every epoch). */
 export interface EpochRecord {
@@ -70,16 +71,21 @@ export function trainingCurves(source: readonly EpochRecord[] | readonly Trainin
       lines.push(`${run.name} epoch ${last.epoch}: ${parts.join(", ")}`);
     }
   });
+  const panelEpochs = (axisId: 1 | 2): number[] => data.filter((t) => t.xaxis === (axisId === 1 ? "x" : "x2")).flatMap((t) => t.x as number[]);
   const title = options.title ?? "Training curves";
-  const height = 380;
+  // The legend goes below the plot: a dozen entries (three runs) on top would wrap into the title.
+  const below = legendBelow(data.map((t) => String(t.name)));
+  const plotHeight = 246;
+  const margin = { l: 60, r: 24, t: 56, b: 50 + below.height };
+  const height = margin.t + plotHeight + margin.b;
   const layout = baseLayout(title, height, {
     grid: { rows: 1, columns: 2, pattern: "independent" },
-    xaxis: axis("epoch", { domain: [0, 0.46] }),
-    yaxis: axis("loss"),
-    xaxis2: axis("epoch", { domain: [0.56, 1] }),
-    yaxis2: axis("accuracy", { anchor: "x2" }),
-    margin: { l: 60, r: 24, t: 84, b: 50 },
-    legend: { orientation: "h", x: 0, xanchor: "left", y: 1.0, yanchor: "bottom" },
+    xaxis: axis(metricLabel("epoch"), { domain: [0, 0.46], ...integerTicks(panelEpochs(1)) }),
+    yaxis: axis(metricLabel("loss")),
+    xaxis2: axis(metricLabel("epoch"), { domain: [0.56, 1], ...integerTicks(panelEpochs(2)) }),
+    yaxis2: axis(metricLabel("accuracy"), { anchor: "x2" }),
+    margin,
+    legend: below.legend,
   });
   const spec = { data, layout, config: { ...PLOTLY_CONFIG } };
   const id = figureId("training", JSON.stringify(spec), options.id);

@@ -11,8 +11,9 @@ import { figuresPage } from "../../src/viz/page.js";
 import { PlotlySession } from "../../src/viz/plotlyLibrary.js";
 import { trainingCurves } from "../../src/viz/trainingCurves.js";
 import { populationScatter } from "../../src/viz/populationScatter.js";
+import { supernetGraph } from "../../src/viz/supernetGraph.js";
 import { gallery } from "./gallery.js";
-import { population, trainingEpochs } from "./fixtures.js";
+import { dartsAlphas, nb201Alphas, population, trainingEpochs } from "./fixtures.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const hasChromium = existsSync(CHROMIUM);
@@ -92,6 +93,40 @@ describe("figures in headless chromium", () => {
     }
     expect(errors).toEqual([]);
     exported = page;
+  });
+
+  it.skipIf(skip)("keeps a 12-entry training legend off the title and axes, and supernet edge labels off each other, as drawn", async () => {
+    const names = ["a", "b", "c"].map((c) => `|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|${c}vg_pool_3x3~0|none~1|nor_conv_1x1~2|`);
+    const curves = trainingCurves(names.map((name, i) => ({ name, epochs: trainingEpochs(i, 3) })), { id: "legend-check" });
+    const cells = [supernetGraph({ alphas: nb201Alphas(1) }), supernetGraph({ alphas: dartsAlphas(1) }, { combine: "concat" })];
+    const page = await newPage();
+    await page.setContent(figuresPage([curves, ...cells]));
+    await plotState(page, curves.id);
+    const drawn = await page.evaluate(([id, ...cellIds]) => {
+      type Box = { x0: number; x1: number; y0: number; y1: number };
+      const box = (e: Element): Box => { const r = e.getBoundingClientRect(); return { x0: r.left, x1: r.right, y0: r.top, y1: r.bottom }; };
+      const hit = (a: Box, b: Box): boolean => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+      const gd = document.getElementById(id!)!;
+      const legend = box(gd.querySelector(".legend")!);
+      const title = box(gd.querySelector(".gtitle")!);
+      const axes = [...gd.querySelectorAll(".xtitle, .x2title, .ytitle, .y2title, .xtick text, .x2tick text")].map(box);
+      const labelOverlaps = cellIds.map((c) => {
+        const b = [...document.getElementById(c!)!.querySelectorAll("text.nb-edge-label")].map(box);
+        let n = 0;
+        for (let i = 0; i < b.length; i++) for (let j = i + 1; j < b.length; j++) if (hit(b[i]!, b[j]!)) n++;
+        return { labels: b.length, overlaps: n };
+      });
+      const ticks = [...gd.querySelectorAll(".xtick text, .x2tick text")].map((t) => t.textContent);
+      return { legendOnTitle: hit(legend, title), legendOnAxes: axes.some((a) => hit(legend, a)), legendRows: legend.y1 - legend.y0, ticks, labelOverlaps };
+    }, [curves.id, ...cells.map((c) => c.id)]);
+    expect(drawn.legendRows).toBeGreaterThan(100); // 12 entries, wrapped into rows: a tall legend
+    expect(drawn.legendOnTitle).toBe(false);
+    expect(drawn.legendOnAxes).toBe(false);
+    expect(drawn.ticks).toEqual(["1", "2", "3", "1", "2", "3"]);
+    for (const c of drawn.labelOverlaps) expect(c).toMatchObject({ overlaps: 0 });
+    expect(drawn.labelOverlaps.map((c) => c.labels)).toEqual([6, 16]);
+    expect(errors).toEqual([]);
+    await page.close();
   });
 
   it.skipIf(skip)("moves the policy slider through the snapshots' frames and shows arch strings on hover", async () => {

@@ -21,7 +21,7 @@ export function gallery(): GalleryEntry[] {
     { name: "arch-multibranch", figure: supernetGraph(fx.multiBranchGraph(), { title: "Multi-branch chain (ops on nodes)" }) },
     { name: "policy", figure: policyHeatmap(fx.policySnapshots(3)) },
     { name: "population", figure: populationScatter({ strategy: "evolution", step: 160, population: fx.population(4) }, { cost: "params", costLabel: "params (M)", qualityLabel: "accuracy (%)" }) },
-    { name: "search-curves", figure: searchCurves(fx.searchRuns(5), { metric: "test accuracy (%)" }) },
+    { name: "search-curves", figure: searchCurves(fx.searchRuns(5), { metric: "test accuracy (%)", timePanel: true }) },
     { name: "training", figure: trainingCurves(fx.trainingEpochs(6)) },
     { name: "notebook", figure: notebookGraph(fx.notebook()) },
   ];

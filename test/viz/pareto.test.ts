@@ -2,12 +2,14 @@ import { describe, expect, it } from "vitest";
 import { dominates, paretoFront, type CostQualityPoint } from "../../src/viz/pareto.js";
 import { Rng } from "../../src/rng.js";
 
+/** Non-dominated points, each distinct (cost, quality) once: the first index of its duplicates. */
 function bruteForce(points: CostQualityPoint[]): number[] {
-  return points.map((_, i) => i).filter((i) => !points.some((q) => dominates(q, points[i]!)));
+  const firstOf = (i: number): boolean => points.findIndex((q) => q.cost === points[i]!.cost && q.quality === points[i]!.quality) === i;
+  return points.map((_, i) => i).filter((i) => firstOf(i) && !points.some((q) => dominates(q, points[i]!)));
 }
 
 describe("paretoFront", () => {
-  it("equals the brute-force non-dominated set, ties and duplicates included", () => {
+  it("equals the brute-force non-dominated set, ties and duplicates included (duplicates once)", () => {
     const rng = new Rng(11);
     for (let trial = 0; trial < 200; trial++) {
       // Small integer grids force equal costs, equal qualities and exact duplicates.
@@ -24,6 +26,11 @@ describe("paretoFront", () => {
       expect(f[i]!.cost).toBeGreaterThan(f[i - 1]!.cost);
       expect(f[i]!.quality).toBeGreaterThan(f[i - 1]!.quality);
     }
+  });
+
+  it("counts duplicates of a front point once (the first index)", () => {
+    const points = [{ cost: 2, quality: 5 }, { cost: 1, quality: 3 }, { cost: 2, quality: 5 }, { cost: 1, quality: 3 }, { cost: 3, quality: 4 }];
+    expect(paretoFront(points)).toEqual([1, 0]);
   });
 
   it("ignores non-finite points (failed trials)", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { populationPoints, populationScatter } from "../../src/viz/populationScatter.js";
 import { paretoFront } from "../../src/viz/pareto.js";
+import { metricLabel } from "../../src/viz/metricLabels.js";
 import { population } from "./fixtures.js";
 
 describe("populationScatter", () => {
@@ -26,6 +27,17 @@ describe("populationScatter", () => {
     expect(line.name).toBe(`Pareto front (${front.length})`);
   });
 
+  it("titles the axes with readable metric labels, falling back to the raw key for unknown metrics", () => {
+    const withVal = members.map((m) => ({ ...m, metrics: { ...m.metrics, val_acc: m.metrics.accuracy!, my_cost: m.metrics.params! } }));
+    const title = (fig: ReturnType<typeof populationScatter>, a: string): string => (fig.spec.layout[a] as { title: { text: string } }).title.text;
+    const fig = populationScatter(withVal, { cost: "params", quality: "val_acc", colour: "generation" });
+    expect([title(fig, "xaxis"), title(fig, "yaxis")]).toEqual(["parameters", "validation accuracy (%)"]);
+    expect((fig.spec.data[0]!.marker as { colorbar: { title: { text: string } } }).colorbar.title.text).toBe("generation");
+    expect(title(populationScatter(withVal, { cost: "params", quality: "fitness" }), "yaxis")).toBe("fitness");
+    expect(title(populationScatter(withVal, { cost: "my_cost" }), "xaxis")).toBe("my_cost");
+    expect(title(populationScatter(withVal, { cost: "params", costLabel: "size" }), "xaxis")).toBe("size");
+  });
+
   it("colours by generation when asked and leaves out failed members", () => {
     const withFailed = [...members, { arch: "bad", fitness: -Infinity, trial: 999, metrics: { params: 0.1 } }];
     const { points, dropped } = populationPoints(withFailed, { cost: "params", colour: "generation" });
@@ -43,5 +55,17 @@ describe("populationScatter", () => {
   it("names the available metrics when the cost metric is missing", () => {
     expect(() => populationScatter(members, { cost: "flops" })).toThrow(/"flops" is in no member's metrics \(available: accuracy, generation, params/);
     expect(() => populationScatter([], { cost: "params" })).toThrow(/population is empty/);
+  });
+
+  it("shares one label function with the other figures", () => {
+    expect(["val_acc", "test_acc", "fitness", "params", "flops", "params_M"].map(metricLabel)).toEqual([
+      "validation accuracy (%)",
+      "test accuracy (%)",
+      "fitness",
+      "parameters",
+      "FLOPs",
+      "parameters (M)",
+    ]);
+    expect(metricLabel("toString")).toBe("toString");
   });
 });

@@ -61,9 +61,9 @@ describe("seedBand", () => {
 });
 
 describe("searchCurves", () => {
-  it("draws band + mean per strategy on both axes, strategies in first-seen order", () => {
+  it("draws band + mean per strategy on both axes when asked for the time panel, strategies in first-seen order", () => {
     const runs = searchRuns(5, 30);
-    const fig = searchCurves(runs);
+    const fig = searchCurves(runs, { timePanel: true });
     expect(fig.spec.data).toHaveLength(3 * 2 * 3);
     const means = fig.spec.data.filter((t) => t.showlegend === true);
     expect(means.map((t) => t.name)).toEqual(["random (3 seeds)", "evolution (3 seeds)", "local search (3 seeds)"]);
@@ -73,6 +73,32 @@ describe("searchCurves", () => {
     expect(fig.summary).toMatch(/3 strategies, 3 seed/);
   });
 
+  it("leaves wall time out unless the time panel is asked for, so identical runs give identical figures", () => {
+    const runs = searchRuns(5, 30);
+    const fig = searchCurves(runs);
+    expect(fig.spec.data).toHaveLength(3 * 3);
+    expect(fig.spec.data.every((t) => t.xaxis === "x")).toBe(true);
+    expect(fig.spec.layout.xaxis2).toBeUndefined();
+    // Same queries and bests, different wall times: the same figure (spec and id).
+    const slower = runs.map((r) => ({ ...r, points: r.points.map((p) => ({ ...p, seconds: p.seconds * 3 + 1 })) }));
+    const again = searchCurves(slower);
+    expect(JSON.stringify(again.spec)).toBe(JSON.stringify(fig.spec));
+    expect(again.id).toBe(fig.id);
+  });
+
+  it("titles the y axis with the metric's readable label (an unknown title is kept)", () => {
+    const runs = [run(0, [[1, 1, 90], [2, 2, 94]])];
+    const yTitle = (metric?: string): string => (searchCurves(runs, { metric }).spec.layout.yaxis as { title: { text: string } }).title.text;
+    expect(yTitle("val_acc")).toBe("validation accuracy (%)");
+    expect(yTitle("test accuracy (%)")).toBe("test accuracy (%)");
+    expect(yTitle()).toBe("best so far");
+  });
+
+  it("ticks the queries axis at integers", () => {
+    const fig = searchCurves([run(0, [[1, 1, 90], [2, 2, 94], [3, 3, 95]])]);
+    expect(fig.spec.layout.xaxis).toMatchObject({ tickmode: "linear", dtick: 1, tickformat: "d" });
+  });
+
   it("plots regret on a log axis when the optimum is known", () => {
     const fig = searchCurves([run(0, [[1, 1, 90], [2, 2, 94]])], { optimum: 94.37 });
     const mean = fig.spec.data[2]!;
@@ -80,7 +106,7 @@ describe("searchCurves", () => {
     expect((fig.spec.layout.yaxis as { type: string }).type).toBe("log");
   });
 
-  it("draws only the queries panel when no run records time, with the target as a dotted line", () => {
+  it("draws only the queries panel unless asked for time, with the target as a dotted line", () => {
     const runs = [run(0, [[1, 0, 90], [3, 0, 93]]), run(1, [[1, 0, 91], [3, 0, 92]])];
     const fig = searchCurves(runs, { target: { value: 94.37, label: "best in the table" } });
     expect(fig.spec.data.filter((t) => t.xaxis === "x2")).toHaveLength(0);
@@ -89,6 +115,6 @@ describe("searchCurves", () => {
     expect(target.name).toBe("best in the table");
     expect(target.y).toEqual([94.37, 94.37]);
     expect(target.x).toEqual([1, 3]);
-    expect(searchCurves(runs, { seconds: true }).spec.data.filter((t) => t.xaxis === "x2")).toHaveLength(3);
+    expect(searchCurves(runs, { timePanel: true }).spec.data.filter((t) => t.xaxis === "x2")).toHaveLength(3);
   });
 });

@@ -10,7 +10,7 @@ describe("snapshotFigures", () => {
     expect(figs.map((f) => f.kind)).toEqual(["supernet", "policy", "population"]);
     expect(figs[0]!.summary).toMatch(/step 50/);
     expect(figs[1]!.summary).toMatch(/3 snapshot/);
-    expect(figs[2]!.summary).toMatch(/params/);
+    expect(figs[2]!.summary).toMatch(/at parameters /);
   });
 
   it("shows nothing for a snapshot with nothing to plot, and the population against trial without a cost metric", () => {

@@ -3,7 +3,8 @@ import { JSDOM } from "jsdom";
 import { supernetGraph, strandStyle } from "../../src/viz/supernetGraph.js";
 import { softmax } from "../../src/viz/supernetModel.js";
 import type { ArchGraph } from "../../src/space/types.js";
-import { NB201_OPS, dartsAlphas, multiBranchGraph, nb201Alphas, nb201Graph } from "./fixtures.js";
+import { textWidth } from "../../src/viz/svg.js";
+import { NB201_EDGES, NB201_OPS, dartsAlphas, multiBranchGraph, nb201Alphas, nb201Graph } from "./fixtures.js";
 
 /** Parses the figure's SVG with a real XML parser, which also proves it is well-formed. */
 const { DOMParser } = new JSDOM("").window;
@@ -11,6 +12,16 @@ function parse(svg: string): Document {
   const parsed = new DOMParser().parseFromString(svg, "image/svg+xml");
   expect(parsed.getElementsByTagName("parsererror")).toHaveLength(0);
   return parsed;
+}
+
+/** Edge labels' boxes (the label's estimated text width by its font height, centred where it is drawn). */
+function labelBoxes(doc: Document): { label: string; x0: number; x1: number; y0: number; y1: number }[] {
+  return [...doc.querySelectorAll("text.nb-edge-label")].map((t) => {
+    const x = Number(t.getAttribute("x"));
+    const y = Number(t.getAttribute("y")) - 3.5; // the baseline sits 3.5 px below the label's centre
+    const w = textWidth(t.textContent!, Number(t.getAttribute("font-size")));
+    return { label: t.textContent!, x0: x - w / 2, x1: x + w / 2, y0: y - 6.5, y1: y + 6.5 };
+  });
 }
 
 describe("supernetGraph", () => {
@@ -95,5 +106,52 @@ describe("supernetGraph", () => {
     expect(a.id).toMatch(/^nb-supernet-[0-9a-f]{16}$/);
     expect(c.id).not.toBe(a.id);
     expect(supernetGraph({ alphas: nb201Alphas(1) }, { id: "cell-7" }).svg).toContain("url(#cell-7-arrow)");
+  });
+
+  it("lays out edge labels so no two labels of a figure overlap, inside the drawing (NB201 and DARTS)", () => {
+    const figures = [
+      ...[1, 2, 3, 4, 5, 6, 7, 8].map((seed) => supernetGraph({ alphas: nb201Alphas(seed) })),
+      ...[1, 2, 3, 4, 5, 6].map((seed) => supernetGraph({ alphas: dartsAlphas(seed) }, { combine: "concat" })),
+      supernetGraph(nb201Graph(["nor_conv_3x3", "skip_connect", "nor_conv_1x1", "avg_pool_3x3", "nor_conv_3x3", "skip_connect"])),
+      supernetGraph({ graph: nb201Graph(["avg_pool_3x3", "nor_conv_1x1", "nor_conv_3x3", "nor_conv_3x3", "skip_connect", "nor_conv_1x1"]), alphas: nb201Alphas(9) }),
+    ];
+    for (const fig of figures) {
+      const doc = parse(fig.svg);
+      const svg = doc.documentElement;
+      const [width, height] = [Number(svg.getAttribute("width")), Number(svg.getAttribute("height"))];
+      const boxes = labelBoxes(doc);
+      expect(boxes.length).toBeGreaterThanOrEqual(6);
+      for (let i = 0; i < boxes.length; i++) {
+        const a = boxes[i]!;
+        expect(a.x0 >= 0 && a.x1 <= width && a.y0 >= 0 && a.y1 <= height, `${a.label} inside ${width}x${height}`).toBe(true);
+        for (let j = i + 1; j < boxes.length; j++) {
+          const b = boxes[j]!;
+          const overlap = a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+          expect(overlap, `${fig.summary.split("\n")[0]}: "${a.label}" overlaps "${b.label}"`).toBe(false);
+        }
+      }
+    }
+  });
+
+  it("draws no edge for a derived none op (a none op means no edge)", () => {
+    // An architecture given as a graph: its none edges are not drawn at all.
+    const ops = ["nor_conv_3x3", "none", "skip_connect", "none", "nor_conv_1x1", "avg_pool_3x3"];
+    const graphDoc = parse(supernetGraph(nb201Graph(ops)).svg);
+    const drawn = [...graphDoc.querySelectorAll("path.nb-strand")];
+    expect(drawn.map((p) => p.getAttribute("data-op")).sort()).toEqual(ops.filter((o) => o !== "none").sort());
+    expect(labelBoxes(graphDoc).map((b) => b.label)).not.toContain("none");
+    expect([...graphDoc.querySelectorAll("g.nb-legend text")].map((t) => t.textContent)).not.toContain("none");
+    // A supernet whose argmax on edge 3<-1 is none: the none strand stays a faded candidate, not a derived edge.
+    const alphas = nb201Alphas(1);
+    alphas[4]!.weights = [9, 0, 0, 0, 0];
+    const fig = supernetGraph({ alphas });
+    const doc = parse(fig.svg);
+    const [to, from] = NB201_EDGES[4]!.split("<-");
+    const edge = [...doc.querySelectorAll("path.nb-strand")].filter((p) => p.getAttribute("data-edge") === `${from}->${to}`);
+    expect(edge).toHaveLength(NB201_OPS.length);
+    expect(edge.filter((p) => p.classList.contains("nb-derived"))).toHaveLength(0);
+    expect(doc.querySelectorAll("path.nb-derived")).toHaveLength(5);
+    expect(labelBoxes(doc).some((b) => b.label.startsWith("none"))).toBe(false);
+    expect(fig.summary).not.toMatch(/3<-1:none/);
   });
 });

@@ -22,6 +22,44 @@ describe("trainingCurves", () => {
     expect(fig.summary).toMatch(/epoch 20: train loss/);
   });
 
+  it("titles its axes with the shared metric labels", () => {
+    const layout = trainingCurves(trainingEpochs(6)).spec.layout;
+    const title = (a: string): string => (layout[a] as { title: { text: string } }).title.text;
+    expect(["xaxis", "yaxis", "xaxis2", "yaxis2"].map(title)).toEqual(["epoch", "loss", "epoch", "accuracy (%)"]);
+  });
+
+  it("ticks epoch axes at integers only: one tick per epoch for short runs, integer labels for long ones", () => {
+    const short = trainingCurves([{ epoch: 1, trainLoss: 2, trainAcc: 30 }, { epoch: 2, trainLoss: 1.5, trainAcc: 40 }, { epoch: 3, trainLoss: 1, trainAcc: 50 }]).spec.layout;
+    for (const a of ["xaxis", "xaxis2"]) expect(short[a]).toMatchObject({ tickmode: "linear", tick0: 1, dtick: 1, tickformat: "d" });
+    const long = trainingCurves(trainingEpochs(6)).spec.layout;
+    for (const a of ["xaxis", "xaxis2"]) {
+      expect(long[a]).toMatchObject({ tickformat: "d" });
+      // Plotly's automatic spacing draws at most 10 ticks, so over 20 epochs a tick is at least 1 apart.
+      expect((long[a] as { dtick?: number }).dtick ?? 1).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it("puts a 12-entry legend below the plot, in a bottom margin grown to hold it, so it cannot reach the title", () => {
+    // Three runs named by (long) architecture strings: 12 entries, each too wide to share a row with another.
+    const names = ["a", "b", "c"].map((c) => `|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|${c}vg_pool_3x3~0|none~1|nor_conv_1x1~2|`);
+    const fig = trainingCurves(names.map((name, i) => ({ name, epochs: trainingEpochs(i, 5) })));
+    const legendEntries = fig.spec.data.filter((t) => t.showlegend !== false);
+    expect(legendEntries).toHaveLength(12);
+    const { legend, margin, height, title } = fig.spec.layout as {
+      legend: { yref: string; y: number; yanchor: string; orientation: string };
+      margin: { t: number; b: number };
+      height: number;
+      title: { text: string };
+    };
+    expect(title.text).toBe("Training curves");
+    // Anchored at the figure's bottom edge and growing upward...
+    expect(legend).toMatchObject({ orientation: "h", yref: "container", y: 0, yanchor: "bottom" });
+    // ...by at most the bottom margin left after the x-axis titles (12 rows of ~19 px), far from the title on top.
+    expect(margin.b - 50).toBeGreaterThanOrEqual(12 * 19);
+    expect(height - margin.t - margin.b).toBeGreaterThanOrEqual(240);
+    expect(fig.height).toBe(height);
+  });
+
   it("gives several named runs one colour each", () => {
     const fig = trainingCurves([{ name: "a", epochs: trainingEpochs(1, 3) }, { name: "b", epochs: trainingEpochs(2, 3) }]);
     expect(fig.spec.data).toHaveLength(8);
