@@ -107,7 +107,7 @@ describe("reactive notebook", () => {
   });
 
   it("dynamic import() in a cell loads the module; the library's types are nas.X", async () => {
-    const dyn = await nb.execute(`const d3m = await import("d3-path");\nconst seeded: nas.Rng = new nas.Rng(1);\nconst p = d3m.path();\np.moveTo(0, 0);\np.lineTo(4, 0);\np.toString().length`, { cellId: "DI" });
+    const dyn = await nb.execute(`const d3m = await import("d3-path");\nconst seeded: nas.Rng = new nas.Rng(1);\nconst dynPath = d3m.path();\ndynPath.moveTo(0, 0);\ndynPath.lineTo(4, 0);\ndynPath.toString().length`, { cellId: "DI" });
     expect(dyn.status).toBe("ok");
     expect(last("DI")).toBe("8"); // "M0,0L4,0"
   });
