@@ -74,9 +74,11 @@ export type { DataSplits, ImageDataset } from "./data/types.js";
 
 // training and performance estimation
 export { trainEvaluator, ModelTooLargeError } from "./estimate/train.js";
-export type { TrainEvaluatorOptions, TrainTrialResult, ModelBuilder } from "./estimate/train.js";
-export { fitModel, evaluateModel, learningRateAt, NonFiniteLossError } from "./estimate/fit.js";
-export type { TrainConfig, EpochRecord, LrSchedule, EarlyStopping } from "./estimate/fit.js";
+export type { TrainEvaluatorOptions, TrainTrialResult, ModelBuilder, TrainRun } from "./estimate/train.js";
+export { fitModel, createTrainer, evaluateModel, learningRateAt, NonFiniteLossError } from "./estimate/fit.js";
+export type { TrainConfig, EpochRecord, LrSchedule, EarlyStopping, Trainer } from "./estimate/fit.js";
+export { isResumable } from "./estimate/resumable.js";
+export type { ResumableEvaluator, ResumableRun } from "./estimate/resumable.js";
 export { successiveHalving } from "./estimate/halving.js";
 export { hyperband } from "./estimate/hyperband.js";
 export { computeProxies, PROXIES, PROXY_NAMES, synflow, snip, gradNorm, jacobCov, naswot } from "./estimate/proxies.js";
