@@ -81,7 +81,7 @@ export { isResumable } from "./estimate/resumable.js";
 export type { ResumableEvaluator, ResumableRun } from "./estimate/resumable.js";
 export { successiveHalving } from "./estimate/halving.js";
 export { hyperband } from "./estimate/hyperband.js";
-export { computeProxies, PROXIES, PROXY_NAMES, synflow, snip, gradNorm, jacobCov, naswot } from "./estimate/proxies.js";
+export { computeProxies, PROXIES, PROXY_NAMES, synflow, snip, gradNorm, jacobCov, naswot, grasp, fisher } from "./estimate/proxies.js";
 export type { ProxyName } from "./estimate/proxies.js";
 export { proxyEvaluator } from "./estimate/proxyEvaluator.js";
 export { precomputedProxyEvaluator, loadZcTable, proxyCorrelations, spearmanCorrelation } from "./estimate/precomputedProxies.js";

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { syntheticSplits } from "../../src/data/synthetic.js";
 import { logAbsDet, symmetricEigenvalues } from "../../src/estimate/linalg.js";
 import { proxyEvaluator } from "../../src/estimate/proxyEvaluator.js";
-import { computeProxies, gradNorm, jacobCov, naswot, PROXY_NAMES, snip, synflow } from "../../src/estimate/proxies.js";
+import { computeProxies, fisher, gradNorm, grasp, jacobCov, naswot, PROXY_NAMES, snip, synflow } from "../../src/estimate/proxies.js";
 import { nb201Model } from "../../src/model/nb201.js";
 import { parseNb201 } from "../../src/space/nb201.js";
 import { leakedTensors, useCpu } from "../model/leak.js";
@@ -13,6 +13,8 @@ beforeAll(useCpu);
 // The tiny network: x (2 inputs) -> h = relu(x W1) -> z = h W2 (logits), biases zero.
 const W1 = [[1, -2], [0.5, 1]]; // [in][out]
 const W2 = [[1, 0], [-1, 2]];
+const W1_ = W1;
+const W2_ = W2;
 const X = [[1, 1], [-1, 2]];
 const Y = [0, 1];
 
@@ -29,10 +31,13 @@ function tinyModel(): tf.LayersModel {
 
 const batch = () => ({ x: tf.tensor4d(X.flat(), [2, 1, 1, 2]), y: tf.tensor1d(Y, "int32") });
 
-/** Manual forward and backward pass of the tiny network for the mean cross-entropy. */
-function handGradients() {
+/** Manual forward and backward pass of the tiny network for the mean cross-entropy (weights default W1, W2). */
+function handGradients(W1: number[][] = W1_, W2: number[][] = W2_) {
   const gW1 = [[0, 0], [0, 0]];
   const gW2 = [[0, 0], [0, 0]];
+  // Per example: fisher's g = activation * dL/dactivation for each layer's output unit.
+  const fisherH: number[][] = [];
+  const fisherZ: number[][] = [];
   X.forEach((x, s) => {
     const pre = [0, 1].map((j) => x[0]! * W1[0]![j]! + x[1]! * W1[1]![j]!);
     const h = pre.map((v) => Math.max(v, 0));
@@ -44,8 +49,21 @@ function handGradients() {
     const dh = [0, 1].map((i) => dz[0]! * W2[i]![0]! + dz[1]! * W2[i]![1]!);
     const dpre = dh.map((v, j) => (pre[j]! > 0 ? v : 0));
     for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) gW1[i]![j]! += x[i]! * dpre[j]!;
+    fisherH.push(h.map((v, j) => v * dh[j]!));
+    fisherZ.push(z.map((v, j) => v * dz[j]!));
   });
-  return { gW1, gW2 };
+  return { gW1, gW2, fisherH, fisherZ };
+}
+
+/** Hessian-gradient product of the hand gradient by central differences in float64 (the loss is smooth here). */
+function handHessianGradient() {
+  const { gW1, gW2 } = handGradients();
+  const eps = 1e-6;
+  const at = (t: number) => handGradients(W1.map((r, i) => r.map((v, j) => v + t * gW1[i]![j]!)), W2.map((r, i) => r.map((v, j) => v + t * gW2[i]![j]!)));
+  const plus = at(eps);
+  const minus = at(-eps);
+  const diff = (a: number[][], b: number[][]) => a.map((r, i) => r.map((v, j) => (v - b[i]![j]!) / (2 * eps)));
+  return { hW1: diff(plus.gW1, minus.gW1), hW2: diff(plus.gW2, minus.gW2) };
 }
 
 const frob = (m: number[][]) => Math.sqrt(m.flat().reduce((s, v) => s + v * v, 0));
@@ -66,6 +84,40 @@ describe("zero-cost proxies on a hand-computed network", () => {
     const m = tinyModel();
     const b = batch();
     expect(await snip(m, b)).toBeCloseTo(snipOf(gW1, W1) + snipOf(gW2, W2), 5);
+    m.dispose();
+    tf.dispose(b);
+  });
+
+  it("grasp = -sum(w * Hg), Hg checked against central differences of the hand gradient", async () => {
+    const { hW1, hW2 } = handHessianGradient();
+    const dot = (h: number[][], w: number[][]) => h.flat().reduce((s, v, i) => s + v * w.flat()[i]!, 0);
+    const want = -(dot(hW1, W1) + dot(hW2, W2));
+    expect(Math.abs(want)).toBeGreaterThan(1e-3); // a non-trivial value, so the check below can fail
+    const m = tinyModel();
+    const b = batch();
+    let got = NaN;
+    const leaked = await leakedTensors(async () => {
+      got = await grasp(m, b);
+    });
+    expect(leaked).toBe(0);
+    expect(got).toBeCloseTo(want, 4);
+    m.dispose();
+    tf.dispose(b);
+  });
+
+  it("fisher = sum over layers and channels of fan-in * 0.5 * mean over examples of (a * dL/da)^2", async () => {
+    const { fisherH, fisherZ } = handGradients();
+    const layer = (g: number[][]) => [0, 1].reduce((s, k) => s + 0.5 * g.reduce((t, row) => t + row[k]! ** 2, 0) / g.length, 0);
+    const want = 2 * layer(fisherH) + 2 * layer(fisherZ); // both layers have fan-in 2
+    expect(want).toBeGreaterThan(1e-4);
+    const m = tinyModel();
+    const b = batch();
+    let got = NaN;
+    const leaked = await leakedTensors(async () => {
+      got = await fisher(m, b);
+    });
+    expect(leaked).toBe(0);
+    expect(got / want).toBeCloseTo(1, 5);
     m.dispose();
     tf.dispose(b);
   });
