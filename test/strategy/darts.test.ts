@@ -9,6 +9,7 @@ import { WeightStore } from "../../src/model/supernetOps.js";
 import { WeightTrainer } from "../../src/model/supernetTraining.js";
 import { dartsSearch, unrolledAlphaGradient } from "../../src/strategy/darts.js";
 import type { DataSplits } from "../../src/data/types.js";
+import { leakedTensors } from "../model/leak.js";
 import { teacherTask } from "./teacherTask.js";
 
 // The wasm backend with nasbook's training kernels: the same results as 'cpu' (tested in test/backend), 10x faster.
@@ -21,44 +22,46 @@ const SHAPE = [8, 8, 1] as const;
 const TEACHER = parseNb201("|avg_pool_3x3~0|+|avg_pool_3x3~0|avg_pool_3x3~1|+|avg_pool_3x3~0|avg_pool_3x3~1|avg_pool_3x3~2|");
 
 describe("dartsSearch on NB201", () => {
-  it.each([
+  it.for([
     [1, 12, 5],
     [2, 12, 5],
-  ] as const)("order %i: alpha steps move the derived architecture to the clearly best op (%i steps, >= %i of 6 edges)", async (order, steps, atLeast) => {
-    const before = tf.memory().numTensors;
-    const net = nb201Supernet({ inputShape: SHAPE, numClasses: 4, seed: 1, channels: 2 });
-    // Small on purpose (a few seconds for order 2 under load): 64 examples, 12 iterations.
-    const data = teacherTask(net, TEACHER, SHAPE, { train: 64, val: 64 }, 0);
-    const initial = net.derive();
-    expect(initial.filter((op) => op === "avg_pool_3x3").length).toBeLessThan(atLeast);
-    const search = dartsSearch({ supernet: net, data, order, steps, batchSize: 32, alphaLearningRate: 0.1, weights: { learningRate: 0.01 }, recordEvery: 3, format: formatNb201, seed: 0 });
-    const seen: number[] = [];
-    let afterFirstRecord = 0;
-    const result = await search.run({
-      onSnapshot: (s) => {
-        seen.push(s.step);
-        // Tensors in use must not grow from one recorded step to the next (no leak across steps).
-        const now = tf.memory().numTensors;
-        if (seen.length === 2) afterFirstRecord = now;
-        if (seen.length > 2) expect(now).toBe(afterFirstRecord);
-      },
-    });
-    expect(result.derived.filter((op) => op === "avg_pool_3x3").length).toBeGreaterThanOrEqual(atLeast);
-    expect(result.steps).toBe(steps);
-    expect(seen[0]).toBe(0);
-    expect(seen[seen.length - 1]).toBe(steps);
+  ] as const)("order %i: alpha steps move the derived architecture to the clearly best op (%i steps, >= %i of 6 edges)", async ([order, steps, atLeast], { signal }) => {
+    const leaked = await leakedTensors(async () => {
+      const net = nb201Supernet({ inputShape: SHAPE, numClasses: 4, seed: 1, channels: 2 });
+      // Small on purpose (a few seconds for order 2 under load): 64 examples, 12 iterations.
+      const data = teacherTask(net, TEACHER, SHAPE, { train: 64, val: 64 }, 0);
+      const initial = net.derive();
+      expect(initial.filter((op) => op === "avg_pool_3x3").length).toBeLessThan(atLeast);
+      const search = dartsSearch({ supernet: net, data, order, steps, batchSize: 32, alphaLearningRate: 0.1, weights: { learningRate: 0.01 }, recordEvery: 3, format: formatNb201, seed: 0 });
+      const seen: number[] = [];
+      let afterFirstRecord = 0;
+      const result = await search.run({
+        signal,
+        onSnapshot: (s) => {
+          seen.push(s.step);
+          // Tensors in use must not grow from one recorded step to the next (no leak across steps).
+          const now = tf.memory().numTensors;
+          if (seen.length === 2) afterFirstRecord = now;
+          if (seen.length > 2) expect(now).toBe(afterFirstRecord);
+        },
+      });
+      expect(result.derived.filter((op) => op === "avg_pool_3x3").length).toBeGreaterThanOrEqual(atLeast);
+      expect(result.steps).toBe(steps);
+      expect(seen[0]).toBe(0);
+      expect(seen[seen.length - 1]).toBe(steps);
 
-    const snap = search.snapshot();
-    expect(snap.alphas).toHaveLength(6);
-    expect(snap.derived).toBe(formatNb201(result.derived));
-    const history = snap.alphaHistory as { step: number; weights: number[][][] }[];
-    expect(history.map((h) => h.step)).toEqual(seen);
-    // The alpha of avg_pool on edge 1<-0 grows over the run.
-    const pool = history.map((h) => h.weights[0]![0]![4]!);
-    expect(pool[pool.length - 1]!).toBeGreaterThan(pool[0]! + 0.05);
-    search.dispose();
-    net.dispose();
-    expect(tf.memory().numTensors).toBe(before);
+      const snap = search.snapshot();
+      expect(snap.alphas).toHaveLength(6);
+      expect(snap.derived).toBe(formatNb201(result.derived));
+      const history = snap.alphaHistory as { step: number; weights: number[][][] }[];
+      expect(history.map((h) => h.step)).toEqual(seen);
+      // The alpha of avg_pool on edge 1<-0 grows over the run.
+      const pool = history.map((h) => h.weights[0]![0]![4]!);
+      expect(pool[pool.length - 1]!).toBeGreaterThan(pool[0]! + 0.05);
+      search.dispose();
+      net.dispose();
+    });
+    expect(leaked).toBe(0);
   });
 
   it("the second-order alpha gradient is the gradient of the unrolled validation loss (smooth reference model)", () => {
@@ -105,7 +108,7 @@ describe("dartsSearch on NB201", () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it.each([1, 2] as const)("order %i: the alpha step and the weight step of an iteration use the same training batch, and no batch is skipped", async (order) => {
+  it.for([1, 2] as const)("order %i: the alpha step and the weight step of an iteration use the same training batch, and no batch is skipped", async (order, { signal }) => {
     const net = nb201Supernet({ inputShape: SHAPE, numClasses: 4, seed: 1, channels: 2 });
     const task = teacherTask(net, TEACHER, SHAPE, { train: 16, val: 16 }, 0);
     // Tag every example in its first pixel (train: +id, val: -id), so a recording supernet sees which examples each pass used.
@@ -130,7 +133,7 @@ describe("dartsSearch on NB201", () => {
     });
     const steps = 4;
     const search = dartsSearch({ supernet: recording, data, order, steps, batchSize: 8, format: formatNb201, seed: 0 });
-    await search.run();
+    await search.run({ signal });
     search.dispose();
     net.dispose();
     // Per iteration: order 1 = [val (alpha), train (weights)]; order 2 = [train (virtual step), val at w', train at w+, train at w-, train (weights)].
@@ -199,23 +202,24 @@ describe("dartsSearch on NB201", () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it("searches DARTS cells and derives a genotype with the two strongest incoming edges per node", async () => {
-    const before = tf.memory().numTensors;
-    const net = dartsSupernet({ inputShape: SHAPE, numClasses: 3, seed: 1, channels: 2, layers: 3, nodes: 2, ops: ["none", "skip_connect", "sep_conv_3x3", "avg_pool_3x3"] });
-    const teacher = net.genotypes.parse("normal=[(avg_pool_3x3,0),(avg_pool_3x3,1),(avg_pool_3x3,0),(avg_pool_3x3,2)] reduce=[(avg_pool_3x3,0),(avg_pool_3x3,1),(avg_pool_3x3,1),(avg_pool_3x3,2)]");
-    const data = teacherTask(net, teacher, SHAPE, { train: 64, val: 64 }, 0);
-    const pools = (a: typeof teacher) => [...a.normal, ...a.reduce].filter((e) => e.op === "avg_pool_3x3").length;
-    expect(pools(net.derive())).toBeLessThan(6);
-    const search = dartsSearch({ supernet: net, data, order: 1, steps: 15, batchSize: 32, alphaLearningRate: 0.05, format: (a) => net.genotypes.format(a), recordEvery: 5, seed: 0 });
-    const result = await search.run();
-    net.genotypes.validate(result.derived);
-    expect(pools(result.derived)).toBeGreaterThanOrEqual(6);
-    const snap = search.snapshot();
-    expect(snap.alphas!.map((a) => a.edge)).toEqual(["normal:2<-0", "normal:2<-1", "normal:3<-0", "normal:3<-1", "normal:3<-2", "reduce:2<-0", "reduce:2<-1", "reduce:3<-0", "reduce:3<-1", "reduce:3<-2"]);
-    expect(snap.derived).toBe(net.genotypes.format(result.derived));
-    search.dispose();
-    net.dispose();
-    expect(tf.memory().numTensors).toBe(before);
+  it("searches DARTS cells and derives a genotype with the two strongest incoming edges per node", async ({ signal }) => {
+    const leaked = await leakedTensors(async () => {
+      const net = dartsSupernet({ inputShape: SHAPE, numClasses: 3, seed: 1, channels: 2, layers: 3, nodes: 2, ops: ["none", "skip_connect", "sep_conv_3x3", "avg_pool_3x3"] });
+      const teacher = net.genotypes.parse("normal=[(avg_pool_3x3,0),(avg_pool_3x3,1),(avg_pool_3x3,0),(avg_pool_3x3,2)] reduce=[(avg_pool_3x3,0),(avg_pool_3x3,1),(avg_pool_3x3,1),(avg_pool_3x3,2)]");
+      const data = teacherTask(net, teacher, SHAPE, { train: 64, val: 64 }, 0);
+      const pools = (a: typeof teacher) => [...a.normal, ...a.reduce].filter((e) => e.op === "avg_pool_3x3").length;
+      expect(pools(net.derive())).toBeLessThan(6);
+      const search = dartsSearch({ supernet: net, data, order: 1, steps: 15, batchSize: 32, alphaLearningRate: 0.05, format: (a) => net.genotypes.format(a), recordEvery: 5, seed: 0 });
+      const result = await search.run({ signal });
+      net.genotypes.validate(result.derived);
+      expect(pools(result.derived)).toBeGreaterThanOrEqual(6);
+      const snap = search.snapshot();
+      expect(snap.alphas!.map((a) => a.edge)).toEqual(["normal:2<-0", "normal:2<-1", "normal:3<-0", "normal:3<-1", "normal:3<-2", "reduce:2<-0", "reduce:2<-1", "reduce:3<-0", "reduce:3<-1", "reduce:3<-2"]);
+      expect(snap.derived).toBe(net.genotypes.format(result.derived));
+      search.dispose();
+      net.dispose();
+    });
+    expect(leaked).toBe(0);
   });
 
   it("DARTS- adds a decaying auxiliary skip to every edge and still derives a valid architecture", async () => {
