@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dataPath } from "../data/dir.js";
 import { DataFileError, InvalidArchError } from "../errors.js";
+import type { Rng } from "../rng.js";
 import { formatNb201, parseNb201, type Nb201Arch } from "../space/nb201.js";
 import { failedResult, type Evaluator, type TrialResult } from "./types.js";
 
@@ -137,4 +138,20 @@ export function proxyCorrelations(rows: readonly ZcRow[], dataset: ZcDataset): {
     const have = sub.filter((r) => r.scores[proxy] !== undefined && Number.isFinite(r.scores[proxy]));
     return { proxy, spearman: spearmanCorrelation(have.map((r) => r.scores[proxy]!), have.map((r) => r.valAccuracy)), n: have.length };
   });
+}
+
+/** Percentile bootstrap interval of Spearman's rho: pairs resampled with replacement, seeded (Efron 1979). */
+export function spearmanBootstrapCI(a: readonly number[], b: readonly number[], opts: { resamples?: number; level?: number; rng: Rng }): [number, number] {
+  const n = a.length;
+  const resamples = opts.resamples ?? 1000;
+  const level = opts.level ?? 0.95;
+  const rhos: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    const idx = Array.from({ length: n }, () => opts.rng.int(n));
+    const rho = spearmanCorrelation(idx.map((i) => a[i]!), idx.map((i) => b[i]!));
+    if (Number.isFinite(rho)) rhos.push(rho); // a resample of all-equal values has no rank correlation
+  }
+  rhos.sort((x, y) => x - y);
+  const at = (q: number) => rhos[Math.min(rhos.length - 1, Math.max(0, Math.floor(q * rhos.length)))]!;
+  return [at((1 - level) / 2), at(1 - (1 - level) / 2)];
 }

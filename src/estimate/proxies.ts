@@ -8,7 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { countFlops, countParams } from "../model/count.js";
 import { logAbsDet, symmetricEigenvalues } from "./linalg.js";
-import { registerSecondOrderGradients } from "./secondOrderGradients.js";
+import { withDifferentiableBatchNorm } from "./secondOrderGradients.js";
 
 export interface ProxyBatch {
   /** Images [n, h, w, c]. */
@@ -78,18 +78,20 @@ function twiceDifferentiableCrossEntropy(logits: tf.Tensor2D, y: tf.Tensor): tf.
  * training mode). Hg is exact: the gradient of g . grad L, with g held fixed (double backpropagation).
  */
 export async function grasp(model: tf.LayersModel, b: ProxyBatch): Promise<number> {
-  registerSecondOrderGradients();
   return preservingWeights(model, () => {
     const vars = scoredKernels(model);
     const loss = () => twiceDifferentiableCrossEntropy(model.apply(b.x, { training: true }) as tf.Tensor2D, b.y);
-    const first = tf.variableGrads(loss, vars);
-    first.value.dispose();
-    const hg = tf.variableGrads(() => {
-      const inner = tf.variableGrads(loss, vars);
-      return tf.addN(vars.map((v) => tf.sum(tf.mul(first.grads[v.name]!, inner.grads[v.name]!)))) as tf.Scalar;
-    }, vars);
-    const s = tf.tidy(() => tf.neg(tf.addN(vars.map((v) => tf.sum(tf.mul(v, hg.grads[v.name]!))))));
-    tf.dispose([hg.value, ...Object.values(hg.grads), ...Object.values(first.grads)]);
+    const s = withDifferentiableBatchNorm(() => {
+      const first = tf.variableGrads(loss, vars);
+      first.value.dispose();
+      const hg = tf.variableGrads(() => {
+        const inner = tf.variableGrads(loss, vars);
+        return tf.addN(vars.map((v) => tf.sum(tf.mul(first.grads[v.name]!, inner.grads[v.name]!)))) as tf.Scalar;
+      }, vars);
+      const score = tf.tidy(() => tf.neg(tf.addN(vars.map((v) => tf.sum(tf.mul(v, hg.grads[v.name]!))))));
+      tf.dispose([hg.value, ...Object.values(hg.grads), ...Object.values(first.grads)]);
+      return score;
+    });
     return scalar(s);
   });
 }

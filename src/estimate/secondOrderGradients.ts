@@ -65,6 +65,48 @@ const expGrad: GradConfig = {
   },
 };
 
+/**
+ * FusedBatchNorm's gradient from differentiable ops (per-channel statistics, channels last). nasbook's wasm
+ * backend replaces tfjs's with one fused kernel (fast, but it has no gradient of its own), so a second
+ * differentiation swaps this one in for its duration (see withDifferentiableBatchNorm).
+ */
+const differentiableBatchNormGrad: GradConfig = {
+  kernelName: "FusedBatchNorm",
+  inputsToSave: ["x", "mean", "variance", "scale"],
+  gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
+    const [x, mean, variance, scale] = saved as [Tensor, Tensor, Tensor, Tensor | undefined];
+    const d = dy as Tensor;
+    const eps = attrs.varianceEpsilon as number;
+    const axes = x.shape.slice(0, -1).map((_, i) => i);
+    const perChannel = (t: Tensor) => (mean.rank === 1 ? tf.sum(t, axes) : t).reshape(mean.shape);
+    const inv = tf.rsqrt(tf.add(variance, eps));
+    const dyScaled = scale === undefined ? d : tf.mul(d, scale);
+    const centred = tf.sub(x, mean);
+    return {
+      x: () => tf.mul(dyScaled, inv),
+      mean: () => perChannel(tf.neg(tf.mul(dyScaled, inv))),
+      variance: () => perChannel(tf.mul(tf.mul(tf.mul(-0.5, tf.pow(inv, 3)), centred), dyScaled)),
+      scale: () => perChannel(tf.mul(d, tf.mul(centred, inv))),
+      offset: () => perChannel(d),
+    };
+  },
+};
+
+/**
+ * Runs `fn` (synchronously: no other tensor code can interleave) with a FusedBatchNorm gradient that can itself
+ * be differentiated, then restores whichever gradient was registered before.
+ */
+export function withDifferentiableBatchNorm<T>(fn: () => T): T {
+  registerSecondOrderGradients();
+  const before = tf.getGradient("FusedBatchNorm");
+  tf.registerGradient(differentiableBatchNormGrad);
+  try {
+    return fn();
+  } finally {
+    if (before !== undefined) tf.registerGradient(before);
+  }
+}
+
 let registered = false;
 
 /** Registers the missing second-order gradients (idempotent; tfjs has none of its own for these kernels). */
