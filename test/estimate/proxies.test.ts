@@ -66,6 +66,20 @@ function handHessianGradient() {
   return { hW1: diff(plus.gW1, minus.gW1), hW2: diff(plus.gW2, minus.gW2) };
 }
 
+/** Scores the tiny network with `proxy`, checking that the proxy leaves no tensor behind. */
+async function onTinyModelLeakFree(proxy: (m: tf.LayersModel, b: ReturnType<typeof batch>) => Promise<number>): Promise<number> {
+  const m = tinyModel();
+  const b = batch();
+  let got = NaN;
+  const leaked = await leakedTensors(async () => {
+    got = await proxy(m, b);
+  });
+  expect(leaked).toBe(0);
+  m.dispose();
+  tf.dispose(b);
+  return got;
+}
+
 const frob = (m: number[][]) => Math.sqrt(m.flat().reduce((s, v) => s + v * v, 0));
 const snipOf = (g: number[][], w: number[][]) => g.flat().reduce((s, v, i) => s + Math.abs(v * w.flat()[i]!), 0);
 
@@ -93,16 +107,8 @@ describe("zero-cost proxies on a hand-computed network", () => {
     const dot = (h: number[][], w: number[][]) => h.flat().reduce((s, v, i) => s + v * w.flat()[i]!, 0);
     const want = -(dot(hW1, W1) + dot(hW2, W2));
     expect(Math.abs(want)).toBeGreaterThan(1e-3); // a non-trivial value, so the check below can fail
-    const m = tinyModel();
-    const b = batch();
-    let got = NaN;
-    const leaked = await leakedTensors(async () => {
-      got = await grasp(m, b);
-    });
-    expect(leaked).toBe(0);
+    const got = await onTinyModelLeakFree(grasp);
     expect(got).toBeCloseTo(want, 4);
-    m.dispose();
-    tf.dispose(b);
   });
 
   it("fisher = sum over layers and channels of fan-in * 0.5 * mean over examples of (a * dL/da)^2", async () => {
@@ -110,16 +116,8 @@ describe("zero-cost proxies on a hand-computed network", () => {
     const layer = (g: number[][]) => [0, 1].reduce((s, k) => s + 0.5 * g.reduce((t, row) => t + row[k]! ** 2, 0) / g.length, 0);
     const want = 2 * layer(fisherH) + 2 * layer(fisherZ); // both layers have fan-in 2
     expect(want).toBeGreaterThan(1e-4);
-    const m = tinyModel();
-    const b = batch();
-    let got = NaN;
-    const leaked = await leakedTensors(async () => {
-      got = await fisher(m, b);
-    });
-    expect(leaked).toBe(0);
+    const got = await onTinyModelLeakFree(fisher);
     expect(got / want).toBeCloseTo(1, 5);
-    m.dispose();
-    tf.dispose(b);
   });
 
   it("synflow = 21: R = 10.5 for the all-ones input through |W|, and each of the two layers contributes R", async () => {
