@@ -176,6 +176,36 @@ describe("zero-cost proxies on a hand-computed network", () => {
   });
 });
 
+describe("fisher on a convolution", () => {
+  it("sums a * dL/da over positions per example and channel (checked against tf.grad on the activation itself)", async () => {
+    const input = tf.input({ shape: [4, 4, 2] });
+    const conv = tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: "same", useBias: false, kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }) });
+    const gap = tf.layers.globalAveragePooling2d({});
+    const dense = tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotNormal({ seed: 2 }) });
+    const m = tf.model({ inputs: input, outputs: dense.apply(gap.apply(conv.apply(input))) as tf.SymbolicTensor });
+    const b = { x: tf.randomNormal([3, 4, 4, 2], 0, 1, "float32", 3), y: tf.tensor1d([0, 1, 1], "int32") };
+    const want = tf.tidy(() => {
+      const a = conv.apply(b.x) as tf.Tensor4D;
+      const onehot = tf.oneHot(b.y as tf.Tensor1D, 2);
+      const lossOfA = (act: tf.Tensor) => tf.losses.softmaxCrossEntropy(onehot, dense.apply(gap.apply(act)) as tf.Tensor);
+      const gConv = tf.sum(tf.mul(a, tf.grad(lossOfA)(a)), [1, 2]); // [n, channels]
+      const z = dense.apply(gap.apply(a)) as tf.Tensor;
+      const gDense = tf.mul(z, tf.grad((zz: tf.Tensor) => tf.losses.softmaxCrossEntropy(onehot, zz))(z));
+      const saliency = (g: tf.Tensor) => tf.sum(tf.mul(0.5, tf.mean(tf.square(g), 0)));
+      return tf.add(tf.mul(saliency(gConv), 3 * 3 * 2), tf.mul(saliency(gDense), 3)).dataSync()[0]!;
+    });
+    expect(want).toBeGreaterThan(1e-6);
+    let got = NaN;
+    const leaked = await leakedTensors(async () => {
+      got = await fisher(m, b);
+    });
+    expect(leaked).toBe(0);
+    expect(got / want).toBeCloseTo(1, 4);
+    m.dispose();
+    tf.dispose(b);
+  });
+});
+
 describe("proxies on a real NB201 network", () => {
   it("are finite, leave weights and batch-norm statistics unchanged, and leak no tensors", async () => {
     const built = nb201Model(parseNb201("|nor_conv_3x3~0|+|skip_connect~0|avg_pool_3x3~1|+|nor_conv_1x1~0|nor_conv_3x3~1|skip_connect~2|"), {
