@@ -12,12 +12,12 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { DataSplits } from "../data/types.js";
-import { AbortError, throwIfAborted } from "../errors.js";
 import { alphaTable, alphaValues, softmaxRow, type Supernet, type SupernetMode } from "../model/supernet.js";
 import type { WeightSharingResult, WeightSharingRunOptions, WeightSharingSearch } from "../model/supernetSearch.js";
 import { crossEntropy } from "../model/supernetOps.js";
-import { BatchStream, WeightTrainer, supernetAccuracy, yieldToEventLoop, type WeightTrainerOptions } from "../model/supernetTraining.js";
+import { BatchStream, WeightTrainer, type WeightTrainerOptions } from "../model/supernetTraining.js";
 import { Rng } from "../rng.js";
+import { runAlphaSearch } from "./alphaSearchLoop.js";
 import type { StrategySnapshot } from "./types.js";
 
 export interface GdasSearchOptions<A> {
@@ -152,38 +152,25 @@ export function gdasSearch<A>(opts: GdasSearchOptions<A>): WeightSharingSearch<A
     };
   };
 
-  const record = (onSnapshot?: (s: StrategySnapshot) => void) => {
+  const record = (): StrategySnapshot => {
     const values = alphaValues(net);
     records.push({ step, tau: tau(), trainLoss: lastTrain, valLoss: lastVal, weights: values.map((m) => m.map(softmaxRow)), derived: opts.format(net.derive(values)) });
     const s = snapshot();
     snapshots.push(s);
-    onSnapshot?.(s);
+    return s;
   };
 
   return {
     name: "gdas",
     snapshot,
-    async run(runOpts: WeightSharingRunOptions = {}): Promise<WeightSharingResult<A>> {
-      const t0 = performance.now();
-      let stoppedEarly: string | undefined;
-      record(runOpts.onSnapshot);
-      try {
-        while (step < opts.steps) {
-          weightStep();
-          alphaStep();
-          step++;
-          if (!Number.isFinite(lastTrain)) throw new Error(`gdas: the training loss is ${lastTrain} at step ${step}; lower the weight learning rate`);
-          if (step % recordEvery === 0 || step === opts.steps) record(runOpts.onSnapshot);
-          await yieldToEventLoop();
-          throwIfAborted(runOpts.signal);
-        }
-      } catch (e) {
-        if (!(e instanceof AbortError)) throw e;
-        stoppedEarly = "aborted";
-      }
-      const derived = net.derive();
-      const supernetAcc = supernetAccuracy(net, opts.data.val, () => ({ kind: "path", arch: derived }));
-      return { derived, proposals: [{ arch: derived, supernetAcc }], seconds: (performance.now() - t0) / 1000, steps: step, stoppedEarly, snapshots };
+    run(runOpts: WeightSharingRunOptions = {}): Promise<WeightSharingResult<A>> {
+      const iterate = (): number => {
+        weightStep();
+        alphaStep();
+        step++;
+        return lastTrain;
+      };
+      return runAlphaSearch(net, opts.data.val, { name: "gdas", steps: opts.steps, recordEvery, step: () => step, record, iterate }, runOpts, snapshots);
     },
     dispose() {
       trainer.dispose();
