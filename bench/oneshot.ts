@@ -6,6 +6,7 @@
  * architectures, the derived architecture and its short stand-alone accuracy. Per method: mean tau with a 95%
  * t-interval over seeds. The stand-alone side is trained once per architecture (shared by all methods and seeds),
  * and a second stand-alone seed gives the noise ceiling of the comparison (tau between two stand-alone seeds).
+ * As a diagnostic, each side's tau with the number of conv edges of the architectures.
  * Last stdout line: one JSON object.
  *
  *   NASBOOK_DATA=../shared/data npm run bench:oneshot [-- --seeds 3 --steps 300 --darts-steps 100 --kendall 30]
@@ -84,11 +85,16 @@ for (let seed = 0; seed < flags.seeds; seed++) {
     const derivedStandalone = await standalone.evaluate(r.derived, { seed: 0 });
     net.dispose();
     taus.get(m.label)!.push(report.kendallTau);
+    // Diagnostic: how each side ranks architectures by their number of parametric (conv) edges.
+    const good = report.rows.filter((row) => row.error === undefined);
+    const convEdges = good.map((row) => (row.arch.match(/conv/g) ?? []).length);
     const row = {
       method: m.label,
       seed,
       kendallTau: +report.kendallTau.toFixed(4),
       spearman: +report.spearman.toFixed(4),
+      tauSupernetVsConvEdges: +kendallTau(good.map((row) => row.supernetAcc), convEdges).toFixed(4),
+      tauStandaloneVsConvEdges: +kendallTau(good.map((row) => row.standaloneAcc), convEdges).toFixed(4),
       derived: formatNb201(r.derived),
       nb201Index: space.toIndex(r.derived),
       skipEdges: skipCount(r.derived),
