@@ -37,10 +37,11 @@ const batchSize = Number(arg("--batch") ?? 32);
 const channels = Number(arg("--channels") ?? 8);
 const cells = Number(arg("--cells") ?? 1);
 const images = arg("--images") ?? "mnist";
+const only = arg("--proxies")?.split(",");
 if (images !== "mnist" && images !== "noise") throw new RangeError(`--images must be mnist or noise, got ${images}`);
 
 /** Published Spearman rho on NB201 CIFAR-10 (Abdelfattah et al. 2021, Table 1), with NASLib's column name. */
-const PUBLISHED: { proxy: ProxyName; naslib: ZcProxy; published: number }[] = [
+const TABLE_1: { proxy: ProxyName; naslib: ZcProxy; published: number }[] = [
   { proxy: "grad_norm", naslib: "grad_norm", published: 0.594 },
   { proxy: "snip", naslib: "snip", published: 0.596 },
   { proxy: "grasp", naslib: "grasp", published: 0.514 },
@@ -48,6 +49,7 @@ const PUBLISHED: { proxy: ProxyName; naslib: ZcProxy; published: number }[] = [
   { proxy: "synflow", naslib: "synflow", published: 0.737 },
   { proxy: "jacob_cov", naslib: "jacov", published: 0.731 },
 ];
+const PUBLISHED = TABLE_1.filter((p) => only === undefined || only.includes(p.proxy));
 
 const backend = await initBackend();
 
@@ -78,13 +80,16 @@ const rows = new Rng(`zc-ours/${seed}`).sample(
   loadZcTable().filter((r) => r.dataset === "cifar10" && PUBLISHED.every((p) => r.scores[p.naslib] !== undefined)),
   n,
 );
+const paperSynflow = only === undefined || only.includes("synflow");
 const ours: Record<string, number[]> = Object.fromEntries([...PUBLISHED.map((p) => [p.proxy, []]), ["synflow_paper_size", []]]);
 const t0 = performance.now();
 for (const [k, row] of rows.entries()) {
   const built = nb201Model(parseNb201(row.arch), { channels, cellsPerStage: cells, inputShape: [32, 32, 3], numClasses: 10, seed: seed * 100003 + k });
-  const paper = nb201Model(parseNb201(row.arch), { ...NB201_PAPER, inputShape: [32, 32, 3], numClasses: 10, seed: seed * 100003 + k });
-  ours.synflow_paper_size!.push(Math.log(await PROXIES.synflow(paper.model, batch)));
-  paper.model.dispose();
+  if (paperSynflow) {
+    const paper = nb201Model(parseNb201(row.arch), { ...NB201_PAPER, inputShape: [32, 32, 3], numClasses: 10, seed: seed * 100003 + k });
+    ours.synflow_paper_size!.push(Math.log(await PROXIES.synflow(paper.model, batch)));
+    paper.model.dispose();
+  }
   for (const p of PUBLISHED) {
     const v = await PROXIES[p.proxy](built.model, batch);
     // synflow's raw value spans hundreds of orders of magnitude; its log has the same ranks.
@@ -96,9 +101,11 @@ for (const [k, row] of rows.entries()) {
 tf.dispose([batch.x, batch.y]);
 const seconds = (performance.now() - t0) / 1000;
 const acc = rows.map((r) => r.valAccuracy);
-const results = [...PUBLISHED, { proxy: "synflow_paper_size", naslib: "synflow" as ZcProxy, published: 0.737 }].map((p) => {
+const results = [...PUBLISHED, ...(paperSynflow ? [{ proxy: "synflow_paper_size", naslib: "synflow" as ZcProxy, published: 0.737 }] : [])].map((p) => {
   const v = ours[p.proxy]!;
-  const ok = v.map((x, i) => [x, i] as const).filter(([x]) => Number.isFinite(x)).map(([, i]) => i);
+  // log(synflow) is -inf for a cell with no path from input to output (score 0, as in NASLib's table) and +inf
+  // where float32 overflows even with the input scaled down: both are kept, as the lowest and highest ranks.
+  const ok = v.map((x, i) => [x, i] as const).filter(([x]) => !Number.isNaN(x)).map(([, i]) => i);
   const mine = ok.map((i) => v[i]!);
   const a = ok.map((i) => acc[i]!);
   const naslib = ok.map((i) => rows[i]!.scores[p.naslib]!);
@@ -107,6 +114,7 @@ const results = [...PUBLISHED, { proxy: "synflow_paper_size", naslib: "synflow" 
   return {
     proxy: p.proxy,
     n: ok.length,
+    infinite: ok.filter((i) => !Number.isFinite(v[i]!)).length,
     spearman: rho,
     ci95: ci,
     published: p.published,
