@@ -9,7 +9,7 @@
  * As a diagnostic, each side's tau with the number of conv edges of the architectures.
  * Last stdout line: one JSON object.
  *
- *   NASBOOK_DATA=../shared/data npm run bench:oneshot [-- --seeds 3 --steps 300 --darts-steps 100 --kendall 30]
+ *   NASBOOK_DATA=../shared/data npm run bench:oneshot [-- --seeds 3 --steps 300 --darts-steps 100 --kendall 30 --methods 15]
  */
 import { initBackend } from "../src/backend/index.js";
 import { nb201Supernet, type Nb201Supernet } from "../src/model/supernetNb201.js";
@@ -26,6 +26,8 @@ import { Rng } from "../src/rng.js";
 
 const flags = numberFlags(process.argv.slice(2), {
   seeds: 3, steps: 300, dartsSteps: 100, enasEpochs: 6, kendall: 30, channels: 4, kendallExamples: 3000, evaluations: 48, ceiling: 1,
+  // Which methods run, as a bit mask: 1 SPOS, 2 ENAS, 4 DARTS, 8 GDAS.
+  methods: 15,
 });
 const backend = await initBackend();
 const t0 = performance.now();
@@ -34,7 +36,7 @@ console.log(data.note);
 const space = nb201Space();
 
 type Method = { label: string; make: (net: Nb201Supernet, seed: number) => WeightSharingSearch<Nb201Arch> };
-const methods: Method[] = [
+const allMethods: Method[] = [
   {
     label: "spos",
     make: (net, seed) => oneShotSearch({
@@ -61,6 +63,8 @@ const methods: Method[] = [
     make: (net, seed) => gdasSearch({ supernet: net, data, steps: flags.steps, batchSize: 64, alphaLearningRate: 6e-3, format: formatNb201, seed, recordEvery: flags.steps }),
   },
 ];
+
+const methods = allMethods.filter((_, i) => (flags.methods >> i) & 1);
 
 /** Mean and 95% t-interval half-width (two-sided) of a small sample. */
 function meanCi(xs: number[]): { mean: number; ci95: number; n: number } {
