@@ -11,7 +11,7 @@ import { setDataDir } from "../src/data/dir.js";
 import { NB201_DATASETS, loadNb201Table, nb201Dataset, nb201TableEvaluator, type Nb201Dataset } from "../src/estimate/nb201Table.js";
 import { search } from "../src/search.js";
 import { nb201Space } from "../src/space/nb201.js";
-import { nb201Strategies } from "./nb201Strategies.js";
+import { nb201Ablations, nb201Strategies } from "./nb201Strategies.js";
 import { pairedComparison, type PairedComparison } from "./pairedComparison.js";
 
 function arg(name: string, fallback: string): string {
@@ -24,7 +24,7 @@ const queryLevels = arg("queries", "100").split(",").map(Number);
 const baseline = arg("baseline", "regularized-evolution");
 const dataArg = process.argv.indexOf("--data");
 if (dataArg >= 0) setDataDir(process.argv[dataArg + 1]);
-const all = nb201Strategies();
+const all = { ...nb201Strategies(), ...nb201Ablations() };
 const wanted = [baseline, ...arg("strategies", "predictor-evolution,delta-nas").split(",").filter((s) => s !== baseline)];
 for (const w of wanted) if (!all[w]) throw new Error(`unknown strategy "${w}" (strategies: ${Object.keys(all).join(", ")})`);
 const datasets = arg("datasets", NB201_DATASETS.join(",")).split(",").map(nb201Dataset);
