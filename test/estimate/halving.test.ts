@@ -6,6 +6,7 @@ import { hyperband, hyperbandBrackets } from "../../src/estimate/hyperband.js";
 import { trainEvaluator, type TrainTrialResult } from "../../src/estimate/train.js";
 import { hashString } from "../../src/rng.js";
 import type { EvaluateOptions, Evaluator, TrialResult } from "../../src/estimate/types.js";
+import type { ResumableEvaluator } from "../../src/estimate/resumable.js";
 import { chainModel } from "../../src/model/chain.js";
 import { chainSpace, type ChainArch } from "../../src/space/chain.js";
 import { nb201Space } from "../../src/space/nb201.js";
@@ -146,6 +147,59 @@ describe("a promoted candidate continues its run (Li et al. 2018)", () => {
     expect(winner.result.metrics.test_acc).toBe(full.metrics.test_acc);
     expect(winner.result.cost.epochs).toBe(2);
     expect(r.totalEpochs).toBe(1 + 1 + 2);
+  });
+});
+
+type RunLog<A> = { arch: A; maxEpochs: number; calls: number[]; disposed: boolean }[];
+
+/** A resumable evaluator where `score(a) * (1 - 0.5^epochs)` is the accuracy: records every run's calls and disposal. */
+function resumableCurve<A>(log: RunLog<A>, score: (a: A) => number): ResumableEvaluator<A> {
+  return {
+    name: "resumable-curve",
+    objective: "val_acc",
+    async evaluate() {
+      throw new Error("halving must continue runs, not call evaluate");
+    },
+    startRun(arch, o) {
+      const entry = { arch, maxEpochs: o.maxEpochs, calls: [] as number[], disposed: false };
+      log.push(entry);
+      let done = 0;
+      return {
+        async continueTo(epochs) {
+          if (entry.disposed) throw new Error("continued a disposed run");
+          entry.calls.push(epochs);
+          const added = epochs - done;
+          done = epochs;
+          return { status: "ok", metrics: { val_acc: score(arch) * (1 - 0.5 ** epochs) }, cost: { seconds: 0, epochs: added } };
+        },
+        dispose() {
+          entry.disposed = true;
+        },
+      };
+    },
+  };
+}
+
+describe("successive halving and Hyperband with a resumable evaluator", () => {
+  it("extend each survivor's one run to the next rung, free eliminated runs, and count each epoch once", async () => {
+    const log: RunLog<number> = [];
+    const archs = [5, 1, 9, 3, 7, 2, 8, 4, 6];
+    const r = await successiveHalving(archs, { evaluator: resumableCurve(log, (a) => a), minEpochs: 1, maxEpochs: 9, eta: 3, seed: 0 });
+    expect(log.map((e) => e.arch)).toEqual(archs);
+    expect(log.every((e) => e.maxEpochs === 9 && e.disposed)).toBe(true);
+    expect(Object.fromEntries(log.map((e) => [e.arch, e.calls]))).toEqual({ 1: [1], 2: [1], 3: [1], 4: [1], 5: [1], 6: [1], 7: [1, 3], 8: [1, 3], 9: [1, 3, 9] });
+    // 9 x 1 epoch, then 3 survivors x 2 more, then the winner 6 more: 9 + 6 + 6 (retraining would cost 9 + 9 + 9).
+    expect(r.totalEpochs).toBe(21);
+    expect(r.best!.arch).toBe(9);
+  });
+
+  it("Hyperband's brackets each continue their own runs over the full budget", async () => {
+    const log: RunLog<readonly string[]> = [];
+    const score = (a: readonly string[]) => a.filter((op) => op === "nor_conv_3x3").length + 1;
+    const r = await hyperband({ space: nb201Space(), evaluator: resumableCurve(log, score) as never, maxEpochs: 9, eta: 3, seed: 4 });
+    expect(log.length).toBe(9 + 5 + 3);
+    expect(log.every((e) => e.maxEpochs === 9 && e.disposed)).toBe(true);
+    expect(r.totalEpochs).toBe(log.reduce((s, e) => s + e.calls.at(-1)!, 0));
   });
 });
 
