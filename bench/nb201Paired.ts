@@ -40,13 +40,22 @@ const std = (xs: number[]) => {
 const maxQ = Math.max(...queryLevels);
 const perSeed = new Map<string, number[]>(); // `${strategy}|${dataset}|${queries}` -> test acc per seed
 const seconds = new Map<string, number>();
+/** Delta-NAS: share of training pairs within maxDistance, and pairs per fit, from each run's final snapshot. */
+const pairStats = new Map<string, { withinDistance: number[]; pairs: number[] }>();
 const results: { strategy: string; dataset: Nb201Dataset; queries: number; seeds: number; mean: number; std: number }[] = [];
 for (const dataset of datasets) {
   const evaluator = nb201TableEvaluator({ dataset, table });
   for (const name of wanted) {
     const t0 = performance.now();
     for (let seed = 0; seed < seeds; seed++) {
-      const { history } = await search({ space, strategy: all[name]!, evaluator, budget: { queries: maxQ }, seed, snapshotEvery: 0 }).result();
+      const { history, snapshot } = await search({ space, strategy: all[name]!, evaluator, budget: { queries: maxQ }, seed, snapshotEvery: 0 }).result();
+      const w = snapshot.predictor?.withinDistance;
+      if (typeof w === "number") {
+        const k = `${name}|${dataset}`;
+        if (!pairStats.has(k)) pairStats.set(k, { withinDistance: [], pairs: [] });
+        pairStats.get(k)!.withinDistance.push(w);
+        pairStats.get(k)!.pairs.push(snapshot.predictor!.trainSize);
+      }
       let best: (typeof history)[number] | undefined;
       for (const t of history) {
         if (!best || t.fitness > best.fitness) best = t;
@@ -88,6 +97,8 @@ console.log(JSON.stringify({
   baseline,
   results: results.map((r) => ({ ...r, mean: round(r.mean), std: round(r.std) })),
   paired: paired.map((c) => ({ ...c, meanDiff: round(c.meanDiff), stdDiff: round(c.stdDiff), ci95: c.ci95.map(round), pValue: round(c.pValue) })),
+  // Delta-NAS training pairs at the last fit of each run (mean over seeds): share within maxDistance, pairs used.
+  deltaPairs: Object.fromEntries([...pairStats].map(([k, v]) => [k, { withinDistance: round(mean(v.withinDistance)), pairs: round(mean(v.pairs)), runs: v.pairs.length }])),
   secondsPerRun: Object.fromEntries([...seconds].map(([k, s]) => [k, round(s / seeds)])),
   optimum: Object.fromEntries(datasets.map((d) => [d, table.optimum(d)])),
 }));
