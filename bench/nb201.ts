@@ -6,7 +6,7 @@
  * seed 0) at each of `--scaling` query budgets.
  *
  *   npm run bench:nb201 -- [--seeds 100] [--strategies random,regularized-evolution,local-search] [--queries 100,300]
- *                          [--scaling 100,1000,10000] [--scaling-strategies predictor-evolution,delta-nas,reinforce] [--data DIR]
+ *                          [--scaling 100,1000,10000 | none] [--scaling-strategies predictor-evolution,delta-nas,reinforce] [--data DIR]
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { setDataDir } from "../src/data/dir.js";
@@ -76,7 +76,8 @@ console.log(`10,000 regularized-evolution queries: ${rea10kSeconds.toFixed(3)} s
 
 // Scaling: CPU time of one search per budget. A strategy that runs out of new architectures ends early; the number
 // of queries actually made is reported with it.
-const scalingLevels = arg("scaling", "100,1000,10000").split(",").filter(Boolean).map(Number);
+const scalingArg = arg("scaling", "100,1000,10000"); // "none" skips it
+const scalingLevels = scalingArg === "none" ? [] : scalingArg.split(",").filter(Boolean).map(Number);
 const scalingStrategies = arg("scaling-strategies", "predictor-evolution,delta-nas,reinforce").split(",").filter(Boolean);
 const scaling: { strategy: string; queries: number; made: number; cpuSeconds: number; wallSeconds: number; best: number }[] = [];
 for (const name of scalingStrategies) {
