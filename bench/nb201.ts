@@ -1,9 +1,12 @@
 /**
  * bench:nb201 — every strategy on NAS-Bench-201 (cifar10, cifar100, ImageNet16-120) at 100 and 300 queries over
  * `--seeds N` seeds: mean ± std of the 200-epoch test accuracy of the architecture with the best search signal
- * (12-epoch validation accuracy). Also the pure loop overhead of 10,000 regularized-evolution queries.
+ * (12-epoch validation accuracy). Also the pure loop overhead of 10,000 regularized-evolution queries, and the
+ * `scaling` of the learning strategies: CPU seconds (process.cpuUsage, user + system) of one search (cifar10,
+ * seed 0) at each of `--scaling` query budgets.
  *
- *   npm run bench:nb201 -- [--seeds 100] [--strategies random,regularized-evolution,local-search] [--queries 100,300] [--data DIR]
+ *   npm run bench:nb201 -- [--seeds 100] [--strategies random,regularized-evolution,local-search] [--queries 100,300]
+ *                          [--scaling 100,1000,10000 | none] [--scaling-strategies predictor-evolution,delta-nas,reinforce] [--data DIR]
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { setDataDir } from "../src/data/dir.js";
@@ -71,9 +74,29 @@ await search({ space, strategy: reaFactory, evaluator: ev, budget: { queries: 10
 const rea10kSeconds = (performance.now() - r0) / 1000;
 console.log(`10,000 regularized-evolution queries: ${rea10kSeconds.toFixed(3)} s`);
 
+// Scaling: CPU time of one search per budget. A strategy that runs out of new architectures ends early; the number
+// of queries actually made is reported with it.
+const scalingArg = arg("scaling", "100,1000,10000"); // "none" skips it
+const scalingLevels = scalingArg === "none" ? [] : scalingArg.split(",").filter(Boolean).map(Number);
+const scalingStrategies = arg("scaling-strategies", "predictor-evolution,delta-nas,reinforce").split(",").filter(Boolean);
+const scaling: { strategy: string; queries: number; made: number; cpuSeconds: number; wallSeconds: number; best: number }[] = [];
+for (const name of scalingStrategies) {
+  if (!all[name]) throw new Error(`unknown strategy "${name}" in --scaling-strategies`);
+  for (const queries of scalingLevels) {
+    if (name === "reinforce" && queries > 1000) continue; // its cost per query does not depend on history length
+    const c0 = process.cpuUsage();
+    const w0 = performance.now();
+    const r = await search({ space, strategy: all[name]!, evaluator: ev, budget: { queries }, seed: 0, snapshotEvery: 0 }).result();
+    const c = process.cpuUsage(c0);
+    const row = { strategy: name, queries, made: r.history.length, cpuSeconds: +((c.user + c.system) / 1e6).toFixed(2), wallSeconds: +((performance.now() - w0) / 1000).toFixed(2), best: r.best!.result.metrics.test_acc! };
+    scaling.push(row);
+    console.log(`scaling ${name.padEnd(22)} ${String(queries).padStart(6)} queries (${row.made} made): ${row.cpuSeconds} CPU-s`);
+  }
+}
+
 // Search curves (best-so-far test accuracy of the best-by-signal architecture, mean ± s.d. over 20 seeds).
 const figures = NB201_DATASETS.map((d) =>
-  searchCurves(curves.filter((c) => c.dataset === d).map((c) => c.run), { title: `NAS-Bench-201 ${d}: 200-epoch test accuracy of the best-by-validation architecture`, metric: "test accuracy (%)" }),
+  searchCurves(curves.filter((c) => c.dataset === d).map((c) => c.run), { title: `NAS-Bench-201 ${d}: 200-epoch test accuracy of the best-by-validation architecture`, metric: "test accuracy (%)", timePanel: true }),
 );
 mkdirSync("bench/results", { recursive: true });
 writeFileSync("bench/results/nb201-search-curves.html", figuresPage(figures, { title: "bench:nb201 search curves" }));
@@ -87,6 +110,7 @@ console.log(JSON.stringify({
   bench: "nb201",
   results: results.map(({ perSeed: _, ...r }) => ({ ...r, mean: +r.mean.toFixed(3), std: +r.std.toFixed(3) })),
   rea10kSeconds: +rea10kSeconds.toFixed(4),
+  scaling,
   searchSeconds: +searchSeconds.toFixed(1),
   optimum: Object.fromEntries(NB201_DATASETS.map((d) => [d, table.optimum(d)])),
   isoClasses: { nats: isoClasses, ours: ourClasses },

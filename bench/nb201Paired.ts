@@ -11,7 +11,7 @@ import { setDataDir } from "../src/data/dir.js";
 import { NB201_DATASETS, loadNb201Table, nb201Dataset, nb201TableEvaluator, type Nb201Dataset } from "../src/estimate/nb201Table.js";
 import { search } from "../src/search.js";
 import { nb201Space } from "../src/space/nb201.js";
-import { nb201Strategies } from "./nb201Strategies.js";
+import { nb201Ablations, nb201Strategies } from "./nb201Strategies.js";
 import { pairedComparison, type PairedComparison } from "./pairedComparison.js";
 import { stringFlag } from "./args.js";
 
@@ -24,7 +24,7 @@ const queryLevels = arg("queries", "100").split(",").map(Number);
 const baseline = arg("baseline", "regularized-evolution");
 const dataArg = stringFlag("data");
 if (dataArg !== undefined) setDataDir(dataArg);
-const all = nb201Strategies();
+const all = { ...nb201Strategies(), ...nb201Ablations() };
 const wanted = [baseline, ...arg("strategies", "predictor-evolution,delta-nas").split(",").filter((s) => s !== baseline)];
 for (const w of wanted) if (!all[w]) throw new Error(`unknown strategy "${w}" (strategies: ${Object.keys(all).join(", ")})`);
 const datasets = arg("datasets", NB201_DATASETS.join(",")).split(",").map(nb201Dataset);
@@ -40,13 +40,22 @@ const std = (xs: number[]) => {
 const maxQ = Math.max(...queryLevels);
 const perSeed = new Map<string, number[]>(); // `${strategy}|${dataset}|${queries}` -> test acc per seed
 const seconds = new Map<string, number>();
+/** Delta-NAS: share of training pairs within maxDistance, and pairs per fit, from each run's final snapshot. */
+const pairStats = new Map<string, { withinDistance: number[]; pairs: number[] }>();
 const results: { strategy: string; dataset: Nb201Dataset; queries: number; seeds: number; mean: number; std: number }[] = [];
 for (const dataset of datasets) {
   const evaluator = nb201TableEvaluator({ dataset, table });
   for (const name of wanted) {
     const t0 = performance.now();
     for (let seed = 0; seed < seeds; seed++) {
-      const { history } = await search({ space, strategy: all[name]!, evaluator, budget: { queries: maxQ }, seed, snapshotEvery: 0 }).result();
+      const { history, snapshot } = await search({ space, strategy: all[name]!, evaluator, budget: { queries: maxQ }, seed, snapshotEvery: 0 }).result();
+      const w = snapshot.predictor?.withinDistance;
+      if (typeof w === "number") {
+        const k = `${name}|${dataset}`;
+        if (!pairStats.has(k)) pairStats.set(k, { withinDistance: [], pairs: [] });
+        pairStats.get(k)!.withinDistance.push(w);
+        pairStats.get(k)!.pairs.push(snapshot.predictor!.trainSize);
+      }
       let best: (typeof history)[number] | undefined;
       for (const t of history) {
         if (!best || t.fitness > best.fitness) best = t;
@@ -88,6 +97,8 @@ console.log(JSON.stringify({
   baseline,
   results: results.map((r) => ({ ...r, mean: round(r.mean), std: round(r.std) })),
   paired: paired.map((c) => ({ ...c, meanDiff: round(c.meanDiff), stdDiff: round(c.stdDiff), ci95: c.ci95.map(round), pValue: round(c.pValue) })),
+  // Delta-NAS training pairs at the last fit of each run (mean over seeds): share within maxDistance, pairs used.
+  deltaPairs: Object.fromEntries([...pairStats].map(([k, v]) => [k, { withinDistance: round(mean(v.withinDistance)), pairs: round(mean(v.pairs)), runs: v.pairs.length }])),
   secondsPerRun: Object.fromEntries([...seconds].map(([k, s]) => [k, round(s / seeds)])),
   optimum: Object.fromEntries(datasets.map((d) => [d, table.optimum(d)])),
 }));

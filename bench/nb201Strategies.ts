@@ -20,3 +20,18 @@ export function nb201Strategies(): Record<string, StrategyFactory | SpaceStrateg
     "delta-nas": deltaNas({ init: 10, batch: 10, parents: 10, encoding: "onehot", maxDistance: 2, maxPairs: 300 }),
   };
 }
+
+/**
+ * Variants for paired checks that a change kept search quality (bench:nb201-paired --strategies ...): the
+ * predictor strategies with the refit schedule of round 1 (every refit from scratch, 40 passes, no row bound).
+ */
+export function nb201Ablations(): Record<string, StrategyFactory | SpaceStrategyFactory<Nb201Arch>> {
+  const cold = { members: 3, hidden: [32], epochs: 40, batchSize: 16, learningRate: 0.01, warmStart: false, maxRowVisits: Number.MAX_SAFE_INTEGER };
+  return {
+    "predictor-evolution-cold": predictorEvolution({ init: 10, batch: 10, parents: 10, encoding: "onehot", acquisition: "mean", predictor: cold }),
+    // Round structure variants, for the CIFAR-10 goal (94.30 at 100 queries).
+    "delta-nas-batch5": deltaNas({ init: 10, batch: 5, parents: 10, encoding: "onehot", maxDistance: 2, maxPairs: 300 }),
+    "delta-nas-batch5-parents5": deltaNas({ init: 10, batch: 5, parents: 5, encoding: "onehot", maxDistance: 2, maxPairs: 300 }),
+    "delta-nas-cold": deltaNas({ init: 10, batch: 10, parents: 10, encoding: "onehot", maxDistance: 2, maxPairs: 300, predictor: cold }),
+  };
+}

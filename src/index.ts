@@ -78,6 +78,8 @@ export type { BuiltModel, ModelOptions, ImageShape } from "./model/types.js";
 export { loadMnist } from "./data/mnist.js";
 export { loadCifar10 } from "./data/cifar10Loader.js";
 export { syntheticSplits, syntheticImages } from "./data/synthetic.js";
+export { parseCsv, CsvTable } from "./data/csv.js";
+export type { CsvRow } from "./data/csv.js";
 export { splitDataset, normalizeSplits } from "./data/split.js";
 export { batches } from "./data/batches.js";
 export { parseIdx } from "./data/idx.js";
@@ -86,17 +88,19 @@ export type { DataSplits, ImageDataset } from "./data/types.js";
 
 // training and performance estimation
 export { trainEvaluator, ModelTooLargeError } from "./estimate/train.js";
-export type { TrainEvaluatorOptions, TrainTrialResult, ModelBuilder } from "./estimate/train.js";
-export { fitModel, evaluateModel, learningRateAt, NonFiniteLossError } from "./estimate/fit.js";
-export type { TrainConfig, EpochRecord, LrSchedule, EarlyStopping } from "./estimate/fit.js";
+export type { TrainEvaluatorOptions, TrainTrialResult, ModelBuilder, TrainRun } from "./estimate/train.js";
+export { fitModel, createTrainer, evaluateModel, learningRateAt, NonFiniteLossError } from "./estimate/fit.js";
+export type { TrainConfig, EpochRecord, LrSchedule, EarlyStopping, Trainer } from "./estimate/fit.js";
+export { isResumable } from "./estimate/resumable.js";
+export type { ResumableEvaluator, ResumableRun } from "./estimate/resumable.js";
 export { successiveHalving } from "./estimate/halving.js";
 export { hyperband } from "./estimate/hyperband.js";
-export { computeProxies, PROXIES, PROXY_NAMES, synflow, snip, gradNorm, jacobCov, naswot } from "./estimate/proxies.js";
+export { computeProxies, PROXIES, PROXY_NAMES, synflow, snip, gradNorm, jacobCov, naswot, grasp, fisher } from "./estimate/proxies.js";
 export type { ProxyName } from "./estimate/proxies.js";
 export { proxyEvaluator } from "./estimate/proxyEvaluator.js";
-export { precomputedProxyEvaluator, loadZcTable, proxyCorrelations, spearmanCorrelation } from "./estimate/precomputedProxies.js";
+export { precomputedProxyEvaluator, loadZcTable, proxyCorrelations, spearmanCorrelation, spearmanBootstrapCI, parseZcTable } from "./estimate/precomputedProxies.js";
 
-// weight sharing: supernets, DARTS, one-shot (SPOS), ENAS
+// weight sharing: supernets, DARTS, GDAS, one-shot (SPOS), ENAS
 export { alphaTable, softmaxWeights } from "./model/supernet.js";
 export type { Supernet, SupernetMode, SupernetOptions } from "./model/supernet.js";
 export type { Proposal, WeightSharingResult, WeightSharingRunOptions, WeightSharingSearch } from "./model/supernetSearch.js";
@@ -106,6 +110,8 @@ export { nb201Supernet, deriveNb201 } from "./model/supernetNb201.js";
 export { dartsSupernet, deriveDartsCell } from "./model/supernetDarts.js";
 export { dartsSearch } from "./strategy/darts.js";
 export type { DartsSearchOptions, DartsRemedy } from "./strategy/darts.js";
+export { gdasSearch, gumbelHard, gumbelNoise, gdasTemperature } from "./strategy/gdas.js";
+export type { GdasSearchOptions } from "./strategy/gdas.js";
 export { oneShotSearch, proposalStrategy, sharedWeightEstimator } from "./strategy/oneShot.js";
 export type { OneShotSearchOptions } from "./strategy/oneShot.js";
 export { enasSearch } from "./strategy/enas.js";

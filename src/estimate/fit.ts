@@ -128,90 +128,154 @@ export interface FitOptions {
   onEpoch?: (record: EpochRecord) => void;
 }
 
-/** Trains `model` on `train`, monitoring `val`; see the module comment. */
-export async function fitModel(model: tf.LayersModel, train: ImageDataset, val: ImageDataset, cfg: TrainConfig, opts: FitOptions): Promise<FitResult> {
+/**
+ * A training run that can stop after any epoch and continue later from the same weights, optimizer state,
+ * minibatch order and early-stopping state, with the learning-rate schedule laid over `cfg.epochs` (the
+ * maximum budget). Training to epoch e, then on to E, therefore gives the same weights as training to E in one
+ * go: what successive halving and Hyperband need to extend a promoted candidate's run (Li et al., JMLR 2018).
+ * Holds the model's training weights (never swapped for the best epoch's, except inside `withBestWeights`).
+ */
+export interface Trainer {
+  /** Trains until `epochs` epochs in total (at most cfg.epochs), or until early stopping or `maxSeconds`. */
+  trainTo(epochs: number, opts?: { signal?: AbortSignal; maxSeconds?: number }): Promise<FitResult>;
+  /** Runs `fn` with the best epoch's weights in the model, then puts the training weights back. */
+  withBestWeights<T>(fn: () => Promise<T>): Promise<T>;
+  /** Leaves the best epoch's weights in the model for good (the run cannot continue afterwards). */
+  restoreBestWeights(): void;
+  /** Frees the optimizer state and the best-epoch snapshot (not the model). */
+  dispose(): void;
+}
+
+/** Starts a resumable training run of `model`; see `Trainer`. */
+export function createTrainer(model: tf.LayersModel, train: ImageDataset, val: ImageDataset, cfg: TrainConfig, opts: Omit<FitOptions, "signal">): Trainer {
   if (!Number.isInteger(cfg.epochs) || cfg.epochs < 1) throw new RangeError(`epochs must be a positive integer, got ${cfg.epochs}`);
   const base = cfg.learningRate ?? (cfg.optimizer === "adam" ? 1e-3 : 0.05);
   if (!(base > 0)) throw new RangeError(`learning rate must be positive, got ${base}`);
   const schedule = cfg.schedule ?? { kind: "constant" };
   const rng = new Rng(`train-order/${opts.seed}`);
-  const optimizer = makeOptimizer(cfg, base);
+  let optimizer: tf.Optimizer | undefined = makeOptimizer(cfg, base);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const stepsPerEpoch = Math.ceil(sizeOf(train) / cfg.batchSize);
   const numClasses = model.outputs[0]!.shape[1] as number;
   const curves: EpochRecord[] = [];
-  const t0 = performance.now();
+  let seconds = 0;
   let best: tf.Tensor[] | undefined;
   let bestEpoch = 0;
   let bestValAcc = -Infinity;
   let sinceBest = 0;
   let stoppedEarly = false;
-  try {
-    for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
-      let lossSum = 0;
-      let correct = 0;
-      let step = 0;
-      let lr = base;
-      for (const b of batches(train, cfg.batchSize, rng)) {
-        try {
-          lr = learningRateAt(base, schedule, epoch - 1 + step / stepsPerEpoch, cfg.epochs);
-          setLearningRate(optimizer, lr);
-          let hits: tf.Scalar | undefined;
-          const loss = optimizer.minimize(
-            () => {
-              const logits = model.apply(b.x, { training: true }) as tf.Tensor2D;
-              hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), b.y), "float32"))) as tf.Scalar;
-              return tf.losses.softmaxCrossEntropy(tf.oneHot(b.y, numClasses), logits);
-            },
-            true,
-            vars,
-          )!;
-          const lv = (await loss.data())[0]!;
-          const hv = (await hits!.data())[0]!;
-          tf.dispose([loss, hits!]);
-          step++;
-          if (!Number.isFinite(lv)) throw new NonFiniteLossError(epoch, step, lv);
-          lossSum += lv * b.size;
-          correct += hv;
-        } finally {
-          tf.dispose([b.x, b.y]);
-        }
-        await yieldToEventLoop();
-        throwIfAborted(opts.signal);
-        if (cfg.maxSeconds !== undefined && (performance.now() - t0) / 1000 > cfg.maxSeconds) break;
+  let finished = false;
+  const progress = (): FitResult => ({ curves: curves.slice(), bestEpoch, bestValAcc, stoppedEarly, seconds });
+
+  async function trainEpoch(epoch: number, signal: AbortSignal | undefined, outOfTime: () => boolean): Promise<void> {
+    let lossSum = 0;
+    let correct = 0;
+    let step = 0;
+    let lr = base;
+    for (const b of batches(train, cfg.batchSize, rng)) {
+      try {
+        lr = learningRateAt(base, schedule, epoch - 1 + step / stepsPerEpoch, cfg.epochs);
+        setLearningRate(optimizer!, lr);
+        let hits: tf.Scalar | undefined;
+        const loss = optimizer!.minimize(
+          () => {
+            const logits = model.apply(b.x, { training: true }) as tf.Tensor2D;
+            hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), b.y), "float32"))) as tf.Scalar;
+            return tf.losses.softmaxCrossEntropy(tf.oneHot(b.y, numClasses), logits);
+          },
+          true,
+          vars,
+        )!;
+        const lv = (await loss.data())[0]!;
+        const hv = (await hits!.data())[0]!;
+        tf.dispose([loss, hits!]);
+        step++;
+        if (!Number.isFinite(lv)) throw new NonFiniteLossError(epoch, step, lv);
+        lossSum += lv * b.size;
+        correct += hv;
+      } finally {
+        tf.dispose([b.x, b.y]);
       }
-      const v = await evaluateModel(model, val, 256, opts.signal);
-      const record: EpochRecord = {
-        epoch,
-        trainLoss: lossSum / sizeOf(train),
-        trainAcc: (100 * correct) / sizeOf(train),
-        valLoss: v.loss,
-        valAcc: v.acc,
-        learningRate: lr,
-        seconds: (performance.now() - t0) / 1000,
-      };
-      curves.push(record);
-      opts.onEpoch?.(record);
-      // As Keras' EarlyStopping: only an improvement larger than minDelta counts (and becomes the new best).
-      if (bestEpoch === 0 || v.acc - bestValAcc > (cfg.earlyStopping?.minDelta ?? 0)) {
-        bestValAcc = v.acc;
-        bestEpoch = epoch;
-        sinceBest = 0;
-        tf.dispose(best);
-        best = model.getWeights().map((w) => w.clone());
-      } else {
-        sinceBest++;
-      }
-      if (cfg.earlyStopping && sinceBest >= cfg.earlyStopping.patience && epoch < cfg.epochs) {
-        stoppedEarly = true;
-        break;
-      }
-      if (cfg.maxSeconds !== undefined && (performance.now() - t0) / 1000 > cfg.maxSeconds) break;
+      await yieldToEventLoop();
+      throwIfAborted(signal);
+      if (outOfTime()) break;
     }
-    if (best && bestEpoch !== curves.length) model.setWeights(best);
-    return { curves, bestEpoch, bestValAcc, stoppedEarly, seconds: (performance.now() - t0) / 1000 };
+    const v = await evaluateModel(model, val, 256, signal);
+    const record: EpochRecord = {
+      epoch,
+      trainLoss: lossSum / sizeOf(train),
+      trainAcc: (100 * correct) / sizeOf(train),
+      valLoss: v.loss,
+      valAcc: v.acc,
+      learningRate: lr,
+      seconds: 0,
+    };
+    // As Keras' EarlyStopping: only an improvement larger than minDelta counts (and becomes the new best).
+    if (bestEpoch === 0 || v.acc - bestValAcc > (cfg.earlyStopping?.minDelta ?? 0)) {
+      bestValAcc = v.acc;
+      bestEpoch = epoch;
+      sinceBest = 0;
+      tf.dispose(best);
+      best = model.getWeights().map((w) => w.clone());
+    } else {
+      sinceBest++;
+    }
+    if (cfg.earlyStopping && sinceBest >= cfg.earlyStopping.patience && epoch < cfg.epochs) stoppedEarly = true;
+    curves.push(record);
+  }
+
+  return {
+    async trainTo(epochs, o = {}) {
+      if (finished) throw new Error("this training run has ended (its best weights were restored); start a new one");
+      if (!Number.isInteger(epochs) || epochs < 1 || epochs > cfg.epochs) throw new RangeError(`trainTo needs an integer epoch in 1..${cfg.epochs} (the schedule's length), got ${epochs}`);
+      const t0 = performance.now();
+      const outOfTime = () => o.maxSeconds !== undefined && (performance.now() - t0) / 1000 > o.maxSeconds;
+      try {
+        while (curves.length < epochs && !stoppedEarly) {
+          await trainEpoch(curves.length + 1, o.signal, outOfTime);
+          const record = curves[curves.length - 1]!;
+          record.seconds = seconds + (performance.now() - t0) / 1000;
+          opts.onEpoch?.(record);
+          if (outOfTime()) break;
+        }
+      } finally {
+        seconds += (performance.now() - t0) / 1000;
+      }
+      return progress();
+    },
+    async withBestWeights(fn) {
+      if (!best || bestEpoch === curves.length) return fn();
+      const current = model.getWeights().map((w) => w.clone());
+      model.setWeights(best);
+      try {
+        return await fn();
+      } finally {
+        model.setWeights(current);
+        tf.dispose(current);
+      }
+    },
+    restoreBestWeights() {
+      if (best && bestEpoch !== curves.length) model.setWeights(best);
+      finished = true;
+    },
+    dispose() {
+      tf.dispose(best);
+      best = undefined;
+      if (optimizer) disposeOptimizer(optimizer);
+      optimizer = undefined;
+      finished = true;
+    },
+  };
+}
+
+/** Trains `model` on `train`, monitoring `val`, and leaves the best epoch's weights in it; see the module comment. */
+export async function fitModel(model: tf.LayersModel, train: ImageDataset, val: ImageDataset, cfg: TrainConfig, opts: FitOptions): Promise<FitResult> {
+  const trainer = createTrainer(model, train, val, cfg, { seed: opts.seed, onEpoch: opts.onEpoch });
+  try {
+    const r = await trainer.trainTo(cfg.epochs, { signal: opts.signal, maxSeconds: cfg.maxSeconds });
+    trainer.restoreBestWeights();
+    return r;
   } finally {
-    tf.dispose(best);
-    disposeOptimizer(optimizer);
+    trainer.dispose();
   }
 }

@@ -2,11 +2,15 @@
  * Successive halving (Jamieson & Talwalkar, AISTATS 2016; the subroutine of Hyperband): evaluate every
  * candidate at a small epoch budget, keep the best 1/eta, multiply the budget by eta, repeat until one
  * candidate or the maximum budget is left. Works with any evaluator that honours `budget.epochs`
- * (the train evaluator does). Each rung retrains from scratch with the same seed per architecture, so a
- * candidate's result at a larger budget extends the same run it had at the smaller one.
+ * (the train evaluator does). With a resumable evaluator (`startRun`, as the train evaluator has) a promoted
+ * candidate continues its own run: same weights, optimizer state and data order, the learning-rate schedule
+ * laid over the maximum budget (Li et al., JMLR 2018; Falkner et al., ICML 2018), so its 1-epoch result is the
+ * first epoch of its 3-epoch run and the cost counts each epoch once. Any other evaluator is called again at
+ * the larger budget (a table lookup, or a retrain from scratch whose epochs are all counted).
  */
 import { throwIfAborted } from "../errors.js";
 import { hashString } from "../rng.js";
+import { isResumable, type ResumableRun } from "./resumable.js";
 import type { Evaluator, TrialResult } from "./types.js";
 
 export interface RungTrial<A> {
@@ -41,7 +45,7 @@ export interface HalvingResult<A> {
   best: RungTrial<A> | undefined;
   /** Epochs per rung, e.g. [1, 3, 9]. */
   rungs: number[];
-  /** Sum of epochs trained and of seconds over all trials. */
+  /** Epochs actually trained (a continued run counts only its new epochs) and seconds, over all trials. */
   totalEpochs: number;
   seconds: number;
 }
@@ -69,30 +73,52 @@ export async function successiveHalving<A>(candidates: readonly A[], opts: Halvi
   const objective = opts.objective ?? opts.evaluator.objective;
   const key = opts.key ?? ((a: A) => JSON.stringify(a));
   const trials: RungTrial<A>[] = [];
-  let survivors = candidates.slice();
-  let lastRung: RungTrial<A>[] = [];
-  for (let rung = 0; rung < rungs.length && survivors.length > 0; rung++) {
-    const epochs = rungs[rung]!;
-    lastRung = [];
-    for (const arch of survivors) {
-      throwIfAborted(opts.signal);
-      const seed = hashString(`${opts.seed}/${key(arch)}`);
-      const result = await opts.evaluator.evaluate(arch, { seed, budget: { epochs }, signal: opts.signal });
-      const t: RungTrial<A> = { arch, rung, epochs, result, fitness: fitnessOf(result, objective) };
-      trials.push(t);
-      lastRung.push(t);
-      opts.onTrial?.(t);
+  const maxEpochs = rungs[rungs.length - 1]!;
+  const evaluator = opts.evaluator;
+  const runs = new Map<number, ResumableRun>();
+  let survivors = candidates.map((arch, index) => ({ arch, index }));
+  let lastRung: { trial: RungTrial<A>; index: number }[] = [];
+  try {
+    for (let rung = 0; rung < rungs.length && survivors.length > 0; rung++) {
+      const epochs = rungs[rung]!;
+      lastRung = [];
+      for (const { arch, index } of survivors) {
+        throwIfAborted(opts.signal);
+        const seed = hashString(`${opts.seed}/${key(arch)}`);
+        let result: TrialResult;
+        if (isResumable(evaluator)) {
+          let run = runs.get(index);
+          if (!run) runs.set(index, (run = evaluator.startRun(arch, { seed, maxEpochs })));
+          result = await run.continueTo(epochs, { signal: opts.signal });
+        } else {
+          result = await evaluator.evaluate(arch, { seed, budget: { epochs }, signal: opts.signal });
+        }
+        const t: RungTrial<A> = { arch, rung, epochs, result, fitness: fitnessOf(result, objective) };
+        trials.push(t);
+        lastRung.push({ trial: t, index });
+        opts.onTrial?.(t);
+      }
+      // Stable sort: ties keep candidate order, so results are deterministic.
+      const ranked = lastRung.slice().sort((a, b) => b.trial.fitness - a.trial.fitness);
+      const keep = Math.max(1, Math.floor(ranked.length / eta));
+      survivors = ranked.filter((t) => t.trial.fitness > -Infinity).slice(0, keep).map((t) => ({ arch: t.trial.arch, index: t.index }));
+      // Free the runs of the candidates this rung eliminated.
+      const alive = new Set(survivors.map((s) => s.index));
+      for (const [index, run] of runs) {
+        if (!alive.has(index)) {
+          run.dispose();
+          runs.delete(index);
+        }
+      }
+      if (survivors.length === 1 && rung < rungs.length - 2) {
+        // One candidate left: train it at the full budget (the remaining rungs would only re-run it).
+        rung = rungs.length - 2;
+      }
     }
-    // Stable sort: ties keep candidate order, so results are deterministic.
-    const ranked = lastRung.slice().sort((a, b) => b.fitness - a.fitness);
-    const keep = Math.max(1, Math.floor(ranked.length / eta));
-    survivors = ranked.filter((t) => t.fitness > -Infinity).slice(0, keep).map((t) => t.arch);
-    if (survivors.length === 1 && rung < rungs.length - 2) {
-      // One candidate left: train it at the full budget (the remaining rungs would only re-run it).
-      rung = rungs.length - 2;
-    }
+  } finally {
+    for (const run of runs.values()) run.dispose();
   }
-  const best = lastRung.filter((t) => t.fitness > -Infinity).sort((a, b) => b.fitness - a.fitness)[0];
+  const best = lastRung.map((t) => t.trial).filter((t) => t.fitness > -Infinity).sort((a, b) => b.fitness - a.fitness)[0];
   return {
     trials,
     best,

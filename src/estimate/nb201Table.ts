@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { DataFileError } from "../errors.js";
 import { sha256Hex } from "../exec/trialKey.js";
+import { parseCsv } from "../data/csv.js";
 import { dataPath } from "../data/dir.js";
 import { formatNb201, natsUniqueString, parseNb201, type Nb201Arch } from "../space/nb201.js";
 import type { EvaluateOptions, Evaluator, TrialResult } from "./types.js";
@@ -81,42 +82,30 @@ export class Nb201Table {
     return t;
   }
 
-  /** Parses the CSV text; `source` names the file in errors. */
+  /** Parses the CSV text strictly (see parseCsv); `source` names the file in errors. */
   static parse(text: string, source = "nb201 table"): Nb201Table {
-    const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "");
-    if (lines.length < 2) throw new DataFileError(`${source} is empty: expected a header and rows with columns ${NB201_COLUMNS.join(", ")}. ${HOW_TO_OBTAIN}`);
-    const header = lines[0]!.split(",").map((h) => h.trim());
-    const missing = NB201_COLUMNS.filter((c) => !header.includes(c));
-    if (missing.length > 0) {
-      throw new DataFileError(`${source} lacks column(s) ${missing.join(", ")}; expected columns: ${NB201_COLUMNS.join(", ")}. ${HOW_TO_OBTAIN}`);
+    if (text.trim() === "" || !/\r?\n\s*\S/.test(text.trim())) {
+      throw new DataFileError(`${source} is empty: expected a header and rows with columns ${NB201_COLUMNS.join(", ")}. ${HOW_TO_OBTAIN}`);
     }
-    const at = (c: string) => header.indexOf(c);
+    const csv = parseCsv(text, source);
+    csv.requireColumns(NB201_COLUMNS, HOW_TO_OBTAIN);
     const numeric = NB201_COLUMNS.filter((c) => c !== "arch");
-    const isoAt = header.indexOf("iso_key"); // optional: computed when absent
-    const n = lines.length - 1;
+    const hasIso = csv.has("iso_key"); // optional: computed when absent
+    const n = csv.rows.length;
     const cols = new Map<string, Float64Array>(numeric.map((c) => [c, new Float64Array(n)]));
     const arch: string[] = new Array(n);
     const iso: string[] = new Array(n);
-    for (let r = 0; r < n; r++) {
-      const f = lines[r + 1]!.split(",");
-      if (f.length !== header.length) {
-        throw new DataFileError(`${source} line ${r + 2} has ${f.length} fields, the header has ${header.length}; the file is malformed. ${HOW_TO_OBTAIN}`);
-      }
-      const a = f[at("arch")]!;
+    csv.rows.forEach((row, r) => {
+      let parsed: Nb201Arch;
       try {
-        arch[r] = formatNb201(parseNb201(a));
+        parsed = parseNb201(csv.text(row, "arch"));
       } catch (e) {
-        throw new DataFileError(`${source} line ${r + 2}: bad arch string: ${(e as Error).message}`);
+        throw new DataFileError(`${source} line ${row.line}: bad arch string: ${(e as Error).message}`);
       }
-      iso[r] = isoAt >= 0 ? f[isoAt]! : natsUniqueString(parseNb201(arch[r]!));
-      for (const c of numeric) {
-        const v = Number(f[at(c)]);
-        if (f[at(c)]!.trim() === "" || !Number.isFinite(v)) {
-          throw new DataFileError(`${source} line ${r + 2}: column ${c} is "${f[at(c)]}", expected a number`);
-        }
-        cols.get(c)![r] = v;
-      }
-    }
+      arch[r] = formatNb201(parsed);
+      iso[r] = hasIso ? csv.text(row, "iso_key") : natsUniqueString(parsed);
+      for (const c of numeric) cols.get(c)![r] = csv.number(row, c);
+    });
     return new Nb201Table(arch, iso, cols, sha256Hex(text));
   }
 

@@ -5,8 +5,10 @@
  * the scores of flops, params, synflow, grasp, fisher, grad_norm, l2_norm, plain, nwot, epe_nas, jacov, snip.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { parseCsv } from "../data/csv.js";
 import { dataPath } from "../data/dir.js";
 import { DataFileError, InvalidArchError } from "../errors.js";
+import type { Rng } from "../rng.js";
 import { formatNb201, parseNb201, type Nb201Arch } from "../space/nb201.js";
 import { sha256Hex } from "../exec/trialKey.js";
 import { failedResult, type Evaluator, type TrialResult } from "./types.js";
@@ -26,22 +28,31 @@ export interface ZcRow {
   scores: Partial<Record<ZcProxy, number>>;
 }
 
-/** Parses the NASLib zero-cost table (CSV text). */
+const ZC_HINT = "use NASLib's NB201 zero-cost table as converted in nb201_naslib_zc_subset.csv (see the data directory's SOURCES.md)";
+
+/**
+ * Parses the NASLib zero-cost table (CSV text) strictly: a short row, a non-numeric index, accuracy or score,
+ * an unknown dataset name or a bad arch string is an error naming the file and line. An empty score cell is
+ * allowed (the file has one) and leaves that proxy absent for the row; a score may be ±inf (NASWOT's -inf).
+ */
 export function parseZcTable(text: string, source = ZC_FILE): ZcRow[] {
-  const lines = text.trim().split(/\r?\n/);
-  const header = lines[0]!.split(",");
-  const col = (name: string) => {
-    const i = header.indexOf(name);
-    if (i < 0) throw new DataFileError(`${source} has no "${name}" column (columns: ${header.join(", ")}); use nb201_naslib_zc_subset.csv`);
-    return i;
-  };
-  const [ds, idx, arch, acc] = [col("dataset"), col("index"), col("arch"), col("val_accuracy")];
-  const proxyCols = ZC_PROXIES.map((p) => [p, col(p)] as const);
-  return lines.slice(1).map((line) => {
-    const c = line.split(",");
+  const csv = parseCsv(text, source);
+  csv.requireColumns(["dataset", "index", "arch", "val_accuracy", ...ZC_PROXIES], ZC_HINT);
+  return csv.rows.map((row) => {
+    const dataset = csv.oneOf(row, "dataset", ZC_DATASETS);
+    let arch: string;
+    try {
+      arch = formatNb201(parseNb201(csv.text(row, "arch")));
+    } catch (e) {
+      throw new DataFileError(`${source} line ${row.line}: bad arch string: ${(e as Error).message}`);
+    }
     const scores: Partial<Record<ZcProxy, number>> = {};
-    for (const [p, i] of proxyCols) if (c[i] !== undefined && c[i] !== "") scores[p] = Number(c[i]);
-    return { dataset: c[ds] as ZcDataset, index: Number(c[idx]), arch: c[arch]!, valAccuracy: Number(c[acc]), scores };
+    for (const p of ZC_PROXIES) {
+      // NASWOT is log|det K|: -inf for a singular K is a real value of the file, not a corrupt cell.
+      const v = csv.optionalNumber(row, p, { allowInfinite: true });
+      if (v !== undefined) scores[p] = v;
+    }
+    return { dataset, index: csv.number(row, "index"), arch, valAccuracy: csv.number(row, "val_accuracy"), scores };
   });
 }
 
@@ -144,4 +155,20 @@ export function proxyCorrelations(rows: readonly ZcRow[], dataset: ZcDataset): {
     const have = sub.filter((r) => r.scores[proxy] !== undefined && Number.isFinite(r.scores[proxy]));
     return { proxy, spearman: spearmanCorrelation(have.map((r) => r.scores[proxy]!), have.map((r) => r.valAccuracy)), n: have.length };
   });
+}
+
+/** Percentile bootstrap interval of Spearman's rho: pairs resampled with replacement, seeded (Efron 1979). */
+export function spearmanBootstrapCI(a: readonly number[], b: readonly number[], opts: { resamples?: number; level?: number; rng: Rng }): [number, number] {
+  const n = a.length;
+  const resamples = opts.resamples ?? 1000;
+  const level = opts.level ?? 0.95;
+  const rhos: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    const idx = Array.from({ length: n }, () => opts.rng.int(n));
+    const rho = spearmanCorrelation(idx.map((i) => a[i]!), idx.map((i) => b[i]!));
+    if (Number.isFinite(rho)) rhos.push(rho); // a resample of all-equal values has no rank correlation
+  }
+  rhos.sort((x, y) => x - y);
+  const at = (q: number) => rhos[Math.min(rhos.length - 1, Math.max(0, Math.floor(q * rhos.length)))]!;
+  return [at((1 - level) / 2), at(1 - (1 - level) / 2)];
 }

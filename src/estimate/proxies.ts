@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { countFlops, countParams } from "../model/count.js";
 import { logAbsDet, symmetricEigenvalues } from "./linalg.js";
+import { withDifferentiableBatchNorm } from "./secondOrderGradients.js";
 
 export interface ProxyBatch {
   /** Images [n, h, w, c]. */
@@ -16,8 +17,8 @@ export interface ProxyBatch {
   y: tf.Tensor;
 }
 
-export type ProxyName = "synflow" | "snip" | "grad_norm" | "jacob_cov" | "naswot" | "params" | "flops";
-export const PROXY_NAMES: readonly ProxyName[] = ["synflow", "snip", "grad_norm", "jacob_cov", "naswot", "params", "flops"];
+export type ProxyName = "synflow" | "snip" | "grad_norm" | "grasp" | "fisher" | "jacob_cov" | "naswot" | "params" | "flops";
+export const PROXY_NAMES: readonly ProxyName[] = ["synflow", "snip", "grad_norm", "grasp", "fisher", "jacob_cov", "naswot", "params", "flops"];
 
 /** The layers whose weights the pruning-based proxies score: convolutions and dense layers (their kernels). */
 function scoredKernels(model: tf.LayersModel): tf.Variable[] {
@@ -58,6 +59,106 @@ async function scalar(t: tf.Tensor): Promise<number> {
   const v = (await t.data())[0]!;
   t.dispose();
   return v;
+}
+
+/**
+ * Mean cross-entropy written with ops whose gradients are themselves differentiable (tfjs's
+ * softmaxCrossEntropy has a custom gradient that a second differentiation cannot see through).
+ */
+function twiceDifferentiableCrossEntropy(logits: tf.Tensor2D, y: tf.Tensor): tf.Scalar {
+  const onehot = tf.oneHot(tf.cast(y, "int32") as tf.Tensor1D, logits.shape[1]);
+  const logProbs = tf.sub(logits, tf.logSumExp(logits, 1, true));
+  return tf.neg(tf.mean(tf.sum(tf.mul(onehot, logProbs), 1))) as tf.Scalar;
+}
+
+/**
+ * GRASP: with g the loss gradient w.r.t. the conv/dense kernels and H the Hessian, the score is
+ * sum(-w * Hg) over those kernels (Wang et al., "Picking Winning Tickets Before Training by Preserving
+ * Gradient Flow", ICLR 2020), summed as in Abdelfattah et al. 2021 (temperature 1, one batch, both passes in
+ * training mode). Hg is exact: the gradient of g . grad L, with g held fixed (double backpropagation).
+ */
+export async function grasp(model: tf.LayersModel, b: ProxyBatch): Promise<number> {
+  return preservingWeights(model, () => {
+    const vars = scoredKernels(model);
+    const loss = () => twiceDifferentiableCrossEntropy(model.apply(b.x, { training: true }) as tf.Tensor2D, b.y);
+    const s = withDifferentiableBatchNorm(() => {
+      const first = tf.variableGrads(loss, vars);
+      first.value.dispose();
+      const hg = tf.variableGrads(() => {
+        const inner = tf.variableGrads(loss, vars);
+        return tf.addN(vars.map((v) => tf.sum(tf.mul(first.grads[v.name]!, inner.grads[v.name]!)))) as tf.Scalar;
+      }, vars);
+      const score = tf.tidy(() => tf.neg(tf.addN(vars.map((v) => tf.sum(tf.mul(v, hg.grads[v.name]!))))));
+      tf.dispose([hg.value, ...Object.values(hg.grads), ...Object.values(first.grads)]);
+      return score;
+    });
+    return scalar(s);
+  });
+}
+
+/** Layers Fisher scores: convolutions and dense layers, as in the reference implementation. */
+const FISHER_LAYERS = ["Conv2D", "Dense"];
+
+/**
+ * Runs the model layer by layer on `x`, multiplying the output of each conv/dense layer by a gate of ones
+ * shaped [n, 1, 1, channels] (or [n, channels]): the gradient of the loss w.r.t. a gate is
+ * sum over positions of activation * dL/dactivation, per example and channel.
+ */
+function gatedLogits(model: tf.LayersModel, x: tf.Tensor, gates: Map<string, tf.Tensor>): tf.Tensor2D {
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) throw new RangeError("fisher needs a model with one input and one output");
+  const values = new Map<number, tf.Tensor>([[model.inputs[0]!.id, x]]);
+  for (const layer of model.layers) {
+    if (layer.getClassName() === "InputLayer") continue;
+    if (layer.inboundNodes.length !== 1) throw new RangeError(`fisher: layer ${layer.name} is used ${layer.inboundNodes.length} times; shared layers are not supported`);
+    const node = layer.inboundNodes[0]!;
+    const ins = node.inputTensors.map((t) => values.get(t.id)!);
+    let out = layer.apply(ins.length === 1 ? ins[0]! : ins, { training: true }) as tf.Tensor;
+    const gate = gates.get(layer.name);
+    if (gate) out = tf.mul(out, gate);
+    values.set(node.outputTensors[0]!.id, out);
+  }
+  return values.get(model.outputs[0]!.id)! as tf.Tensor2D;
+}
+
+/**
+ * Fisher: for each conv/dense layer and output channel k, with g_nk = sum over positions of a * dL/da (a the
+ * layer's output), the channel's saliency is 0.5 * mean over examples of g_nk^2; the score sums it, counted once
+ * per weight of the channel (fan-in), over channels and layers (Turner et al., "BlockSwap", ICLR 2020; Theis
+ * et al. 2018; as summed in Abdelfattah et al. 2021). Training-mode batch norm. A fused ReLU is allowed: since
+ * relu(z) = z relu'(z), a * dL/da is the same before and after it.
+ */
+export async function fisher(model: tf.LayersModel, b: ProxyBatch): Promise<number> {
+  const layers = model.layers.filter((l) => FISHER_LAYERS.includes(l.getClassName()));
+  for (const l of layers) {
+    const act = (l.getConfig() as { activation?: unknown }).activation;
+    if (act !== undefined && act !== "linear" && act !== "relu") {
+      throw new RangeError(`fisher: layer ${l.name} has a fused ${String(act)} activation; use a separate activation layer (only linear and relu can be fused)`);
+    }
+  }
+  const n = b.x.shape[0]!;
+  return preservingWeights(model, () => {
+    const s = tf.tidy(() => {
+      const gates = new Map<string, tf.Tensor>();
+      for (const l of layers) {
+        const shape = l.outputShape as number[];
+        const channels = shape[shape.length - 1]!;
+        gates.set(l.name, tf.ones(shape.length === 4 ? [n, 1, 1, channels] : [n, channels]));
+      }
+      const names = [...gates.keys()];
+      const grads = tf.grads((...g: tf.Tensor[]) => {
+        const byName = new Map(names.map((name, i) => [name, g[i]!]));
+        const logits = gatedLogits(model, b.x, byName);
+        return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.cast(b.y, "int32") as tf.Tensor1D, logits.shape[1]), logits);
+      })(names.map((name) => gates.get(name)!));
+      return tf.addN(layers.map((l, i) => {
+        const kernel = l.getWeights()[0]!;
+        const fanIn = kernel.size / kernel.shape[kernel.shape.length - 1]!;
+        const gnk = grads[i]!.reshape([n, -1]);
+        return tf.mul(tf.sum(tf.abs(tf.mul(0.5, tf.mean(tf.square(gnk), 0)))), fanIn);
+      }));
+    });
+    return scalar(s);
+  });
 }
 
 /** grad_norm: sum over conv/dense kernels of the L2 norm of the loss gradient (Abdelfattah et al. 2021). */
@@ -195,6 +296,8 @@ export const PROXIES: Record<ProxyName, (model: tf.LayersModel, b: ProxyBatch) =
   synflow,
   snip,
   grad_norm: gradNorm,
+  grasp,
+  fisher,
   jacob_cov: jacobCov,
   naswot,
   params: async (m) => countParams(m),

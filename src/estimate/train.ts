@@ -1,5 +1,5 @@
 /**
- * The train evaluator: builds the network for an architecture, trains it with `fitModel` (early stopping,
+ * The train evaluator: builds the network for an architecture, trains it with `createTrainer` (early stopping,
  * schedule, seeded init and order) and reports validation/test accuracy, params, FLOPs, seconds and the
  * per-epoch curves. A trial that fails (diverging loss, allocation failure, invalid architecture) becomes a
  * `failed` result carrying its error so the search goes on; an abort is thrown as `AbortError`.
@@ -14,7 +14,8 @@ import type { DataRecipe } from "../exec/recipe.js";
 import type { Recipe } from "../exec/types.js";
 import type { BuiltModel, ModelOptions } from "../model/types.js";
 import { builderFingerprint, dataFingerprint, type BuilderIdentity } from "./fingerprint.js";
-import { evaluateModel, fitModel, type EpochRecord, type TrainConfig } from "./fit.js";
+import { createTrainer, evaluateModel, type EpochRecord, type TrainConfig, type Trainer } from "./fit.js";
+import type { ResumableEvaluator, ResumableRun } from "./resumable.js";
 import { failedResult, type EvaluateOptions, type Evaluator, type TrialResult } from "./types.js";
 
 /** Builds a network for an architecture (e.g. `nb201Model`, or `modelBuilder(space)`). */
@@ -51,9 +52,15 @@ export interface TrainTrialResult extends TrialResult {
   backend: string;
 }
 
+/** A resumable training run whose results carry the curves so far. */
+export interface TrainRun extends ResumableRun {
+  continueTo(epochs: number, opts?: { signal?: AbortSignal; seconds?: number }): Promise<TrainTrialResult>;
+}
+
 /** An Evaluator whose results carry training curves. */
-export interface TrainEvaluator<A> extends Evaluator<A> {
+export interface TrainEvaluator<A> extends ResumableEvaluator<A> {
   evaluate(arch: A, opts: EvaluateOptions): Promise<TrainTrialResult>;
+  startRun(arch: A, opts: { seed: number; maxEpochs: number }): TrainRun;
 }
 
 /** The model is larger than the evaluator allows (a guard against running out of memory). */
@@ -65,7 +72,10 @@ export class ModelTooLargeError extends NasbookError {
 
 const DEFAULT_TRAIN: TrainConfig = { epochs: 3, batchSize: 64, optimizer: "adam", schedule: { kind: "cosine" } };
 
-/** An evaluator that trains each architecture for real (budget.epochs overrides the configured epochs). */
+/**
+ * An evaluator that trains each architecture for real (budget.epochs overrides the configured epochs). It is
+ * resumable: `startRun` keeps a run alive so successive halving can extend it to a larger budget.
+ */
 export function trainEvaluator<A>(options: TrainEvaluatorOptions<A>): TrainEvaluator<A> {
   let splits: Promise<DataSplits> | undefined;
   const getData = () => {
@@ -77,6 +87,79 @@ export function trainEvaluator<A>(options: TrainEvaluatorOptions<A>): TrainEvalu
     return splits;
   };
   const name = options.name ?? "train";
+  const baseConfig = (): TrainConfig => ({ ...DEFAULT_TRAIN, ...options.train });
+
+  function startRun(arch: A, run: { seed: number; maxEpochs: number }): TrainRun {
+    let live: { built: BuiltModel; trainer: Trainer; cfg: TrainConfig } | undefined;
+    let failed: TrainTrialResult | undefined;
+    const curves: EpochRecord[] = [];
+    const release = () => {
+      live?.trainer.dispose();
+      live?.built.model.dispose();
+      live = undefined;
+    };
+    return {
+      async continueTo(epochs, o = {}) {
+        const t0 = performance.now();
+        const seconds = () => (performance.now() - t0) / 1000;
+        const before = curves.length;
+        if (failed) return { ...failed, cost: { seconds: 0, epochs: 0 } };
+        try {
+          throwIfAborted(o.signal);
+          const data = await getData();
+          if (!live) {
+            const cfg: TrainConfig = { ...baseConfig(), epochs: run.maxEpochs };
+            const built = options.build(arch, { inputShape: data.train.shape, numClasses: data.train.numClasses, seed: run.seed });
+            try {
+              if (options.maxParams !== undefined && built.params > options.maxParams) throw new ModelTooLargeError(built.params, options.maxParams);
+              const trainer = createTrainer(built.model, data.train, data.val, cfg, {
+                seed: run.seed,
+                onEpoch: (r) => {
+                  curves.push(r);
+                  options.onEpoch?.(r);
+                },
+              });
+              live = { built, cfg, trainer };
+            } catch (e) {
+              built.model.dispose();
+              throw e;
+            }
+          }
+          const { built, trainer, cfg } = live;
+          const fit = await trainer.trainTo(Math.min(epochs, run.maxEpochs), { signal: o.signal, maxSeconds: o.seconds ?? cfg.maxSeconds });
+          // Test accuracy of the best epoch's weights, as a run that ended here would report; training goes on from the last.
+          const test = await trainer.withBestWeights(() => evaluateModel(built.model, data.test, 256, o.signal));
+          const last = fit.curves[fit.bestEpoch - 1]!;
+          return {
+            status: "ok",
+            metrics: {
+              val_acc: fit.bestValAcc,
+              val_loss: last.valLoss,
+              test_acc: test.acc,
+              test_loss: test.loss,
+              train_acc: last.trainAcc,
+              train_loss: last.trainLoss,
+              params: built.params,
+              flops: built.flops,
+              epochs: fit.curves.length,
+              best_epoch: fit.bestEpoch,
+              stopped_early: fit.stoppedEarly ? 1 : 0,
+            },
+            cost: { seconds: seconds(), epochs: curves.length - before },
+            curves: fit.curves,
+            backend: tf.getBackend(),
+          };
+        } catch (e) {
+          if (e instanceof AbortError) throw e;
+          release();
+          failed = { ...failedResult(e, seconds()), curves: curves.slice(), backend: tf.getBackend() };
+          return { ...failed, cost: { seconds: seconds(), epochs: curves.length - before } };
+        }
+      },
+      dispose: release,
+    };
+  }
+
   return {
     name,
     objective: "val_acc",
@@ -92,54 +175,14 @@ export function trainEvaluator<A>(options: TrainEvaluatorOptions<A>): TrainEvalu
     recipe: trainRecipe("train", options, {
       name: options.name, train: options.train, normalize: options.normalize, maxParams: options.maxParams, backend: options.backend,
     }),
+    startRun,
     async evaluate(arch: A, opts: EvaluateOptions): Promise<TrainTrialResult> {
-      const t0 = performance.now();
-      const seconds = () => (performance.now() - t0) / 1000;
-      let built: BuiltModel | undefined;
-      let curves: EpochRecord[] = [];
+      const epochs = opts.budget?.epochs ?? baseConfig().epochs;
+      const run = startRun(arch, { seed: opts.seed, maxEpochs: epochs });
       try {
-        throwIfAborted(opts.signal);
-        const data = await getData();
-        const cfg: TrainConfig = { ...DEFAULT_TRAIN, ...options.train };
-        if (opts.budget?.epochs !== undefined) cfg.epochs = opts.budget.epochs;
-        if (opts.budget?.seconds !== undefined) cfg.maxSeconds = opts.budget.seconds;
-        built = options.build(arch, { inputShape: data.train.shape, numClasses: data.train.numClasses, seed: opts.seed });
-        if (options.maxParams !== undefined && built.params > options.maxParams) throw new ModelTooLargeError(built.params, options.maxParams);
-        const fit = await fitModel(built.model, data.train, data.val, cfg, {
-          seed: opts.seed,
-          signal: opts.signal,
-          onEpoch: (r) => {
-            curves.push(r);
-            options.onEpoch?.(r);
-          },
-        });
-        curves = fit.curves;
-        const test = await evaluateModel(built.model, data.test, 256, opts.signal);
-        const last = fit.curves[fit.bestEpoch - 1]!;
-        return {
-          status: "ok",
-          metrics: {
-            val_acc: fit.bestValAcc,
-            val_loss: last.valLoss,
-            test_acc: test.acc,
-            test_loss: test.loss,
-            train_acc: last.trainAcc,
-            train_loss: last.trainLoss,
-            params: built.params,
-            flops: built.flops,
-            epochs: fit.curves.length,
-            best_epoch: fit.bestEpoch,
-            stopped_early: fit.stoppedEarly ? 1 : 0,
-          },
-          cost: { seconds: seconds(), epochs: fit.curves.length },
-          curves,
-          backend: tf.getBackend(),
-        };
-      } catch (e) {
-        if (e instanceof AbortError) throw e;
-        return { ...failedResult(e, seconds()), cost: { seconds: seconds(), epochs: curves.length }, curves, backend: tf.getBackend() };
+        return await run.continueTo(epochs, { signal: opts.signal, seconds: opts.budget?.seconds });
       } finally {
-        built?.model.dispose();
+        run.dispose();
       }
     },
   };

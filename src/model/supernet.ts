@@ -4,7 +4,8 @@
  * per kind of cell) held as tf.Variables. It runs in two modes:
  *  - "mixture": each edge outputs sum_k w[e][k] * op_k(x) with the caller's weights (DARTS: w = softmax(alpha));
  *  - "path": each edge runs the one op of a discrete architecture (one-shot / SPOS, ENAS, and evaluating a
- *    sub-network with the shared weights).
+ *    sub-network with the shared weights);
+ *  - "hard": GDAS' sampled one-hot weights (value one-hot, gradient straight-through to alpha).
  */
 import * as tf from "@tensorflow/tfjs";
 import type { ImageShape } from "./types.js";
@@ -25,7 +26,15 @@ export type SupernetMode<A> =
    */
   | { kind: "mixture"; weights: readonly tf.Tensor2D[]; auxSkip?: number }
   /** One op per edge: the sub-network of a discrete architecture. */
-  | { kind: "path"; arch: A };
+  | { kind: "path"; arch: A }
+  /**
+   * GDAS (Dong & Yang, CVPR 2019): `weights` are one-hot in value, `index[c][e]` the op each edge of cell kind c
+   * selected. The NB201 supernet runs only the selected op, as the reference `forward_gdas`: edge output =
+   * h_k op_k(x) + sum_{j != k} h_j (the other terms are 0 in value and pass dL/d(output) summed to h_j). A
+   * supernet without that shortcut may compute the full mixture with `weights` (same value, the exact
+   * straight-through gradient).
+   */
+  | { kind: "hard"; weights: readonly tf.Tensor2D[]; index: readonly (readonly number[])[] };
 
 export interface SupernetOptions {
   inputShape: ImageShape;

@@ -74,11 +74,18 @@ export function nb201Supernet(opts: Nb201SupernetOptions): Nb201Supernet {
           if (y !== undefined) terms.push(y);
           return;
         }
+        if (mode.kind === "hard") {
+          const k = mode.index[0]![e]!;
+          const y = edgeOp(name, NB201_OPS[k]!, input, channels);
+          const others = tf.addN(w![e]!.filter((_, j) => j !== k));
+          terms.push(tf.add(y === undefined ? tf.mul(tf.zerosLike(input), w![e]![k]!) : tf.mul(y, w![e]![k]!), others));
+          return;
+        }
         NB201_OPS.forEach((op, k) => {
           const y = edgeOp(name, op, input, channels);
           if (y !== undefined) terms.push(tf.mul(y, w![e]![k]!));
         });
-        if (mode.auxSkip !== undefined && mode.auxSkip !== 0) terms.push(tf.mul(input, mode.auxSkip));
+        if (mode.kind === "mixture" && mode.auxSkip !== undefined && mode.auxSkip !== 0) terms.push(tf.mul(input, mode.auxSkip));
       });
       nodes.push(terms.length === 0 ? tf.zerosLike(x) : terms.length === 1 ? terms[0]! : (tf.addN(terms) as tf.Tensor4D));
     }
@@ -95,10 +102,13 @@ export function nb201Supernet(opts: Nb201SupernetOptions): Nb201Supernet {
   function logits(x: tf.Tensor4D, mode: SupernetMode<Nb201Arch>): tf.Tensor2D {
     if (mode.kind === "path") validateNb201(mode.arch);
     let w: tf.Scalar[][] | undefined;
-    if (mode.kind === "mixture") {
+    if (mode.kind !== "path") {
       const m = mode.weights[0];
       if (mode.weights.length !== 1 || m === undefined || m.shape[0] !== NB201_EDGES.length || m.shape[1] !== NB201_OPS.length) {
-        throw new InvalidArchError(`nb201 supernet mixture needs one [6, 5] weight matrix, got ${mode.weights.map((t) => `[${t.shape}]`).join(", ")}`);
+        throw new InvalidArchError(`nb201 supernet ${mode.kind} mode needs one [6, 5] weight matrix, got ${mode.weights.map((t) => `[${t.shape}]`).join(", ")}`);
+      }
+      if (mode.kind === "hard" && (mode.index.length !== 1 || mode.index[0]!.length !== NB201_EDGES.length || mode.index[0]!.some((k) => !(Number.isInteger(k) && k >= 0 && k < NB201_OPS.length)))) {
+        throw new InvalidArchError(`nb201 supernet hard mode needs one op index in 0..4 per edge (6), got ${JSON.stringify(mode.index)}`);
       }
       w = (tf.unstack(m) as tf.Tensor1D[]).map((row) => tf.unstack(row) as tf.Scalar[]);
     }

@@ -98,11 +98,11 @@ export class WeightTrainer {
     const loss = tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => crossEntropy(this.net.logits(batch.x, mode()), batch.y), this.net.store.variables());
       const used = this.net.store.variables().filter((v) => grads[v.name] != null);
-      const raw = used.map((v) => (this.wd > 0 ? tf.add(grads[v.name]!, tf.mul(v, this.wd)) : grads[v.name]!));
-      const clipped = clipByGlobalNorm(raw, this.clip);
+      // As the reference code: clip the loss gradients, then SGD adds weight decay inside its step.
+      const clipped = clipByGlobalNorm(used.map((v) => grads[v.name]!), this.clip);
       used.forEach((v, i) => {
         const vel = this.velocity.get(v.name)!;
-        vel.assign(tf.add(tf.mul(vel, this.mu), clipped[i]!));
+        vel.assign(tf.add(tf.mul(vel, this.mu), this.wd > 0 ? tf.add(clipped[i]!, tf.mul(v, this.wd)) : clipped[i]!));
         v.assign(tf.sub(v, tf.mul(vel, lr)));
       });
       return value;
@@ -111,6 +111,19 @@ export class WeightTrainer {
     const v = loss.dataSync()[0]!;
     loss.dispose();
     return v;
+  }
+
+  /**
+   * The direction this optimiser would step `v` along for loss gradient `grad`, without stepping:
+   * momentum * velocity + grad + weightDecay * v. DARTS' virtual step is w' = w - xi * this (Liu et al. 2019,
+   * reference `architect.py`: `theta - eta * (moment + dtheta)`, unclipped). Call inside tf.tidy.
+   */
+  stepDirection(v: tf.Variable, grad: tf.Tensor): tf.Tensor {
+    const vel = this.velocity.get(v.name);
+    if (!vel) throw new Error(`stepDirection: ${v.name} is not one of this supernet's shared weights`);
+    let d = this.mu > 0 ? tf.add(tf.mul(vel, this.mu), grad) : grad;
+    if (this.wd > 0) d = tf.add(d, tf.mul(v, this.wd));
+    return d;
   }
 
   dispose(): void {

@@ -21,7 +21,23 @@ export function encodedPredictor<A>(space: SearchSpace<A>, encoding: EncodingKin
   requireCapabilities(`${encoding}-encoding predictor`, space, ["encode"]);
   const enc = space as SearchSpace<A> & Encodable<A>;
   let inner: ReturnType<PredictorFactory> | undefined;
-  const encodeAll = (archs: readonly A[]) => archs.map((a) => enc.encode(a, encoding));
+  // Evaluated architectures are re-encoded at every refit; caching keeps a refit from costing O(history) encodes
+  // (and lets the MLP reuse its sparse form of each row).
+  // Architectures that are objects are cached by identity (a history holds the same objects), others by format.
+  const byObject = new WeakMap<object, Float32Array>();
+  const byFormat = new Map<string, Float32Array>();
+  const encodeOne = (a: A) => {
+    if (typeof a === "object" && a !== null) {
+      let e = byObject.get(a);
+      if (e === undefined) byObject.set(a, (e = enc.encode(a, encoding)));
+      return e;
+    }
+    const f = space.format(a);
+    let e = byFormat.get(f);
+    if (e === undefined) byFormat.set(f, (e = enc.encode(a, encoding)));
+    return e;
+  };
+  const encodeAll = (archs: readonly A[]) => archs.map(encodeOne);
   return {
     get name() {
       return `${encoding}:${inner?.name ?? "unfitted"}`;
@@ -32,12 +48,13 @@ export function encodedPredictor<A>(space: SearchSpace<A>, encoding: EncodingKin
     fit(archs, y, rng) {
       const x = encodeAll(archs);
       if (x.length === 0) throw new RangeError("predictor fit: no architectures; evaluate some first");
-      inner = factory(x[0]!.length);
+      // The same predictor across fits, so a warm-starting one continues from its previous weights.
+      if (inner === undefined || inner.inputs !== x[0]!.length) inner = factory(x[0]!.length);
       inner.fit(x, y, rng);
     },
     predict(archs) {
       if (!inner) throw new Error("predictor: predict before fit; call fit() on evaluated architectures first");
-      return inner.predict(encodeAll(archs));
+      return inner.predict(archs.map((a) => enc.encode(a, encoding)));
     },
   };
 }

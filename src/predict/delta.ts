@@ -6,7 +6,7 @@
  */
 import { requireCapabilities } from "../errors.js";
 import type { Rng } from "../rng.js";
-import type { Encodable, EncodingKind, SearchSpace } from "../space/types.js";
+import type { Encodable, EncodingKind, Mutable, SearchSpace } from "../space/types.js";
 import type { Prediction, Predictor, PredictorFactory } from "./types.js";
 
 /** enc(b) - enc(a): the pair encoding of a step from a to b. */
@@ -23,26 +23,53 @@ export interface DeltaPredictorOptions {
   maxDistance?: number;
   /** At most this many pairs per fit, subsampled at random (default 300). */
   maxPairs?: number;
+  /** No fit until at least this many close pairs (counting both orders) exist (default 20). */
+  minPairs?: number;
 }
 
-/** Trains on ordered pairs of evaluated architectures; predicts acc(to) - acc(from). */
+/** What the last fit trained on. */
+export interface DeltaFitStats {
+  /** Training pairs used (both orders counted). */
+  pairs: number;
+  /** Share of them at most `maxDistance` apart, measured with `space.distance` (1 by construction). */
+  withinDistance: number;
+  /** Close pairs known among all evaluated architectures. */
+  closePairs: number;
+}
+
+/**
+ * Trains on ordered pairs of evaluated architectures at most `maxDistance` apart; predicts acc(to) - acc(from).
+ * Pairs are found incrementally: each newly evaluated architecture looks up the evaluated ones in its
+ * neighbourhood (every architecture within `ceil(maxDistance)` mutation steps, via `space.neighbours`), so
+ * building pairs costs a constant per architecture instead of comparing every architecture with every other.
+ */
 export class DeltaPredictor<A> {
   private inner: Predictor | undefined;
-  private readonly space: SearchSpace<A> & Encodable<A>;
+  private readonly space: SearchSpace<A> & Encodable<A> & Partial<Mutable<A>>;
   readonly encoding: EncodingKind;
   readonly maxDistance: number;
   readonly maxPairs: number;
+  readonly minPairs: number;
+  /** Evaluated architectures in fit order, their encodings, and format -> position. */
+  private archs: A[] = [];
+  private encodings: Float32Array[] = [];
+  private readonly position = new Map<string, number>();
+  /** Close ordered pairs [from, to] among `archs`. */
+  private closePairs: [number, number][] = [];
   /** Pairs used by the last fit. */
   pairs = 0;
+  lastFit: DeltaFitStats | undefined;
 
   constructor(space: SearchSpace<A>, private readonly factory: PredictorFactory, opts: DeltaPredictorOptions = {}) {
     requireCapabilities("DeltaPredictor", space, ["encode", "distance"]);
-    this.space = space as SearchSpace<A> & Encodable<A>;
+    this.space = space as SearchSpace<A> & Encodable<A> & Partial<Mutable<A>>;
     this.encoding = opts.encoding ?? "onehot";
     this.maxDistance = opts.maxDistance ?? 2;
     this.maxPairs = opts.maxPairs ?? 300;
+    this.minPairs = opts.minPairs ?? 20;
     if (!(this.maxDistance > 0)) throw new RangeError(`DeltaPredictor: maxDistance must be > 0, got ${this.maxDistance}`);
     if (!(Number.isInteger(this.maxPairs) && this.maxPairs >= 1)) throw new RangeError(`DeltaPredictor: maxPairs must be an integer >= 1, got ${this.maxPairs}`);
+    if (!(Number.isInteger(this.minPairs) && this.minPairs >= 1)) throw new RangeError(`DeltaPredictor: minPairs must be an integer >= 1, got ${this.minPairs}`);
   }
 
   get name(): string {
@@ -53,30 +80,93 @@ export class DeltaPredictor<A> {
     return this.pairs;
   }
 
+  /** Whether a fit has happened (predict needs one). */
+  get fitted(): boolean {
+    return this.inner !== undefined;
+  }
+
   /**
-   * Builds pairs of evaluated architectures within `maxDistance` (both orders, so the predictor learns that
-   * reversing a step negates its effect); with fewer than 2 such pairs per architecture, the nearest others are
-   * added so a fit always has data.
+   * Fits on the close pairs of `archs` (both orders, so the predictor learns that reversing a step negates its
+   * effect), and only when at least `minPairs` exist: far pairs are never used, against the method's premise that
+   * differences of NEARBY architectures are what is easy to learn. Returns whether it fitted. `archs` is expected
+   * to grow by appending (a search's history); any other change rebuilds the pair index.
    */
-  fit(archs: readonly A[], y: ArrayLike<number>, rng: Rng): void {
+  fit(archs: readonly A[], y: ArrayLike<number>, rng: Rng): boolean {
     if (archs.length !== y.length) throw new RangeError(`DeltaPredictor.fit: ${archs.length} architectures but ${y.length} targets`);
     if (archs.length < 2) throw new RangeError("DeltaPredictor.fit: needs at least 2 evaluated architectures to form a pair");
-    const enc = archs.map((a) => this.space.encode(a, this.encoding));
-    const n = archs.length;
-    let pairs: [number, number][] = [];
-    for (let i = 0; i < n; i++) {
-      const near: { j: number; d: number }[] = [];
-      for (let j = 0; j < n; j++) if (j !== i) near.push({ j, d: this.space.distance(archs[i]!, archs[j]!) });
-      const close = near.filter((p) => p.d <= this.maxDistance);
-      const chosen = close.length >= 2 ? close : near.sort((p, q) => p.d - q.d || p.j - q.j).slice(0, 2);
-      for (const { j } of chosen) pairs.push([i, j]);
-    }
-    if (pairs.length > this.maxPairs) pairs = rng.sample(pairs, this.maxPairs);
-    const x = pairs.map(([i, j]) => pairEncoding(enc[i]!, enc[j]!));
+    this.index(archs);
+    if (this.closePairs.length < this.minPairs) return false;
+    const pairs = this.closePairs.length > this.maxPairs ? rng.sample(this.closePairs, this.maxPairs) : this.closePairs.slice();
+    const x = pairs.map(([i, j]) => pairEncoding(this.encodings[i]!, this.encodings[j]!));
     const t = pairs.map(([i, j]) => y[j]! - y[i]!);
-    this.inner = this.factory(enc[0]!.length);
+    const inputs = this.encodings[0]!.length;
+    // One predictor across fits, so a warm-starting one continues from its previous weights.
+    if (this.inner === undefined || this.inner.inputs !== inputs) this.inner = this.factory(inputs);
     this.inner.fit(x, t, rng);
     this.pairs = pairs.length;
+    let within = 0;
+    for (const [i, j] of pairs) if (this.space.distance(this.archs[i]!, this.archs[j]!) <= this.maxDistance) within++;
+    this.lastFit = { pairs: pairs.length, withinDistance: within / pairs.length, closePairs: this.closePairs.length };
+    return true;
+  }
+
+  /** Adds the architectures not indexed yet, with their close pairs; rebuilds if `archs` is not an extension. */
+  private index(archs: readonly A[]): void {
+    const n = this.archs.length;
+    const extends_ = archs.length >= n && (n === 0 || this.space.format(archs[n - 1]!) === this.space.format(this.archs[n - 1]!));
+    if (!extends_) {
+      this.archs = [];
+      this.encodings = [];
+      this.position.clear();
+      this.closePairs = [];
+    }
+    for (let i = this.archs.length; i < archs.length; i++) {
+      const a = archs[i]!;
+      const f = this.space.format(a);
+      if (this.position.has(f)) {
+        // The same architecture twice (a re-evaluation): keep one entry, but stay aligned with `y`.
+        this.archs.push(a);
+        this.encodings.push(this.encodings[this.position.get(f)!]!);
+        continue;
+      }
+      for (const j of this.closeEvaluated(a)) {
+        this.closePairs.push([i, j], [j, i]);
+      }
+      this.position.set(f, i);
+      this.archs.push(a);
+      this.encodings.push(this.space.encode(a, this.encoding));
+    }
+  }
+
+  /** Positions of indexed architectures within maxDistance of `a` (not `a` itself). */
+  private closeEvaluated(a: A): number[] {
+    const out: number[] = [];
+    const neighbours = this.space.neighbours?.bind(this.space);
+    if (neighbours === undefined) {
+      // No neighbourhoods to walk: compare with every indexed architecture (linear in the history per new one).
+      this.archs.forEach((b, j) => {
+        if (this.position.get(this.space.format(b)) === j && this.space.distance(a, b) <= this.maxDistance) out.push(j);
+      });
+      return out;
+    }
+    const self = this.space.format(a);
+    const visited = new Set<string>([self]);
+    let frontier: A[] = [a];
+    for (let step = 0; step < Math.ceil(this.maxDistance) && frontier.length > 0; step++) {
+      const next: A[] = [];
+      for (const b of frontier) {
+        for (const c of neighbours(b)) {
+          const f = this.space.format(c);
+          if (visited.has(f)) continue;
+          visited.add(f);
+          next.push(c);
+          const j = this.position.get(f);
+          if (j !== undefined && this.space.distance(a, this.archs[j]!) <= this.maxDistance) out.push(j);
+        }
+      }
+      frontier = next;
+    }
+    return out.sort((p, q) => p - q);
   }
 
   /**

@@ -1,7 +1,7 @@
 /**
  * The PNAS surrogate (Liu et al., "Progressive Neural Architecture Search", ECCV 2018): an LSTM reads a cell as a
  * sequence of tokens (inputs and ops, one token per symbol) and a linear layer on its last hidden state predicts
- * the cell's accuracy. Sequences of different lengths are left-padded, so the last step is always the cell's last
+ * the cell's accuracy, trained with the L1 loss as in the paper. Sequences of different lengths are left-padded, so the last step is always the cell's last
  * symbol. Written in tfjs, trained full-batch with Adam on the 'cpu' backend (deterministic; no tensor is kept
  * between calls: weights live in a ParamSet).
  */
@@ -19,6 +19,8 @@ export interface LstmSurrogateOptions {
   learningRate?: number;
   /** L2 penalty on all weights (default 1e-4). */
   weightDecay?: number;
+  /** Training loss: `l1` = mean absolute error, as PNAS (default); `l2` = mean squared error. */
+  loss?: "l1" | "l2";
 }
 
 export class LstmSurrogate {
@@ -27,7 +29,8 @@ export class LstmSurrogate {
   private params: ParamSet | undefined;
   private yMean = 0;
   private yStd = 1;
-  private readonly o: Required<LstmSurrogateOptions>;
+  private readonly o: Required<Omit<LstmSurrogateOptions, "loss">>;
+  private readonly loss: "l1" | "l2";
 
   /** `vocabulary` = number of distinct tokens (token ids 0..vocabulary-1). */
   constructor(readonly vocabulary: number, opts: LstmSurrogateOptions = {}) {
@@ -36,6 +39,8 @@ export class LstmSurrogate {
     for (const k of ["embedding", "hidden", "epochs"] as const) {
       if (!(Number.isInteger(this.o[k]) && this.o[k] >= 1)) throw new RangeError(`LstmSurrogate: ${k} must be a positive integer, got ${this.o[k]}`);
     }
+    this.loss = opts.loss ?? "l1";
+    if (this.loss !== "l1" && this.loss !== "l2") throw new RangeError(`LstmSurrogate: loss must be "l1" or "l2", got "${String(this.loss)}"`);
     if (!(this.o.learningRate > 0)) throw new RangeError(`LstmSurrogate: learningRate must be > 0, got ${this.o.learningRate}`);
     this.name = `lstm(${this.o.embedding}/${this.o.hidden})`;
   }
@@ -102,9 +107,10 @@ export class LstmSurrogate {
         tf.tidy(() => {
           const target = tf.tensor1d(z);
           const f = (...P: tf.Tensor[]) => {
-            const mse = tf.mean(tf.square(tf.sub(this.forward(P, seqs, len), target)));
+            const err = tf.sub(this.forward(P, seqs, len), target);
+            const fit = tf.mean(this.loss === "l1" ? tf.abs(err) : tf.square(err));
             const l2 = tf.addN(P.map((w) => tf.sum(tf.square(w))));
-            return tf.add(mse, tf.mul(this.o.weightDecay, l2)) as tf.Scalar;
+            return tf.add(fit, tf.mul(this.o.weightDecay, l2)) as tf.Scalar;
           };
           for (const g of tf.grads(f)(p.tensors())) grads.push(Float32Array.from(g.dataSync()));
         }),

@@ -9,9 +9,14 @@ export interface Prediction {
 
 export interface Predictor {
   readonly name: string;
+  /** Length of the feature vectors it reads. */
+  readonly inputs: number;
   /** Rows the last fit used. */
   readonly trainSize: number;
-  /** Refits from scratch on (x, y); all randomness (initialisation, shuffling) comes from `rng`. */
+  /**
+   * Fits on (x, y): from scratch, or, for a warm-starting predictor given the previous fit's rows plus new ones
+   * appended, continuing from the previous weights. All randomness (initialisation, shuffling) comes from `rng`.
+   */
   fit(x: readonly Float32Array[], y: ArrayLike<number>, rng: Rng): void;
   predict(x: readonly Float32Array[]): Prediction;
 }

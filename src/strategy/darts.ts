@@ -1,9 +1,13 @@
 /**
  * DARTS (Liu, Simonyan & Yang, "DARTS: Differentiable Architecture Search", ICLR 2019): the continuous relaxation
  * of a cell space (every edge a softmax(alpha)-weighted mixture of its ops) trained by bilevel optimisation. Each
- * iteration takes one alpha step on a validation batch, then one weight step on a training batch.
+ * iteration draws one training and one validation batch, takes one alpha step (on the validation batch, and for
+ * second order the training batch too), then one weight step on that same training batch (reference
+ * `train_search.py`).
  *  - first order: grad_alpha L_val(w, alpha);
- *  - second order: grad_alpha L_val(w', alpha) - xi * H, with w' = w - xi grad_w L_train(w, alpha) and the
+ *  - second order: grad_alpha L_val(w', alpha) - xi * H, with the virtual step following the weight optimiser,
+ *    w' = w - xi (momentum * v + grad_w L_train(w, alpha) + wd * w) (reference `architect.py`), xi its current
+ *    learning rate, and the
  *    Hessian-vector product H = grad^2_{alpha,w} L_train(w, alpha) grad_w' L_val(w', alpha) taken by central
  *    finite differences: (grad_alpha L_train(w+, alpha) - grad_alpha L_train(w-, alpha)) / 2eps, w+- = w +- eps
  *    grad_w' L_val, eps = 0.01 / ||grad_w' L_val|| (eq. 7-8 of the paper).
@@ -16,11 +20,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { DataSplits } from "../data/types.js";
-import { AbortError, throwIfAborted } from "../errors.js";
 import { alphaTable, alphaValues, softmaxRow, type Supernet, type SupernetMode } from "../model/supernet.js";
 import type { WeightSharingResult, WeightSharingRunOptions, WeightSharingSearch } from "../model/supernetSearch.js";
 import { crossEntropy } from "../model/supernetOps.js";
-import { BatchStream, WeightTrainer, supernetAccuracy, yieldToEventLoop, type WeightTrainerOptions } from "../model/supernetTraining.js";
+import { BatchStream, WeightTrainer, type WeightTrainerOptions } from "../model/supernetTraining.js";
+import { runAlphaSearch } from "./alphaSearchLoop.js";
 import type { StrategySnapshot } from "./types.js";
 
 export type DartsRemedy =
@@ -66,18 +70,27 @@ type LabelledBatch = { x: tf.Tensor4D; y: tf.Tensor1D };
 
 /**
  * DARTS' second-order alpha gradient (eq. 7-8): grad_alpha L_val(w', alpha) - xi * (grad_alpha L_train(w+, alpha) -
- * grad_alpha L_train(w-, alpha)) / 2eps with w' = w - xi grad_w L_train(w, alpha), w+- = w +- eps grad_w' L_val(w',
- * alpha) and eps = 0.01 / ||grad_w' L_val||. The weights are restored before it returns. The caller owns `grads`.
+ * grad_alpha L_train(w-, alpha)) / 2eps with w' = w - xi d(w, grad_w L_train(w, alpha)), w+- = w +- eps grad_w'
+ * L_val(w', alpha) and eps = 0.01 / ||grad_w' L_val||. `direction` is the weight optimiser's step direction
+ * (`WeightTrainer.stepDirection`: momentum and weight decay as the reference code); the default, the plain
+ * gradient, is the paper's equation. The weights are restored before it returns. The caller owns `grads`.
  */
-export function unrolledAlphaGradient<A>(net: Supernet<A>, loss: (b: LabelledBatch) => tf.Scalar, trainB: LabelledBatch, valB: LabelledBatch, xi: number): { grads: tf.Tensor[]; valLoss: number } {
+export function unrolledAlphaGradient<A>(
+  net: Supernet<A>,
+  loss: (b: LabelledBatch) => tf.Scalar,
+  trainB: LabelledBatch,
+  valB: LabelledBatch,
+  xi: number,
+  direction: (v: tf.Variable, grad: tf.Tensor) => tf.Tensor = (_v, g) => g,
+): { grads: tf.Tensor[]; valLoss: number } {
   const alphas = [...net.alphas];
   const W = net.store.variables();
   const backup = W.map((v) => tf.keep(v.clone()));
   try {
-    // Virtual step w' = w - xi grad_w L_train(w, alpha).
+    // Virtual step w' = w - xi d(w, grad_w L_train(w, alpha)).
     tf.tidy(() => {
       const { grads } = tf.variableGrads(() => loss(trainB), W);
-      W.forEach((v) => v.assign(tf.sub(v, tf.mul(grads[v.name]!, xi))));
+      W.forEach((v) => v.assign(tf.sub(v, tf.mul(direction(v, grads[v.name]!), xi))));
     });
     // grad_alpha and grad_w' of L_val(w', alpha).
     const { dAlpha, dW, valLoss } = tf.tidy(() => {
@@ -145,30 +158,33 @@ export function dartsSearch<A>(opts: DartsSearchOptions<A>): WeightSharingSearch
         return { grads: alphas.map((a) => tf.keep(grads[a.name]!)), valLoss };
       });
     }
-    return unrolledAlphaGradient(net, loss, trainB, valB, trainer.learningRate());
+    return unrolledAlphaGradient(net, loss, trainB, valB, trainer.learningRate(), (v, g) => trainer.stepDirection(v, g));
   }
 
-  function alphaStep(): void {
+  function alphaStep(trainB: LabelledBatch, valB: LabelledBatch): void {
+    const { grads, valLoss } = alphaGradients(trainB, valB);
+    lastVal = valLoss;
+    tf.tidy(() => {
+      alphaOpt.applyGradients(net.alphas.map((a, i) => ({ name: a.name, tensor: alphaWd > 0 ? tf.add(grads[i]!, tf.mul(a, alphaWd)) : grads[i]! })));
+    });
+    tf.dispose(grads);
+  }
+
+  /** One bilevel iteration: the alpha step and the weight step share the training batch. */
+  function iteration(): void {
     const trainB = trainStream.next();
-    const valB = valStream.next();
     try {
-      const { grads, valLoss } = alphaGradients(trainB, valB);
-      lastVal = valLoss;
-      tf.tidy(() => {
-        alphaOpt.applyGradients(net.alphas.map((a, i) => ({ name: a.name, tensor: alphaWd > 0 ? tf.add(grads[i]!, tf.mul(a, alphaWd)) : grads[i]! })));
-      });
-      tf.dispose(grads);
+      if (step >= warmup) {
+        const valB = valStream.next();
+        try {
+          alphaStep(trainB, valB);
+        } finally {
+          tf.dispose([valB.x, valB.y]);
+        }
+      }
+      lastTrain = trainer.train(trainB, mixture);
     } finally {
-      tf.dispose([trainB.x, trainB.y, valB.x, valB.y]);
-    }
-  }
-
-  function weightStep(): void {
-    const b = trainStream.next();
-    try {
-      lastTrain = trainer.train(b, mixture);
-    } finally {
-      tf.dispose([b.x, b.y]);
+      tf.dispose([trainB.x, trainB.y]);
     }
   }
 
@@ -186,38 +202,24 @@ export function dartsSearch<A>(opts: DartsSearchOptions<A>): WeightSharingSearch
     };
   };
 
-  const record = (onSnapshot?: (s: StrategySnapshot) => void) => {
+  const record = (): StrategySnapshot => {
     const values = alphaValues(net);
     records.push({ step, trainLoss: lastTrain, valLoss: lastVal, weights: values.map((m) => m.map(softmaxRow)), derived: opts.format(net.derive(values)) });
     const s = snapshot();
     snapshots.push(s);
-    onSnapshot?.(s);
+    return s;
   };
 
   return {
     name,
     snapshot,
-    async run(runOpts: WeightSharingRunOptions = {}): Promise<WeightSharingResult<A>> {
-      const t0 = performance.now();
-      let stoppedEarly: string | undefined;
-      record(runOpts.onSnapshot);
-      try {
-        while (step < opts.steps) {
-          if (step >= warmup) alphaStep();
-          weightStep();
-          step++;
-          if (!Number.isFinite(lastTrain)) throw new Error(`darts: the training loss is ${lastTrain} at step ${step}; lower the weight learning rate`);
-          if (step % recordEvery === 0 || step === opts.steps) record(runOpts.onSnapshot);
-          await yieldToEventLoop();
-          throwIfAborted(runOpts.signal);
-        }
-      } catch (e) {
-        if (!(e instanceof AbortError)) throw e;
-        stoppedEarly = "aborted";
-      }
-      const derived = net.derive();
-      const supernetAcc = supernetAccuracy(net, opts.data.val, () => ({ kind: "path", arch: derived }));
-      return { derived, proposals: [{ arch: derived, supernetAcc }], seconds: (performance.now() - t0) / 1000, steps: step, stoppedEarly, snapshots };
+    run(runOpts: WeightSharingRunOptions = {}): Promise<WeightSharingResult<A>> {
+      const iterate = (): number => {
+        iteration();
+        step++;
+        return lastTrain;
+      };
+      return runAlphaSearch(net, opts.data.val, { name, steps: opts.steps, recordEvery, step: () => step, record, iterate }, runOpts, snapshots);
     },
     dispose() {
       trainer.dispose();

@@ -22,6 +22,11 @@ export interface DeltaNasOptions extends GuidedEvolutionOptions {
   maxDistance?: number;
   /** At most this many training pairs per refit (default 300). */
   maxPairs?: number;
+  /**
+   * The predictor is first fitted once this many close pairs exist (default 20); until then rounds evaluate random
+   * mutations of the best architectures, which are close to their parents.
+   */
+  minPairs?: number;
   /** Ranking adds kappa * predicted-difference spread (default 0: rank by predicted improvement alone). */
   kappa?: number;
   predictor?: MlpEnsembleOptions;
@@ -34,22 +39,21 @@ export function deltaNas(opts: DeltaNasOptions = {}): StrategyFactory {
   const kappa = opts.kappa ?? 0;
   if (!["onehot", "adjacency", "path"].includes(encoding)) throw new RangeError(`${name}: encoding must be onehot, adjacency or path, got "${encoding}"`);
   if (!(kappa >= 0)) throw new RangeError(`${name}: kappa must be >= 0, got ${kappa}`);
-  const factory = mlpEnsemble({ ...FAST_ENSEMBLE, ...opts.predictor });
+  // Up to maxPairs (300) pairs x 40 passes, so a cold fit on a full pair sample is not cut short.
+  const factory = mlpEnsemble({ ...FAST_ENSEMBLE, maxRowVisits: 12_000, ...opts.predictor });
   return {
     name,
     create<A>(space: SearchSpace<A>, rng: Rng): Strategy<A> {
       requireCapabilities(name, space, ["encode", "distance", "mutate", "neighbours"]);
-      const predictor = new DeltaPredictor(space, factory, { encoding, maxDistance: opts.maxDistance ?? 2, maxPairs: opts.maxPairs ?? 300 });
+      const predictor = new DeltaPredictor(space, factory, { encoding, maxDistance: opts.maxDistance ?? 2, maxPairs: opts.maxPairs ?? 300, minPairs: opts.minPairs ?? 20 });
       return guidedEvolution(name, space, rng, guided, {
-        fit(members, r) {
-          predictor.fit(members.map((m) => m.arch), members.map((m) => m.fitness), r);
-        },
+        fit: (members, r) => predictor.fit(members.map((m) => m.arch), members.map((m) => m.fitness), r),
         score(parent, children) {
           // Anchored at the parent's measured accuracy so children of different parents compare.
           const { mean, std } = predictor.predict(parent.arch, children);
           return mean.map((d, i) => parent.fitness + d + kappa * std[i]!);
         },
-        describe: () => ({ name: predictor.name, trainSize: predictor.trainSize }),
+        describe: () => ({ name: predictor.name, trainSize: predictor.trainSize, ...predictor.lastFit }),
       });
     },
   };

@@ -28,12 +28,16 @@ export interface GuidedEvolutionOptions {
 
 /** What a concrete strategy plugs in: how to fit its predictor and how to score a parent's children. */
 export interface CandidateScorer<A> {
-  /** Refits on the successful members (fitness finite). */
-  fit(members: readonly Member<A>[], rng: Rng): void;
+  /**
+   * Refits on the successful members (fitness finite, in the order they were told). Returns false when there is
+   * not enough data of the kind the predictor needs yet (Delta-NAS: close pairs); that round then evaluates random
+   * mutations of the best architectures instead, which creates such data.
+   */
+  fit(members: readonly Member<A>[], rng: Rng): boolean;
   /** One score per child; higher = evaluate first. Children of different parents are compared by these scores. */
   score(parent: Member<A>, children: readonly A[], rng: Rng): Float64Array;
   /** Predictor description for snapshots. */
-  describe(): { name: string; trainSize: number };
+  describe(): { name: string; trainSize: number } & Record<string, unknown>;
 }
 
 export function checkGuidedOptions(who: string, o: GuidedEvolutionOptions): Required<GuidedEvolutionOptions> {
@@ -55,9 +59,16 @@ export function guidedEvolution<A>(
   requireCapabilities(name, space, ["mutate", "neighbours"]);
   const ms = space as SearchSpace<A> & Mutable<A>;
   const history = new Population<A>(space, Infinity);
+  const ok: Member<A>[] = []; // successful members, in trial order
+  // The best of them, best first, kept incrementally (no sort per round). Beyond the `parents` best, further ones
+  // stand in when the best parents' neighbourhoods are used up, so a round still has `batch` fresh candidates
+  // (otherwise a late search refits after every one or two queries).
+  const best: Member<A>[] = [];
+  const bestCapacity = opts.parents * 8;
   const seen = new Set<string>(); // keys proposed so far
   let queue: A[] = [];
   let rounds = 0;
+  let unguidedRounds = 0;
   let lastScores: { arch: string; parent: string; score: number }[] = [];
   const scoreOf = new Map<string, number>(); // key -> predicted score when queued
   const scored: { predicted: number; actual: number }[] = []; // candidates evaluated so far
@@ -70,32 +81,50 @@ export function guidedEvolution<A>(
     return undefined;
   };
 
+  /** Unseen children of `parent`: all its neighbours when few, else `candidatesPerParent` random mutations. */
+  const childrenOf = (parent: Member<A>, inRound: Set<string>): A[] => {
+    const all = ms.neighbours(parent.arch);
+    const children = all.length <= opts.candidatesPerParent
+      ? all
+      : Array.from({ length: opts.candidatesPerParent }, () => ms.mutate(parent.arch, rng));
+    return children.filter((c) => {
+      const k = space.key(c);
+      if (seen.has(k) || inRound.has(k)) return false;
+      inRound.add(k);
+      return true;
+    });
+  };
+
   const plan = (): void => {
-    const ok = history.members.filter((m) => Number.isFinite(m.fitness));
     if (ok.length < 2) {
       const a = fresh();
       if (a !== undefined) queue.push(a);
       return;
     }
-    scorer.fit(ok, rng);
-    rounds++;
-    const parents = ok.slice().sort((p, q) => q.fitness - p.fitness || p.trial - q.trial).slice(0, opts.parents);
-    const scored: { arch: A; parent: Member<A>; score: number; key: string }[] = [];
     const inRound = new Set<string>();
-    for (const parent of parents) {
-      const all = ms.neighbours(parent.arch);
-      const children = all.length <= opts.candidatesPerParent
-        ? all
-        : Array.from({ length: opts.candidatesPerParent }, () => ms.mutate(parent.arch, rng));
-      const fresh = children.filter((c) => {
-        const k = space.key(c);
-        if (seen.has(k) || inRound.has(k)) return false;
-        inRound.add(k);
-        return true;
-      });
-      if (fresh.length === 0) continue;
-      const s = scorer.score(parent, fresh, rng);
-      fresh.forEach((c, i) => scored.push({ arch: c, parent, score: s[i]!, key: space.key(c) }));
+    if (!scorer.fit(ok, rng)) {
+      // Not enough data for the predictor yet: one random unseen mutation per parent, best parents first.
+      unguidedRounds++;
+      for (const parent of best) {
+        if (queue.length >= opts.batch) break;
+        const children = childrenOf(parent, inRound);
+        if (children.length > 0) queue.push(rng.choice(children));
+      }
+      lastScores = [];
+      if (queue.length === 0) {
+        const a = fresh();
+        if (a !== undefined) queue.push(a);
+      }
+      return;
+    }
+    rounds++;
+    const scored: { arch: A; parent: Member<A>; score: number; key: string }[] = [];
+    for (const [p, parent] of best.entries()) {
+      if (p >= opts.parents && scored.length >= opts.batch) break;
+      const children = childrenOf(parent, inRound);
+      if (children.length === 0) continue;
+      const s = scorer.score(parent, children, rng);
+      children.forEach((c, i) => scored.push({ arch: c, parent, score: s[i]!, key: space.key(c) }));
     }
     scored.sort((p, q) => q.score - p.score);
     const top = scored.slice(0, opts.batch);
@@ -128,7 +157,17 @@ export function guidedEvolution<A>(
       return out;
     },
     tell(arch: A, result: TrialResult, fitness: number) {
-      history.add(arch, result, fitness);
+      const m = history.add(arch, result, fitness);
+      if (Number.isFinite(fitness)) {
+        ok.push(m);
+        // Insert into the best list (fitness descending, earlier trial first on ties), capped at `parents`.
+        let i = best.length;
+        while (i > 0 && best[i - 1]!.fitness < m.fitness) i--;
+        if (i < bestCapacity) {
+          best.splice(i, 0, m);
+          if (best.length > bestCapacity) best.pop();
+        }
+      }
       const predicted = scoreOf.get(space.key(arch));
       if (predicted !== undefined && Number.isFinite(fitness)) scored.push({ predicted, actual: fitness });
     },
@@ -143,9 +182,10 @@ export function guidedEvolution<A>(
         strategy: name,
         step: history.told,
         population: history.view(),
-        predictor: { name: p.name, trainSize: p.trainSize, ...quality },
+        predictor: { ...p, ...quality },
         scored: scored.slice(),
         rounds,
+        unguidedRounds,
         candidates: lastScores,
       };
     },

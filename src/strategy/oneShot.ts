@@ -3,8 +3,8 @@
  * Search with Uniform Sampling", ECCV 2020). Phase 1 trains the supernet's shared weights, each step on one
  * sub-network drawn uniformly from the space, so every architecture's weights are trained equally often and no
  * architecture parameters are learned. Phase 2 searches the space with the weights frozen: regularized evolution
- * (Real et al. 2019; SPOS uses an evolutionary search too) whose fitness is a sub-network's validation accuracy
- * with the shared weights.
+ * (Real et al. 2019, the strategy of `evolution.ts`; SPOS uses an evolutionary search too) whose fitness is a
+ * sub-network's validation accuracy with the shared weights.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { DataSplits } from "../data/types.js";
@@ -16,6 +16,7 @@ import { Rng } from "../rng.js";
 import type { SpaceStrategyFactory } from "../search.js";
 import type { TrialResult } from "../estimate/types.js";
 import type { Mutable, SearchSpace } from "../space/types.js";
+import { regularizedEvolution } from "./evolution.js";
 import type { StrategySnapshot } from "./types.js";
 
 export interface OneShotSearchOptions<A> {
@@ -27,7 +28,7 @@ export interface OneShotSearchOptions<A> {
   steps: number;
   batchSize?: number;
   weights?: Omit<WeightTrainerOptions, "totalSteps">;
-  /** Evolution over sub-networks: initial population, total evaluations, tournament size (defaults 16, 64, 4). */
+  /** Regularized evolution over sub-networks: population, total evaluations, tournament size (defaults 16, 64, 4). */
   evolution?: { population?: number; evaluations?: number; sampleSize?: number };
   /** Validation examples per shared-weight accuracy (default 500; batch norm uses batch statistics). */
   evalExamples?: number;
@@ -130,21 +131,13 @@ export function oneShotSearch<A>(opts: OneShotSearchOptions<A>): WeightSharingSe
           if (s % recordEvery === 0 || s === opts.steps) record(runOpts.onSnapshot);
         }, runOpts.signal);
         phase = "evolve";
-        // Regularized evolution: the population is a queue; each cycle the best of a random sample is mutated and
-        // the oldest member leaves.
-        const queue: { arch: A; fitness: number; trial: number }[] = [];
-        const evaluate = (arch: A) => {
-          const m = { arch, fitness: estimator.estimate(arch), trial: evaluated.length };
-          evaluated.push(m);
-          queue.push(m);
-          return m;
-        };
-        while (evaluated.length < population) evaluate(space.sample(rng));
+        // Regularized evolution (src/strategy/evolution.ts) told each sub-network's shared-weight accuracy.
+        const evolution = regularizedEvolution({ population, sample: Math.min(sampleSize, population) }).create(space, rng);
         while (evaluated.length < evaluations) {
-          const sample = Array.from({ length: Math.min(sampleSize, queue.length) }, () => queue[rng.int(queue.length)]!);
-          const parent = sample.reduce((a, b) => (b.fitness > a.fitness ? b : a));
-          evaluate(space.mutate(parent.arch, rng));
-          if (queue.length > population) queue.shift();
+          const arch = evolution.ask(1)[0]!;
+          const fitness = estimator.estimate(arch);
+          evaluated.push({ arch, fitness, trial: evaluated.length });
+          evolution.tell(arch, { status: "ok", metrics: { supernet_acc: fitness }, cost: { seconds: 0 } }, fitness);
           if (evaluated.length % 8 === 0) {
             record(runOpts.onSnapshot);
             await yieldToEventLoop();

@@ -45,6 +45,11 @@ export interface PnasStrategyOptions {
   mlp?: MlpEnsembleOptions;
   /** Encoding for the MLP surrogate (default onehot). */
   encoding?: EncodingKind;
+  /**
+   * LSTM surrogates in the ensemble whose mean predicts (default 5, as PNAS; each from its own initialisation on
+   * all the data). The MLP surrogate is an ensemble of `mlp.members` (default 3).
+   */
+  lstmMembers?: number;
 }
 
 interface Surrogate<A> {
@@ -63,20 +68,31 @@ export function pnas<A>(progressive: Progressive<A>, opts: PnasStrategyOptions =
   if (kind !== "lstm" && kind !== "mlp") throw new RangeError(`pnas: surrogate must be "lstm" or "mlp", got "${String(kind)}"`);
   if (!(Number.isInteger(progressive.levels) && progressive.levels >= 1)) throw new RangeError(`pnas: ${progressive.name} must have at least 1 level`);
   const name = `pnas-${progressive.name}${kind === "mlp" ? "-mlp" : ""}`;
-  const ensemble = mlpEnsemble({ ...FAST_ENSEMBLE, ...opts.mlp });
+  const lstmMembers = opts.lstmMembers ?? 5;
+  if (!(Number.isInteger(lstmMembers) && lstmMembers >= 1)) throw new RangeError(`pnas: lstmMembers must be an integer >= 1, got ${lstmMembers}`);
+  // L1 loss, as PNAS trains its surrogates.
+  const ensemble = mlpEnsemble({ ...FAST_ENSEMBLE, loss: "l1", ...opts.mlp });
   return {
     name,
     create(space: SearchSpace<A>, rng: Rng): Strategy<A> {
       let surrogate: Surrogate<A>;
       if (kind === "lstm") {
-        const lstm = new LstmSurrogate(progressive.vocabulary, opts.lstm);
+        const members = Array.from({ length: lstmMembers }, () => new LstmSurrogate(progressive.vocabulary, opts.lstm));
         surrogate = {
-          name: lstm.name,
+          name: `${lstmMembers}x${members[0]!.name}`,
           get trainSize() {
-            return lstm.trainSize;
+            return members[0]!.trainSize;
           },
-          fit: (archs, y, r) => lstm.fit(archs.map((a) => progressive.tokens(a)), y, r),
-          predict: (archs) => lstm.predict(archs.map((a) => progressive.tokens(a))),
+          fit: (archs, y, r) => {
+            const seqs = archs.map((a) => progressive.tokens(a));
+            for (const m of members) m.fit(seqs, y, r);
+          },
+          predict: (archs) => {
+            const seqs = archs.map((a) => progressive.tokens(a));
+            const out = new Float64Array(archs.length);
+            for (const m of members) m.predict(seqs).forEach((v, i) => (out[i]! += v / lstmMembers));
+            return out;
+          },
         };
       } else {
         requireCapabilities(name, space, ["encode"]);
@@ -140,11 +156,14 @@ export function pnas<A>(progressive: Progressive<A>, opts: PnasStrategyOptions =
         pool = candidates.filter((_, i) => !chosen.has(i));
       };
 
+      /** The architectures not proposed yet, each equivalence class once (one pass, set lookups). */
       const unseen = (archs: A[]) => {
         const out: { arch: A; key: string }[] = [];
+        const inOut = new Set<string>();
         for (const a of archs) {
           const key = space.key(a);
-          if (seen.has(key) || out.some((o) => o.key === key)) continue;
+          if (seen.has(key) || inOut.has(key)) continue;
+          inOut.add(key);
           out.push({ arch: a, key });
         }
         return out;

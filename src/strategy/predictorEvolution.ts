@@ -49,6 +49,7 @@ export function predictorEvolution(opts: PredictorEvolutionOptions = {}): Strate
       return guidedEvolution(name, space, rng, guided, {
         fit(members, r) {
           predictor.fit(members.map((m) => m.arch), members.map((m) => m.fitness), r);
+          return true;
         },
         score(_parent, children, r) {
           const { mean, std } = predictor.predict(children);

@@ -4,6 +4,11 @@
  * (R - b) * grad log p(arch) with an exponential-moving-average baseline b and an entropy bonus updates it.
  * Advantages are divided by the running standard deviation of the rewards, so one learning rate works whatever
  * the scale of the objective (percent accuracy, a bit count ...).
+ *
+ * Every update uses the whole batch of `batch` architectures sampled from the current policy, as the estimator
+ * requires (an i.i.d. sample of the policy). Evaluation is deterministic on a benchmark table, so an architecture
+ * sampled again gets its known reward without a new query; that is a reward, never a reason to resample. Only
+ * `sampling: "novelty"` departs from this (see its documentation).
  */
 import { requireCapabilities } from "../errors.js";
 import type { Rng } from "../rng.js";
@@ -30,9 +35,24 @@ export interface ReinforceOptions extends ControllerOptions {
   clipNorm?: number;
   /**
    * When the controller samples an architecture it has already been told about, reuse that reward in the update
-   * instead of spending a query on it again. Default true.
+   * instead of spending a query on it again. Default true. False: every sample is queried (Zoph & Le trained every
+   * sampled child).
    */
   reuseRewards?: boolean;
+  /**
+   * `policy` (default): each update's batch is exactly `batch` samples of the policy, known ones included; the
+   * REINFORCE gradient is unbiased. `novelty`: known samples are capped at `batch` per update and the controller
+   * resamples (up to 4x as many, 3 times) until it has `batch` NEW architectures; spends every query on a new
+   * architecture, but the batch over-represents the policy's unlikely choices, so the gradient is BIASED (toward
+   * whatever the policy has not tried). Kept for comparison with round 1, which did this.
+   */
+  sampling?: "policy" | "novelty";
+  /**
+   * Under `policy` sampling with reused rewards, a converged policy may sample only known architectures, so
+   * updates cost no query. After this many such updates in a row, the known samples of the next batch are queried
+   * again (default 10), so a search always progresses and its cost stays bounded.
+   */
+  maxFreeUpdates?: number;
 }
 
 interface Episode {
@@ -50,6 +70,10 @@ export function reinforce(opts: ReinforceOptions = {}): StrategyFactory {
   const batch = opts.batch ?? 10;
   const clipNorm = opts.clipNorm ?? 5;
   const reuse = opts.reuseRewards ?? true;
+  const sampling = opts.sampling ?? "policy";
+  const maxFree = opts.maxFreeUpdates ?? 10;
+  if (sampling !== "policy" && sampling !== "novelty") throw new RangeError(`${name}: sampling must be "policy" or "novelty", got "${String(sampling)}"`);
+  if (!(Number.isInteger(maxFree) && maxFree >= 0)) throw new RangeError(`${name}: maxFreeUpdates must be an integer >= 0, got ${maxFree}`);
   if (!(lr > 0 && Number.isFinite(lr))) throw new RangeError(`${name}: learningRate must be a positive number, got ${lr}`);
   if (!(entropyWeight >= 0)) throw new RangeError(`${name}: entropyWeight must be >= 0, got ${entropyWeight}`);
   if (!(decay >= 0 && decay < 1)) throw new RangeError(`${name}: baselineDecay must be in [0, 1), got ${decay}`);
@@ -72,6 +96,7 @@ export function reinforce(opts: ReinforceOptions = {}): StrategyFactory {
       let m2 = 0; // Welford accumulators of all rewards, for the advantage scale
       let minReward = Infinity;
       let updates = 0;
+      let freeUpdates = 0; // consecutive updates whose batch was all known
       let lastLoss = NaN;
 
       /** Updates the policy once every episode of the batch has its reward. */
@@ -98,13 +123,37 @@ export function reinforce(opts: ReinforceOptions = {}): StrategyFactory {
       };
 
       /**
-       * Samples a batch. Architectures already evaluated get their known reward at once and join the batch's
-       * update without costing a query; the others are queued. A converged policy samples mostly known
-       * architectures, so a retry samples up to 4x as many (one batched pass) until a new one turns up; after 3
-       * retries a known architecture is queried again. At most `batch` known episodes join an update, so one
-       * update per batch stays cheap.
+       * `policy` sampling: one batch of `batch` samples, every one an episode of the next update. Known
+       * architectures get their reward at once; the others (each distinct one once) are queued. A batch of known
+       * architectures only is an update at no query cost; the loop samples again.
        */
-      const sampleBatch = () => {
+      const samplePolicyBatch = () => {
+        while (queue.length === 0) {
+          const requery = !reuse || freeUpdates >= maxFree;
+          const queued = new Set<string>();
+          for (const choices of controller.sample(rng, batch)) {
+            const arch = seq.fromChoices(choices);
+            const format = space.format(arch);
+            const reward = requery ? undefined : rewards.get(format);
+            episodes.push({ choices, format, reward });
+            if (reward === undefined && !queued.has(format)) {
+              queued.add(format);
+              queue.push(arch);
+            }
+          }
+          if (queue.length === 0) {
+            freeUpdates++;
+            maybeUpdate();
+          } else freeUpdates = 0;
+        }
+      };
+
+      /**
+       * `novelty` sampling (round 1's, biased; see the option): known architectures join the update at once, at
+       * most `batch` of them; a retry samples up to 4x as many until a new one turns up; after 3 retries a known
+       * architecture is queried again.
+       */
+      const sampleNoveltyBatch = () => {
         let known = 0;
         for (let tries = 0; queue.length === 0; tries++) {
           const queued = new Set<string>();
@@ -126,6 +175,7 @@ export function reinforce(opts: ReinforceOptions = {}): StrategyFactory {
           }
         }
       };
+      const sampleBatch = sampling === "policy" ? samplePolicyBatch : sampleNoveltyBatch;
 
       return {
         name,
@@ -157,6 +207,7 @@ export function reinforce(opts: ReinforceOptions = {}): StrategyFactory {
             greedy: space.format(seq.fromChoices(choices)),
             baseline,
             updates,
+            sampling,
             loss: lastLoss,
           };
         },

@@ -23,7 +23,7 @@ export interface StrategySnapshot {
   population?: { arch: string; fitness: number; trial: number; metrics: Record<string, number> }[];
   policy?: { decision: string; choices: string[]; probs: number[] }[];
   alphas?: { edge: string; ops: string[]; weights: number[] }[];
-  predictor?: { name: string; trainSize: number; kendallTau?: number; spearman?: number };
+  predictor?: { name: string; trainSize: number; kendallTau?: number; spearman?: number; [detail: string]: unknown };
   [extra: string]: unknown;
 }
 

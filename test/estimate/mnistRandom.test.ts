@@ -41,7 +41,10 @@ describe("the Keras random-search example at a tiny budget", () => {
     for (const t of report.trials) {
       expect(t.status).toBe("ok");
       expect(t.arch).toMatch(/^conv\(\d,3x3\)/);
+      // A percentage of the fixture's 8 test images (the test-set-only split keeps a tenth of 80): k * 12.5 %.
       expect(t.testAccuracy).toBeGreaterThanOrEqual(0);
+      expect(t.testAccuracy).toBeLessThanOrEqual(100);
+      expect((t.testAccuracy * 8) / 100).toBeCloseTo(Math.round((t.testAccuracy * 8) / 100), 6);
       expect(t.seconds).toBeGreaterThan(0);
     }
     const best = report.trials.reduce((b, t) => (t.valAccuracy > b.valAccuracy ? t : b));

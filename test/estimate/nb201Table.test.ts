@@ -61,7 +61,7 @@ describe("NAS-Bench-201 table evaluator", () => {
     ["an empty file", "", /is empty: expected a header and rows with columns index, arch/],
     ["a missing column", csv.replace("cifar100_val_12ep", "c100"), /lacks column\(s\) cifar100_val_12ep; expected columns: index, arch/],
     ["a short row", csv.split("\n").slice(0, 3).join("\n") + "\n1,2,3\n", /line 4 has 3 fields, the header has 15/],
-    ["a non-numeric value", csv.replace(/\n(\d+),([^,]+),([^,]+),[^,]+,/, "\n$1,$2,$3,abc,"), /line 2: column cifar10_test_200ep is "abc", expected a number/],
+    ["a non-numeric value", csv.replace(/\n(\d+),([^,]+),([^,]+),[^,]+,/, "\n$1,$2,$3,abc,"), /line 2: column cifar10_test_200ep is "abc", expected a finite number/],
     ["a bad arch", csv.replace(/\n(\d+),\|[a-z_0-9]+~0\|/, "\n$1,|conv~0|"), /line 2: bad arch string: "conv" is not an op of nb201/],
   ])("rejects %s with an error naming the problem", (_, text, msg) => {
     expect(() => Nb201Table.parse(text, "t.csv")).toThrow(DataFileError);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { DataFileError } from "../../src/errors.js";
 import { parseZcTable, precomputedProxyEvaluator, proxyCorrelations, spearmanCorrelation } from "../../src/estimate/precomputedProxies.js";
 import { parseNb201 } from "../../src/space/nb201.js";
 
@@ -43,6 +44,26 @@ describe("precomputed proxy evaluator", () => {
     expect(corr.nwot).toEqual({ proxy: "nwot", spearman: 1, n: 3 });
     expect(corr.synflow!.n).toBe(2);
     expect(corr.plain!.spearman).toBeCloseTo(-1, 12); // plain 0.119, 0.192, 0.5 rises as accuracy 86.06, 83.62, 10 falls
+  });
+});
+
+describe("parseZcTable validates strictly", () => {
+  const row = (i: number) => CSV.split("\n")[i]!;
+  it("accepts NASWOT's -inf (a singular K), which the correlations skip", () => {
+    const t = parseZcTable([HEADER, row(1), row(2).replace(",363.5,", ",-inf,"), row(3)].join("\n"), "z.csv");
+    expect(t[1]!.scores.nwot).toBe(-Infinity);
+    expect(proxyCorrelations(t, "cifar10").find((c) => c.proxy === "nwot")!.n).toBe(2);
+  });
+  it.each([
+    ["a short row", [HEADER, row(1), "cifar10,4811,x"].join("\n"), /z.csv line 3 has 3 fields, the header has 17/],
+    ["a non-numeric score", [HEADER, row(1).replace(",406.5,", ",n/a,")].join("\n"), /z.csv line 2: column nwot is "n\/a", expected a number or ±inf/],
+    ["a non-numeric accuracy", [HEADER, row(1).replace(",86.06,", ",high,")].join("\n"), /z.csv line 2: column val_accuracy is "high"/],
+    ["an unknown dataset", [HEADER, row(1), row(2).replace("cifar10,", "cifar-10,")].join("\n"), /z.csv line 3: unknown dataset "cifar-10" \(expected one of: cifar10, cifar100, ImageNet16-120\)/],
+    ["a bad arch", [HEADER, row(1).replace("nor_conv_3x3~0", "conv~0")].join("\n"), /z.csv line 2: bad arch string/],
+    ["a missing proxy column", CSV.replace(",fisher,", ",fishr,"), /z.csv lacks column\(s\) fisher/],
+  ])("rejects %s, naming file and line", (_, text: string, msg: RegExp) => {
+    expect(() => parseZcTable(text, "z.csv")).toThrow(DataFileError);
+    expect(() => parseZcTable(text, "z.csv")).toThrow(msg);
   });
 });
 

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { syntheticSplits } from "../../src/data/synthetic.js";
 import { logAbsDet, symmetricEigenvalues } from "../../src/estimate/linalg.js";
 import { proxyEvaluator } from "../../src/estimate/proxyEvaluator.js";
-import { computeProxies, gradNorm, jacobCov, naswot, PROXY_NAMES, snip, synflow } from "../../src/estimate/proxies.js";
+import { computeProxies, fisher, gradNorm, grasp, jacobCov, naswot, PROXY_NAMES, snip, synflow } from "../../src/estimate/proxies.js";
 import { nb201Model } from "../../src/model/nb201.js";
 import { parseNb201 } from "../../src/space/nb201.js";
 import { leakedTensors, useCpu } from "../model/leak.js";
@@ -13,6 +13,8 @@ beforeAll(useCpu);
 // The tiny network: x (2 inputs) -> h = relu(x W1) -> z = h W2 (logits), biases zero.
 const W1 = [[1, -2], [0.5, 1]]; // [in][out]
 const W2 = [[1, 0], [-1, 2]];
+const W1_ = W1;
+const W2_ = W2;
 const X = [[1, 1], [-1, 2]];
 const Y = [0, 1];
 
@@ -29,10 +31,13 @@ function tinyModel(): tf.LayersModel {
 
 const batch = () => ({ x: tf.tensor4d(X.flat(), [2, 1, 1, 2]), y: tf.tensor1d(Y, "int32") });
 
-/** Manual forward and backward pass of the tiny network for the mean cross-entropy. */
-function handGradients() {
+/** Manual forward and backward pass of the tiny network for the mean cross-entropy (weights default W1, W2). */
+function handGradients(W1: number[][] = W1_, W2: number[][] = W2_) {
   const gW1 = [[0, 0], [0, 0]];
   const gW2 = [[0, 0], [0, 0]];
+  // Per example: fisher's g = activation * dL/dactivation for each layer's output unit.
+  const fisherH: number[][] = [];
+  const fisherZ: number[][] = [];
   X.forEach((x, s) => {
     const pre = [0, 1].map((j) => x[0]! * W1[0]![j]! + x[1]! * W1[1]![j]!);
     const h = pre.map((v) => Math.max(v, 0));
@@ -44,8 +49,35 @@ function handGradients() {
     const dh = [0, 1].map((i) => dz[0]! * W2[i]![0]! + dz[1]! * W2[i]![1]!);
     const dpre = dh.map((v, j) => (pre[j]! > 0 ? v : 0));
     for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) gW1[i]![j]! += x[i]! * dpre[j]!;
+    fisherH.push(h.map((v, j) => v * dh[j]!));
+    fisherZ.push(z.map((v, j) => v * dz[j]!));
   });
-  return { gW1, gW2 };
+  return { gW1, gW2, fisherH, fisherZ };
+}
+
+/** Hessian-gradient product of the hand gradient by central differences in float64 (the loss is smooth here). */
+function handHessianGradient() {
+  const { gW1, gW2 } = handGradients();
+  const eps = 1e-6;
+  const at = (t: number) => handGradients(W1.map((r, i) => r.map((v, j) => v + t * gW1[i]![j]!)), W2.map((r, i) => r.map((v, j) => v + t * gW2[i]![j]!)));
+  const plus = at(eps);
+  const minus = at(-eps);
+  const diff = (a: number[][], b: number[][]) => a.map((r, i) => r.map((v, j) => (v - b[i]![j]!) / (2 * eps)));
+  return { hW1: diff(plus.gW1, minus.gW1), hW2: diff(plus.gW2, minus.gW2) };
+}
+
+/** Scores the tiny network with `proxy`, checking that the proxy leaves no tensor behind. */
+async function onTinyModelLeakFree(proxy: (m: tf.LayersModel, b: ReturnType<typeof batch>) => Promise<number>): Promise<number> {
+  const m = tinyModel();
+  const b = batch();
+  let got = NaN;
+  const leaked = await leakedTensors(async () => {
+    got = await proxy(m, b);
+  });
+  expect(leaked).toBe(0);
+  m.dispose();
+  tf.dispose(b);
+  return got;
 }
 
 const frob = (m: number[][]) => Math.sqrt(m.flat().reduce((s, v) => s + v * v, 0));
@@ -68,6 +100,24 @@ describe("zero-cost proxies on a hand-computed network", () => {
     expect(await snip(m, b)).toBeCloseTo(snipOf(gW1, W1) + snipOf(gW2, W2), 5);
     m.dispose();
     tf.dispose(b);
+  });
+
+  it("grasp = -sum(w * Hg), Hg checked against central differences of the hand gradient", async () => {
+    const { hW1, hW2 } = handHessianGradient();
+    const dot = (h: number[][], w: number[][]) => h.flat().reduce((s, v, i) => s + v * w.flat()[i]!, 0);
+    const want = -(dot(hW1, W1) + dot(hW2, W2));
+    expect(Math.abs(want)).toBeGreaterThan(1e-3); // a non-trivial value, so the check below can fail
+    const got = await onTinyModelLeakFree(grasp);
+    expect(got).toBeCloseTo(want, 4);
+  });
+
+  it("fisher = sum over layers and channels of fan-in * 0.5 * mean over examples of (a * dL/da)^2", async () => {
+    const { fisherH, fisherZ } = handGradients();
+    const layer = (g: number[][]) => [0, 1].reduce((s, k) => s + 0.5 * g.reduce((t, row) => t + row[k]! ** 2, 0) / g.length, 0);
+    const want = 2 * layer(fisherH) + 2 * layer(fisherZ); // both layers have fan-in 2
+    expect(want).toBeGreaterThan(1e-4);
+    const got = await onTinyModelLeakFree(fisher);
+    expect(got / want).toBeCloseTo(1, 5);
   });
 
   it("synflow = 21: R = 10.5 for the all-ones input through |W|, and each of the two layers contributes R", async () => {
@@ -121,6 +171,36 @@ describe("zero-cost proxies on a hand-computed network", () => {
     const b = batch();
     const p = await computeProxies(m, b, ["params", "flops"]);
     expect(p).toEqual({ params: 12, flops: 8 });
+    m.dispose();
+    tf.dispose(b);
+  });
+});
+
+describe("fisher on a convolution", () => {
+  it("sums a * dL/da over positions per example and channel (checked against tf.grad on the activation itself)", async () => {
+    const input = tf.input({ shape: [4, 4, 2] });
+    const conv = tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: "same", useBias: false, kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }) });
+    const gap = tf.layers.globalAveragePooling2d({});
+    const dense = tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotNormal({ seed: 2 }) });
+    const m = tf.model({ inputs: input, outputs: dense.apply(gap.apply(conv.apply(input))) as tf.SymbolicTensor });
+    const b = { x: tf.randomNormal([3, 4, 4, 2], 0, 1, "float32", 3), y: tf.tensor1d([0, 1, 1], "int32") };
+    const want = tf.tidy(() => {
+      const a = conv.apply(b.x) as tf.Tensor4D;
+      const onehot = tf.oneHot(b.y as tf.Tensor1D, 2);
+      const lossOfA = (act: tf.Tensor) => tf.losses.softmaxCrossEntropy(onehot, dense.apply(gap.apply(act)) as tf.Tensor);
+      const gConv = tf.sum(tf.mul(a, tf.grad(lossOfA)(a)), [1, 2]); // [n, channels]
+      const z = dense.apply(gap.apply(a)) as tf.Tensor;
+      const gDense = tf.mul(z, tf.grad((zz: tf.Tensor) => tf.losses.softmaxCrossEntropy(onehot, zz))(z));
+      const saliency = (g: tf.Tensor) => tf.sum(tf.mul(0.5, tf.mean(tf.square(g), 0)));
+      return tf.add(tf.mul(saliency(gConv), 3 * 3 * 2), tf.mul(saliency(gDense), 3)).dataSync()[0]!;
+    });
+    expect(want).toBeGreaterThan(1e-6);
+    let got = NaN;
+    const leaked = await leakedTensors(async () => {
+      got = await fisher(m, b);
+    });
+    expect(leaked).toBe(0);
+    expect(got / want).toBeCloseTo(1, 4);
     m.dispose();
     tf.dispose(b);
   });

@@ -19,6 +19,23 @@ const data = {
   numClasses: 3,
 };
 
+function weightsOf(model: tf.LayersModel): Map<string, number[]> {
+  return new Map(model.trainableWeights.map((w) => [w.name, Array.from((w.read() as tf.Tensor).dataSync())]));
+}
+
+/** How many kernels of dilated convolutions differ from `before` (the gradient reached them). */
+function changedDilatedKernels(model: tf.LayersModel, before: Map<string, number[]>): number {
+  const dilated = model.layers.filter((l) => {
+    const d = (l.getConfig() as { dilationRate?: number | number[] }).dilationRate;
+    return d !== undefined && (Array.isArray(d) ? d.some((v) => v > 1) : d > 1);
+  });
+  expect(dilated.length).toBeGreaterThan(0);
+  return dilated.flatMap((l) => l.trainableWeights).filter((w) => {
+    const now = Array.from((w.read() as tf.Tensor).dataSync());
+    return now.some((v, i) => v !== before.get(w.name)![i]);
+  }).length;
+}
+
 describe("dilated-conv cells on wasm", () => {
   it("a DARTS genotype with dilated convs in both cells (strided in the reduction cell) trains one step", async () => {
     const e = (op: string, from: number) => ({ op, from }) as never;
@@ -26,8 +43,11 @@ describe("dilated-conv cells on wasm", () => {
     const leaked = await leakedTensors(async () => {
       const b = dartsModel({ normal: cell, reduce: cell }, { inputShape: [8, 8, 1], numClasses: 3, seed: 2, channels: 2, layers: 3 });
       expect(tf.getBackend()).toBe("wasm");
+      const before = weightsOf(b.model);
       const r = await fitModel(b.model, data, data, { epochs: 1, batchSize: 4, optimizer: "adam" }, { seed: 1 });
       expect(Number.isFinite(r.curves[0]!.trainLoss)).toBe(true);
+      // A finite loss alone holds for a step that updates nothing: the dilated kernels must have moved.
+      expect(changedDilatedKernels(b.model, before)).toBeGreaterThan(0);
       b.model.dispose();
     });
     expect(leaked).toBe(0);
@@ -36,8 +56,10 @@ describe("dilated-conv cells on wasm", () => {
   it("a PNAS cell with a dilated conv trains one step", async () => {
     const arch = { blocks: [{ in1: 0, op1: "dil_conv_3x3", in2: 1, op2: "conv_1x7_7x1" }, { in1: 2, op1: "identity", in2: 1, op2: "sep_conv_7x7" }] } as never;
     const b = pnasModel(arch, { inputShape: [8, 8, 1], numClasses: 3, seed: 2, channels: 2 });
+    const before = weightsOf(b.model);
     const r = await fitModel(b.model, data, data, { epochs: 1, batchSize: 4, optimizer: "sgd" }, { seed: 1 });
     expect(Number.isFinite(r.curves[0]!.trainLoss)).toBe(true);
+    expect(changedDilatedKernels(b.model, before)).toBeGreaterThan(0);
     b.model.dispose();
   });
 });

@@ -50,3 +50,47 @@ describe("DeltaPredictor", () => {
     expect(() => q.fit([archs[0]!], [1], new Rng(1))).toThrow(/at least 2/);
   });
 });
+
+describe("DeltaPredictor close pairs", () => {
+  const space = bitSpace(8);
+  const rng = new Rng(11);
+  const archs = Array.from({ length: 80 }, () => space.sample(rng));
+  const y = archs.map(fitness);
+  /** Ordered pairs (i != j) within `d`, by brute force over all pairs, duplicates of an architecture counted once. */
+  const bruteForce = (xs: typeof archs, d: number) => {
+    const firsts = xs.filter((a, i) => xs.findIndex((b) => space.format(b) === space.format(a)) === i);
+    let n = 0;
+    for (const a of firsts) for (const b of firsts) if (a !== b && space.distance(a, b) <= d) n++;
+    return n;
+  };
+
+  it.each([1, 2, 3])("finds exactly the brute-force close pairs through neighbourhoods (maxDistance %i), and trains only on them", (d) => {
+    const p = new DeltaPredictor(space, mlpEnsemble({ members: 1, hidden: [4], epochs: 2 }), { maxDistance: d, minPairs: 1, maxPairs: 10_000 });
+    expect(p.fit(archs, y, new Rng(1))).toBe(true);
+    expect(p.lastFit!.closePairs).toBe(bruteForce(archs, d));
+    expect(p.lastFit!.pairs).toBe(p.lastFit!.closePairs);
+    expect(p.lastFit!.withinDistance).toBe(1);
+  });
+
+  it("finds the same pairs without neighbourhoods (a space with only a distance) and when the history grows by appending", () => {
+    const { neighbours: _, mutate: __, ...plain } = space;
+    const p = new DeltaPredictor(plain, mlpEnsemble({ members: 1, hidden: [4], epochs: 2 }), { maxDistance: 2, minPairs: 1, maxPairs: 10_000 });
+    p.fit(archs, y, new Rng(1));
+    expect(p.lastFit!.closePairs).toBe(bruteForce(archs, 2));
+    const q = new DeltaPredictor(space, mlpEnsemble({ members: 1, hidden: [4], epochs: 2 }), { maxDistance: 2, minPairs: 1, maxPairs: 10_000 });
+    q.fit(archs.slice(0, 30), y.slice(0, 30), new Rng(1));
+    q.fit(archs, y, new Rng(1));
+    expect(q.lastFit!.closePairs).toBe(bruteForce(archs, 2));
+  });
+
+  it("does not fit, and never falls back to far pairs, until minPairs close pairs exist", () => {
+    const far = [[0, 0, 0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 0, 0, 0, 0], [0, 0, 0, 0, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 1, 1]];
+    const p = new DeltaPredictor(space, mlpEnsemble(), { maxDistance: 2, minPairs: 2 });
+    expect(p.fit(far, far.map(fitness), new Rng(1))).toBe(false);
+    expect(p.fitted).toBe(false);
+    expect(() => p.predict(far[0]!, [far[1]!])).toThrow(/predict before fit/);
+    const withClose = [...far, [0, 0, 0, 0, 0, 0, 0, 1]];
+    expect(p.fit(withClose, withClose.map(fitness), new Rng(1))).toBe(true);
+    expect(p.lastFit).toEqual({ pairs: 2, withinDistance: 1, closePairs: 2 });
+  });
+});

@@ -37,6 +37,10 @@ describe("LstmSurrogate", () => {
     expect(Array.from(a.predict(seqs.slice(0, 10)))).toEqual(Array.from(b.predict(seqs.slice(0, 10))));
   });
 
+  it("rejects a loss other than l1 or l2", () => {
+    expect(() => new LstmSurrogate(3, { loss: "huber" as "l1" })).toThrow(/loss must be "l1" or "l2"/);
+  });
+
   it("rejects tokens outside the vocabulary and empty strings", () => {
     const m = new LstmSurrogate(3, { epochs: 1 });
     expect(() => m.fit([[0, 5]], [1], new Rng(1))).toThrow(/token 5 is outside 0..2/);

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { Rng } from "../../src/rng.js";
 import { LstmController } from "../../src/strategy/controller.js";
 import type { Decision } from "../../src/space/types.js";
+import { tfjsReferenceGradients } from "./controllerReference.js";
 
 const decisions: Decision[] = [
   { kind: "categorical", name: "a", choices: ["x", "y", "z"] },
@@ -23,6 +24,24 @@ function allChoices(): number[][] {
 }
 
 describe("LstmController", () => {
+  // First in this file: the banner prints once per process, when a tfjs backend first initialises.
+  it("never initialises a tfjs backend (whose Node banner would land in saved notebooks)", async () => {
+    const warn = console.warn;
+    const log = console.log;
+    const printed: string[] = [];
+    console.warn = console.log = (...m: unknown[]) => void printed.push(m.join(" "));
+    try {
+      const { search } = await import("../../src/search.js");
+      const { reinforce } = await import("../../src/strategy/reinforce.js");
+      const { bitSpace, onesEvaluator } = await import("../fixtures/bitSpace.js");
+      await search({ space: bitSpace(6), strategy: reinforce({ batch: 4 }), evaluator: onesEvaluator([1, 0, 1, 0, 1, 0]), budget: { queries: 12 }, seed: 1 }).result();
+    } finally {
+      console.warn = warn;
+      console.log = log;
+    }
+    expect(printed.filter((m) => m.includes("TensorFlow.js"))).toEqual([]);
+  });
+
   it("defines a probability distribution: exp(log p) sums to 1 over every choice vector, anchors included", () => {
     const c = new LstmController(decisions, new Rng(1), { initScale: 0.5 });
     const lp = c.logProb(allChoices());
@@ -70,6 +89,27 @@ describe("LstmController", () => {
       w[i] = w0;
       expect(grads[k]![i]!).toBeCloseTo((plus - minus) / (2 * eps), 3);
     }
+  });
+
+  it.each([
+    { name: "plain", opts: {} },
+    { name: "logit clip 2.5 and temperature 1.5 (ENAS)", opts: { logitClip: 2.5, temperature: 1.5 } },
+  ])("hand-written gradients equal tfjs 'cpu' autodiff of the same loss, every parameter (max rel. error <= 1e-4): $name", async ({ opts }) => {
+    const c = new LstmController(decisions, new Rng(7), { initScale: 0.6, hidden: 8, ...opts });
+    const batch = [[0, 1, 1, 0, 1], [2, 0, 0, 1, 0], [1, 1, 1, 1, 1], [2, 1, 0, 0, 0]];
+    const adv = [0.7, -0.4, 1.3, -1.1];
+    const mine = c.gradients(batch, adv, 0.1);
+    const ref = await tfjsReferenceGradients(c, batch, adv, 0.1, opts);
+    expect(mine.loss).toBeCloseTo(ref.loss, 5);
+    c.params.names.forEach((name, k) => {
+      const a = mine.grads[k]!;
+      const b = ref.grads[k]!;
+      const scale = Math.max(...b.map(Math.abs));
+      expect(scale, `${name} has a gradient`).toBeGreaterThan(0);
+      // Relative to the tensor's largest entry: entries near 0 carry float32 rounding of tfjs's sums.
+      const err = Math.max(...a.map((v, i) => Math.abs(v - b[i]!))) / scale;
+      expect(err, name).toBeLessThanOrEqual(1e-4);
+    });
   });
 
   it("reports the greedy policy per decision, anchors as no/yes, and holds no tensors between calls", () => {

@@ -54,6 +54,22 @@ describe.each(factories)("$name", ({ make }) => {
   });
 });
 
+describe("delta-nas close pairs", () => {
+  it("grows close pairs by mutation before its first fit, then trains only on pairs within maxDistance", async () => {
+    const space = bitSpace(10);
+    const r = await search({ space, strategy: deltaNas({ init: 10, batch: 5, minPairs: 20 }), evaluator: weightedEvaluator, budget: { queries: 40 }, seed: 5 }).result();
+    const archs = r.history.map((t) => t.arch);
+    // After the random start, the unguided rounds evaluate one-step mutations of evaluated architectures.
+    const unguided = r.snapshot.unguidedRounds as number;
+    expect(unguided).toBeGreaterThanOrEqual(1);
+    for (let i = 10; i < 10 + unguided * 5; i++) {
+      expect(Math.min(...archs.slice(0, i).map((b) => space.distance(archs[i]!, b)))).toBe(1);
+    }
+    expect(r.snapshot.predictor!.withinDistance).toBe(1);
+    expect(r.snapshot.predictor!.closePairs as number).toBeGreaterThanOrEqual(20);
+  });
+});
+
 describe("guided evolution options and capabilities", () => {
   it("reject bad options with the option's name and range", () => {
     expect(() => predictorEvolution({ batch: 0 })).toThrow(/batch must be an integer >= 1/);

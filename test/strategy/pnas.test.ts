@@ -60,11 +60,11 @@ describe("pnas", () => {
     let best = -Infinity;
     for (const a of space.expand(space.empty())) for (const b of space.expand(a)) best = Math.max(best, score(b));
     const r = await search({
-      space, strategy: pnas(pnasCells(space), { beam: 8, surrogate: "lstm", lstm: { epochs: 40, hidden: 16 } }),
+      space, strategy: pnas(pnasCells(space), { beam: 8, surrogate: "lstm", lstmMembers: 2, lstm: { epochs: 40, hidden: 16 } }),
       evaluator: scoreEvaluator(score), budget: { queries: 40 }, seed: 2,
     }).result();
     expect(r.best!.fitness).toBe(best);
-    expect(r.snapshot.predictor!.name).toMatch(/^lstm/);
+    expect(r.snapshot.predictor!.name).toMatch(/^2xlstm/);
   }, 120_000);
 
   it("is deterministic for a seed", async () => {
