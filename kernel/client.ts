@@ -12,7 +12,8 @@ import * as zmq from "zeromq";
 import { decode, encode, Signer, type JupyterMessage } from "./wire.js";
 import type { ConnectionInfo } from "./kernel.js";
 
-async function freePort(): Promise<number> {
+/** A free TCP port on the loopback interface (the OS picks one; it is free until someone else binds it). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.listen(0, "127.0.0.1", () => {

@@ -1,6 +1,5 @@
 // Shared by the tests that drive the kernel through real Jupyter tools.
 import { execFileSync, spawnSync } from "node:child_process";
-import { createServer } from "node:net";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -27,17 +26,7 @@ export function runPytest(file: string, env: Record<string, string>, timeoutMs: 
   return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
 }
 
-/** A free TCP port on the loopback interface. */
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-    s.on("error", rej);
-  });
-}
+export { freePort } from "../../kernel/client.js";
 
 /** Resolves once `url` answers 2xx; throws after `ms`. */
 export async function waitForHttp(url: string, ms: number): Promise<void> {
