@@ -93,20 +93,19 @@ describe.skipIf(skip)("@jupyterlab/services against a Notebook 6 server", () => 
     expect(plain(update!)).toBe("10");
   }, 60_000);
 
-  // KNOWN FAILURE, skipped: JupyterLab interrupts through the server's REST API, and Notebook 6 then signals the
-  // kernel process (interrupt_mode "signal"); here neither a busy loop nor an awaiting loop stopped (the request
-  // never finished within 60 s), although both stop on interrupt_request (test/kernel/protocol.test.ts). To fix in
-  // the kernel (kernel/kernel.ts, kernel/kernelspec.ts: e.g. interrupt_mode "message"), then unskip.
-  it.skip("interrupts a running cell through the server, and the kernel goes on", async () => {
+  // JupyterLab interrupts through the server's REST API; Notebook 6 then signals the kernel process
+  // (interrupt_mode "signal"). Both a synchronous loop and an awaiting loop that ignores `signal` must stop.
+  it("interrupts a running cell through the server, busy or awaiting, and the kernel goes on", async () => {
     const kernel = session.kernel!;
-    // A synchronous loop: the server interrupts with SIGINT (interrupt_mode "signal"). An awaiting loop that checks
-    // `signal` did not stop on the server's SIGINT here (the same loop stops on interrupt_request: protocol.test.ts).
-    const loop = "while (true) {}";
-    const running = run(kernel, loop, "loop");
-    await new Promise((r) => setTimeout(r, 1500));
-    await kernel.interrupt();
-    const stopped = await running;
-    expect(stopped.reply.status).toBe("error");
+    for (const [loop, id] of [["while (true) {}", "busy"], ["while (true) await new Promise((r) => setTimeout(r, 50));", "awaiting"]]) {
+      const running = run(kernel, loop!, id!);
+      await new Promise((r) => setTimeout(r, 1500));
+      const t0 = Date.now();
+      await kernel.interrupt();
+      const stopped = await running;
+      expect(stopped.reply.status, id).toBe("error");
+      expect(Date.now() - t0, `${id} loop stopped within 5 s of the interrupt`).toBeLessThan(5_000);
+    }
     expect((await run(kernel, "n + 1", "after")).iopub.map(plain)).toContain("6");
   }, 60_000);
 
