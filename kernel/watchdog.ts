@@ -64,13 +64,18 @@ export class Watchdog {
     private readonly handlers: { onControl: (frames: Buffer[]) => void; onInterrupt: (source: string) => void; log: (s: string) => void },
     ready: (err?: unknown) => void,
   ) {
-    // The worker is TypeScript: load it through tsx, as bin/nasbook.js does for the main thread.
-    const tsx = import.meta.resolve("tsx/esm/api");
-    const entry = new URL("./watchdogWorker.ts", import.meta.url).href;
-    this.worker = new Worker(`import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`, {
-      eval: true,
-      workerData: data,
-    });
+    // Compiled (dist/, an installed package): the worker is JavaScript beside this file. From the sources it is
+    // TypeScript: load it through tsx, as bin/nasbook.js does for the main thread.
+    if (!import.meta.url.endsWith(".ts")) {
+      this.worker = new Worker(new URL("./watchdogWorker.js", import.meta.url), { workerData: data });
+    } else {
+      const tsx = import.meta.resolve("tsx/esm/api");
+      const entry = new URL("./watchdogWorker.ts", import.meta.url).href;
+      this.worker = new Worker(`import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`, {
+        eval: true,
+        workerData: data,
+      });
+    }
     this.worker.unref();
     this.worker.on("error", (err) => {
       handlers.log(`watchdog thread failed: ${String(err)}`);

@@ -4,7 +4,7 @@
  * nasbook's version). Same key ⇒ same result: that is what makes the trial store and at-least-once delivery safe.
  */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import type { EvalBudget, Evaluator } from "../estimate/types.js";
 import { NasbookError } from "../errors.js";
 
@@ -46,7 +46,15 @@ export function canonicalJson(value: unknown): string {
 let version: string | undefined;
 /** nasbook's version (package.json): results of another version are never reused. */
 export function nasbookVersion(): string {
-  version ??= (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+  // src/exec/ in a clone, dist/src/exec/ once built: the package's own package.json is the nearest one named nasbook.
+  for (let dir = new URL("./", import.meta.url); version === undefined; dir = new URL("../", dir)) {
+    const file = new URL("package.json", dir);
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "nasbook" && pkg.version) version = pkg.version;
+    }
+    if (dir.pathname === "/") throw new Error("nasbook's package.json not found above " + import.meta.url);
+  }
   return version;
 }
 
