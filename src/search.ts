@@ -14,10 +14,11 @@ import { setMaxListeners } from "node:events";
 import { openCheckpoint, type Checkpoint, type CheckpointHeader, type TrialRecord } from "./checkpoint.js";
 import { AbortError, BudgetError, CheckpointError, NasbookError } from "./errors.js";
 import { failedResult, type EvalBudget, type Evaluator, type TrialResult } from "./estimate/types.js";
-import { defaultTrialStore } from "./exec/defaults.js";
+import { defaultSearchProgress, defaultTrialStore } from "./exec/defaults.js";
 import { inProcessExecutor } from "./exec/inProcess.js";
 import { isStorable } from "./exec/store.js";
 import { evaluatorFingerprint, sha256Hex, trialKey } from "./exec/trialKey.js";
+import type { SearchProgress } from "./exec/progress.js";
 import type { Executor, TrialStore } from "./exec/types.js";
 import { Rng } from "./rng.js";
 import type { SearchSpace } from "./space/types.js";
@@ -214,7 +215,10 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
   // Closing the iterator (a consumer's `break`, or a notebook cell invalidated upstream) stops the search.
   const stop = new AbortController();
   const signal = cfg.signal ? AbortSignal.any([cfg.signal, stop.signal]) : stop.signal;
+  // The process's progress display (`nasbook run --progress`), fed every event whether or not anyone iterates.
+  let progress: SearchProgress | undefined;
   const emit = (e: SearchEvent<A> | SearchStartedEvent) => {
+    progress?.update(e as SearchEvent<unknown> | SearchStartedEvent);
     if (!listening) return;
     queue.push(e);
     wake?.();
@@ -322,7 +326,10 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
       return { rec, fromCheckpoint: false };
     }
 
-    if (cfg.startedEvent) emit({ type: "started", total: budget.queries, store: store?.name, executor: executor.name, resumable: saved?.trials.size ?? 0 });
+    progress = defaultSearchProgress()?.({ label: cfg.strategy.name, total: budget.queries });
+    const startEvent: SearchStartedEvent = { type: "started", total: budget.queries, store: store?.name, executor: executor.name, resumable: saved?.trials.size ?? 0 };
+    if (cfg.startedEvent) emit(startEvent);
+    else progress?.update(startEvent);
     try {
       let batch = 0;
       for (;;) {
@@ -377,6 +384,8 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
     } finally {
       clearTimeout(deadlineTimer);
       ckpt?.close();
+      progress?.finish();
+      progress = undefined;
     }
     if (putFailure) console.warn(`nasbook: could not write to the trial store ${store?.name}: ${putFailure}`);
     if (store && !explicitStore) {

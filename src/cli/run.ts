@@ -10,13 +10,15 @@
  * (cellFaults.ts) and never end it.
  */
 import { spawn } from "node:child_process";
+import { Writable } from "node:stream";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { dataDir, setDataDir } from "../data/dir.js";
 import { packageRoot } from "../notebook/compiler.js";
 import { notebookToHtml } from "../notebook/htmlExport.js";
-import { useNotebookTrialStore } from "../exec/defaults.js";
+import { setDefaultSearchProgress, useNotebookTrialStore } from "../exec/defaults.js";
+import { searchProgress } from "../exec/progress.js";
 import { outputs as out, readIpynb, serializeIpynb, type NotebookDocument } from "../notebook/ipynb.js";
 import { inlinePlotlyOnce, runNotebook, type CellFailure, type RunProgress, type RunSnapshot } from "../notebook/runner.js";
 
@@ -126,6 +128,15 @@ export async function main(argv: string[]): Promise<number> {
   const previousCwd = process.cwd();
   process.chdir(cwd);
   const stderrWrite = process.stderr.write.bind(process.stderr);
+  if (args.progress) {
+    // Each search in the notebook shows its own progress (done/total, cached hits, best, ETA) on the real stderr,
+    // not in the cell's saved output (cells' stderr is captured).
+    const stream = Object.assign(new Writable({ write: (chunk, _enc, done) => void (stderrWrite(chunk), done()) }), {
+      isTTY: process.stderr.isTTY,
+      columns: process.stderr.columns,
+    });
+    setDefaultSearchProgress((o) => searchProgress({ ...o, stream }));
+  }
   let result;
   try {
     result = await runNotebook(doc, {

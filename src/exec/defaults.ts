@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { basename, join, resolve } from "node:path";
 import { defaultTrialDir, directoryStore } from "./store.js";
+import type { ProgressOptions, SearchProgress } from "./progress.js";
 import type { TrialStore } from "./types.js";
 
 let current: TrialStore | undefined;
@@ -45,4 +46,19 @@ export function useNotebookTrialStore(notebookPath: string): TrialStore | undefi
   }
   setDefaultTrialStore(store);
   return store;
+}
+
+let progressFactory: ((options: ProgressOptions) => SearchProgress) | undefined;
+
+/**
+ * Makes every search() of this process report its progress (trials done/total, cached hits, running, best, ETA)
+ * through displays made by `make`: what `nasbook run --progress` sets, so a long notebook run is never silent.
+ */
+export function setDefaultSearchProgress(make: ((options: ProgressOptions) => SearchProgress) | undefined): void {
+  progressFactory = make;
+}
+
+/** The progress display factory search() uses (undefined: none). */
+export function defaultSearchProgress(): ((options: ProgressOptions) => SearchProgress) | undefined {
+  return progressFactory;
 }

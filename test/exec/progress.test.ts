@@ -1,7 +1,10 @@
 /** The search progress display: a redrawn bar on a TTY, throttled plain lines otherwise, ETA from computed trials. */
 import { describe, expect, it } from "vitest";
 import { progressLine, searchProgress } from "../../src/exec/progress.js";
-import type { SearchEvent } from "../../src/search.js";
+import { setDefaultSearchProgress } from "../../src/exec/defaults.js";
+import { search, type SearchEvent } from "../../src/search.js";
+import { randomSearch } from "../../src/strategy/random.js";
+import { bitSpace, onesEvaluator } from "../fixtures/bitSpace.js";
 
 function sink(isTTY: boolean) {
   const chunks: string[] = [];
@@ -39,5 +42,19 @@ describe("search progress", () => {
     expect(tty.chunks.at(-1)).toBe("\n");
     expect(plain.chunks.every((s) => s.endsWith("\n") && !s.includes("\r"))).toBe(true);
     expect(plain.chunks.map((s) => s.split("  ")[0])).toEqual(["1/4", "3/4", "4/4"]);
+  });
+
+  it("the process default (nasbook run --progress) shows every search's progress without anyone iterating it", async () => {
+    const out = sink(false);
+    setDefaultSearchProgress((o) => searchProgress({ ...o, stream: out }));
+    try {
+      const space = bitSpace(6);
+      await search({ space, strategy: randomSearch(), evaluator: onesEvaluator([1, 1, 1, 1, 1, 1]), budget: { queries: 12 }, seed: 1, store: false }).result();
+    } finally {
+      setDefaultSearchProgress(undefined);
+    }
+    const text = out.chunks.join("");
+    expect(text).toMatch(/^random/m);
+    expect(text).toMatch(/12\/12/); // the final count against the budget's total
   });
 });
