@@ -169,13 +169,9 @@ def test_interrupted_request_aborts_the_queue_under_stop_on_error(kernel, mode):
 def test_interrupt_stops_a_running_search_and_its_training(kernel, mode):
     km, kc = kernel
     setup = [
-        "import { syntheticSplits } from 'nasbook/src/data/synthetic.js';\n"
-        "import { chainSpace, type ChainArch } from 'nasbook/src/space/chain.js';\n"
-        "import { chainModel } from 'nasbook/src/model/chain.js';\n"
-        "import { trainEvaluator } from 'nasbook/src/estimate/train.js';\n"
-        f"const data{mode} = syntheticSplits({{ seed: 1 }});\n"
-        f"const space{mode} = chainSpace({{ maxConv: 2, filters: [8, 16], kernels: [3], units: [32] }});\n"
-        f"const evaluator{mode} = trainEvaluator({{ data: data{mode}, build: (arch: ChainArch, opts) => chainModel(arch, opts, space{mode}),"
+        f"const data{mode} = nas.syntheticSplits({{ seed: 1 }});\n"
+        f"const space{mode} = nas.chainSpace({{ maxConv: 2, filters: [8, 16], kernels: [3], units: [32] }});\n"
+        f"const evaluator{mode} = nas.trainEvaluator({{ data: data{mode}, build: (arch: nas.ChainArch, opts) => nas.chainModel(arch, opts, space{mode}),"
         " train: { epochs: 50, batchSize: 16, optimizer: 'adam', learningRate: 1e-3 } });\n'ready'",
     ]
     for code in setup:
