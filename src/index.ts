@@ -23,8 +23,10 @@ export { pnasSpace, PNAS_OPS } from "./space/pnas.js";
 export type { PnasArch, PnasBlock, PnasOp, PnasOptions, PnasSpace } from "./space/pnas.js";
 export { hierarchicalSpace, HIERARCHICAL_PRIMITIVES } from "./space/hierarchical.js";
 export type { HierarchicalArch, HierarchicalPrimitive, HierarchicalOptions, HierarchicalSpace } from "./space/hierarchical.js";
-export { canonicalForm, spaceContractViolations, graphProblems, encodePaths, pathEncodingLength } from "./space/common.js";
-export type { BuiltinSpace, LabelledDag, CanonicalForm } from "./space/common.js";
+export { canonicalForm } from "./space/canonical.js";
+export type { LabelledDag, CanonicalForm } from "./space/canonical.js";
+export { spaceContractViolations, graphProblems } from "./space/contract.js";
+export { encodePaths, pathEncodingLength } from "./space/pathEncoding.js";
 export { spaceSize, formatSpaceSize } from "./space/size.js";
 
 // evaluators

@@ -6,20 +6,12 @@
  */
 import { InvalidArchError } from "../errors.js";
 import type { Rng } from "../rng.js";
-import {
-  checkChoices,
-  hamming,
-  nodeOpAdjacency,
-  oneHotChoices,
-  ParseCursor,
-  requireOneOf,
-  requireString,
-  sampleValid,
-  type ChoiceCodec,
-  type IndexEdge,
-  type BuiltinSpace,
-} from "./common.js";
-import type { ArchGraph, Decision, EncodingKind, GraphEdge, GraphNode } from "./types.js";
+import { checkChoices, sampleValid, type ChoiceCodec } from "./choices.js";
+import type { IndexEdge } from "./dag.js";
+import { hamming, nodeOpAdjacency, oneHotChoices } from "./encoding.js";
+import { ParseCursor, requireString } from "./parse.js";
+import { requireOneOf } from "./validate.js";
+import type { ArchGraph, BuiltinSpace, Decision, EncodingKind, GraphEdge, GraphNode } from "./types.js";
 
 export interface ChainConv {
   filters: number;

@@ -18,26 +18,15 @@
  */
 import { InvalidArchError } from "../errors.js";
 import type { Rng } from "../rng.js";
-import {
-  canonicalForm,
-  checkChoices,
-  crossoverChoices,
-  edgeOpPaths,
-  encodePaths,
-  hamming,
-  keyedNeighbours,
-  memoize,
-  mutateOneDecision,
-  oneHotChoices,
-  opIndexOf,
-  ParseCursor,
-  requireString,
-  writeOneHot,
-  type ChoiceCodec,
-  type IndexEdge,
-  type BuiltinSpace,
-} from "./common.js";
-import type { ArchGraph, Decision, EncodingKind, GraphEdge, GraphNode } from "./types.js";
+import { memoize } from "../memoize.js";
+import { canonicalForm } from "./canonical.js";
+import { checkChoices, crossoverChoices, keyedNeighbours, mutateOneDecision, type ChoiceCodec } from "./choices.js";
+import type { IndexEdge } from "./dag.js";
+import { hamming, oneHotChoices, writeOneHot } from "./encoding.js";
+import { ParseCursor, requireString } from "./parse.js";
+import { edgeOpPaths, encodePaths } from "./pathEncoding.js";
+import { opIndexOf } from "./validate.js";
+import type { ArchGraph, BuiltinSpace, Decision, EncodingKind, GraphEdge, GraphNode } from "./types.js";
 
 /** The 8 candidate ops of the DARTS supernet, in DARTS' PRIMITIVES order. */
 export const DARTS_OPS = [

@@ -17,28 +17,15 @@
  */
 import { InvalidArchError } from "../errors.js";
 import type { Rng } from "../rng.js";
-import {
-  canonicalForm,
-  checkChoices,
-  crossoverChoices,
-  edgeOpPaths,
-  encodePaths,
-  hamming,
-  keyedNeighbours,
-  liveNodes,
-  memoize,
-  oneHotChoices,
-  opIndexOf,
-  ParseCursor,
-  requireString,
-  sampleValid,
-  triIndex,
-  writeOneHot,
-  type ChoiceCodec,
-  type IndexEdge,
-  type BuiltinSpace,
-} from "./common.js";
-import type { ArchGraph, Decision, EncodingKind, GraphEdge, GraphNode } from "./types.js";
+import { memoize } from "../memoize.js";
+import { canonicalForm } from "./canonical.js";
+import { checkChoices, crossoverChoices, keyedNeighbours, sampleValid, type ChoiceCodec } from "./choices.js";
+import { liveNodes, type IndexEdge } from "./dag.js";
+import { hamming, oneHotChoices, triIndex, writeOneHot } from "./encoding.js";
+import { ParseCursor, requireString } from "./parse.js";
+import { edgeOpPaths, encodePaths } from "./pathEncoding.js";
+import { opIndexOf } from "./validate.js";
+import type { ArchGraph, BuiltinSpace, Decision, EncodingKind, GraphEdge, GraphNode } from "./types.js";
 
 /** Level-1 primitives of the paper, with `none` first (no edge). */
 export const HIERARCHICAL_PRIMITIVES = ["none", "conv_1x1", "dw_conv_3x3", "sep_conv_3x3", "max_pool_3x3", "avg_pool_3x3", "identity"] as const;

@@ -13,21 +13,15 @@
  */
 import { InvalidArchError } from "../errors.js";
 import type { Rng } from "../rng.js";
-import {
-  canonicalForm,
-  checkChoices,
-  edgeOpPaths,
-  encodePaths,
-  hamming,
-  memoize,
-  oneHotChoices,
-  opIndexOf,
-  ParseCursor,
-  requireString,
-  type IndexEdge,
-  type BuiltinSpace,
-} from "./common.js";
-import type { ArchGraph, Decision, EncodingKind, GraphEdge, GraphNode } from "./types.js";
+import { memoize } from "../memoize.js";
+import { canonicalForm } from "./canonical.js";
+import { checkChoices } from "./choices.js";
+import type { IndexEdge } from "./dag.js";
+import { hamming, oneHotChoices } from "./encoding.js";
+import { ParseCursor, requireString } from "./parse.js";
+import { edgeOpPaths, encodePaths } from "./pathEncoding.js";
+import { opIndexOf } from "./validate.js";
+import type { ArchGraph, BuiltinSpace, Decision, EncodingKind, GraphEdge, GraphNode } from "./types.js";
 
 /** The PNAS op set (Section 3.1 of the paper). */
 export const PNAS_OPS = [

@@ -94,3 +94,12 @@ export interface Sequential<A> {
 
 /** The full set of capabilities the built-in spaces provide. */
 export type FullSpace<A> = SearchSpace<A> & Mutable<A> & Crossable<A> & Encodable<A> & Sequential<A>;
+
+/**
+ * The shape every built-in space shares: the full contract, its resolved options, and `canonical(a)`, the
+ * representative of `a`'s key class (so `key(a) === format(canonical(a))` and distances compare canonical forms).
+ */
+export interface BuiltinSpace<A, O> extends FullSpace<A> {
+  readonly options: Required<O>;
+  canonical(a: A): A;
+}

@@ -11,26 +11,14 @@
  */
 import { InvalidArchError } from "../errors.js";
 import type { Rng } from "../rng.js";
-import {
-  canonicalForm,
-  checkChoices,
-  crossoverChoices,
-  encodePaths,
-  hamming,
-  keyedNeighbours,
-  mutateOneDecision,
-  nodeOpAdjacency,
-  oneHotChoices,
-  ParseCursor,
-  requireOneOf,
-  requireString,
-  sampleValid,
-  type ChoiceCodec,
-  type IndexEdge,
-  type OpPath,
-  type BuiltinSpace,
-} from "./common.js";
-import type { ArchGraph, Decision, EncodingKind, GraphEdge, GraphNode } from "./types.js";
+import { canonicalForm } from "./canonical.js";
+import { checkChoices, crossoverChoices, keyedNeighbours, mutateOneDecision, sampleValid, type ChoiceCodec } from "./choices.js";
+import type { IndexEdge } from "./dag.js";
+import { hamming, nodeOpAdjacency, oneHotChoices } from "./encoding.js";
+import { ParseCursor, requireString } from "./parse.js";
+import { encodePaths, type OpPath } from "./pathEncoding.js";
+import { requireOneOf } from "./validate.js";
+import type { ArchGraph, BuiltinSpace, Decision, EncodingKind, GraphEdge, GraphNode } from "./types.js";
 
 /** One conv layer; `inputs` are earlier layer indices, ascending (empty = the image). */
 export interface ZophLeLayer {

@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { ArchParseError, InvalidArchError } from "../../src/errors.js";
 import { Rng } from "../../src/rng.js";
 import { chainSpace, type ChainArch } from "../../src/space/chain.js";
-import { allChoices, decisionArity, hamming, spaceContractViolations, tryFromChoices } from "../../src/space/common.js";
+import { allChoices, decisionArity, tryFromChoices } from "../../src/space/choices.js";
+import { spaceContractViolations } from "../../src/space/contract.js";
+import { hamming } from "../../src/space/encoding.js";
 
 const space = chainSpace();
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { ArchParseError, InvalidArchError, UnknownOpError } from "../../src/errors.js";
 import { Rng } from "../../src/rng.js";
-import { allChoices, decisionArity, hamming, spaceContractViolations, tryFromChoices } from "../../src/space/common.js";
+import { allChoices, decisionArity, tryFromChoices } from "../../src/space/choices.js";
+import { spaceContractViolations } from "../../src/space/contract.js";
+import { hamming } from "../../src/space/encoding.js";
 import { hierarchicalSpace, type HierarchicalArch, type HierarchicalPrimitive } from "../../src/space/hierarchical.js";
 
 const space = hierarchicalSpace();

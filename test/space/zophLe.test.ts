@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { ArchParseError, InvalidArchError } from "../../src/errors.js";
 import { Rng } from "../../src/rng.js";
-import { allChoices, decisionArity, hamming, spaceContractViolations } from "../../src/space/common.js";
+import { allChoices, decisionArity } from "../../src/space/choices.js";
+import { spaceContractViolations } from "../../src/space/contract.js";
+import { hamming } from "../../src/space/encoding.js";
 import { zophLeSpace, type ZophLeArch } from "../../src/space/zophLe.js";
 
 const space = zophLeSpace();
