@@ -74,7 +74,7 @@ export { hierarchicalModel } from "./model/hierarchical.js";
 export { nodeGraphModel } from "./model/nodeGraph.js";
 export { modelBuilder } from "./model/build.js";
 export { countParams, countFlops } from "./model/count.js";
-export type { BuiltModel, ModelOptions, ImageShape } from "./model/types.js";
+export type { BuiltModel, ModelOptions } from "./model/types.js";
 
 // data
 export { loadMnist } from "./data/mnist.js";
@@ -86,7 +86,7 @@ export { splitDataset, normalizeSplits } from "./data/split.js";
 export { batches } from "./data/batches.js";
 export { parseIdx } from "./data/idx.js";
 export { subset } from "./data/types.js";
-export type { DataSplits, ImageDataset } from "./data/types.js";
+export type { DataSplits, ImageDataset, ImageShape } from "./data/types.js";
 
 // training and performance estimation
 export { trainEvaluator, ModelTooLargeError } from "./estimate/train.js";

@@ -1,5 +1,7 @@
 /** In-memory image classification data: what every loader returns and every evaluator trains on. */
-import type { ImageShape } from "../model/types.js";
+
+/** Image input as height, width, channels (NHWC, as tfjs lays tensors out). */
+export type ImageShape = readonly [number, number, number];
 
 export interface ImageDataset {
   /** Images in NHWC order, one float per pixel channel. */

@@ -1,5 +1,6 @@
 /** Fingerprint parts shared by the built-in evaluators: the data they train on and the model builder they use. */
 import type { DataSplits, ImageDataset } from "../data/types.js";
+import type { BuilderIdentity } from "../model/types.js";
 import { createHash } from "node:crypto";
 import { FingerprintError } from "../exec/trialKey.js";
 
@@ -21,13 +22,6 @@ export function dataFingerprint(splits: DataSplits): Record<string, unknown> {
     bySplits.set(splits, fp);
   }
   return fp;
-}
-
-/** What a model builder made by modelBuilder() says about itself (the space's name and recipe, the network size). */
-export interface BuilderIdentity {
-  builder: string;
-  space: string;
-  options?: unknown;
 }
 
 /** A model builder's identity: its own (modelBuilder), else `buildId`, else a FingerprintError naming both fixes. */

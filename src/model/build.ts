@@ -1,6 +1,5 @@
 /** One entry point from (space, architecture) to a network, for every built-in space. */
 import { InvalidArchError } from "../errors.js";
-import type { BuilderIdentity } from "../estimate/fingerprint.js";
 import type { ChainArch, ChainSpace } from "../space/chain.js";
 import type { DartsArch, DartsSpace } from "../space/darts.js";
 import type { HierarchicalArch, HierarchicalSpace } from "../space/hierarchical.js";
@@ -14,7 +13,7 @@ import { hierarchicalModel } from "./hierarchical.js";
 import { nb201Model } from "./nb201.js";
 import { nodeGraphModel } from "./nodeGraph.js";
 import { pnasModel } from "./pnas.js";
-import type { BuiltModel, ModelOptions } from "./types.js";
+import type { BuilderIdentity, BuiltModel, ModelOptions } from "./types.js";
 import { zophLeModel } from "./zophLe.js";
 
 /** Size knobs shared by the cell networks (each builder has small CPU defaults). */

@@ -8,7 +8,7 @@
  *  - "hard": GDAS' sampled one-hot weights (value one-hot, gradient straight-through to alpha).
  */
 import * as tf from "@tensorflow/tfjs";
-import type { ImageShape } from "./types.js";
+import type { ImageShape } from "../data/types.js";
 import type { WeightStore } from "./supernetOps.js";
 
 /** One kind of cell (NB201: the only cell; DARTS: normal and reduce) and the rows of its alpha matrix. */

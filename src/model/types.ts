@@ -1,8 +1,6 @@
 /** What every model builder returns: a tfjs network plus the numbers a search reports about it. */
 import type * as tf from "@tensorflow/tfjs";
-
-/** Image input as height, width, channels (NHWC, as tfjs lays tensors out). */
-export type ImageShape = readonly [number, number, number];
+import type { ImageShape } from "../data/types.js";
 
 export interface ModelOptions {
   /** Input image shape [height, width, channels]. */
@@ -23,4 +21,11 @@ export interface BuiltModel {
   flops: number;
   inputShape: ImageShape;
   numClasses: number;
+}
+
+/** What a model builder made by modelBuilder() says about itself (the space's name and recipe, the network size). */
+export interface BuilderIdentity {
+  builder: string;
+  space: string;
+  options?: unknown;
 }
