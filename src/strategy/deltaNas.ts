@@ -7,11 +7,10 @@
  */
 import { requireCapabilities } from "../errors.js";
 import type { Rng } from "../rng.js";
-import type { StrategyFactory } from "../search.js";
 import type { EncodingKind, SearchSpace } from "../space/types.js";
 import { DeltaPredictor } from "../predict/delta.js";
 import { mlpEnsemble, type MlpEnsembleOptions } from "../predict/ensemble.js";
-import type { Strategy } from "./types.js";
+import type { Strategy, StrategyFactory } from "./types.js";
 import { checkGuidedOptions, guidedEvolution, type GuidedEvolutionOptions } from "./guidedEvolution.js";
 import { FAST_ENSEMBLE } from "./predictorEvolution.js";
 

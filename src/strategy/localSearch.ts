@@ -5,10 +5,9 @@
  */
 import { requireCapabilities } from "../errors.js";
 import type { Rng } from "../rng.js";
-import type { StrategyFactory } from "../search.js";
 import type { Mutable, SearchSpace } from "../space/types.js";
 import type { TrialResult } from "../estimate/types.js";
-import type { Strategy } from "./types.js";
+import type { Strategy, StrategyFactory } from "./types.js";
 import { Population } from "./population.js";
 
 export interface LocalSearchOptions {

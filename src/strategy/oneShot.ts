@@ -13,11 +13,10 @@ import type { Supernet } from "../model/supernet.js";
 import type { Proposal, WeightSharingResult, WeightSharingRunOptions, WeightSharingSearch } from "../model/supernetSearch.js";
 import { BatchStream, WeightTrainer, supernetAccuracy, yieldToEventLoop, type WeightTrainerOptions } from "../model/supernetTraining.js";
 import { Rng } from "../rng.js";
-import type { SpaceStrategyFactory } from "../search.js";
 import type { TrialResult } from "../estimate/types.js";
 import type { Mutable, SearchSpace } from "../space/types.js";
 import { regularizedEvolution } from "./evolution.js";
-import type { StrategySnapshot } from "./types.js";
+import type { SpaceStrategyFactory, StrategySnapshot } from "./types.js";
 
 export interface OneShotSearchOptions<A> {
   supernet: Supernet<A>;

@@ -11,14 +11,13 @@
  */
 import { requireCapabilities } from "../errors.js";
 import type { Rng } from "../rng.js";
-import type { SpaceStrategyFactory } from "../search.js";
 import type { Encodable, EncodingKind, SearchSpace } from "../space/types.js";
 import type { PnasArch, PnasSpace } from "../space/pnas.js";
 import type { TrialResult } from "../estimate/types.js";
 import { mlpEnsemble, type MlpEnsembleOptions } from "../predict/ensemble.js";
 import { LstmSurrogate, type LstmSurrogateOptions } from "../predict/lstmSurrogate.js";
 import { kendallTau, spearman } from "../predict/rank.js";
-import type { Strategy, StrategySnapshot } from "./types.js";
+import type { SpaceStrategyFactory, Strategy, StrategySnapshot } from "./types.js";
 import { Population } from "./population.js";
 import { FAST_ENSEMBLE } from "./predictorEvolution.js";
 

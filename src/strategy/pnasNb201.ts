@@ -6,7 +6,7 @@
  * per cell). This mirrors PNAS's "a b-block cell is a smaller cell of the same family".
  */
 import { NB201_OPS, type Nb201Arch, type Nb201Op } from "../space/nb201.js";
-import type { SpaceStrategyFactory } from "../search.js";
+import type { SpaceStrategyFactory } from "./types.js";
 import { pnas, type PnasStrategyOptions, type Progressive } from "./pnas.js";
 
 /** Edge indices (NB201 order 1<-0, 2<-0, 2<-1, 3<-0, 3<-1, 3<-2) decided at each level. */

@@ -6,11 +6,10 @@
  */
 import { requireCapabilities } from "../errors.js";
 import type { Rng } from "../rng.js";
-import type { StrategyFactory } from "../search.js";
 import type { EncodingKind, SearchSpace } from "../space/types.js";
 import { encodedPredictor } from "../predict/archPredictor.js";
 import { mlpEnsemble, type MlpEnsembleOptions } from "../predict/ensemble.js";
-import type { Strategy } from "./types.js";
+import type { Strategy, StrategyFactory } from "./types.js";
 import { checkGuidedOptions, guidedEvolution, type GuidedEvolutionOptions } from "./guidedEvolution.js";
 
 export type Acquisition = "mean" | "ucb" | "its";

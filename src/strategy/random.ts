@@ -1,9 +1,8 @@
 /** Random search (Bergstra & Bengio 2012; Li & Talwalkar 2019 as a NAS baseline): uniform samples from the space. */
 import type { Rng } from "../rng.js";
-import type { StrategyFactory } from "../search.js";
 import type { SearchSpace } from "../space/types.js";
 import type { TrialResult } from "../estimate/types.js";
-import type { Strategy } from "./types.js";
+import type { Strategy, StrategyFactory } from "./types.js";
 import { Population } from "./population.js";
 
 export interface RandomSearchOptions {

@@ -12,10 +12,9 @@
  */
 import { requireCapabilities } from "../errors.js";
 import type { Rng } from "../rng.js";
-import type { StrategyFactory } from "../search.js";
 import type { SearchSpace, Sequential } from "../space/types.js";
 import type { TrialResult } from "../estimate/types.js";
-import type { Strategy, StrategySnapshot } from "./types.js";
+import type { Strategy, StrategyFactory, StrategySnapshot } from "./types.js";
 import { Population } from "./population.js";
 import { LstmController, type ControllerOptions } from "./controller.js";
 
