@@ -50,7 +50,7 @@ export function choiceNeighbours(decisions: readonly Decision[], c: readonly num
 }
 
 /** Uniform crossover: each decision comes from `a` or `b` with probability 1/2. */
-export function uniformCrossover(a: readonly number[], b: readonly number[], rng: Rng): number[] {
+export function uniformCrossover<T>(a: readonly T[], b: readonly T[], rng: Rng): T[] {
   return a.map((x, i) => (rng.bool() ? x : b[i]!));
 }
 

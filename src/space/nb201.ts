@@ -4,8 +4,11 @@
  * Architectures are written exactly as NAS-Bench-201 writes them:
  * `|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|`.
  */
-import { ArchParseError, InvalidArchError, UnknownOpError } from "../errors.js";
+import { ArchParseError, InvalidArchError } from "../errors.js";
 import type { Rng } from "../rng.js";
+import { choiceNeighbours, uniformCrossover } from "./choices.js";
+import { hamming } from "./encoding.js";
+import { opIndexOf } from "./validate.js";
 import type { ArchGraph, Decision, EncodingKind, FullSpace } from "./types.js";
 
 export const NB201_OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"] as const;
@@ -26,15 +29,12 @@ export const NB201_EDGES: readonly (readonly [number, number])[] = [
 
 const N_EDGES = NB201_EDGES.length;
 const N_OPS = NB201_OPS.length;
-const OP_INDEX = new Map<string, number>(NB201_OPS.map((op, i) => [op, i]));
 const FORMAT_HELP =
   "expected 3 groups separated by '+', node i listing its inputs 0..i-1 as |op~j|, e.g. " +
   "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|";
 
 function opIndex(op: string): number {
-  const i = OP_INDEX.get(op);
-  if (i === undefined) throw new UnknownOpError(op, "nb201", NB201_OPS);
-  return i;
+  return opIndexOf(op, NB201_OPS, "nb201");
 }
 
 /** Formats as NAS-Bench-201 does. */
@@ -236,19 +236,8 @@ export function nb201Space(): Nb201Space {
       child[e] = rng.choice(others);
       return child;
     },
-    neighbours(a: Nb201Arch): Nb201Arch[] {
-      const out: Nb201Arch[] = [];
-      for (let e = 0; e < N_EDGES; e++) {
-        for (const op of NB201_OPS) {
-          if (op === a[e]) continue;
-          const n = a.slice();
-          n[e] = op;
-          out.push(n);
-        }
-      }
-      return out;
-    },
-    crossover: (a: Nb201Arch, b: Nb201Arch, rng: Rng) => a.map((op, e) => (rng.bool() ? op : b[e]!)),
+    neighbours: (a: Nb201Arch): Nb201Arch[] => choiceNeighbours(decisions, a.map(opIndex)).map((c) => c.map((i) => NB201_OPS[i]!)),
+    crossover: (a: Nb201Arch, b: Nb201Arch, rng: Rng) => uniformCrossover(a, b, rng),
     encode(a: Nb201Arch, kind: EncodingKind): Float32Array {
       if (kind === "onehot") return encodeOneHot(a);
       if (kind === "adjacency") return encodeAdjacency(a);
@@ -256,7 +245,7 @@ export function nb201Space(): Nb201Space {
       throw new InvalidArchError(`unknown encoding "${String(kind)}" (encodings: onehot, adjacency, path)`);
     },
     /** Number of edges whose op differs (edit distance in the space's own moves). */
-    distance: (a: Nb201Arch, b: Nb201Arch) => a.reduce((d, op, e) => d + (op === b[e] ? 0 : 1), 0),
+    distance: (a: Nb201Arch, b: Nb201Arch) => hamming(a, b),
     decisions: () => decisions,
     fromChoices(choices: readonly number[]): Nb201Arch {
       if (choices.length !== N_EDGES || choices.some((c) => !Number.isInteger(c) || c < 0 || c >= N_OPS)) {
