@@ -12,6 +12,7 @@ import { nb201Supernet, type Nb201Supernet } from "../src/model/supernetNb201.js
 import { formatNb201, nb201Space, NB201_OPS, type Nb201Arch } from "../src/space/nb201.js";
 import { dartsSearch, type DartsRemedy } from "../src/strategy/darts.js";
 import { cachedStandalone, numberFlags, qualityReport, searchData, skipCount, trainDerived } from "./weightSharingSetup.js";
+import { mean } from "./stats.js";
 
 const flags = numberFlags(process.argv.slice(2), { steps: 200, v2Steps: 30, warmup: 100, kendall: 30, epochs: 2, channels: 4, seed: 0, kendallExamples: 4000 });
 const backend = await initBackend();
@@ -58,7 +59,6 @@ for (const run of runs) {
   const trained = await trainDerived(derived, data, flags.epochs, flags.seed);
   const first = r.snapshots[0]!.alphas!.map((e) => e.weights[SKIP]!);
   const last = r.snapshots.at(-1)!.alphas!.map((e) => e.weights[SKIP]!);
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const row = {
     run: run.label,
     order: run.order,

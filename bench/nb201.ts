@@ -16,6 +16,7 @@ import { search } from "../src/search.js";
 import { nb201Space, nb201Key, type Nb201Arch } from "../src/space/nb201.js";
 import { nb201Strategies } from "./nb201Strategies.js";
 import { stringFlag } from "./args.js";
+import { mean, std } from "./stats.js";
 
 function arg(name: string, fallback: string): string {
   return stringFlag(name) ?? fallback;
@@ -31,11 +32,6 @@ for (const w of wanted) if (!all[w]) throw new Error(`unknown strategy "${w}" (s
 
 const space = nb201Space();
 const table = loadNb201Table();
-const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
-const std = (xs: number[]) => {
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / Math.max(1, xs.length - 1));
-};
 
 const results: { strategy: string; dataset: Nb201Dataset; queries: number; seeds: number; mean: number; std: number; perSeed: number[] }[] = [];
 const curves: { dataset: Nb201Dataset; run: SearchRun }[] = [];

@@ -14,6 +14,7 @@ import { nb201Space } from "../src/space/nb201.js";
 import { nb201Ablations, nb201Strategies } from "./nb201Strategies.js";
 import { pairedComparison, type PairedComparison } from "./pairedComparison.js";
 import { stringFlag } from "./args.js";
+import { mean, std } from "./stats.js";
 
 function arg(name: string, fallback: string): string {
   return stringFlag(name) ?? fallback;
@@ -31,11 +32,6 @@ const datasets = arg("datasets", NB201_DATASETS.join(",")).split(",").map(nb201D
 
 const space = nb201Space();
 const table = loadNb201Table();
-const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
-const std = (xs: number[]) => {
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / Math.max(1, xs.length - 1));
-};
 
 const maxQ = Math.max(...queryLevels);
 const perSeed = new Map<string, number[]>(); // `${strategy}|${dataset}|${queries}` -> test acc per seed

@@ -23,6 +23,7 @@ import { oneShotSearch } from "../src/strategy/oneShot.js";
 import { cachedStandalone, numberFlags, qualityReport, searchData, skipCount } from "./weightSharingSetup.js";
 import { distinctArchs } from "../src/estimate/weightSharing.js";
 import { Rng } from "../src/rng.js";
+import { mean as meanOf, std as stdOf } from "./stats.js";
 
 const flags = numberFlags(process.argv.slice(2), {
   seeds: 3, steps: 300, dartsSteps: 100, enasEpochs: 6, kendall: 30, channels: 4, kendallExamples: 3000, evaluations: 48, ceiling: 1,
@@ -69,9 +70,9 @@ const methods = allMethods.filter((_, i) => (flags.methods >> i) & 1);
 /** Mean and 95% t-interval half-width (two-sided) of a small sample. */
 function meanCi(xs: number[]): { mean: number; ci95: number; n: number } {
   const n = xs.length;
-  const mean = xs.reduce((a, b) => a + b, 0) / n;
+  const mean = meanOf(xs);
   if (n < 2) return { mean, ci95: NaN, n };
-  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
+  const sd = stdOf(xs);
   const t975 = [NaN, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262][n - 1] ?? 1.96;
   return { mean, ci95: (t975 * sd) / Math.sqrt(n), n };
 }

@@ -4,6 +4,7 @@
  * otherwise; deterministic). Pairing removes the seed-to-seed variance both strategies share.
  */
 import { Rng } from "../src/rng.js";
+import { mean as meanOf, std as stdOf } from "./stats.js";
 
 export interface PairedComparison {
   strategy: string;
@@ -31,8 +32,8 @@ export function pairedComparison(
   if (a.length !== b.length || a.length < 2) throw new RangeError(`pairedComparison: need the same >= 2 seeds for both (got ${a.length} and ${b.length})`);
   const d = a.map((x, i) => x - b[i]!);
   const n = d.length;
-  const mean = d.reduce((s, x) => s + x, 0) / n;
-  const std = Math.sqrt(d.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1));
+  const mean = meanOf(d);
+  const std = stdOf(d);
   const half = 1.96 * (std / Math.sqrt(n));
   const eps = 1e-9;
   const observed = Math.abs(mean);

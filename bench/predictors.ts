@@ -18,6 +18,7 @@ import { kendallTau, spearman } from "../src/predict/rank.js";
 import { nb201Progressive } from "../src/strategy/pnasNb201.js";
 import { FAST_ENSEMBLE } from "../src/strategy/predictorEvolution.js";
 import { booleanFlag, stringFlag } from "./args.js";
+import { mean as meanOf, std as stdOf } from "./stats.js";
 
 function arg(name: string, fallback: string): string {
   return stringFlag(name) ?? fallback;
@@ -60,8 +61,6 @@ if (withLstm) {
 }
 
 const rows: { predictor: string; trainSize: number; kendallTau: number; spearman: number; kendallStd: number; fitSeconds: number }[] = [];
-const meanOf = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
-const stdOf = (xs: number[]) => Math.sqrt(xs.reduce((s, x) => s + (x - meanOf(xs)) ** 2, 0) / Math.max(1, xs.length - 1));
 
 for (const p of predictors) {
   for (const n of sizes) {
