@@ -10,7 +10,7 @@ import { checkChoices, sampleValid, type ChoiceCodec } from "./choices.js";
 import type { IndexEdge } from "./dag.js";
 import { hamming, nodeOpAdjacency, oneHotChoices } from "./encoding.js";
 import { ParseCursor, requireString } from "./parse.js";
-import { requireOneOf } from "./validate.js";
+import { requireDistinctPositiveInts, requireOneOf } from "./validate.js";
 import type { ArchGraph, BuiltinSpace, Decision, EncodingKind, GraphEdge, GraphNode } from "./types.js";
 
 export interface ChainConv {
@@ -65,9 +65,7 @@ export function chainSpace(opts: ChainOptions = {}): ChainSpace {
     [o.kernels, "kernels"],
     [o.units, "units"],
   ] as const) {
-    if (list.length === 0 || new Set(list).size !== list.length || list.some((x) => !Number.isInteger(x) || x <= 0)) {
-      throw new InvalidArchError(`chain: option ${what} must be a non-empty list of distinct positive integers`);
-    }
+    requireDistinctPositiveInts("chain", what, list);
   }
   const convCounts = range(o.minConv, o.maxConv);
   const denseCounts = range(o.minDense, o.maxDense);

@@ -8,6 +8,13 @@ export function opIndexOf(op: unknown, ops: readonly string[], space: string): n
   return i;
 }
 
+/** Throws an `InvalidArchError` unless a space option `list` is a non-empty list of distinct positive integers. */
+export function requireDistinctPositiveInts(space: string, what: string, list: readonly number[]): void {
+  if (list.length === 0 || new Set(list).size !== list.length || list.some((x) => !Number.isInteger(x) || x <= 0)) {
+    throw new InvalidArchError(`${space}: option ${what} must be a non-empty list of distinct positive integers`);
+  }
+}
+
 /** Throws an `InvalidArchError` if `value` is not one of `allowed`. */
 export function requireOneOf(space: string, what: string, value: unknown, allowed: readonly unknown[]): void {
   if (!allowed.includes(value)) {

@@ -17,7 +17,7 @@ import type { IndexEdge } from "./dag.js";
 import { hamming, nodeOpAdjacency, oneHotChoices } from "./encoding.js";
 import { ParseCursor, requireString } from "./parse.js";
 import { encodePaths, type OpPath } from "./pathEncoding.js";
-import { requireOneOf } from "./validate.js";
+import { requireDistinctPositiveInts, requireOneOf } from "./validate.js";
 import type { ArchGraph, BuiltinSpace, Decision, EncodingKind, GraphEdge, GraphNode } from "./types.js";
 
 /** One conv layer; `inputs` are earlier layer indices, ascending (empty = the image). */
@@ -68,9 +68,7 @@ export function zophLeSpace(opts: ZophLeOptions = {}): ZophLeSpace {
     [o.strides, "strides"],
     [o.filters, "filters"],
   ] as const) {
-    if (list.length === 0 || new Set(list).size !== list.length || list.some((x) => !Number.isInteger(x) || x <= 0)) {
-      throw new InvalidArchError(`zophLe: option ${what} must be a non-empty list of distinct positive integers`);
-    }
+    requireDistinctPositiveInts(name, what, list);
   }
   const L = o.layers;
   const strideIsDecision = o.strides.length > 1;
