@@ -84,3 +84,28 @@ describe("tutorials", () => {
     }, 900_000);
   }
 });
+
+describe("09-reactive-tour", () => {
+  it("each cell shows what its own code produced, and the tour keeps the first search beside the edited one", async () => {
+    const { chainSpace } = await import("../../src/index.js");
+    const nb = readIpynb(join(NOTEBOOKS, "09-reactive-tour.ipynb"));
+    const r = await runNotebook(nb, { cwd: NOTEBOOKS });
+    expect(r.failures).toEqual([]);
+    const cell = (id: string) => r.notebook.cells.find((c) => c.id === id) as CodeCell;
+    const plain = (id: string) => cell(id).outputs.map((o) => ("data" in o ? joinSource(o.data["text/plain"] as string) : joinSource((o as { text?: string }).text ?? ""))).join("\n");
+    // The sizes the two space cells' code gives, computed here from the same options.
+    const source = (id: string) => joinSource(nb.cells.find((c) => c.id === id)!.source);
+    const optionsOf = (id: string) => Function(`return ${/chainSpace\((\{[^)]*\})\)/.exec(source(id))![1]}`)() as Parameters<typeof chainSpace>[0];
+    const before = chainSpace(optionsOf("space")).size();
+    const after = chainSpace(optionsOf("space-edit")).size();
+    expect(before).not.toBe(after);
+    expect(plain("space")).toContain(`'${before} architectures'`);
+    expect(plain("space-edit")).toContain(`'${after} architectures'`);
+    // The reactive plot follows the edit; the snapshot keeps the first search; their populations differ.
+    expect(plain("population-plot")).toContain(`Population (${after} architectures in the space)`);
+    expect(plain("before")).toContain(`Before the edit: population over ${before} architectures`);
+    const spec = (id: string) => JSON.stringify((cell(id).outputs.find((o) => "data" in o) as { data: Record<string, unknown> }).data["application/vnd.plotly.v1+json"]);
+    expect(spec("before")).not.toBe(spec("population-plot"));
+    expect(plain("after")).toMatch(new RegExp(`searches finished: 2\\nbefore the edit: ${before} architectures, 6 trials[^\\n]*\\nnow: +${after} architectures, 6 trials`));
+  }, 300_000);
+});
