@@ -22,7 +22,8 @@ const tutorials = readdirSync(NOTEBOOKS).filter((f) => f.endsWith(".ipynb")).sor
 
 function dataFiles(nb: NotebookDocument): string[] {
   const meta = nb.metadata["nasbook"] as { data?: unknown } | undefined;
-  return Array.isArray(meta?.data) ? meta.data.filter((f): f is string => typeof f === "string") : [];
+  const files = meta?.data;
+  return Array.isArray(files) ? files.filter((f): f is string => typeof f === "string") : [];
 }
 const missingData = (nb: NotebookDocument) => dataFiles(nb).filter((f) => !existsSync(dataPath(f)));
 const skipFor = (nb: NotebookDocument) => missingData(nb).length > 0 && !process.env.CI;
