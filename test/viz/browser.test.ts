@@ -3,7 +3,10 @@
  * download), from a standalone page and from notebook-like outputs (carrier after its users, re-displayed outputs,
  * scripts run detached as Notebook 6 does). Saves one PNG per figure for the README.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -12,6 +15,8 @@ import { PlotlySession } from "../../src/viz/plotlyLibrary.js";
 import { trainingCurves } from "../../src/viz/trainingCurves.js";
 import { populationScatter } from "../../src/viz/populationScatter.js";
 import { supernetGraph } from "../../src/viz/supernetGraph.js";
+import { joinSource, readIpynb } from "../../src/notebook/ipynb.js";
+import { plotlyCdnUrl } from "../../src/viz/plotlyLibrary.js";
 import { gallery } from "./gallery.js";
 import { dartsAlphas, nb201Alphas, population, trainingEpochs } from "./fixtures.js";
 
@@ -155,6 +160,49 @@ describe("figures in headless chromium", () => {
     expect(hover).toContain(population(4)[0]!.arch);
     await page.close();
   });
+
+  it.skipIf(skip)("npm start's notebook is saved without plotly.js (<= 1 MB); its --html report and `nasbook export` draw every figure offline", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "nasbook-saved-"));
+    const saved = join(dir, "00-quickstart.ipynb");
+    const run = spawnSync(process.execPath, ["bin/nasbook.js", "run", "notebooks/00-quickstart.ipynb", "--out", saved, "--html", join(dir, "run.html"), "--quiet"], { encoding: "utf8", timeout: 600_000 });
+    expect(run.status, run.stderr.slice(-2000)).toBe(0);
+    const exported = spawnSync(process.execPath, ["bin/nasbook.js", "export", saved, "--html", "--out", join(dir, "export.html")], { encoding: "utf8" });
+    expect(exported.status, exported.stderr).toBe(0);
+    console.log(`00-quickstart saved: ${statSync(saved).size} bytes; report ${statSync(join(dir, "run.html")).size} bytes`);
+    expect(statSync(saved).size).toBeLessThanOrEqual(1_000_000);
+    const outputs = readIpynb(saved).cells.flatMap((c) => (c.cell_type === "code" ? c.outputs : []));
+    const htmls = outputs.flatMap((o) => ("data" in o && o.data["text/html"] !== undefined ? [joinSource(o.data["text/html"] as string)] : []));
+    const figures = htmls.filter((h) => h.includes("data-nasbook-plotly-fig="));
+    expect(figures.length).toBeGreaterThanOrEqual(2);
+    expect(htmls.some((h) => h.includes("data-nasbook-plotly="))).toBe(false); // no copy of the library in any output
+    expect(outputs.filter((o) => "data" in o && o.data["application/vnd.plotly.v1+json"] !== undefined)).toHaveLength(figures.length);
+
+    const requests: string[] = [];
+    for (const report of ["run.html", "export.html"]) {
+      const page = await newPage();
+      page.on("request", (r) => { if (!r.url().startsWith("file:")) requests.push(r.url()); });
+      await page.goto(`file://${join(dir, report)}`);
+      await page.waitForFunction((n) => document.querySelectorAll("[data-nasbook-ready='1']").length === n, figures.length, { timeout: 20_000 });
+      expect(await page.locator("script[data-nasbook-plotly]").count(), report).toBe(1);
+      await page.close();
+    }
+    expect(requests).toEqual([]); // offline: nothing fetched
+
+    // The saved outputs on their own (a notebook viewer without the library): the loader fetches plotly.js from
+    // the CDN, served here from node_modules so the test needs no network.
+    const plotlyFile = createRequire(import.meta.url).resolve("plotly.js-dist-min");
+    const page = await newPage();
+    const fetched: string[] = [];
+    await page.route("https://cdn.plot.ly/**", (route) => {
+      fetched.push(route.request().url());
+      return route.fulfill({ contentType: "text/javascript", body: readFileSync(plotlyFile, "utf8") });
+    });
+    await page.setContent(`<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>${htmls.map((h) => `<div class="output">${h}</div>`).join("\n")}</body></html>`);
+    await page.waitForFunction((n) => document.querySelectorAll("[data-nasbook-ready='1']").length === n, figures.length, { timeout: 20_000 });
+    expect(fetched).toEqual([plotlyCdnUrl()]);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 700_000);
 
   it.skipIf(skip)("draws notebook outputs whose plotly carrier comes later, re-displayed outputs, and detached scripts", async () => {
     const session = new PlotlySession();
