@@ -100,7 +100,7 @@ describe("figures in headless chromium", () => {
     exported = page;
   });
 
-  it.skipIf(skip)("keeps a 12-entry training legend off the title and axes, and supernet edge labels off each other, as drawn", async () => {
+  it.skipIf(skip)("keeps a 3-run training legend (12 series) off the title and axes, and supernet edge labels off each other, as drawn", async () => {
     const names = ["a", "b", "c"].map((c) => `|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|${c}vg_pool_3x3~0|none~1|nor_conv_1x1~2|`);
     const curves = trainingCurves(names.map((name, i) => ({ name, epochs: trainingEpochs(i, 3) })), { id: "legend-check" });
     const cells = [supernetGraph({ alphas: nb201Alphas(1) }), supernetGraph({ alphas: dartsAlphas(1) }, { combine: "concat" })];
@@ -122,13 +122,43 @@ describe("figures in headless chromium", () => {
         return { labels: b.length, overlaps: n };
       });
       const ticks = [...gd.querySelectorAll(".xtick text, .x2tick text")].map((t) => t.textContent);
-      return { legendOnTitle: hit(legend, title), legendOnAxes: axes.some((a) => hit(legend, a)), legendRows: legend.y1 - legend.y0, ticks, labelOverlaps };
+      const entries = [...gd.querySelectorAll(".legend .traces")].map(box);
+      const subtitle = gd.querySelector(".gtitle-subtitle")?.textContent ?? "";
+      const entriesOverlap = entries.some((a, i) => entries.some((b, j) => j > i && hit(a, b)));
+      return { legendOnTitle: hit(legend, title), legendOnAxes: axes.some((a) => hit(legend, a)), entries: entries.length, entriesOverlap, subtitle, ticks, labelOverlaps };
     }, [curves.id, ...cells.map((c) => c.id)]);
-    expect(drawn.legendRows).toBeGreaterThan(100); // 12 entries, wrapped into rows: a tall legend
+    expect(drawn.entries).toBe(3); // one per run (12 series)
+    expect(drawn.entriesOverlap).toBe(false);
+    expect(drawn.subtitle).toBe("solid: train, dashed: validation");
     expect(drawn.legendOnTitle).toBe(false);
     expect(drawn.legendOnAxes).toBe(false);
     expect(drawn.ticks).toEqual(["1", "2", "3", "1", "2", "3"]);
     for (const c of drawn.labelOverlaps) expect(c).toMatchObject({ overlaps: 0 });
+
+    // A population plot with a long title in a narrow output (640 px, a JupyterLab side panel): the legend used to
+    // sit at the top right, on the title's line; and the age colour bar ticked at 2.5.
+    const pop = populationScatter(population(3).slice(0, 4).map((m, i) => ({ ...m, trial: i + 2 })), { cost: "params", title: "Before the edit: population over 120 architectures" });
+    const narrow = await browser.newPage({ viewport: { width: 640, height: 700 } });
+    await narrow.setContent(figuresPage([pop]));
+    await plotState(narrow, pop.id);
+    const popDrawn = await narrow.evaluate((id) => {
+      type Box = { x0: number; x1: number; y0: number; y1: number };
+      const box = (e: Element): Box => { const r = e.getBoundingClientRect(); return { x0: r.left, x1: r.right, y0: r.top, y1: r.bottom }; };
+      const hit = (a: Box, b: Box): boolean => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+      const gd = document.getElementById(id)!;
+      const legend = box(gd.querySelector(".legend")!);
+      const axes = [...gd.querySelectorAll(".xtitle, .ytitle, .xtick text")].map(box);
+      return {
+        legendOnTitle: hit(legend, box(gd.querySelector(".gtitle")!)),
+        legendOnAxes: axes.some((a) => hit(legend, a)),
+        colourTicks: [...gd.querySelectorAll(".colorbar .cbaxis text, .colorbar text.ytick, .colorbar .ycbtick text, .cbaxis .tick text")].map((t) => t.textContent ?? ""),
+      };
+    }, pop.id);
+    expect(popDrawn.legendOnTitle).toBe(false);
+    expect(popDrawn.legendOnAxes).toBe(false);
+    expect(popDrawn.colourTicks.length).toBeGreaterThan(1);
+    for (const t of popDrawn.colourTicks) expect(t).toMatch(/^\d+$/);
+    await narrow.close();
     expect(drawn.labelOverlaps.map((c) => c.labels)).toEqual([6, 16]);
     expect(errors).toEqual([]);
     await page.close();
