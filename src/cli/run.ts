@@ -82,9 +82,9 @@ function firstLine(source: string): string {
   return line.length > 60 ? `${line.slice(0, 57)}...` : line;
 }
 
-function progressPrinter(write: (s: string) => void): (p: RunProgress) => void {
+function progressPrinter(notebook: string, write: (s: string) => void): (p: RunProgress) => void {
   return (p) => {
-    if (p.type === "start") write(`running ${p.cells} code cells\n`);
+    if (p.type === "start") write(`nasbook run ${notebook}: ${p.cells} code cells, outputs saved when all have run\n`);
     else if (p.type === "cell") write(`[${String(p.index).padStart(String(p.total).length)}/${p.total}] ${firstLine(p.source)} `);
     else if (p.type === "cell-done") {
       const times = new Map<string, number>();
@@ -143,7 +143,7 @@ export async function main(argv: string[]): Promise<number> {
       cwd,
       seed: args.seed,
       continueOnError: args.allowErrors,
-      onProgress: args.progress ? progressPrinter((s) => void stderrWrite(s)) : undefined,
+      onProgress: args.progress ? progressPrinter(args.notebook, (s) => void stderrWrite(s)) : undefined,
       // Written synchronously: a cell may block the event loop (or exhaust the heap) right after a snapshot.
       onSnapshot: process.env[snapshotFile] ? (snap) => writeFileSync(process.env[snapshotFile]!, JSON.stringify(snap)) : undefined,
     });

@@ -110,3 +110,19 @@ describe("09-reactive-tour", () => {
     expect(plain("after")).toMatch(new RegExp(`searches finished: 2\\nbefore the edit: ${before} architectures, 6 trials[^\\n]*\\nnow: +${after} architectures, 6 trials`));
   }, 300_000);
 });
+
+describe("npm start, piped", () => {
+  it("says what runs, shows each cell and the search's progress, names the backend that trained and the files written", () => {
+    const dir = mkdtempSync(join(tmpdir(), "nasbook-start-"));
+    const r = spawnSync(process.execPath, ["bin/nasbook.js", "run", "notebooks/00-quickstart.ipynb", "--out", join(dir, "q.ipynb"), "--html", join(dir, "q.html"), "--progress"], {
+      encoding: "utf8", timeout: 600_000, stdio: ["ignore", "pipe", "pipe"],
+    });
+    expect(r.status, r.stderr.slice(-2000)).toBe(0);
+    const lines = r.stderr.split("\n");
+    expect(lines[0]).toMatch(/^nasbook run notebooks\/00-quickstart\.ipynb: \d+ code cells/);
+    expect(r.stderr).toMatch(/\[ ?\d+\/\d+\] const budget = \{ queries: 16 \}/); // each cell as it starts
+    expect(r.stderr).toMatch(/regularized-evolution +16\/16 +cached \d+/); // the search's progress
+    expect(r.stderr).toMatch(/^tfjs backend: (tfjs-node|wasm|cpu) — .+$/m);
+    expect(lines.filter((l) => l !== "").at(-1)).toBe(`done in ${/done in ([\d.]+) s/.exec(r.stderr)![1]} s; wrote ${join(dir, "q.ipynb")}, ${join(dir, "q.html")}`);
+  }, 600_000);
+});
