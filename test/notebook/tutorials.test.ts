@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { dataDir, dataPath } from "../../src/data/dir.js";
-import { notebookToHtml } from "../../src/notebook/htmlExport.js";
+import { notebookToHtml, withoutPlotlyLibrary } from "../../src/notebook/htmlExport.js";
 import { joinSource, readIpynb, serializeIpynb, type CodeCell, type NotebookDocument } from "../../src/notebook/ipynb.js";
 import { runNotebook } from "../../src/notebook/runner.js";
 import { installTestKernel } from "../kernel/jupyterHelpers.js";
@@ -51,7 +51,7 @@ describe("tutorials", () => {
     it.skipIf(skipFor(nb))(`${name} runs top to bottom with nasbook run, and its prose explains every figure`, async () => {
       expect(missingData(nb), `data missing from ${dataDir()}`).toEqual([]);
       const r = await runNotebook(nb, { cwd: NOTEBOOKS });
-      writeFileSync(join(OUT, `${name}.ipynb`), serializeIpynb(r.notebook));
+      writeFileSync(join(OUT, `${name}.ipynb`), serializeIpynb(withoutPlotlyLibrary(r.notebook))); // as nasbook run --out saves it
       writeFileSync(join(OUT, `${name}.html`), notebookToHtml(r.notebook));
       console.log(`${name}: nasbook run ${r.seconds.toFixed(1)} s (reports in ${OUT})`);
       expect(r.failures.map((f) => `${f.cellId}: ${f.error.ename}: ${f.error.evalue}`)).toEqual([]);
