@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { dataDir, setDataDir } from "../data/dir.js";
 import { packageRoot } from "../notebook/compiler.js";
-import { notebookToHtml } from "../notebook/htmlExport.js";
+import { notebookToHtml, withoutPlotlyLibrary } from "../notebook/htmlExport.js";
 import { setDefaultSearchProgress, useNotebookTrialStore } from "../exec/defaults.js";
 import { searchProgress } from "../exec/progress.js";
 import { outputs as out, readIpynb, serializeIpynb, type NotebookDocument } from "../notebook/ipynb.js";
@@ -82,9 +82,9 @@ function firstLine(source: string): string {
   return line.length > 60 ? `${line.slice(0, 57)}...` : line;
 }
 
-function progressPrinter(write: (s: string) => void): (p: RunProgress) => void {
+function progressPrinter(notebook: string, write: (s: string) => void): (p: RunProgress) => void {
   return (p) => {
-    if (p.type === "start") write(`running ${p.cells} code cells\n`);
+    if (p.type === "start") write(`nasbook run ${notebook}: ${p.cells} code cells, outputs saved when all have run\n`);
     else if (p.type === "cell") write(`[${String(p.index).padStart(String(p.total).length)}/${p.total}] ${firstLine(p.source)} `);
     else if (p.type === "cell-done") {
       const times = new Map<string, number>();
@@ -143,7 +143,7 @@ export async function main(argv: string[]): Promise<number> {
       cwd,
       seed: args.seed,
       continueOnError: args.allowErrors,
-      onProgress: args.progress ? progressPrinter((s) => void stderrWrite(s)) : undefined,
+      onProgress: args.progress ? progressPrinter(args.notebook, (s) => void stderrWrite(s)) : undefined,
       // Written synchronously: a cell may block the event loop (or exhaust the heap) right after a snapshot.
       onSnapshot: process.env[snapshotFile] ? (snap) => writeFileSync(process.env[snapshotFile]!, JSON.stringify(snap)) : undefined,
     });
@@ -154,6 +154,8 @@ export async function main(argv: string[]): Promise<number> {
   for (const f of result.failures) console.error(describeFailure(f, args.notebook));
   if (args.progress) {
     const wrote = [outPath, html].filter((p): p is string => p !== undefined);
+    const b = result.manifest.backend;
+    console.error(b ? `tfjs backend: ${b.name} — ${b.reason}` : "tfjs backend: none chosen (no cell called initBackend)");
     console.error(
       `${result.failures.length ? "failed" : "done"} in ${result.seconds.toFixed(1)} s` +
         (wrote.length ? `; wrote ${wrote.join(", ")}` : " (nothing written: give --out and/or --html)"),
@@ -165,7 +167,8 @@ export async function main(argv: string[]): Promise<number> {
 function writeOutputs(doc: NotebookDocument, outPath: string | undefined, html: string | undefined): void {
   if (outPath) {
     mkdirSync(dirname(outPath), { recursive: true });
-    writeFileSync(outPath, serializeIpynb(doc));
+    // plotly.js stays out of the saved notebook (4.6 MB); the HTML report below inlines it once.
+    writeFileSync(outPath, serializeIpynb(withoutPlotlyLibrary(doc)));
   }
   if (html) {
     mkdirSync(dirname(html), { recursive: true });

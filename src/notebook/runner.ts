@@ -197,7 +197,8 @@ export function inlinePlotlyOnce(doc: NotebookDocument): NotebookDocument {
  *
  * A later cell that defines a name an earlier cell defines is an *edit* of that cell (as when the kernel runs a
  * notebook under nbconvert, which sends no cell ids): it replaces the earlier cell's code, the cells that read
- * its names re-run, and both notebook cells show the new value — the way to write "change the search space and
+ * its names re-run, and the new value shows in the editing cell while the earlier cell keeps the output its own code
+ * produced (a saved notebook shows what each cell's code gave) — the way to write "change the search space and
  * watch everything re-run" in a linear notebook.
  */
 export async function runNotebook(doc: NotebookDocument, options: RunOptions = {}): Promise<RunResult> {
@@ -267,7 +268,8 @@ export async function runNotebook(doc: NotebookDocument, options: RunOptions = {
     },
     onDisplay: (e) => {
       if (current?.reactiveId === e.cellId) current.shown();
-      for (const id of shownIn.get(e.cellId) ?? [e.cellId]) {
+      // Only the cell whose code is current shows the value: an edited cell keeps what its own code produced.
+      for (const id of [ownerOf(e.cellId)]) {
         setMain(id, (previous) => {
           if (e.error) return out.error(e.error);
           if (e.bundle === undefined) return null;

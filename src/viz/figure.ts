@@ -4,7 +4,7 @@
  * `text/html` (inline and interactive; SVG inside HTML because nbconvert strips bare image/svg+xml),
  * `application/vnd.plotly.v1+json` for plotly figures, and a short `text/plain`.
  */
-import { defaultPlotlySession, PLOTLY_READY_EVENT, plotlyLibraryHtml, scriptSafe, type PlotlySession } from "./plotlyLibrary.js";
+import { defaultPlotlySession, PLOTLY_READY_EVENT, plotlyCdnUrl, plotlyLibraryHtml, scriptSafe, type PlotlySession } from "./plotlyLibrary.js";
 import { escapeXml } from "./svg.js";
 
 /** The protocol symbol: `value[Symbol.for("nasbook.mime")](ctx?)` returns a MIME bundle. */
@@ -96,8 +96,10 @@ function jsonForScript(value: unknown): string {
  * Sets `data-nasbook-ready="1"` on the element once drawn (exporters and tests wait for it).
  */
 function loaderScript(id: string, spec: PlotlySpec): string {
+  const cdn = plotlyCdnUrl();
   const js = `(function () {
   var id = ${JSON.stringify(id)};
+  var READY = ${JSON.stringify(PLOTLY_READY_EVENT)};
   var fig = ${jsonForScript(spec)};
   var waited = 0;
   function draw() {
@@ -112,15 +114,32 @@ function loaderScript(id: string, spec: PlotlySpec): string {
       }).then(function (gd) { gd.setAttribute('data-nasbook-ready', '1'); });
     }
   }
+  // A saved notebook carries no plotly.js (nasbook run leaves it out to stay small): with no copy in the page
+  // after a few seconds, fetch the same version once from plotly's CDN (through RequireJS where Notebook 6 has it).
+  function fromCdn() {
+    if (window.Plotly || window.__nasbookPlotlyCdn || document.querySelector('script[data-nasbook-plotly]')) return;
+    window.__nasbookPlotlyCdn = 1;
+    var announce = function () { window.dispatchEvent(new Event(READY)); };
+    if (typeof window.requirejs === 'function' && window.define && window.define.amd) {
+      window.requirejs.config({ paths: { 'nasbook-plotly-cdn': ${JSON.stringify(cdn.replace(/\.js$/, ""))} } });
+      window.requirejs(['nasbook-plotly-cdn'], function (P) { if (!window.Plotly) window.Plotly = P; announce(); });
+    } else {
+      var s = document.createElement('script');
+      s.src = ${JSON.stringify(cdn)};
+      s.onload = announce;
+      document.head.appendChild(s);
+    }
+  }
   if (window.Plotly) { draw(); return; }
-  function ready() { window.removeEventListener(${JSON.stringify(PLOTLY_READY_EVENT)}, ready); clearInterval(timer); draw(); }
-  window.addEventListener(${JSON.stringify(PLOTLY_READY_EVENT)}, ready);
+  function ready() { if (!window.Plotly) return; window.removeEventListener(READY, ready); clearInterval(timer); draw(); }
+  window.addEventListener(READY, ready);
   var timer = setInterval(function () {
     if (window.Plotly) { ready(); return; }
     waited += 500;
+    if (waited === 3000) fromCdn();
     if (waited === 10000) {
       var els = document.querySelectorAll('[data-nasbook-plotly-fig="' + id + '"]');
-      for (var i = 0; i < els.length; i++) els[i].textContent = 'Waiting for plotly.js: it is inlined in the first plotly figure of this document. If that output was cleared, re-run it, or call nas.viz.defaultPlotlySession.reset() and re-run this cell.';
+      for (var i = 0; i < els.length; i++) els[i].textContent = 'Waiting for plotly.js. A notebook saved by nasbook run leaves it out (it would add 4.6 MB) and it could not be fetched from cdn.plot.ly: open the HTML export (nasbook export NOTEBOOK.ipynb --html), which works offline, or re-run this cell. In a live session plotly.js comes with the first plotly figure; if that output was cleared, re-run it or call nas.viz.defaultPlotlySession.reset() and re-run this cell.';
     }
   }, 500);
 })();`;

@@ -8,7 +8,10 @@
  *   again, so the saved document still contains it once;
  * - loaders wait (event + slow poll) rather than assume order, because a frontend may render outputs out of order
  *   (JupyterLab's windowed notebook, a cell re-run above the carrier);
- * - a standalone page (`figuresPage`) inlines the library once in <head> and renders every figure as a loader.
+ * - a standalone page (`figuresPage`) and the HTML export inline the library once in <head>;
+ * - a notebook saved by `nasbook run` carries no library at all (it would be 4.6 MB of a ~100 KB file): its figures
+ *   keep their plotly JSON (`application/vnd.plotly.v1+json`, drawn natively by VS Code and by JupyterLab with the
+ *   plotly extension), and their loaders fetch the same version from plotly's CDN when no copy is in the page.
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -44,6 +47,14 @@ export function plotlyVersion(): string {
     cachedVersion = m?.[1] ?? "unknown";
   }
   return cachedVersion;
+}
+
+/**
+ * Where plotly's CDN serves the same plotly.js version. Only a saved notebook opened without the library uses it
+ * (see the loader in figure.ts); live sessions and HTML exports carry plotly.js themselves and fetch nothing.
+ */
+export function plotlyCdnUrl(): string {
+  return `https://cdn.plot.ly/plotly-${plotlyVersion()}.min.js`;
 }
 
 /** Makes script text safe inside an HTML <script> element (no early `</script`, no `<!--` parsing states). */

@@ -10,7 +10,7 @@ import { PlotlyFigure, type PlotlyTrace } from "./figure.js";
 import { figureId } from "./ids.js";
 import { metricLabel } from "./metricLabels.js";
 import { paretoFront } from "./pareto.js";
-import { PLOTLY_CONFIG, axis, baseLayout } from "./plotlyTheme.js";
+import { PLOTLY_CONFIG, axis, baseLayout, integerTicks, legendBelow } from "./plotlyTheme.js";
 
 export type PopulationMember = NonNullable<StrategySnapshot["population"]>[number];
 
@@ -87,7 +87,11 @@ export function populationScatter(source: Pick<StrategySnapshot, "population" | 
       color: points.map((p) => p.colour),
       colorscale: "Viridis",
       showscale: true,
-      colorbar: { title: { text: colourKey === "trial" ? "age (trial)" : metricLabel(colourKey) }, thickness: 12, len: 0.85 },
+      // Ages and generations are counts: no tick at 2.5.
+      colorbar: {
+        title: { text: colourKey === "trial" ? "age (trial)" : metricLabel(colourKey) }, thickness: 12, len: 0.85,
+        ...(points.every((p) => Number.isInteger(p.colour)) ? integerTicks(points.map((p) => p.colour)) : {}),
+      },
       line: { width: 0.5, color: "#ffffff" },
       opacity: 0.85,
     },
@@ -105,12 +109,16 @@ export function populationScatter(source: Pick<StrategySnapshot, "population" | 
   };
   const snapshot = Array.isArray(source) ? undefined : (source as StrategySnapshot);
   const title = options.title ?? `Population${snapshot ? ` (${snapshot.strategy}, step ${snapshot.step})` : ""}`;
-  const height = 440;
+  // The legend goes below the plot: at the top right it runs into a long title in a narrow output.
+  const below = legendBelow([String(scatter.name), String(frontTrace.name)]);
+  const margin = { l: 60, r: 24, t: 56, b: 50 + below.height };
+  const height = 440 + below.height;
   const layout = baseLayout(title, height, {
     xaxis: axis(costLabel, logCost ? { type: "log" } : {}),
     yaxis: axis(qualityLabel),
     showlegend: true,
-    legend: { orientation: "h", x: 1, xanchor: "right", y: 1.02, yanchor: "bottom" },
+    margin,
+    legend: below.legend,
   });
   const spec = { data: [scatter, frontTrace], layout, config: { ...PLOTLY_CONFIG } };
   const id = figureId("population", JSON.stringify(spec), options.id);

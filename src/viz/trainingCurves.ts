@@ -51,11 +51,15 @@ export function trainingCurves(source: readonly EpochRecord[] | readonly Trainin
     for (const s of SERIES) {
       const { x, y } = epochSeries(run.epochs, s.key);
       if (x.length === 0) continue;
+      // Several runs: one legend entry per run (its first series; clicking it toggles all four), the legend's title
+      // says which line style is which. Twelve entries of long architecture strings would bury the plot.
+      const first = runs.length > 1 && !data.some((t) => t.legendgroup === run.name);
       data.push({
         type: "scatter",
         mode: x.length > 40 ? "lines" : "lines+markers",
-        name: runs.length > 1 ? `${run.name} ${s.label}` : s.label,
+        name: runs.length > 1 ? run.name : s.label,
         legendgroup: runs.length > 1 ? run.name : s.label,
+        ...(runs.length > 1 ? { showlegend: first } : {}),
         x,
         y,
         xaxis: s.panel === 1 ? "x" : "x2",
@@ -73,10 +77,12 @@ export function trainingCurves(source: readonly EpochRecord[] | readonly Trainin
   });
   const panelEpochs = (axisId: 1 | 2): number[] => data.filter((t) => t.xaxis === (axisId === 1 ? "x" : "x2")).flatMap((t) => t.x as number[]);
   const title = options.title ?? "Training curves";
-  // The legend goes below the plot: a dozen entries (three runs) on top would wrap into the title.
-  const below = legendBelow(data.map((t) => String(t.name)));
+  // The legend goes below the plot, where however many runs it lists it cannot reach the title.
+  const styleKey = runs.length > 1 ? "solid: train, dashed: validation" : undefined;
+  const shown = data.filter((t) => t.showlegend !== false).map((t) => String(t.name));
+  const below = legendBelow(shown);
   const plotHeight = 246;
-  const margin = { l: 60, r: 24, t: 56, b: 50 + below.height };
+  const margin = { l: 60, r: 24, t: styleKey ? 72 : 56, b: 50 + below.height };
   const height = margin.t + plotHeight + margin.b;
   const layout = baseLayout(title, height, {
     grid: { rows: 1, columns: 2, pattern: "independent" },
@@ -87,6 +93,8 @@ export function trainingCurves(source: readonly EpochRecord[] | readonly Trainin
     margin,
     legend: below.legend,
   });
+  // The line-style key goes under the title (plotly's subtitle), where it cannot collide with the legend.
+  if (styleKey) layout["title"] = { ...(layout["title"] as Record<string, unknown>), subtitle: { text: styleKey, font: { size: 12, color: "#55556a" } } };
   const spec = { data, layout, config: { ...PLOTLY_CONFIG } };
   const id = figureId("training", JSON.stringify(spec), options.id);
   return new PlotlyFigure("training", id, spec, `${title}: ${runs.length} run(s)\n${lines.join("\n")}`, height);

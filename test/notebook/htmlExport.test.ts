@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { chromium } from "playwright-core";
 import {
-  bundleHtml, containsPlotlyFigure, highlight, notebookToHtml, renderInline, renderMarkdown, stripPlotlyLibrary,
+  bundleHtml, containsPlotlyFigure, highlight, notebookToHtml, renderInline, renderMarkdown, stripPlotlyLibrary, withoutPlotlyLibrary,
 } from "../../src/notebook/htmlExport.js";
 import { codeCell, markdownCell, notebookOf, outputs, serializeIpynb } from "../../src/notebook/ipynb.js";
 import { PlotlySession } from "../../src/viz/plotlyLibrary.js";
@@ -92,6 +92,23 @@ describe("outputs and plotly", () => {
     expect(libraryCount(stripped)).toBe(0);
     expect(containsPlotlyFigure(stripped)).toBe(true);
     expect(stripped.length).toBeLessThan(50_000);
+  });
+
+  it("withoutPlotlyLibrary (what nasbook run --out saves) drops every copy of plotly.js, keeps figures and plotly JSON, and leaves its input alone", () => {
+    const c1 = codeCell("c1", "fig");
+    c1.outputs = [outputs.display(carrier)];
+    const c2 = codeCell("c2", "fig2");
+    c2.outputs = [outputs.result(2, again), outputs.stream("stdout", "hi\n")];
+    const doc = notebookOf([c1, c2]);
+    const saved = withoutPlotlyLibrary(doc);
+    const html = saved.cells.flatMap((c) => (c.cell_type === "code" ? c.outputs : [])).flatMap((o) => ("data" in o ? [String(o.data["text/html"])] : []));
+    expect(html.map(libraryCount)).toEqual([0, 0]);
+    expect(html.every(containsPlotlyFigure)).toBe(true);
+    expect(serializeIpynb(saved).length).toBeLessThan(60_000);
+    expect(serializeIpynb(saved)).toContain("application/vnd.plotly.v1+json");
+    expect(libraryCount(String((doc.cells[0] as { outputs: { data: Record<string, unknown> }[] }).outputs[0]!.data["text/html"]))).toBe(1);
+    // Exported again, the page gets plotly.js back, once.
+    expect(libraryCount(notebookToHtml(saved))).toBe(1);
   });
 
   it("prefers html, then plotly JSON, SVG, images, markdown, JSON and plain text", () => {

@@ -50,7 +50,7 @@ describe("nasbook run: outputs", () => {
     expect(nb.cells.every((c) => c.cell_type !== "code" || c.outputs.length === 0)).toBe(true); // input untouched
   });
 
-  it("a later cell defining the same names edits the earlier cell: dependents re-run and both show the new value", async () => {
+  it("a later cell defining the same names edits the earlier cell: dependents re-run, each cell shows what its own code produced", async () => {
     const nb = withParameters(
       ["space", "const space = { ops: [\"conv\", \"skip\"], depth: 2 };\nspace.ops.length"],
       ["size", 'const size = space.ops.length ** space.depth;\nconsole.log(`size ${size}`);\nsize'],
@@ -58,8 +58,8 @@ describe("nasbook run: outputs", () => {
     );
     const r = await runNotebook(nb);
     expect(r.failures).toEqual([]);
-    // The first value could never change when it was shown (execute_result); the edit updated it in place.
-    expect(outputsOf(r.notebook, "space")).toEqual(["execute_result:3"]);
+    // The earlier cell's code says two ops: a saved notebook must not show the edit's 3 under it.
+    expect(outputsOf(r.notebook, "space")).toEqual(["execute_result:2"]);
     expect(outputsOf(r.notebook, "size")).toEqual(["display_data:9", "stdout:size 9\n"]);
     expect(outputsOf(r.notebook, "edit")).toEqual(["execute_result:3"]);
   });

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { dataDir, dataPath } from "../../src/data/dir.js";
-import { notebookToHtml } from "../../src/notebook/htmlExport.js";
+import { notebookToHtml, withoutPlotlyLibrary } from "../../src/notebook/htmlExport.js";
 import { joinSource, readIpynb, serializeIpynb, type CodeCell, type NotebookDocument } from "../../src/notebook/ipynb.js";
 import { runNotebook } from "../../src/notebook/runner.js";
 import { installTestKernel } from "../kernel/jupyterHelpers.js";
@@ -22,7 +22,8 @@ const tutorials = readdirSync(NOTEBOOKS).filter((f) => f.endsWith(".ipynb")).sor
 
 function dataFiles(nb: NotebookDocument): string[] {
   const meta = nb.metadata["nasbook"] as { data?: unknown } | undefined;
-  return Array.isArray(meta?.data) ? meta.data.filter((f): f is string => typeof f === "string") : [];
+  const files = meta?.data;
+  return Array.isArray(files) ? files.filter((f): f is string => typeof f === "string") : [];
 }
 const missingData = (nb: NotebookDocument) => dataFiles(nb).filter((f) => !existsSync(dataPath(f)));
 const skipFor = (nb: NotebookDocument) => missingData(nb).length > 0 && !process.env.CI;
@@ -50,7 +51,7 @@ describe("tutorials", () => {
     it.skipIf(skipFor(nb))(`${name} runs top to bottom with nasbook run, and its prose explains every figure`, async () => {
       expect(missingData(nb), `data missing from ${dataDir()}`).toEqual([]);
       const r = await runNotebook(nb, { cwd: NOTEBOOKS });
-      writeFileSync(join(OUT, `${name}.ipynb`), serializeIpynb(r.notebook));
+      writeFileSync(join(OUT, `${name}.ipynb`), serializeIpynb(withoutPlotlyLibrary(r.notebook))); // as nasbook run --out saves it
       writeFileSync(join(OUT, `${name}.html`), notebookToHtml(r.notebook));
       console.log(`${name}: nasbook run ${r.seconds.toFixed(1)} s (reports in ${OUT})`);
       expect(r.failures.map((f) => `${f.cellId}: ${f.error.ename}: ${f.error.evalue}`)).toEqual([]);
@@ -83,4 +84,45 @@ describe("tutorials", () => {
       expect(figures.length, `${name} shows no figure under nbconvert`).toBeGreaterThan(0);
     }, 900_000);
   }
+});
+
+describe("09-reactive-tour", () => {
+  it("each cell shows what its own code produced, and the tour keeps the first search beside the edited one", async () => {
+    const { chainSpace } = await import("../../src/index.js");
+    const nb = readIpynb(join(NOTEBOOKS, "09-reactive-tour.ipynb"));
+    const r = await runNotebook(nb, { cwd: NOTEBOOKS });
+    expect(r.failures).toEqual([]);
+    const cell = (id: string) => r.notebook.cells.find((c) => c.id === id) as CodeCell;
+    const plain = (id: string) => cell(id).outputs.map((o) => ("data" in o ? joinSource(o.data["text/plain"] as string) : joinSource((o as { text?: string }).text ?? ""))).join("\n");
+    // The sizes the two space cells' code gives, computed here from the same options.
+    const source = (id: string) => joinSource(nb.cells.find((c) => c.id === id)!.source);
+    const optionsOf = (id: string) => Function(`return ${/chainSpace\((\{[^)]*\})\)/.exec(source(id))![1]}`)() as Parameters<typeof chainSpace>[0];
+    const before = chainSpace(optionsOf("space")).size();
+    const after = chainSpace(optionsOf("space-edit")).size();
+    expect(before).not.toBe(after);
+    expect(plain("space")).toContain(`'${before} architectures'`);
+    expect(plain("space-edit")).toContain(`'${after} architectures'`);
+    // The reactive plot follows the edit; the snapshot keeps the first search; their populations differ.
+    expect(plain("population-plot")).toContain(`Population (${after} architectures in the space)`);
+    expect(plain("before")).toContain(`Before the edit: population over ${before} architectures`);
+    const spec = (id: string) => JSON.stringify((cell(id).outputs.find((o) => "data" in o) as { data: Record<string, unknown> }).data["application/vnd.plotly.v1+json"]);
+    expect(spec("before")).not.toBe(spec("population-plot"));
+    expect(plain("after")).toMatch(new RegExp(`searches finished: 2\\nbefore the edit: ${before} architectures, 6 trials[^\\n]*\\nnow: +${after} architectures, 6 trials`));
+  }, 300_000);
+});
+
+describe("npm start, piped", () => {
+  it("says what runs, shows each cell and the search's progress, names the backend that trained and the files written", () => {
+    const dir = mkdtempSync(join(tmpdir(), "nasbook-start-"));
+    const r = spawnSync(process.execPath, ["bin/nasbook.js", "run", "notebooks/00-quickstart.ipynb", "--out", join(dir, "q.ipynb"), "--html", join(dir, "q.html"), "--progress"], {
+      encoding: "utf8", timeout: 600_000, stdio: ["ignore", "pipe", "pipe"],
+    });
+    expect(r.status, r.stderr.slice(-2000)).toBe(0);
+    const lines = r.stderr.split("\n");
+    expect(lines[0]).toMatch(/^nasbook run notebooks\/00-quickstart\.ipynb: \d+ code cells/);
+    expect(r.stderr).toMatch(/\[ ?\d+\/\d+\] const budget = \{ queries: 16 \}/); // each cell as it starts
+    expect(r.stderr).toMatch(/regularized-evolution +16\/16 +cached \d+/); // the search's progress
+    expect(r.stderr).toMatch(/^tfjs backend: (tfjs-node|wasm|cpu) — .+$/m);
+    expect(lines.filter((l) => l !== "").at(-1)).toBe(`done in ${/done in ([\d.]+) s/.exec(r.stderr)![1]} s; wrote ${join(dir, "q.ipynb")}, ${join(dir, "q.html")}`);
+  }, 600_000);
 });

@@ -3,7 +3,10 @@
  * download), from a standalone page and from notebook-like outputs (carrier after its users, re-displayed outputs,
  * scripts run detached as Notebook 6 does). Saves one PNG per figure for the README.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -12,6 +15,8 @@ import { PlotlySession } from "../../src/viz/plotlyLibrary.js";
 import { trainingCurves } from "../../src/viz/trainingCurves.js";
 import { populationScatter } from "../../src/viz/populationScatter.js";
 import { supernetGraph } from "../../src/viz/supernetGraph.js";
+import { joinSource, readIpynb } from "../../src/notebook/ipynb.js";
+import { plotlyCdnUrl } from "../../src/viz/plotlyLibrary.js";
 import { gallery } from "./gallery.js";
 import { dartsAlphas, nb201Alphas, population, trainingEpochs } from "./fixtures.js";
 
@@ -95,7 +100,7 @@ describe("figures in headless chromium", () => {
     exported = page;
   });
 
-  it.skipIf(skip)("keeps a 12-entry training legend off the title and axes, and supernet edge labels off each other, as drawn", async () => {
+  it.skipIf(skip)("keeps a 3-run training legend (12 series) off the title and axes, and supernet edge labels off each other, as drawn", async () => {
     const names = ["a", "b", "c"].map((c) => `|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|${c}vg_pool_3x3~0|none~1|nor_conv_1x1~2|`);
     const curves = trainingCurves(names.map((name, i) => ({ name, epochs: trainingEpochs(i, 3) })), { id: "legend-check" });
     const cells = [supernetGraph({ alphas: nb201Alphas(1) }), supernetGraph({ alphas: dartsAlphas(1) }, { combine: "concat" })];
@@ -117,13 +122,43 @@ describe("figures in headless chromium", () => {
         return { labels: b.length, overlaps: n };
       });
       const ticks = [...gd.querySelectorAll(".xtick text, .x2tick text")].map((t) => t.textContent);
-      return { legendOnTitle: hit(legend, title), legendOnAxes: axes.some((a) => hit(legend, a)), legendRows: legend.y1 - legend.y0, ticks, labelOverlaps };
+      const entries = [...gd.querySelectorAll(".legend .traces")].map(box);
+      const subtitle = gd.querySelector(".gtitle-subtitle")?.textContent ?? "";
+      const entriesOverlap = entries.some((a, i) => entries.some((b, j) => j > i && hit(a, b)));
+      return { legendOnTitle: hit(legend, title), legendOnAxes: axes.some((a) => hit(legend, a)), entries: entries.length, entriesOverlap, subtitle, ticks, labelOverlaps };
     }, [curves.id, ...cells.map((c) => c.id)]);
-    expect(drawn.legendRows).toBeGreaterThan(100); // 12 entries, wrapped into rows: a tall legend
+    expect(drawn.entries).toBe(3); // one per run (12 series)
+    expect(drawn.entriesOverlap).toBe(false);
+    expect(drawn.subtitle).toBe("solid: train, dashed: validation");
     expect(drawn.legendOnTitle).toBe(false);
     expect(drawn.legendOnAxes).toBe(false);
     expect(drawn.ticks).toEqual(["1", "2", "3", "1", "2", "3"]);
     for (const c of drawn.labelOverlaps) expect(c).toMatchObject({ overlaps: 0 });
+
+    // A population plot with a long title in a narrow output (640 px, a JupyterLab side panel): the legend used to
+    // sit at the top right, on the title's line; and the age colour bar ticked at 2.5.
+    const pop = populationScatter(population(3).slice(0, 4).map((m, i) => ({ ...m, trial: i + 2 })), { cost: "params", title: "Before the edit: population over 120 architectures" });
+    const narrow = await browser.newPage({ viewport: { width: 640, height: 700 } });
+    await narrow.setContent(figuresPage([pop]));
+    await plotState(narrow, pop.id);
+    const popDrawn = await narrow.evaluate((id) => {
+      type Box = { x0: number; x1: number; y0: number; y1: number };
+      const box = (e: Element): Box => { const r = e.getBoundingClientRect(); return { x0: r.left, x1: r.right, y0: r.top, y1: r.bottom }; };
+      const hit = (a: Box, b: Box): boolean => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+      const gd = document.getElementById(id)!;
+      const legend = box(gd.querySelector(".legend")!);
+      const axes = [...gd.querySelectorAll(".xtitle, .ytitle, .xtick text")].map(box);
+      return {
+        legendOnTitle: hit(legend, box(gd.querySelector(".gtitle")!)),
+        legendOnAxes: axes.some((a) => hit(legend, a)),
+        colourTicks: [...gd.querySelectorAll(".colorbar .cbaxis text, .colorbar text.ytick, .colorbar .ycbtick text, .cbaxis .tick text")].map((t) => t.textContent ?? ""),
+      };
+    }, pop.id);
+    expect(popDrawn.legendOnTitle).toBe(false);
+    expect(popDrawn.legendOnAxes).toBe(false);
+    expect(popDrawn.colourTicks.length).toBeGreaterThan(1);
+    for (const t of popDrawn.colourTicks) expect(t).toMatch(/^\d+$/);
+    await narrow.close();
     expect(drawn.labelOverlaps.map((c) => c.labels)).toEqual([6, 16]);
     expect(errors).toEqual([]);
     await page.close();
@@ -155,6 +190,49 @@ describe("figures in headless chromium", () => {
     expect(hover).toContain(population(4)[0]!.arch);
     await page.close();
   });
+
+  it.skipIf(skip)("npm start's notebook is saved without plotly.js (<= 1 MB); its --html report and `nasbook export` draw every figure offline", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "nasbook-saved-"));
+    const saved = join(dir, "00-quickstart.ipynb");
+    const run = spawnSync(process.execPath, ["bin/nasbook.js", "run", "notebooks/00-quickstart.ipynb", "--out", saved, "--html", join(dir, "run.html"), "--quiet"], { encoding: "utf8", timeout: 600_000 });
+    expect(run.status, run.stderr.slice(-2000)).toBe(0);
+    const exported = spawnSync(process.execPath, ["bin/nasbook.js", "export", saved, "--html", "--out", join(dir, "export.html")], { encoding: "utf8" });
+    expect(exported.status, exported.stderr).toBe(0);
+    console.log(`00-quickstart saved: ${statSync(saved).size} bytes; report ${statSync(join(dir, "run.html")).size} bytes`);
+    expect(statSync(saved).size).toBeLessThanOrEqual(1_000_000);
+    const outputs = readIpynb(saved).cells.flatMap((c) => (c.cell_type === "code" ? c.outputs : []));
+    const htmls = outputs.flatMap((o) => ("data" in o && o.data["text/html"] !== undefined ? [joinSource(o.data["text/html"] as string)] : []));
+    const figures = htmls.filter((h) => h.includes("data-nasbook-plotly-fig="));
+    expect(figures.length).toBeGreaterThanOrEqual(2);
+    expect(htmls.some((h) => h.includes("data-nasbook-plotly="))).toBe(false); // no copy of the library in any output
+    expect(outputs.filter((o) => "data" in o && o.data["application/vnd.plotly.v1+json"] !== undefined)).toHaveLength(figures.length);
+
+    const requests: string[] = [];
+    for (const report of ["run.html", "export.html"]) {
+      const page = await newPage();
+      page.on("request", (r) => { if (!r.url().startsWith("file:")) requests.push(r.url()); });
+      await page.goto(`file://${join(dir, report)}`);
+      await page.waitForFunction((n) => document.querySelectorAll("[data-nasbook-ready='1']").length === n, figures.length, { timeout: 20_000 });
+      expect(await page.locator("script[data-nasbook-plotly]").count(), report).toBe(1);
+      await page.close();
+    }
+    expect(requests).toEqual([]); // offline: nothing fetched
+
+    // The saved outputs on their own (a notebook viewer without the library): the loader fetches plotly.js from
+    // the CDN, served here from node_modules so the test needs no network.
+    const plotlyFile = createRequire(import.meta.url).resolve("plotly.js-dist-min");
+    const page = await newPage();
+    const fetched: string[] = [];
+    await page.route("https://cdn.plot.ly/**", (route) => {
+      fetched.push(route.request().url());
+      return route.fulfill({ contentType: "text/javascript", body: readFileSync(plotlyFile, "utf8") });
+    });
+    await page.setContent(`<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>${htmls.map((h) => `<div class="output">${h}</div>`).join("\n")}</body></html>`);
+    await page.waitForFunction((n) => document.querySelectorAll("[data-nasbook-ready='1']").length === n, figures.length, { timeout: 20_000 });
+    expect(fetched).toEqual([plotlyCdnUrl()]);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 700_000);
 
   it.skipIf(skip)("draws notebook outputs whose plotly carrier comes later, re-displayed outputs, and detached scripts", async () => {
     const session = new PlotlySession();

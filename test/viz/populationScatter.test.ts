@@ -38,6 +38,20 @@ describe("populationScatter", () => {
     expect(title(populationScatter(withVal, { cost: "params", costLabel: "size" }), "xaxis")).toBe("size");
   });
 
+  it("puts its legend below the plot, away from a long title, and ticks the age colour bar at whole trials", () => {
+    const fig = populationScatter(members, { cost: "params", title: "Before the edit: population over 120 architectures in the space" });
+    const { legend, margin, height } = fig.spec.layout as { legend: Record<string, unknown>; margin: { b: number }; height: number };
+    expect(legend).toMatchObject({ orientation: "h", yref: "container", y: 0, yanchor: "bottom" });
+    expect(margin.b).toBeGreaterThan(50);
+    expect(fig.height).toBe(height);
+    const bar = (fig.spec.data[0]!.marker as { colorbar: Record<string, unknown> }).colorbar;
+    expect(bar).toMatchObject({ tickformat: "d" });
+    if (bar["tickmode"] === "linear") expect(bar["dtick"]).toBe(1);
+    // A colour that is not a count keeps plotly's own ticks.
+    const fractional = members.map((m, i) => ({ ...m, metrics: { ...m.metrics, temperature: i + 0.5 } }));
+    expect((populationScatter(fractional, { cost: "params", colour: "temperature" }).spec.data[0]!.marker as { colorbar: Record<string, unknown> }).colorbar["tickformat"]).toBeUndefined();
+  });
+
   it("colours by generation when asked and leaves out failed members", () => {
     const withFailed = [...members, { arch: "bad", fitness: -Infinity, trial: 999, metrics: { params: 0.1 } }];
     const { points, dropped } = populationPoints(withFailed, { cost: "params", colour: "generation" });
