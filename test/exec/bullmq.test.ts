@@ -127,7 +127,7 @@ describe.skipIf(skip)("BullMQ executor with nasbook worker processes", () => {
     const victim = await startWorker(server.url, queue, ["--grace", "30"]);
     workers = [victim, await startWorker(server.url, queue)];
     const executor = bullmqExecutor({ redis: server.url, queue });
-    const cfg = { queries: 6, steps: 120, stepMs: 50 }; // ~6 s: longer than the lock, which must be renewed while stopping
+    const cfg = { queries: 3, steps: 110, stepMs: 50 }; // ~5.5 s: longer than the lock, which must be renewed while stopping
     try {
       const run = search({ ...execSearchConfig(log, cfg), executor, store: executor.store }).result();
       await until(() => readLog(log).some((l) => l.pid === victim.pid && l.what === "start"), 30_000, "the victim to start a trial");
@@ -141,7 +141,7 @@ describe.skipIf(skip)("BullMQ executor with nasbook worker processes", () => {
       const lines = readLog(log);
       expect(lines.filter((l) => l.arch === arch && l.what === "end" && l.pid === victim.pid)).toHaveLength(1);
       const end = lines.find((l) => l.arch === arch && l.what === "end" && l.pid === victim.pid)!;
-      // Its lock was renewed while it finished: no other worker took it as a stalled job meanwhile (a 6 s trial
+      // Its lock was renewed while it finished: no other worker took it as a stalled job meanwhile (a 5.5 s trial
       // outlasts the 4 s lock). (A same-key trial queued again after it completed may run again: at-least-once.)
       expect(lines.filter((l) => l.arch === arch && l.what === "start" && l.pid !== victim.pid && l.ms < end.ms)).toHaveLength(0);
     } finally {
