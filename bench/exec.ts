@@ -3,13 +3,16 @@
  *
  *  - a training search of 16 candidates on the synthetic task (random search, same seed, 2 at a time):
  *    in-process, on a 2-thread pool, and over BullMQ with 2 `nasbook worker` processes (a real redis-server);
- *    speed-ups against in-process from this same run; the three histories must be identical;
+ *    speed-ups against in-process from this same run; every history must be identical. The pool is measured
+ *    cold (a new pool: its threads' start-up counted, poolStartupSeconds) and warm (a second search on the same
+ *    pool, as sharedPool() / `executor: "pool"` gives a re-run, compared with a second in-process search), and
+ *    warm with 2×parallel trials in flight (a batch is told in ask order, so it lasts as long as its slowest slot);
  *  - BullMQ overhead per trial: 1,000 trials of the NB201 table evaluator (a generated full table) over BullMQ
  *    minus the same search in-process, divided by 1,000 (2 workers, 16 trials in flight), plus the latency of
  *    one trial at a time;
  *  - cold run vs warm re-run of the training search with a directory trial store (the re-run is all cache hits).
  *
- * Env: BENCH_CANDIDATES (16), BENCH_EPOCHS (3), BENCH_TABLE_TRIALS (1000). Last stdout line: one JSON object.
+ * Env: BENCH_CANDIDATES (16), BENCH_EPOCHS (3), BENCH_PARALLEL (2), BENCH_TABLE_TRIALS (1000). Last stdout line: one JSON object.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -34,6 +37,7 @@ import { startRedis } from "../test/fixtures/redis.js";
 const candidates = Number(process.env.BENCH_CANDIDATES ?? 16);
 const epochs = Number(process.env.BENCH_EPOCHS ?? 3);
 const tableTrials = Number(process.env.BENCH_TABLE_TRIALS ?? 1000);
+const parallel = Number(process.env.BENCH_PARALLEL ?? 2);
 const tmp = mkdtempSync(join(os.tmpdir(), "nasbook-bench-exec-"));
 const bin = fileURLToPath(new URL("../bin/nasbook.js", import.meta.url));
 
@@ -44,14 +48,23 @@ async function timed<A>(space: SearchSpace<A>, evaluator: Evaluator<A>, queries:
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const cpuPerWall = (cpu.user + cpu.system) / 1e6 / seconds;
-  // With batches told in ask order, a batch lasts as long as its slowest trial: the best speed-up K slots allow.
+  // With batches told in ask order, a batch lasts as long as its slowest slot: the best speed-up 2 slots allow
+  // (from the trial costs a pool measures; in-process costs of concurrent trials overlap).
   const costs = r.history.map((t) => t.result.cost.seconds);
+  // (each batch dispatched in ask order to the first free of 2 slots: the two threads / cores)
   let batchBound = 0;
-  for (let i = 0; i < costs.length; i += parallel) batchBound += Math.max(...costs.slice(i, i + parallel));
+  for (let i = 0; i < costs.length; i += parallel) {
+    const free = [0, 0];
+    for (const c of costs.slice(i, i + parallel)) {
+      const k = free[0]! <= free[1]! ? 0 : 1;
+      free[k] = free[k]! + c;
+    }
+    batchBound += Math.max(...free);
+  }
   const batchBoundSpeedup = costs.reduce((a, b) => a + b, 0) / batchBound;
   const failed = r.history.filter((t) => t.result.status !== "ok");
   if (failed.length) throw new Error(`${failed.length} trials failed, first: ${failed[0]!.result.error}`);
-  return { seconds, cpuPerWall, batchBoundSpeedup, rows: JSON.stringify(r.history.map((t) => [t.archString, t.seed, t.result.metrics.val_acc])), cached: r.history.filter((t) => t.cached).length };
+  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, cpuPerWall, batchBoundSpeedup, rows: JSON.stringify(r.history.map((t) => [t.archString, t.seed, t.result.metrics.val_acc])), cached: r.history.filter((t) => t.cached).length };
 }
 
 function startWorkers(url: string, queue: string, n: number): Promise<ChildProcess[]> {
@@ -75,6 +88,7 @@ async function stopWorkers(children: ChildProcess[]): Promise<void> {
   })));
 }
 
+const loadStart = os.loadavg();
 const backend = await initBackend();
 const space = syntheticChainSpace();
 const train = syntheticChainEvaluator({ epochs });
@@ -83,24 +97,38 @@ const workers: ChildProcess[] = [];
 try {
   // 1. training search: in-process, pool of 2, BullMQ with 2 worker processes
   console.log(`training search: ${candidates} candidates, ${epochs} epoch(s), backend ${backend.name}, ${os.availableParallelism()} cores, load ${os.loadavg()[0]!.toFixed(1)}`);
-  const inProcess = await timed(space, train, candidates, 2);
+  const inProcess = await timed(space, train, candidates, parallel);
   console.log(`in-process: ${inProcess.seconds.toFixed(2)} s`);
 
+  // Cold: a new pool of 2 threads, its start-up counted (what a first search on a pool costs). Warm: a second
+  // search on the same pool (what a re-run notebook cell or a second search on sharedPool() costs): no start-up,
+  // the threads' code already compiled. The warm pool is compared with a second in-process search (the main
+  // thread's code compiled too), so both speed-ups compare like with like.
   const pool = poolExecutor({ workers: 2 });
   const p0 = performance.now();
+  const c0 = process.cpuUsage();
   await pool.warmUp();
   const poolStartupSeconds = (performance.now() - p0) / 1000;
-  const pool2 = await timed(space, train, candidates, 2, pool);
+  const poolStartupCpu = process.cpuUsage(c0);
+  const poolStartupCpuSeconds = (poolStartupCpu.user + poolStartupCpu.system) / 1e6;
+  const pool2Search = await timed(space, train, candidates, parallel, pool);
+  const pool2 = { ...pool2Search, seconds: poolStartupSeconds + pool2Search.seconds, cpuSeconds: poolStartupCpuSeconds + pool2Search.cpuSeconds };
+  const pool2Warm = await timed(space, train, candidates, parallel, pool);
+  const pool2WarmWide = await timed(space, train, candidates, 2 * parallel, pool);
   await pool.close();
-  console.log(`pool of 2: ${pool2.seconds.toFixed(2)} s (+${poolStartupSeconds.toFixed(2)} s thread start-up, not counted); CPU/wall in-process ${inProcess.cpuPerWall.toFixed(2)}, pool ${pool2.cpuPerWall.toFixed(2)}`);
+  const inProcessWarm = await timed(space, train, candidates, parallel);
+  console.log(
+    `pool of 2: cold ${pool2.seconds.toFixed(2)} s (incl. ${poolStartupSeconds.toFixed(2)} s thread start-up), warm ${pool2Warm.seconds.toFixed(2)} s ` +
+      `(${2 * parallel} in flight: ${pool2WarmWide.seconds.toFixed(2)} s); in-process again ${inProcessWarm.seconds.toFixed(2)} s`,
+  );
 
   workers.push(...(await startWorkers(redis.url, "bench-train", 2)));
   const bq = bullmqExecutor({ redis: redis.url, queue: "bench-train" });
-  const bullmq2 = await timed(space, train, candidates, 2, bq, bq.store);
+  const bullmq2 = await timed(space, train, candidates, parallel, bq, bq.store);
   await bq.close();
   await stopWorkers(workers.splice(0));
   console.log(`BullMQ, 2 worker processes: ${bullmq2.seconds.toFixed(2)} s`);
-  const historiesIdentical = inProcess.rows === pool2.rows && inProcess.rows === bullmq2.rows;
+  const historiesIdentical = [pool2, pool2Warm, pool2WarmWide, inProcessWarm, bullmq2].every((r) => r.rows === inProcess.rows);
 
   // 2. BullMQ overhead on the table evaluator (no training: what is left is the queue's cost)
   const csv = join(tmp, "nb201_all.csv");
@@ -130,15 +158,25 @@ try {
   console.log(`store: cold ${cold.seconds.toFixed(2)} s, warm re-run ${warm.seconds.toFixed(3)} s (${warm.cached} hits)`);
 
   const round = (x: number, d = 3) => +x.toFixed(d);
+  const loadEnd = os.loadavg();
   console.log(JSON.stringify({
+    loadAverageStart: round(loadStart[0]!, 2), loadAverage5min: round(loadEnd[1]!, 2),
     candidates, epochs, backend: backend.name, cores: os.availableParallelism(), loadAverage: round(os.loadavg()[0]!, 2),
-    inProcessSeconds: round(inProcess.seconds), pool2Seconds: round(pool2.seconds), bullmq2Seconds: round(bullmq2.seconds),
+    parallel, inProcessSeconds: round(inProcess.seconds), pool2Seconds: round(pool2.seconds), bullmq2Seconds: round(bullmq2.seconds),
     pool2Speedup: round(inProcess.seconds / pool2.seconds, 2), bullmq2Speedup: round(inProcess.seconds / bullmq2.seconds, 2),
-    poolStartupSeconds: round(poolStartupSeconds), historiesIdentical,
-    // diagnostics for the speed-ups: CPU seconds per wall second of this process (2 = both cores busy for us), and
-    // the speed-up the batch structure allows at best (trial costs differ within a batch of 2)
-    inProcessCpuPerWall: round(inProcess.cpuPerWall, 2), pool2CpuPerWall: round(pool2.cpuPerWall, 2),
-    batchBoundSpeedup: round(inProcess.batchBoundSpeedup, 2),
+    poolStartupSeconds: round(poolStartupSeconds), poolStartupCpuSeconds: round(poolStartupCpuSeconds, 2),
+    inProcessWarmSeconds: round(inProcessWarm.seconds), pool2WarmSeconds: round(pool2Warm.seconds),
+    pool2WarmSpeedup: round(inProcessWarm.seconds / pool2Warm.seconds, 2),
+    pool2WarmWideSeconds: round(pool2WarmWide.seconds), pool2WarmWideParallel: 2 * parallel,
+    pool2WarmWideSpeedup: round(inProcessWarm.seconds / pool2WarmWide.seconds, 2), historiesIdentical,
+    // diagnostics for the speed-ups: CPU seconds of this process (all its threads: the pool's too, not the BullMQ
+    // workers'), per wall second (2 = both cores busy for us), and the speed-up the batch structure allows at best
+    // (trial costs differ within a batch told in ask order)
+    inProcessCpuSeconds: round(inProcess.cpuSeconds, 2), inProcessWarmCpuSeconds: round(inProcessWarm.cpuSeconds, 2),
+    pool2CpuSeconds: round(pool2.cpuSeconds, 2), pool2WarmCpuSeconds: round(pool2Warm.cpuSeconds, 2),
+    inProcessCpuPerWall: round(inProcess.cpuPerWall, 2), inProcessWarmCpuPerWall: round(inProcessWarm.cpuPerWall, 2),
+    pool2CpuPerWall: round(pool2Search.cpuPerWall, 2), pool2WarmCpuPerWall: round(pool2Warm.cpuPerWall, 2),
+    batchBoundSpeedup: round(pool2Warm.batchBoundSpeedup, 2), wideBatchBoundSpeedup: round(pool2WarmWide.batchBoundSpeedup, 2),
     tableTrials, bullmqOverheadMsPerTrial: round(bullmqOverheadMsPerTrial, 2), bullmqLatencyMsPerTrial: round(bullmqLatencyMsPerTrial, 2),
     coldRunSeconds: round(cold.seconds), warmRerunSeconds: round(warm.seconds, 4), warmSpeedup: round(cold.seconds / warm.seconds, 1),
   }));

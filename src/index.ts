@@ -142,7 +142,7 @@ export { LstmSurrogate } from "./predict/lstmSurrogate.js";
 export type { Predictor, Prediction, PredictorFactory } from "./predict/types.js";
 
 // where trials run: the worker-thread pool, BullMQ (Redis) executor and `nasbook worker`, the Redis store, progress
-export { poolExecutor, PoolOptionsError } from "./exec/pool.js";
+export { poolExecutor, sharedPool, PoolOptionsError } from "./exec/pool.js";
 export type { PoolExecutor, PoolOptions } from "./exec/pool.js";
 export { bullmqExecutor, serveQueue, checkRedisUrl, RedisUrlError, DEFAULT_QUEUE } from "./exec/bullmq.js";
 export type { BullmqExecutor, BullmqExecutorOptions, QueueWorker, QueueWorkerOptions } from "./exec/bullmq.js";

@@ -9,13 +9,13 @@
  * architectures, so a checkpoint from another configuration is refused instead of silently mixed in. The trial
  * store keeps that property: a hit is told like a computed result, so the history is the same with or without it.
  */
+import { AsyncResource } from "node:async_hooks";
 import { randomBytes } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { openCheckpoint, type Checkpoint, type CheckpointHeader, type TrialRecord } from "./checkpoint.js";
 import { AbortError, BudgetError, CheckpointError, NasbookError } from "./errors.js";
 import { failedResult, type EvalBudget, type Evaluator, type TrialResult } from "./estimate/types.js";
-import { defaultSearchProgress, defaultTrialStore } from "./exec/defaults.js";
-import { inProcessExecutor } from "./exec/inProcess.js";
+import { defaultSearchProgress, defaultTrialStore, executorFor } from "./exec/defaults.js";
 import { isStorable } from "./exec/store.js";
 import { evaluatorFingerprint, sha256Hex, trialKey } from "./exec/trialKey.js";
 import type { SearchProgress } from "./exec/progress.js";
@@ -57,13 +57,23 @@ export interface SearchConfig<A> {
   evalBudget?: EvalBudget;
   /** Attach a strategy snapshot to every k-th trial event (default 1 = every trial; 0 = never). */
   snapshotEvery?: number;
-  /** Where trials run (default: in this process). */
-  executor?: Executor;
+  /**
+   * Where trials run (default: in this process). `"pool"`: the process's warm worker-thread pool (sharedPool,
+   * `workers` threads, default the cores), kept between searches so a re-run pays no start-up.
+   */
+  executor?: Executor | "inprocess" | "pool";
+  /** Threads of the `executor: "pool"` pool (default: the cores). */
+  workers?: number;
   /**
    * Results by trial key, consulted before evaluating. Default: the process default (set by notebooks, see
    * src/exec/defaults.ts), none in plain library use. `false`: no store.
    */
   store?: TrialStore | false;
+  /**
+   * `cache: false`: this search neither reads nor writes a trial store (the notebook default included); the same
+   * as `store: false`. Use `store:` to point a search at another store.
+   */
+  cache?: boolean;
   /** Seconds a trial may run before it is failed (TrialTimeoutError). Default: no limit. */
   trialTimeout?: number;
   /**
@@ -203,6 +213,17 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
   if (cfg.trialTimeout !== undefined && !(typeof cfg.trialTimeout === "number" && cfg.trialTimeout > 0 && Number.isFinite(cfg.trialTimeout))) {
     throw new BudgetError(`trialTimeout must be a positive number of seconds, got ${cfg.trialTimeout}; e.g. trialTimeout: 600`);
   }
+  if (cfg.cache !== undefined && typeof cfg.cache !== "boolean") {
+    throw new BudgetError(`cache must be true or false, got ${JSON.stringify(cfg.cache)}; cache: false turns the trial store off`);
+  }
+  if (cfg.cache === false && cfg.store !== undefined && cfg.store !== false) {
+    throw new BudgetError(`cache: false turns the trial store off, but store: ${cfg.store.name} points at one; keep one of the two`);
+  }
+  if (cfg.cache === true && cfg.store === false) {
+    throw new BudgetError("cache: true and store: false contradict each other; keep one of the two");
+  }
+  const storeOption = cfg.cache === false ? false : cfg.store;
+  const executor = executorFor(cfg.executor, cfg.workers);
   const objective = cfg.objective ?? cfg.evaluator.objective;
   const snapshotEvery = cfg.snapshotEvery ?? 1;
 
@@ -226,13 +247,12 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
 
   async function run(): Promise<SearchResult<A>> {
     const { space, evaluator } = cfg;
-    const executor = cfg.executor ?? inProcessExecutor();
     const strategy = (cfg.strategy as SpaceStrategyFactory<A>).create(space, new Rng(cfg.seed).fork("strategy"));
 
     // The store: an explicit one needs a fingerprint (else a clear error); the notebook default is skipped, with
     // a note, for an evaluator that has none, so a notebook with its own evaluator still runs.
-    const explicitStore = cfg.store !== undefined;
-    let store: TrialStore | undefined = cfg.store === false ? undefined : (cfg.store ?? defaultTrialStore());
+    const explicitStore = storeOption !== undefined;
+    let store: TrialStore | undefined = storeOption === false ? undefined : (storeOption ?? defaultTrialStore());
     let fingerprint: Record<string, unknown> | undefined;
     let storeNote: string | undefined;
     // Computed whenever the evaluator has one, so Trial.trialKey is the same whatever the executor and store.
@@ -401,8 +421,12 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
     return result;
   }
 
+  // The search runs in the async context of the code that called search() (a notebook cell), not of whoever first
+  // iterates it (the notebook's runtime, outside any cell): what it prints — the trial store line, a store
+  // warning — lands on the output of the cell that made it, even after that cell has returned its stream.
+  const inCaller = AsyncResource.bind((f: () => Promise<SearchResult<A>>) => f());
   const start = () => {
-    running ??= run().finally(() => {
+    running ??= inCaller(run).finally(() => {
       finished = true;
       wake?.();
     });

@@ -5,7 +5,10 @@
 import { DEFAULT_QUEUE, LOCK_DURATION_MS, RedisUrlError, STALLED_INTERVAL_MS, checkRedisUrl, serveQueue } from "../exec/bullmq.js";
 import { CliUsageError, parseCli, positiveInt } from "./args.js";
 
-const HELP = `usage: nasbook worker --redis URL [--queue NAME] [--concurrency N] [--quiet]
+/** Seconds a stopping worker lets its running trials finish before handing them back (`--grace`). */
+export const DEFAULT_GRACE_SECONDS = 5;
+
+const HELP = `usage: nasbook worker --redis URL [--queue NAME] [--concurrency N] [--grace S] [--quiet]
 
 Runs the trials queued by searches with --executor bullmq (any strategy, space and evaluator that has a recipe).
 
@@ -13,20 +16,26 @@ options:
   --redis URL        Redis server, e.g. redis://127.0.0.1:6379 (required)
   --queue NAME       queue to serve (default ${DEFAULT_QUEUE}; must match the search's --queue)
   --concurrency N    trials at once, each on its own worker thread with its own tfjs backend (default 1)
+  --grace S          on SIGINT/SIGTERM, seconds a running trial may take to finish before it is handed back
+                     to the queue (default ${DEFAULT_GRACE_SECONDS}; a second signal hands it back at once)
   --quiet            no line per trial
   -h, --help         this help
 
-A worker killed mid-trial loses nothing: after ${LOCK_DURATION_MS / 1000} s without a lock renewal another worker's
+Stopping (SIGINT/SIGTERM): the worker takes no new trials, lets running ones finish for --grace seconds, then
+hands the rest back to the queue, where another worker takes them at once. A worker killed mid-trial loses
+nothing either: after ${LOCK_DURATION_MS / 1000} s without a lock renewal another worker's
 stalled-job check (every ${STALLED_INTERVAL_MS / 1000} s) queues the trial again.`;
 
 export async function main(argv: string[]): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
   let concurrency: number;
+  let grace: number;
   try {
     values = parseCli("worker", argv, {
       redis: { type: "string" },
       queue: { type: "string" },
       concurrency: { type: "string" },
+      grace: { type: "string" },
       quiet: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     });
@@ -37,6 +46,13 @@ export async function main(argv: string[]): Promise<number> {
     if (typeof values.redis !== "string") throw new CliUsageError("worker", "--redis URL is required, e.g. --redis redis://127.0.0.1:6379");
     checkRedisUrl(values.redis);
     concurrency = values.concurrency === undefined ? 1 : positiveInt("worker", "concurrency", values.concurrency as string);
+    grace = DEFAULT_GRACE_SECONDS;
+    if (values.grace !== undefined) {
+      grace = Number(values.grace);
+      if (!(typeof values.grace === "string" && values.grace.trim() !== "" && Number.isFinite(grace) && grace >= 0)) {
+        throw new CliUsageError("worker", `--grace must be a number of seconds >= 0, got "${String(values.grace)}"; e.g. --grace 0 to hand running trials back at once`);
+      }
+    }
   } catch (e) {
     if (e instanceof CliUsageError || e instanceof RedisUrlError) {
       console.error(e instanceof RedisUrlError ? `nasbook worker: ${e.message}` : e.message);
@@ -61,7 +77,15 @@ export async function main(argv: string[]): Promise<number> {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
   });
-  console.log(`nasbook worker: stopping (its running trials go to other workers once their lock expires, ${LOCK_DURATION_MS / 1000} s)`);
-  await worker.close();
+  console.log(
+    `nasbook worker: stopping: no new trials; running ones get ${grace} s to finish, then go back to the queue for another worker` +
+      " (signal again: at once)",
+  );
+  const stopping = worker.stop({ graceSeconds: grace });
+  const again = () => stopping.now();
+  process.once("SIGINT", again);
+  process.once("SIGTERM", again);
+  const { finished, handedBack } = await stopping;
+  console.log(`nasbook worker: stopped (${finished} trial${finished === 1 ? "" : "s"} finished while stopping, ${handedBack} handed back to the queue)`);
   return 0;
 }

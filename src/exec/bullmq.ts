@@ -232,8 +232,18 @@ export interface QueueWorkerOptions {
 export interface QueueWorker {
   readonly worker: Worker<TrialJob, JobOutcome>;
   readonly pool: PoolExecutor;
+  /**
+   * A graceful stop: takes no more jobs, lets running trials finish for up to `graceSeconds` (default 0), then hands
+   * the unfinished ones back to the queue (aborted here, moved to waiting, where another worker takes them at once,
+   * not after the stalled-job timeout), and closes. Resolves with how many trials were finished and handed back.
+   * `now()` on the returned handle ends the grace early (a second SIGINT/SIGTERM).
+   */
+  stop(opts?: { graceSeconds?: number }): Promise<{ finished: number; handedBack: number }> & { now(): void };
   close(): Promise<void>;
 }
+
+/** The reason a stopping worker gives the trials it hands back. */
+const HAND_BACK_REASON = "handed back: the worker is stopping";
 
 /** Serves a queue: runs each job's trial on a thread of a worker-thread pool and stores the result in Redis. */
 export async function serveQueue(opts: QueueWorkerOptions): Promise<QueueWorker> {
@@ -242,17 +252,39 @@ export async function serveQueue(opts: QueueWorkerOptions): Promise<QueueWorker>
   const store = redisStore(opts.redis);
   const pool = poolExecutor({ workers: concurrency });
   await pool.warmUp(); // "serving" means ready: threads and backends up before the first job is taken
-  const processor = async (job: Job<TrialJob, JobOutcome>, _token?: string, signal?: AbortSignal): Promise<JobOutcome> => {
+  // Running jobs, each with the controller a graceful stop aborts to hand it back.
+  const running = new Map<Job<TrialJob, JobOutcome>, AbortController>();
+  let finished = 0;
+  let handedBack = 0;
+  const { WaitingError } = await import("bullmq");
+  const processor = async (job: Job<TrialJob, JobOutcome>, token?: string, signal?: AbortSignal): Promise<JobOutcome> => {
     // No store lookup here: the search looked before queueing, and a duplicate run writes the same result (SET NX).
     const data = job.data;
+    const handBack = new AbortController();
+    running.set(job, handBack);
     opts.onJob?.({ type: "start", job: data });
     let result: TrialResult;
     try {
-      result = await pool.runJob(data, signal ?? new AbortController().signal);
+      const trial = pool.runJob(data, signal ? AbortSignal.any([signal, handBack.signal]) : handBack.signal);
+      trial.catch(() => undefined);
+      // A hand-back does not wait for the thread to stop (the pool stops or replaces it): the job goes back now.
+      const handedOver = new Promise<never>((_, reject) =>
+        handBack.signal.addEventListener("abort", () => reject(new AbortError(HAND_BACK_REASON)), { once: true }));
+      handedOver.catch(() => undefined);
+      result = await Promise.race([trial, handedOver]);
     } catch (e) {
+      if (handBack.signal.aborted && token) {
+        await job.moveToWait(token); // back to the queue, its lock released: the next free worker takes it
+        handedBack++;
+        opts.onJob?.({ type: "end", job: data, status: "handed back", error: HAND_BACK_REASON });
+        throw new WaitingError(); // BullMQ: the job moved to waiting, it did not fail
+      }
       opts.onJob?.({ type: "end", job: data, status: "aborted", error: e instanceof Error ? e.message : String(e) });
       throw e;
+    } finally {
+      running.delete(job);
     }
+    finished++;
     opts.onJob?.({ type: "end", job: data, status: result.status, error: result.error });
     // Failures that may not recur (a timeout, out of memory) are not stored: they go back with the job.
     if (!isStorable(result)) return { stored: false, result: encodeResult(result) };
@@ -276,15 +308,37 @@ export async function serveQueue(opts: QueueWorkerOptions): Promise<QueueWorker>
     worker.cancelJob(key, CANCEL_REASON);
   });
   await worker.waitUntilReady();
-  return {
-    worker,
-    pool,
-    async close() {
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
       await worker.close(true).catch(() => undefined);
       workerConn.disconnect(); // BullMQ does not close a connection it was given
       subscriber.disconnect();
       await pool.close();
       await store.close();
+    })());
+  return {
+    worker,
+    pool,
+    stop({ graceSeconds = 0 } = {}) {
+      let now!: () => void;
+      const cut = new Promise<void>((r) => (now = r));
+      const done = (async () => {
+        const before = { finished, handedBack };
+        await worker.pause(true).catch(() => undefined); // no new jobs; running ones go on
+        const allDone = async () => {
+          while (running.size > 0) await new Promise((r) => setTimeout(r, 20));
+        };
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([allDone(), cut, new Promise<void>((r) => (timer = setTimeout(r, graceSeconds * 1000)))]);
+        clearTimeout(timer);
+        for (const c of running.values()) c.abort(new Error(HAND_BACK_REASON));
+        await allDone();
+        await close();
+        return { finished: finished - before.finished, handedBack: handedBack - before.handedBack };
+      })();
+      return Object.assign(done, { now });
     },
+    close,
   };
 }

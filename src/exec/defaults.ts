@@ -6,7 +6,13 @@ import { createHash } from "node:crypto";
 import { basename, join, resolve } from "node:path";
 import { defaultTrialDir, directoryStore } from "./store.js";
 import type { ProgressOptions, SearchProgress } from "./progress.js";
-import type { TrialStore } from "./types.js";
+import { NasbookError } from "../errors.js";
+import { inProcessExecutor } from "./inProcess.js";
+import { sharedPool } from "./pool.js";
+import type { Executor, TrialStore } from "./types.js";
+
+/** A search's `executor` / `workers` options do not fit together or name no executor. */
+export class ExecutorOptionError extends NasbookError {}
 
 let current: TrialStore | undefined;
 
@@ -61,4 +67,19 @@ export function setDefaultSearchProgress(make: ((options: ProgressOptions) => Se
 /** The progress display factory search() uses (undefined: none). */
 export function defaultSearchProgress(): ((options: ProgressOptions) => SearchProgress) | undefined {
   return progressFactory;
+}
+
+/** The executor a search config names: an Executor as given, "inprocess" (the default), or "pool" (sharedPool). */
+export function executorFor(executor: Executor | "inprocess" | "pool" | undefined, workers?: number): Executor {
+  if (workers !== undefined && executor !== "pool") {
+    throw new ExecutorOptionError(
+      `workers: ${workers} sets the threads of executor: "pool"; ${executor === undefined || executor === "inprocess" ? 'add executor: "pool"' : "a given executor has its own size (poolExecutor({ workers }))"}`,
+    );
+  }
+  if (executor === undefined || executor === "inprocess") return inProcessExecutor();
+  if (executor === "pool") return sharedPool({ workers });
+  if (typeof executor !== "object" || executor === null || typeof (executor as Executor).run !== "function") {
+    throw new ExecutorOptionError(`executor must be "inprocess", "pool" or an executor (poolExecutor(), bullmqExecutor()), got ${JSON.stringify(executor)}`);
+  }
+  return executor;
 }

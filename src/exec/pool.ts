@@ -12,6 +12,7 @@ import os from "node:os";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { AbortError, NasbookError } from "../errors.js";
+import { compiledTwin } from "./compiled.js";
 import { failedResult, type TrialResult } from "../estimate/types.js";
 import type { FromWorker, ToWorker } from "./poolWorker.js";
 import { TrialTimeoutError, jobOf, type TrialJob } from "./trialJob.js";
@@ -39,12 +40,15 @@ export interface PoolExecutor extends Executor {
 export class PoolOptionsError extends NasbookError {}
 
 /**
- * Starts a thread running poolWorker: the compiled .js next to this file when running from a build, or the
- * TypeScript source through tsx's loader (registered inside the thread) when running from the clone.
+ * Starts a thread running poolWorker: the compiled .js next to this file when running from a build; from a clone's
+ * sources, the compiled twin in dist/ when dist is current (no TypeScript compiled in the thread), else the
+ * TypeScript source through tsx's loader (registered inside the thread).
  */
 function startThread(): Worker {
   const here = import.meta.url;
   if (!here.endsWith(".ts")) return new Worker(new URL("./poolWorker.js", here));
+  const twin = compiledTwin(new URL("./poolWorker.ts", here));
+  if (twin) return new Worker(new URL(twin));
   const tsxApi = pathToFileURL(createRequire(here).resolve("tsx/esm/api")).href;
   const entry = new URL("./poolWorker.ts", here).href;
   const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
@@ -237,4 +241,28 @@ export function poolExecutor(opts: PoolOptions = {}): PoolExecutor {
       slots.length = 0;
     },
   };
+}
+
+const shared = new Map<number, PoolExecutor>();
+
+/**
+ * The process's warm pool of `workers` threads (default: the cores): created on first use and kept, so a second
+ * search, a re-run notebook cell or another cell pays no thread start-up and finds its threads' code already
+ * compiled. Idle threads do not keep the process alive; they end with it. `close()` ends this pool, and the next
+ * call starts a fresh one. What `search({ executor: "pool" })` uses.
+ */
+export function sharedPool(opts: { workers?: number } = {}): PoolExecutor {
+  const size = opts.workers ?? os.availableParallelism();
+  let pool = shared.get(size);
+  if (!pool) {
+    const made = poolExecutor({ workers: size });
+    pool = Object.assign(Object.create(made) as PoolExecutor, {
+      async close() {
+        if (shared.get(size) === pool) shared.delete(size);
+        await made.close();
+      },
+    });
+    shared.set(size, pool);
+  }
+  return pool;
 }

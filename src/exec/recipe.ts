@@ -3,13 +3,10 @@
  * worker pool, BullMQ workers). Built-in evaluators and spaces carry a `builtin` recipe (registry name + options);
  * a user's own is a `module` recipe: a module path and the name of an export called with `options`.
  */
-import { pathToFileURL } from "node:url";
-import { isAbsolute, resolve } from "node:path";
 import { loadCifar10, type Cifar10Options } from "../data/cifar10Loader.js";
 import { loadMnist, type MnistOptions } from "../data/mnist.js";
 import { syntheticSplits, type SyntheticOptions } from "../data/synthetic.js";
 import type { DataSplits } from "../data/types.js";
-import { NasbookError } from "../errors.js";
 import { loadNb201Table, nb201TableEvaluator } from "../estimate/nb201Table.js";
 import { precomputedProxyEvaluator, type PrecomputedProxyOptions } from "../estimate/precomputedProxies.js";
 import type { ProxyName } from "../estimate/proxies.js";
@@ -24,15 +21,11 @@ import { nb201Space } from "../space/nb201.js";
 import { pnasSpace } from "../space/pnas.js";
 import type { SearchSpace } from "../space/types.js";
 import { zophLeSpace } from "../space/zophLe.js";
+import { RecipeError, asEvaluator, asSpace, checkRecipe, fromModule } from "./recipeModule.js";
 import type { Recipe } from "./types.js";
 
-/** An evaluator or space that cannot be described as data, or a recipe that cannot be rebuilt. */
-export class RecipeError extends NasbookError {}
+export { RecipeError, recipeOf } from "./recipeModule.js";
 
-const HOW_TO =
-  'give it a recipe: export a function from a module that builds it from options, and set ' +
-  '`recipe: { kind: "module", module: import.meta.url, export: "myEvaluator", options: {...} }` on the object ' +
-  "(or use a built-in, e.g. trainEvaluator({ build: modelBuilder(space) }))";
 
 /** A task's data as a recipe (the train and proxy evaluators' `dataRecipe`). */
 export type DataRecipe =
@@ -107,54 +100,6 @@ function spaceFromRecipeSync(r: Recipe): SearchSpace<unknown> {
   return make(r.options ?? {});
 }
 
-async function fromModule(r: Extract<Recipe, { kind: "module" }>): Promise<unknown> {
-  const url = /^[a-z]+:/i.test(r.module) ? r.module : pathToFileURL(isAbsolute(r.module) ? r.module : resolve(r.module)).href;
-  let mod: Record<string, unknown>;
-  try {
-    if (/\.[cm]?tsx?$/.test(new URL(url).pathname)) await registerTypeScriptLoader(r.module);
-    mod = (await import(url)) as Record<string, unknown>;
-  } catch (e) {
-    throw new RecipeError(`cannot import recipe module ${r.module}: ${(e as Error).message}`);
-  }
-  const make = mod[r.export];
-  if (typeof make !== "function") {
-    const exports = Object.keys(mod).filter((k) => typeof mod[k] === "function");
-    throw new RecipeError(`recipe module ${r.module} has no exported function "${r.export}" (functions: ${exports.join(", ") || "none"})`);
-  }
-  return await (make as (o: unknown) => unknown)(r.options);
-}
-
-let typeScriptLoader: Promise<void> | undefined;
-
-/**
- * A module recipe may name a TypeScript file (a notebook's or a test's own evaluator). A process running nasbook's
- * compiled JavaScript (an installed package, or a clone's dist/) loads it through tsx when tsx is installed, once.
- */
-function registerTypeScriptLoader(module: string): Promise<void> {
-  if (import.meta.url.endsWith(".ts")) return Promise.resolve(); // running from source: tsx is already loaded
-  typeScriptLoader ??= (async () => {
-    const specifier = "tsx/esm/api";
-    try {
-      const api = (await import(specifier)) as { register(): unknown };
-      api.register();
-    } catch {
-      throw new RecipeError(
-        `recipe module ${module} is TypeScript, and this process runs compiled JavaScript without tsx: ` +
-          "install tsx (npm install tsx) where the worker runs, or point the recipe at compiled JavaScript",
-      );
-    }
-  })();
-  return typeScriptLoader;
-}
-
-function checkRecipe(r: unknown): Recipe {
-  const o = r as Partial<Recipe> | null;
-  if (!o || typeof o !== "object" || (o.kind !== "builtin" && o.kind !== "module")) {
-    throw new RecipeError(`${JSON.stringify(r)} is not a recipe: expected { kind: "builtin", name, options } or { kind: "module", module, export, options }`);
-  }
-  return o as Recipe;
-}
-
 /** Rebuilds an evaluator from its recipe (a built-in by name, or a module's export called with the options). */
 export async function evaluatorFromRecipe(recipe: Recipe): Promise<Evaluator<unknown>> {
   const r = checkRecipe(recipe);
@@ -166,29 +111,12 @@ export async function evaluatorFromRecipe(recipe: Recipe): Promise<Evaluator<unk
   } else {
     ev = await fromModule(r);
   }
-  if (!ev || typeof (ev as Evaluator<unknown>).evaluate !== "function") {
-    throw new RecipeError(`recipe ${JSON.stringify(r)} built ${String(ev)}, not an evaluator (an object with evaluate())`);
-  }
-  return ev as Evaluator<unknown>;
+  return asEvaluator(ev, r);
 }
 
 /** Rebuilds a space from its recipe. */
 export async function spaceFromRecipe(recipe: Recipe): Promise<SearchSpace<unknown>> {
   const r = checkRecipe(recipe);
-  const sp = r.kind === "builtin" ? spaceFromRecipeSync(r) : await fromModule(r);
-  if (!sp || typeof (sp as SearchSpace<unknown>).parse !== "function") {
-    throw new RecipeError(`recipe ${JSON.stringify(r)} built ${String(sp)}, not a search space (an object with parse())`);
-  }
-  return sp as SearchSpace<unknown>;
+  return asSpace(r.kind === "builtin" ? spaceFromRecipeSync(r) : await fromModule(r), r);
 }
 
-/** The recipe of an evaluator or space; throws RecipeError saying how to write one when it has none. */
-export function recipeOf(x: Evaluator<never> | SearchSpace<never> | { name: string; recipe?: Recipe }): Recipe {
-  const r = (x as { recipe?: Recipe }).recipe;
-  if (r) return checkRecipe(r);
-  const isEvaluator = typeof (x as { evaluate?: unknown }).evaluate === "function";
-  throw new RecipeError(
-    `${isEvaluator ? "evaluator" : "space"} "${x.name}" has no recipe, so it cannot run in another thread or process ` +
-      `(a closure cannot be sent); ${HOW_TO}, or run it with the in-process executor`,
-  );
-}

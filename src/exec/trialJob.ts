@@ -8,9 +8,23 @@ import { failedResult, type EvalBudget, type Evaluator, type TrialResult } from 
 import type { SearchSpace } from "../space/types.js";
 import type { Recipe, TrialTask } from "./types.js";
 
-// recipe.ts imports every built-in space and evaluator (and tfjs): loaded on first use, so a `nasbook worker`'s
-// main thread, which only queues jobs to its threads, starts without it.
+// recipe.ts imports every built-in space and evaluator (and tfjs): loaded only for a built-in recipe, so a
+// `nasbook worker`'s main thread, which only queues jobs to its threads, starts without it, and a thread running a
+// module recipe (a user's evaluator, the CLI's synthetic task) loads only the modules that recipe imports.
 const recipes = () => import("./recipe.js");
+const light = () => import("./recipeModule.js");
+
+async function rebuildSpace(r: Recipe): Promise<SearchSpace<unknown>> {
+  const m = await light();
+  const recipe = m.checkRecipe(r);
+  return recipe.kind === "module" ? m.asSpace(await m.fromModule(recipe), recipe) : (await recipes()).spaceFromRecipe(recipe);
+}
+
+async function rebuildEvaluator(r: Recipe): Promise<Evaluator<unknown>> {
+  const m = await light();
+  const recipe = m.checkRecipe(r);
+  return recipe.kind === "module" ? m.asEvaluator(await m.fromModule(recipe), recipe) : (await recipes()).evaluatorFromRecipe(recipe);
+}
 
 /** What a worker receives (JSON-serialisable). */
 export interface TrialJob {
@@ -34,7 +48,7 @@ export class TrialTimeoutError extends NasbookError {
 
 /** The job for a task; throws RecipeError (saying how to write a recipe) when the space or evaluator has none. */
 export async function jobOf<A>(task: TrialTask<A>): Promise<TrialJob> {
-  const { recipeOf } = await recipes();
+  const { recipeOf } = await light();
   return {
     key: task.key, index: task.index, space: recipeOf(task.space), evaluator: recipeOf(task.evaluator),
     arch: task.archString, seed: task.seed, budget: task.budget, timeoutSeconds: task.timeoutSeconds,
@@ -63,9 +77,8 @@ function cached<T>(map: Map<string, Promise<T>>, recipe: Recipe, make: (r: Recip
 export async function runTrialJob(job: TrialJob, signal: AbortSignal): Promise<TrialResult> {
   const t0 = performance.now();
   try {
-    const { evaluatorFromRecipe, spaceFromRecipe } = await recipes();
-    const space = await cached(spaces, job.space, spaceFromRecipe);
-    const evaluator = await cached(evaluators, job.evaluator, evaluatorFromRecipe);
+    const space = await cached(spaces, job.space, rebuildSpace);
+    const evaluator = await cached(evaluators, job.evaluator, rebuildEvaluator);
     const arch = space.parse(job.arch);
     space.validate(arch);
     const result = await evaluator.evaluate(arch, { seed: job.seed, signal, budget: job.budget });

@@ -59,6 +59,7 @@ describe("nasbook search flags", () => {
     const w = await run(workerMain, ["--help"]);
     expect(w.code).toBe(0);
     expect(w.out).toMatch(/--redis URL.*\n.*--queue NAME.*\n.*--concurrency N/);
+    expect(w.out).toMatch(/--grace S .*handed back/);
   });
 
   it("nasbook worker without --redis or with a bad --concurrency: one-line errors", async () => {
@@ -66,6 +67,11 @@ describe("nasbook search flags", () => {
     const r = await run(workerMain, ["--redis", "redis://127.0.0.1:1", "--concurrency", "0"]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--concurrency must be a positive integer, got "0"/);
+    for (const bad of ["-1", "soon", " "]) {
+      const g = await run(workerMain, ["--redis", "redis://127.0.0.1:1", "--grace", bad]);
+      expect(g.code).toBe(2);
+      expect(g.err).toMatch(/--grace must be a number of seconds >= 0, got ".*"; e.g. --grace 0/);
+    }
   });
 
   it("through bin/nasbook.js: --data without a value and an unknown flag print one line, no stack trace", () => {

@@ -1,10 +1,11 @@
 /** The worker-thread pool: results equal to in-process, timeouts recycle a thread, abort within a step, crashes. */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { AbortError } from "../../src/errors.js";
-import { poolExecutor } from "../../src/exec/pool.js";
+import { compiledTwin } from "../../src/exec/compiled.js";
+import { poolExecutor, sharedPool } from "../../src/exec/pool.js";
 import { runTrialJob, type TrialJob } from "../../src/exec/trialJob.js";
 import { recipeOf } from "../../src/exec/recipe.js";
 import { search } from "../../src/search.js";
@@ -133,6 +134,58 @@ describe("pool executor", () => {
       expect(got.map((r) => r.metrics)).toEqual(want.map((r) => r.metrics));
     } finally {
       await pool.close();
+    }
+  });
+});
+
+describe("the process's warm pool (executor: \"pool\")", () => {
+  const cfg = (seed: number) => ({
+    space: bits({ n: 8 }), strategy: regularizedEvolution({ population: 6, sample: 3 }), evaluator: stepped({ steps: 2, stepMs: 2 }),
+    budget: { queries: 12 }, seed, parallel: 2, store: false as const,
+  });
+  const rows = (r: Awaited<ReturnType<ReturnType<typeof search>["result"]>>) => r.history.map((t) => [t.archString, t.seed, t.result.metrics.val_acc]);
+
+  it("is kept between searches (its threads started once) and gives the in-process history", async () => {
+    const pool = sharedPool({ workers: 2 });
+    try {
+      const first = await search({ ...cfg(1), executor: "pool", workers: 2 }).result();
+      expect(pool.completed).toBe(12);
+      expect(pool.recycled).toBe(0);
+      const second = await search({ ...cfg(2), executor: "pool", workers: 2 }).result();
+      expect(sharedPool({ workers: 2 })).toBe(pool);
+      expect(pool.completed).toBe(24); // the same pool ran both searches
+      expect(rows(first)).toEqual(rows(await search(cfg(1)).result()));
+      expect(rows(second)).toEqual(rows(await search(cfg(2)).result()));
+    } finally {
+      await pool.close();
+    }
+    const next = sharedPool({ workers: 2 }); // a closed shared pool is replaced by a fresh one
+    expect(next).not.toBe(pool);
+    await next.close();
+  });
+
+  it("workers without executor: \"pool\" is a clear error", () => {
+    expect(() => search({ ...cfg(1), workers: 2 })).toThrow(/workers: 2 sets the threads of executor: "pool"; add executor: "pool"/);
+    expect(() => search({ ...cfg(1), executor: "threads" as "pool" })).toThrow(/executor must be "inprocess", "pool" or an executor/);
+    expect(() => search({ ...cfg(1), executor: "pool", workers: 0 })).toThrow(/workers must be an integer >= 1/);
+  });
+});
+
+describe("compiled twins (threads load dist/ when it is current)", () => {
+  const worker = new URL("../../src/exec/poolWorker.ts", import.meta.url);
+  const current = existsSync(new URL("../../dist/src/exec/poolWorker.js", import.meta.url)) && compiledTwin(worker) !== undefined;
+
+  it.skipIf(!current)("maps one of nasbook's sources to its current dist twin", () => {
+    expect(compiledTwin(worker)).toBe(new URL("../../dist/src/exec/poolWorker.js", import.meta.url).href);
+    expect(compiledTwin(new URL("../fixtures/execEvaluators.ts", import.meta.url))).toBeUndefined(); // not under src/
+    expect(compiledTwin(new URL("../../src/exec/nothere.ts", import.meta.url))).toBeUndefined();
+    const before = process.env.NASBOOK_FROM_SOURCE;
+    process.env.NASBOOK_FROM_SOURCE = "1";
+    try {
+      expect(compiledTwin(worker)).toBeUndefined();
+    } finally {
+      if (before === undefined) delete process.env.NASBOOK_FROM_SOURCE;
+      else process.env.NASBOOK_FROM_SOURCE = before;
     }
   });
 });
