@@ -12,6 +12,7 @@
 import { AsyncResource } from "node:async_hooks";
 import { randomBytes } from "node:crypto";
 import { setMaxListeners } from "node:events";
+import { homedir } from "node:os";
 import { openCheckpoint, type Checkpoint, type CheckpointHeader, type TrialRecord } from "./checkpoint.js";
 import { AbortError, BudgetError, CheckpointError, NasbookError } from "./errors.js";
 import { failedResult, type EvalBudget, type Evaluator, type TrialResult } from "./estimate/types.js";
@@ -409,7 +410,7 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
     }
     if (putFailure) console.warn(`nasbook: could not write to the trial store ${store?.name}: ${putFailure}`);
     if (store && !explicitStore) {
-      console.log(`trial store ${store.name}: ${cachedHits} of ${history.length - resumed} trials from the store`);
+      console.log(`trial store ${shownStoreName(store.name)}: ${cachedHits} of ${history.length - resumed} trials from the store`);
     } else if (storeNote && !notedOff.has(evaluator.name)) {
       notedOff.add(evaluator.name); // once per evaluator and process: a notebook may run many such searches
       console.log(storeNote);
@@ -463,4 +464,10 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
       };
     },
   };
+}
+
+/** A store's name as printed into outputs a notebook may share: the home directory written as `~`. */
+function shownStoreName(name: string): string {
+  const home = homedir();
+  return home.length > 1 ? name.split(home + "/").join("~/") : name;
 }
