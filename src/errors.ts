@@ -60,3 +60,9 @@ export function requireCapabilities(strategy: string, space: { name: string }, m
   const missing = methods.filter((m) => typeof s[m] !== "function");
   if (missing.length > 0) throw new CapabilityError(strategy, space.name, missing);
 }
+
+/** An evaluator that cannot be fingerprinted, used with a trial store. */
+export class FingerprintError extends NasbookError {}
+
+/** An evaluator or space that cannot be described as data, or a recipe that cannot be rebuilt. */
+export class RecipeError extends NasbookError {}

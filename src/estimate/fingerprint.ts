@@ -2,7 +2,7 @@
 import type { DataSplits, ImageDataset } from "../data/types.js";
 import type { BuilderIdentity } from "../model/types.js";
 import { createHash } from "node:crypto";
-import { FingerprintError } from "../exec/trialKey.js";
+import { FingerprintError } from "../errors.js";
 
 const bySplits = new WeakMap<DataSplits, Record<string, unknown>>();
 

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { DataFileError } from "../errors.js";
-import { sha256Hex } from "../exec/trialKey.js";
+import { sha256Hex } from "../hash.js";
 import { parseCsv } from "../data/csv.js";
 import { dataPath } from "../data/dir.js";
 import { formatNb201, natsUniqueString, parseNb201, type Nb201Arch } from "../space/nb201.js";

@@ -10,7 +10,7 @@ import { dataPath } from "../data/dir.js";
 import { DataFileError, InvalidArchError } from "../errors.js";
 import type { Rng } from "../rng.js";
 import { formatNb201, parseNb201, type Nb201Arch } from "../space/nb201.js";
-import { sha256Hex } from "../exec/trialKey.js";
+import { sha256Hex } from "../hash.js";
 import { failedResult, type Evaluator, type TrialResult } from "./types.js";
 
 export const ZC_FILE = "nb201/nb201_naslib_zc_subset.csv";

@@ -13,7 +13,7 @@ import { AbortError, throwIfAborted } from "../errors.js";
 import type { BuiltModel } from "../model/types.js";
 import { Rng } from "../rng.js";
 import { PROXIES, PROXY_NAMES, type ProxyName } from "./proxies.js";
-import type { DataRecipe } from "../exec/recipe.js";
+import type { DataRecipe } from "../data/recipe.js";
 import { builderFingerprint, dataFingerprint } from "./fingerprint.js";
 import { trainRecipe, type ModelBuilder } from "./train.js";
 import { failedResult, type EvaluateOptions, type Evaluator, type TrialResult } from "./types.js";

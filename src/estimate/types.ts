@@ -1,5 +1,5 @@
 /** The evaluator contract: an architecture in, metrics out. How the metrics were obtained is the evaluator's business. */
-import type { Recipe } from "../exec/types.js";
+import type { Recipe } from "../recipe.js";
 
 /** How much an evaluation may spend (e.g. epochs for training; ignored by a table). */
 export interface EvalBudget {

@@ -3,10 +3,7 @@
  * worker pool, BullMQ workers). Built-in evaluators and spaces carry a `builtin` recipe (registry name + options);
  * a user's own is a `module` recipe: a module path and the name of an export called with `options`.
  */
-import { loadCifar10, type Cifar10Options } from "../data/cifar10Loader.js";
-import { loadMnist, type MnistOptions } from "../data/mnist.js";
-import { syntheticSplits, type SyntheticOptions } from "../data/synthetic.js";
-import type { DataSplits } from "../data/types.js";
+import { dataFromRecipe, type DataRecipe } from "../data/recipe.js";
 import { loadNb201Table, nb201TableEvaluator } from "../estimate/nb201Table.js";
 import { precomputedProxyEvaluator, type PrecomputedProxyOptions } from "../estimate/precomputedProxies.js";
 import type { ProxyName } from "../estimate/proxies.js";
@@ -25,23 +22,8 @@ import { RecipeError, asEvaluator, asSpace, checkRecipe, fromModule } from "./re
 import type { Recipe } from "./types.js";
 
 export { RecipeError, recipeOf } from "./recipeModule.js";
+export { dataFromRecipe, type DataRecipe } from "../data/recipe.js";
 
-
-/** A task's data as a recipe (the train and proxy evaluators' `dataRecipe`). */
-export type DataRecipe =
-  | { kind: "synthetic"; options?: SyntheticOptions }
-  | { kind: "mnist"; options?: Omit<MnistOptions, "fetch" | "log"> }
-  | { kind: "cifar10"; options?: Omit<Cifar10Options, "fetch" | "log"> };
-
-/** Loads the data a DataRecipe names. */
-export function dataFromRecipe(r: DataRecipe): () => Promise<DataSplits> {
-  switch (r.kind) {
-    case "synthetic": return async () => syntheticSplits(r.options);
-    case "mnist": return () => loadMnist(r.options);
-    case "cifar10": return () => loadCifar10(r.options);
-    default: throw new RecipeError(`unknown data recipe kind "${(r as { kind: string }).kind}" (kinds: synthetic, mnist, cifar10)`);
-  }
-}
 
 type Options = Record<string, unknown>;
 

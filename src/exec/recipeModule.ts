@@ -5,14 +5,13 @@
  */
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { NasbookError } from "../errors.js";
+import { RecipeError } from "../errors.js";
 import type { Evaluator } from "../estimate/types.js";
 import type { SearchSpace } from "../space/types.js";
 import { compiledTwin } from "./compiled.js";
 import type { Recipe } from "./types.js";
 
-/** An evaluator or space that cannot be described as data, or a recipe that cannot be rebuilt. */
-export class RecipeError extends NasbookError {}
+export { RecipeError } from "../errors.js";
 
 const HOW_TO =
   'give it a recipe: export a function from a module that builds it from options, and set ' +

@@ -3,18 +3,14 @@
  * fingerprint, the space's name, the architecture (as written), the evaluation budget, the seed, and
  * nasbook's version). Same key ⇒ same result: that is what makes the trial store and at-least-once delivery safe.
  */
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import type { EvalBudget, Evaluator } from "../estimate/types.js";
-import { NasbookError } from "../errors.js";
+import { FingerprintError } from "../errors.js";
+import { sha256Hex } from "../hash.js";
 
-/** An evaluator that cannot be fingerprinted, used with a trial store. */
-export class FingerprintError extends NasbookError {}
+export { FingerprintError } from "../errors.js";
+export { sha256Hex } from "../hash.js";
 
-/** Hex sha256 of a string or bytes. */
-export function sha256Hex(data: string | Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
-}
 
 /** JSON with object keys sorted at every level, so equal values give equal text; non-finite numbers are refused. */
 export function canonicalJson(value: unknown): string {

@@ -6,10 +6,7 @@
 import type { EvalBudget, Evaluator, TrialResult } from "../estimate/types.js";
 import type { SearchSpace } from "../space/types.js";
 
-/** Plain data from which any process rebuilds an evaluator / a space. JSON-serialisable. */
-export type Recipe =
-  | { kind: "builtin"; name: string; options: Record<string, unknown> }
-  | { kind: "module"; module: string; export: string; options?: unknown };
+export type { Recipe } from "../recipe.js";
 
 /** One trial to run. `key` = trialKey(...) (sha256 hex); same key ⇒ same result. */
 export interface TrialTask<A> {

@@ -3,7 +3,7 @@
  * JSON-serialisable values, so they can be logged, checkpointed, resumed and sent to a worker. Nothing here
  * knows about tensors.
  */
-import type { Recipe } from "../exec/types.js";
+import type { Recipe } from "../recipe.js";
 import type { Rng } from "../rng.js";
 
 /** One node of an architecture graph. `op` is set when the space puts operations on nodes (chain, Zoph & Le). */
