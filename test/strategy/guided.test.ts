@@ -7,6 +7,7 @@ import { CapabilityError } from "../../src/errors.js";
 import { Rng } from "../../src/rng.js";
 import { bitSpace, onesEvaluator, type Bits } from "../fixtures/bitSpace.js";
 import type { Evaluator } from "../../src/estimate/types.js";
+import { bruteForceTauB } from "../predict/bruteForceTau.js";
 
 /** A weighted, non-separable fitness on 10 bits; the optimum (by brute force over 1,024 strings) is unique. */
 const W = [3, -2, 2.5, 1, -1, 2, 0.5, -0.5, 1.5, 1];
@@ -23,22 +24,6 @@ const bruteForceOptimum = (() => {
   for (let i = 0; i < 1024; i++) best = Math.max(best, weighted(Array.from({ length: 10 }, (_, b) => (i >> b) & 1)));
   return best;
 })();
-
-/** Kendall tau-b over all pairs, written out: concordant minus discordant over the tie-corrected pair counts. */
-function bruteForceTauB(a: number[], b: number[]): number {
-  let c = 0, d = 0, ta = 0, tb = 0;
-  for (let i = 0; i < a.length; i++) {
-    for (let j = i + 1; j < a.length; j++) {
-      const x = Math.sign(a[i]! - a[j]!), y = Math.sign(b[i]! - b[j]!);
-      if (x === 0 && y === 0) continue;
-      if (x === 0) ta++;
-      else if (y === 0) tb++;
-      else if (x === y) c++;
-      else d++;
-    }
-  }
-  return (c - d) / Math.sqrt((c + d + ta) * (c + d + tb));
-}
 
 const factories = [
   // minTau: the candidates' mean Kendall tau below which the predictor ranks no better than an untrained one (with
