@@ -99,12 +99,12 @@ export class LstmSurrogate {
       const T = steps.length;
       const hLast = steps[T - 1]!.h;
       gOutB[0]! += dPred;
-      let dh = new Float64Array(H);
+      let dh: Float64Array = new Float64Array(H);
       for (let r = 0; r < H; r++) {
         gOutW[r]! += hLast[r]! * dPred;
         dh[r] = outW[r]! * dPred;
       }
-      let dc = new Float64Array(H);
+      let dc: Float64Array = new Float64Array(H);
       const dx = new Float64Array(E);
       for (let t = T - 1; t >= 0; t--) {
         const prev = t > 0 ? steps[t - 1] : undefined;

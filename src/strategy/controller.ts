@@ -373,7 +373,7 @@ export class LstmController {
     const K = this.value("lstm_kernel");
     const gK = grad("lstm_kernel");
     const gBias = grad("lstm_bias");
-    let dcNext = new Float64Array(H);
+    let dcNext: Float64Array = new Float64Array(H);
     for (let t = T - 1; t >= 0; t--) {
       const s = tape.steps[t]!;
       // The input of step t + 1 built from anchor sources passes its gradient to those states.
