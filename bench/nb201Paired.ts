@@ -4,7 +4,9 @@
  * each query budget, plus a paired comparison (per-seed differences) of every strategy with the baseline.
  * Same protocol, seeds and strategy settings as bench:nb201 (it uses bench/nb201Strategies.ts).
  *
- *   npm run bench:nb201-paired -- [--seeds 100] [--queries 100] [--baseline regularized-evolution]
+ * `--first-seed N` runs seeds N .. N + seeds - 1: a held-out range, to check a setting chosen on seeds 0-99.
+ *
+ *   npm run bench:nb201-paired -- [--seeds 100] [--first-seed 0] [--queries 100] [--baseline regularized-evolution]
  *                                 [--strategies predictor-evolution,delta-nas] [--datasets cifar10,cifar100,ImageNet16-120]
  */
 import { setDataDir } from "../src/data/dir.js";
@@ -21,6 +23,8 @@ function arg(name: string, fallback: string): string {
 }
 
 const seeds = Number(arg("seeds", "100"));
+const firstSeed = Number(arg("first-seed", "0"));
+if (!(Number.isInteger(firstSeed) && firstSeed >= 0)) throw new Error(`--first-seed must be an integer >= 0, got ${arg("first-seed", "0")}`);
 const queryLevels = arg("queries", "100").split(",").map(Number);
 const baseline = arg("baseline", "regularized-evolution");
 const dataArg = stringFlag("data");
@@ -43,7 +47,7 @@ for (const dataset of datasets) {
   const evaluator = nb201TableEvaluator({ dataset, table });
   for (const name of wanted) {
     const t0 = performance.now();
-    for (let seed = 0; seed < seeds; seed++) {
+    for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
       const { history, snapshot } = await search({ space, strategy: all[name]!, evaluator, budget: { queries: maxQ }, seed, snapshotEvery: 0 }).result();
       const w = snapshot.predictor?.withinDistance;
       if (typeof w === "number") {
@@ -91,6 +95,7 @@ const round = (x: number) => +x.toFixed(4);
 console.log(JSON.stringify({
   bench: "nb201-paired",
   baseline,
+  firstSeed,
   results: results.map((r) => ({ ...r, mean: round(r.mean), std: round(r.std) })),
   paired: paired.map((c) => ({ ...c, meanDiff: round(c.meanDiff), stdDiff: round(c.stdDiff), ci95: c.ci95.map(round), pValue: round(c.pValue) })),
   // Delta-NAS training pairs at the last fit of each run (mean over seeds): share within maxDistance, pairs used.

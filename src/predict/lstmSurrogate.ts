@@ -1,13 +1,15 @@
 /**
  * The PNAS surrogate (Liu et al., "Progressive Neural Architecture Search", ECCV 2018): an LSTM reads a cell as a
  * sequence of tokens (inputs and ops, one token per symbol) and a linear layer on its last hidden state predicts
- * the cell's accuracy, trained with the L1 loss as in the paper. Sequences of different lengths are left-padded, so the last step is always the cell's last
- * symbol. Written in tfjs, trained full-batch with Adam on the 'cpu' backend (deterministic; no tensor is kept
- * between calls: weights live in a ParamSet).
+ * the cell's accuracy, trained with the L1 loss as in the paper. The LSTM reads each cell's symbols from the zero
+ * state, so the last step is always the cell's last symbol (the same as left-padding with steps that leave the
+ * state at zero). Trained full-batch with Adam; plain typed-array arithmetic with the LSTM cell of
+ * src/predict/lstmCell.ts (the REINFORCE controller's) and a hand-written backward pass, checked against tfjs
+ * autodiff in test/predict/lstmSurrogate.test.ts. No tensor, no tfjs backend: deterministic on any machine.
  */
-import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../rng.js";
-import { onCpuBackend, ParamSet } from "./paramSet.js";
+import { ParamSet } from "./paramSet.js";
+import { lstmStep, lstmStepBackward, type LstmStepCache } from "./lstmCell.js";
 
 export interface LstmSurrogateOptions {
   /** Token embedding size (default 16). */
@@ -55,42 +57,77 @@ export class LstmSurrogate {
     return len;
   }
 
-  /** Forward pass: standardised predictions for left-padded sequences (pad id = vocabulary). */
-  private forward(P: tf.Tensor[], seqs: readonly (readonly number[])[], len: number): tf.Tensor1D {
-    const p = this.params!;
-    const [embed, kernel, bias, outW, outB] = ["embed", "kernel", "bias", "out_w", "out_b"].map((n) => P[p.at(n)]!);
-    const H = this.o.hidden;
-    const n = seqs.length;
-    let h = tf.zeros([n, H]) as tf.Tensor2D;
-    let c = tf.zeros([n, H]) as tf.Tensor2D;
-    for (let t = 0; t < len; t++) {
-      const ids = seqs.map((s) => (t - (len - s.length) >= 0 ? s[t - (len - s.length)]! : this.vocabulary));
-      const x = tf.gather(embed!, tf.tensor1d(ids, "int32")) as tf.Tensor2D;
-      const z = tf.add(tf.matMul(tf.concat([x, h], 1), kernel as tf.Tensor2D), bias!);
-      const [i, f, g, o] = tf.split(z, 4, 1);
-      const cNew = tf.add(tf.mul(tf.sigmoid(f!), c), tf.mul(tf.sigmoid(i!), tf.tanh(g!))) as tf.Tensor2D;
-      const hNew = tf.mul(tf.sigmoid(o!), tf.tanh(cNew)) as tf.Tensor2D;
-      // Padding steps leave the state at zero, so padded and unpadded sequences are read the same way.
-      const real = tf.tensor2d(ids.map((id) => (id === this.vocabulary ? 0 : 1)), [n, 1]);
-      c = tf.add(tf.mul(real, cNew), tf.mul(tf.sub(1, real), c)) as tf.Tensor2D;
-      h = tf.add(tf.mul(real, hNew), tf.mul(tf.sub(1, real), h)) as tf.Tensor2D;
-    }
-    return tf.reshape(tf.add(tf.matMul(h, outW as tf.Tensor2D), outB!), [n]) as tf.Tensor1D;
+  private value(name: string): Float32Array {
+    return this.params!.values[this.params!.at(name)]!;
   }
 
-  /** Refits from scratch (weights drawn from `rng`). */
-  fit(seqs: readonly (readonly number[])[], y: ArrayLike<number>, rng: Rng): void {
-    if (seqs.length !== y.length) throw new RangeError(`LstmSurrogate.fit: ${seqs.length} sequences but ${y.length} targets`);
-    if (seqs.length === 0) throw new RangeError("LstmSurrogate.fit: no training cells; evaluate some first");
-    const len = this.checkTokens(seqs);
-    let m = 0;
-    for (let i = 0; i < y.length; i++) m += y[i]!;
-    m /= y.length;
-    let v = 0;
-    for (let i = 0; i < y.length; i++) v += (y[i]! - m) ** 2;
-    this.yMean = m;
-    this.yStd = Math.sqrt(v / y.length) || 1;
-    const z = Array.from({ length: y.length }, (_, i) => (y[i]! - this.yMean) / this.yStd);
+  /** Forward pass of one sequence: the standardised prediction and the steps for the backward pass. */
+  private forward(seq: readonly number[]): { pred: number; steps: LstmStepCache[] } {
+    const { embedding: E, hidden: H } = this.o;
+    const embed = this.value("embed"), K = this.value("kernel"), bias = this.value("bias");
+    const steps: LstmStepCache[] = [];
+    for (const token of seq) {
+      const prev = steps[steps.length - 1];
+      steps.push(lstmStep(K, bias, E, H, Float64Array.from(embed.subarray(token * E, (token + 1) * E)), prev?.h, prev?.c));
+    }
+    const h = steps[steps.length - 1]!.h;
+    const outW = this.value("out_w");
+    let pred = this.value("out_b")[0]!;
+    for (let r = 0; r < H; r++) pred += h[r]! * outW[r]!;
+    return { pred, steps };
+  }
+
+  /**
+   * The training loss mean(|pred - target|) (or squared) + weightDecay * sum of squared weights on standardised
+   * targets `z`, and its gradient per parameter (ParamSet order).
+   */
+  lossAndGradients(seqs: readonly (readonly number[])[], z: readonly number[]): { loss: number; grads: Float32Array[] } {
+    if (!this.params) throw new Error("LstmSurrogate: no weights yet; call fit() first");
+    const p = this.params;
+    const { embedding: E, hidden: H } = this.o;
+    const acc = p.values.map((v) => new Float64Array(v.length));
+    const gEmbed = acc[p.at("embed")]!, gK = acc[p.at("kernel")]!, gBias = acc[p.at("bias")]!;
+    const gOutW = acc[p.at("out_w")]!, gOutB = acc[p.at("out_b")]!;
+    const K = this.value("kernel"), outW = this.value("out_w");
+    const n = seqs.length;
+    let loss = 0;
+    seqs.forEach((seq, s) => {
+      const { pred, steps } = this.forward(seq);
+      const err = pred - z[s]!;
+      loss += (this.loss === "l1" ? Math.abs(err) : err * err) / n;
+      const dPred = (this.loss === "l1" ? Math.sign(err) : 2 * err) / n;
+      const T = steps.length;
+      const hLast = steps[T - 1]!.h;
+      gOutB[0]! += dPred;
+      let dh: Float64Array = new Float64Array(H);
+      for (let r = 0; r < H; r++) {
+        gOutW[r]! += hLast[r]! * dPred;
+        dh[r] = outW[r]! * dPred;
+      }
+      let dc: Float64Array = new Float64Array(H);
+      const dx = new Float64Array(E);
+      for (let t = T - 1; t >= 0; t--) {
+        const prev = t > 0 ? steps[t - 1] : undefined;
+        const dhPrev = new Float64Array(H);
+        dc = lstmStepBackward(K, gK, gBias, E, H, steps[t]!, prev?.h, prev?.c, dh, dc, dx, prev ? dhPrev : undefined);
+        const row = seq[t]! * E;
+        for (let r = 0; r < E; r++) gEmbed[row + r]! += dx[r]!;
+        dh = dhPrev;
+      }
+    });
+    // L2 penalty on every weight (the padding row of the embedding included, as before).
+    p.values.forEach((w, k) => {
+      const g = acc[k]!;
+      for (let i = 0; i < w.length; i++) {
+        loss += this.o.weightDecay * w[i]! * w[i]!;
+        g[i]! += 2 * this.o.weightDecay * w[i]!;
+      }
+    });
+    return { loss, grads: acc.map((g) => Float32Array.from(g)) };
+  }
+
+  /** Initialises the weights from `rng` without training (fit does this first). */
+  init(rng: Rng): void {
     const { embedding: E, hidden: H } = this.o;
     const p = new ParamSet();
     const r = new Rng(rng.nextUint32());
@@ -101,36 +138,37 @@ export class LstmSurrogate {
     p.add("out_w", [H, 1], r, Math.sqrt(1 / H));
     p.add("out_b", [1], r, 0, 0);
     this.params = p;
+  }
+
+  /** The weights (ParamSet order: embed, kernel, bias, out_w, out_b), for checks against a reference. */
+  get weights(): ParamSet | undefined {
+    return this.params;
+  }
+
+  /** Refits from scratch (weights drawn from `rng`). */
+  fit(seqs: readonly (readonly number[])[], y: ArrayLike<number>, rng: Rng): void {
+    if (seqs.length !== y.length) throw new RangeError(`LstmSurrogate.fit: ${seqs.length} sequences but ${y.length} targets`);
+    if (seqs.length === 0) throw new RangeError("LstmSurrogate.fit: no training cells; evaluate some first");
+    this.checkTokens(seqs);
+    let m = 0;
+    for (let i = 0; i < y.length; i++) m += y[i]!;
+    m /= y.length;
+    let v = 0;
+    for (let i = 0; i < y.length; i++) v += (y[i]! - m) ** 2;
+    this.yMean = m;
+    this.yStd = Math.sqrt(v / y.length) || 1;
+    const z = Array.from({ length: y.length }, (_, i) => (y[i]! - this.yMean) / this.yStd);
+    this.init(rng);
     for (let epoch = 0; epoch < this.o.epochs; epoch++) {
-      const grads: Float32Array[] = [];
-      onCpuBackend(() =>
-        tf.tidy(() => {
-          const target = tf.tensor1d(z);
-          const f = (...P: tf.Tensor[]) => {
-            const err = tf.sub(this.forward(P, seqs, len), target);
-            const fit = tf.mean(this.loss === "l1" ? tf.abs(err) : tf.square(err));
-            const l2 = tf.addN(P.map((w) => tf.sum(tf.square(w))));
-            return tf.add(fit, tf.mul(this.o.weightDecay, l2)) as tf.Scalar;
-          };
-          for (const g of tf.grads(f)(p.tensors())) grads.push(Float32Array.from(g.dataSync()));
-        }),
-      );
-      p.applyAdam(grads, this.o.learningRate, 5);
+      const { grads } = this.lossAndGradients(seqs, z);
+      this.params!.applyAdam(grads, this.o.learningRate, 5);
     }
     this.trainSize = seqs.length;
   }
 
   predict(seqs: readonly (readonly number[])[]): Float64Array {
     if (!this.params) throw new Error("LstmSurrogate: predict before fit; call fit() on evaluated cells first");
-    if (seqs.length === 0) return new Float64Array(0);
-    const len = this.checkTokens(seqs);
-    let out = new Float64Array(0);
-    onCpuBackend(() =>
-      tf.tidy(() => {
-        const pred = this.forward(this.params!.tensors(), seqs, len).dataSync();
-        out = Float64Array.from(pred, (v) => this.yMean + this.yStd * v);
-      }),
-    );
-    return out;
+    this.checkTokens(seqs);
+    return Float64Array.from(seqs, (seq) => this.yMean + this.yStd * this.forward(seq).pred);
   }
 }

@@ -14,6 +14,7 @@
 import type { Rng } from "../rng.js";
 import type { Decision } from "../space/types.js";
 import { ParamSet } from "../predict/paramSet.js";
+import { lstmStep, lstmStepBackward, type LstmStepCache } from "../predict/lstmCell.js";
 
 export interface ControllerOptions {
   /** LSTM hidden units (default 32; Zoph & Le used 35). */
@@ -61,18 +62,10 @@ const sigmoid = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / 
 /** log(1 + e^x) without overflow. */
 const softplus = (x: number) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
 
-/** What one LSTM step keeps for the backward pass. */
-interface LstmCache {
-  x: Float64Array;
+/** What one LSTM step keeps for the backward pass, and where its previous state is. */
+interface LstmCache extends LstmStepCache {
   /** Index of the previous state in the tape (-1 = the zero initial state). */
   prev: number;
-  i: Float64Array; // sigmoid(input gate)
-  f: Float64Array; // sigmoid(forget gate)
-  g: Float64Array; // tanh(cell candidate)
-  o: Float64Array; // sigmoid(output gate)
-  c: Float64Array;
-  tanhC: Float64Array;
-  h: Float64Array;
 }
 
 /** One decision's record for the backward pass. */
@@ -160,34 +153,8 @@ export class LstmController {
   /** One LSTM step from the state at tape index `prev` (-1 = zeros). */
   private lstm(x: Float64Array, prev: number, tape: LstmCache[]): LstmCache {
     const H = this.hidden;
-    const K = this.value("lstm_kernel");
-    const bias = this.value("lstm_bias");
-    const hPrev = prev >= 0 ? tape[prev]!.h : undefined;
-    const cPrev = prev >= 0 ? tape[prev]!.c : undefined;
-    const z = new Float64Array(4 * H);
-    for (let j = 0; j < 4 * H; j++) z[j] = bias[j]!;
-    for (let r = 0; r < H; r++) {
-      const xr = x[r]!;
-      if (xr !== 0) for (let j = 0, row = r * 4 * H; j < 4 * H; j++) z[j]! += xr * K[row + j]!;
-    }
-    if (hPrev) {
-      for (let r = 0; r < H; r++) {
-        const hr = hPrev[r]!;
-        if (hr !== 0) for (let j = 0, row = (H + r) * 4 * H; j < 4 * H; j++) z[j]! += hr * K[row + j]!;
-      }
-    }
-    const i = new Float64Array(H), f = new Float64Array(H), g = new Float64Array(H), o = new Float64Array(H);
-    const c = new Float64Array(H), tanhC = new Float64Array(H), h = new Float64Array(H);
-    for (let k = 0; k < H; k++) {
-      i[k] = sigmoid(z[k]!);
-      f[k] = sigmoid(z[H + k]!);
-      g[k] = Math.tanh(z[2 * H + k]!);
-      o[k] = sigmoid(z[3 * H + k]!);
-      c[k] = f[k]! * (cPrev ? cPrev[k]! : 0) + i[k]! * g[k]!;
-      tanhC[k] = Math.tanh(c[k]!);
-      h[k] = o[k]! * tanhC[k]!;
-    }
-    return { x, prev, i, f, g, o, c, tanhC, h };
+    const p = prev >= 0 ? tape[prev] : undefined;
+    return { ...lstmStep(this.value("lstm_kernel"), this.value("lstm_bias"), H, H, x, p?.h, p?.c), prev };
   }
 
   /**
@@ -406,7 +373,7 @@ export class LstmController {
     const K = this.value("lstm_kernel");
     const gK = grad("lstm_kernel");
     const gBias = grad("lstm_bias");
-    let dcNext = new Float64Array(H);
+    let dcNext: Float64Array = new Float64Array(H);
     for (let t = T - 1; t >= 0; t--) {
       const s = tape.steps[t]!;
       // The input of step t + 1 built from anchor sources passes its gradient to those states.
@@ -414,38 +381,9 @@ export class LstmController {
         const src = tape.inputs[t + 1]!;
         if (src.kind === "anchors") for (const j of src.sources) if (j >= 0) for (let r = 0; r < H; r++) dh[j]![r]! += dInput[t + 1]![r]! / src.count;
       }
-      const cPrev = s.prev >= 0 ? tape.steps[s.prev]!.c : undefined;
-      const hPrev = s.prev >= 0 ? tape.steps[s.prev]!.h : undefined;
-      const dz = new Float64Array(4 * H);
-      const dcPrev = new Float64Array(H);
-      for (let k = 0; k < H; k++) {
-        const dhk = dh[t]![k]!;
-        const dc = dcNext[k]! + dhk * s.o[k]! * (1 - s.tanhC[k]! * s.tanhC[k]!);
-        dz[k] = dc * s.g[k]! * s.i[k]! * (1 - s.i[k]!);
-        dz[H + k] = dc * (cPrev ? cPrev[k]! : 0) * s.f[k]! * (1 - s.f[k]!);
-        dz[2 * H + k] = dc * s.i[k]! * (1 - s.g[k]! * s.g[k]!);
-        dz[3 * H + k] = dhk * s.tanhC[k]! * s.o[k]! * (1 - s.o[k]!);
-        dcPrev[k] = dc * s.f[k]!;
-      }
-      for (let j = 0; j < 4 * H; j++) gBias[j]! += dz[j]!;
+      const prev = s.prev >= 0 ? tape.steps[s.prev] : undefined;
       const dx = dInput[t]!;
-      for (let r = 0; r < H; r++) {
-        const xr = s.x[r]!;
-        const hr = hPrev ? hPrev[r]! : 0;
-        const rowX = r * 4 * H;
-        const rowH = (H + r) * 4 * H;
-        let sx = 0;
-        let sh = 0;
-        for (let j = 0; j < 4 * H; j++) {
-          const dzj = dz[j]!;
-          gK[rowX + j]! += xr * dzj;
-          gK[rowH + j]! += hr * dzj;
-          sx += K[rowX + j]! * dzj;
-          sh += K[rowH + j]! * dzj;
-        }
-        dx[r] = sx;
-        if (s.prev >= 0) dh[s.prev]![r]! += sh;
-      }
+      const dcPrev = lstmStepBackward(K, gK, gBias, H, H, s, prev?.h, prev?.c, dh[t]!, dcNext, dx, prev ? dh[s.prev]! : undefined);
       dcNext = dcPrev;
       const src = tape.inputs[t]!;
       if (src.kind === "start") {

@@ -13,6 +13,7 @@ import { regularizedEvolution } from "../../src/strategy/evolution.js";
 
 const present = existsSync(dataPath(NB201_TABLE_FILE));
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+const sd = (xs: number[]) => Math.sqrt(xs.reduce((s, x) => s + (x - mean(xs)) ** 2, 0) / (xs.length - 1));
 
 describe.skipIf(!present && !process.env.CI)("NAS-Bench-201 against the paper (real table)", () => {
   it("the table's optima are the published 94.37 / 73.51 / 47.31", () => {
@@ -47,9 +48,13 @@ describe.skipIf(!present && !process.env.CI)("NAS-Bench-201 against the paper (r
     };
     const rs = await finalTest(randomSearch());
     const rea = await finalTest(regularizedEvolution());
-    // The paper's RS mean is over a time budget of roughly this many queries; allow its own std.
-    expect(mean(rs)).toBeGreaterThan(93.70 - 0.36);
-    expect(mean(rs)).toBeLessThan(93.70 + 0.36);
-    expect(mean(rea)).toBeGreaterThan(mean(rs));
+    // The paper's RS mean (500 runs, s.d. 0.36) is over a time budget of roughly this many queries. Two-sample z
+    // test at 3 standard errors (about 0.11, where the old bound was the 0.36 s.d. itself): random search at 50
+    // queries (93.46) fails it, at 100 (93.77) passes.
+    const se = Math.sqrt(sd(rs) ** 2 / rs.length + 0.36 ** 2 / 500);
+    expect(Math.abs(mean(rs) - 93.70)).toBeLessThan(3 * se);
+    // Paired over the same seeds: regularized evolution's gain is more than 3 standard errors of the differences.
+    const diff = rea.map((x, i) => x - rs[i]!);
+    expect(mean(diff)).toBeGreaterThan(3 * sd(diff) / Math.sqrt(diff.length));
   });
 });

@@ -10,6 +10,7 @@ import type { Evaluator, TrialResult } from "../../src/estimate/types.js";
 import { distinctArchs, weightSharingReport } from "../../src/estimate/weightSharing.js";
 import { Rng } from "../../src/rng.js";
 import { formatNb201, nb201Space, type Nb201Arch } from "../../src/space/nb201.js";
+import { bruteForceTauB } from "../predict/bruteForceTau.js";
 
 beforeAll(async () => {
   await initBackend({ backend: "wasm", quiet: true });
@@ -68,8 +69,9 @@ describe("weightSharingReport", () => {
       expect(r.standaloneSeconds).toBeGreaterThan(0);
     }
     expect(report.standaloneSeconds).toBeGreaterThan(0);
-    expect(report.kendallTau).toBeGreaterThanOrEqual(-1);
-    expect(report.kendallTau).toBeLessThanOrEqual(1);
+    // Each row's supernet accuracy is the supernet's on that path, and tau is the rows' tau-b, counted pair by pair.
+    report.rows.forEach((r, i) => expect(r.supernetAcc).toBe(supernetAccuracy(net, data.val, () => ({ kind: "path", arch: archs[i]! }))));
+    expect(report.kendallTau).toBeCloseTo(bruteForceTauB(report.rows.map((r) => r.supernetAcc), report.rows.map((r) => r.standaloneAcc)), 12);
     net.dispose();
   });
 

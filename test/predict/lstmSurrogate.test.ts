@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { Rng } from "../../src/rng.js";
 import { LstmSurrogate } from "../../src/predict/lstmSurrogate.js";
 import { spearman } from "../../src/predict/rank.js";
+import { tfjsSurrogateGradients } from "./lstmSurrogateReference.js";
 
 /** Score of a token string: order matters (a token counts double after token 0). */
 function score(s: number[]): number {
@@ -28,6 +29,30 @@ describe("LstmSurrogate", () => {
     expect(spearman(pred, y.slice(60))).toBeGreaterThan(0.7);
     expect(tf.memory().numTensors).toBe(before);
   }, 60_000);
+
+  it.each(["l1", "l2"] as const)("its hand-written gradients (%s loss) equal tfjs 'cpu' autodiff of the same loss", async (loss) => {
+    const m = new LstmSurrogate(4, { hidden: 6, embedding: 5, weightDecay: 1e-3, loss });
+    m.init(new Rng(4));
+    const batch = seqs.slice(0, 12);
+    const z = y.slice(0, 12).map((v) => (v - 6) / 4);
+    const mine = m.lossAndGradients(batch, z);
+    const ref = await tfjsSurrogateGradients(m.weights!, 4, batch, z, { hidden: 6, weightDecay: 1e-3, loss });
+    expect(mine.loss).toBeCloseTo(ref.loss, 5);
+    m.weights!.names.forEach((name, k) => {
+      const scale = Math.max(...Array.from(ref.grads[k]!, Math.abs));
+      expect(scale, `${name} has a gradient`).toBeGreaterThan(0);
+      const err = Math.max(...Array.from(mine.grads[k]!, (g, i) => Math.abs(g - ref.grads[k]![i]!))) / scale;
+      expect(err, name).toBeLessThanOrEqual(1e-4);
+    });
+  });
+
+  it("fits and predicts in plain JS: no tensor is created", () => {
+    const before = tf.engine().state.numTensors; // counts every tensor ever made, disposed or not
+    const m = new LstmSurrogate(4, { hidden: 4, epochs: 2 });
+    m.fit(seqs.slice(0, 20), y.slice(0, 20), new Rng(2));
+    m.predict(seqs.slice(20, 30));
+    expect(tf.engine().state.numTensors).toBe(before);
+  });
 
   it("is deterministic for a seed", () => {
     const a = new LstmSurrogate(4, { hidden: 8, epochs: 5 });
