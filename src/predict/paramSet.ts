@@ -63,20 +63,3 @@ export class ParamSet {
     });
   }
 }
-
-/**
- * Runs `fn` on tfjs's 'cpu' backend and restores the previous backend afterwards. The cpu backend computes in
- * plain JS, so results are bit-identical run to run, which search resume by replay requires; it initialises
- * synchronously, so switching needs no await.
- */
-export function onCpuBackend<T>(fn: () => T): T {
-  const engine = tf.engine();
-  const previous = engine.backendName;
-  if (previous !== "cpu") void tf.setBackend("cpu");
-  if (tf.getBackend() !== "cpu") throw new Error("could not switch tfjs to its 'cpu' backend (is @tensorflow/tfjs installed?)");
-  try {
-    return fn();
-  } finally {
-    if (previous && previous !== "cpu") void tf.setBackend(previous);
-  }
-}
