@@ -105,7 +105,7 @@ function globalsDeclaration(): string {
     `  /** Clears what this cell printed and displayed so far (Jupyter's clear_output; wait: clear on next output). */`,
     `  function clearOutput(options?: { wait?: boolean }): void;`,
     `  /** What other cells see of a variable: each value of a stream, the result of a promise. */`,
-    `  type NasbookSeen<T> = T extends AsyncIterable<infer U> ? U : T extends Generator<infer U, any, any> ? U : Awaited<T>;`,
+    `  type NasbookSeen<T> = T extends object ? (T extends AsyncIterable<infer U> ? U : T extends Generator<infer U, any, any> ? U : Awaited<T>) : T;`,
     `}`,
     `export {};`,
   ].join("\n");
@@ -173,9 +173,15 @@ export class CellCompiler {
   readonly cwd: string;
   private readonly files = new Map<string, VirtualFile>();
   private readonly entries = new Map<string, CellEntry>();
-  private readonly order: string[] = [];
+  /** cell -> its position in notebook order (increasing, not dense). */
+  private readonly seq = new Map<string, number>();
+  private nextSeq = 0;
   /** name -> ids of the cells defining it (values and types), in notebook order. */
-  private definers = new Map<string, string[]>();
+  private readonly definers = new Map<string, string[]>();
+  /** name -> ids of the cells spelling it (whose check may depend on its declaration). */
+  private readonly mentionedBy = new Map<string, Set<string>>();
+  /** The last code parsed by `declared` (identify, then update, parse the same code once). */
+  private lastParsed: { code: string; source: ts.SourceFile } | undefined;
   private readonly service: ts.LanguageService;
   private readonly options: ts.CompilerOptions;
   private readonly globalsFile: string;
@@ -389,24 +395,60 @@ export class CellCompiler {
     if (this.files.delete(file)) this.projectVersion++;
   }
 
-  private rebuildDefiners(): void {
-    const definers = new Map<string, string[]>();
-    for (const id of this.order) {
-      const e = this.entries.get(id)!;
-      for (const n of new Set([...e.own.values, ...e.own.types])) {
-        const list = definers.get(n) ?? [];
-        list.push(id);
-        definers.set(n, list);
-      }
+  /** Moves cell `id` in the definer and mention indexes from entry `before` to entry `after` (either may be absent). */
+  private reindex(id: string, before: CellEntry | undefined, after: CellEntry | undefined): void {
+    const namesBefore = new Set(before ? [...before.own.values, ...before.own.types] : []);
+    const namesAfter = new Set(after ? [...after.own.values, ...after.own.types] : []);
+    for (const n of namesBefore) {
+      if (namesAfter.has(n)) continue;
+      const list = this.definers.get(n)!;
+      list.splice(list.indexOf(id), 1);
+      if (list.length === 0) this.definers.delete(n);
     }
-    this.definers = definers;
+    const at = this.seq.get(id)!;
+    for (const n of namesAfter) {
+      if (namesBefore.has(n)) continue;
+      const list = this.definers.get(n);
+      if (!list) {
+        this.definers.set(n, [id]);
+        continue;
+      }
+      let i = list.length;
+      while (i > 0 && this.seq.get(list[i - 1]!)! > at) i--;
+      list.splice(i, 0, id);
+    }
+    if (before?.mentioned === after?.mentioned) return;
+    for (const n of before?.mentioned ?? []) {
+      if (after?.mentioned.has(n)) continue;
+      const set = this.mentionedBy.get(n)!;
+      set.delete(id);
+      if (set.size === 0) this.mentionedBy.delete(n);
+    }
+    for (const n of after?.mentioned ?? []) {
+      if (before?.mentioned.has(n)) continue;
+      let set = this.mentionedBy.get(n);
+      if (!set) this.mentionedBy.set(n, (set = new Set()));
+      set.add(id);
+    }
+  }
+
+  /** The names `code` declares (parsed once: a following `update` with the same code reuses the tree). */
+  declared(code: string): DeclaredNames {
+    return declaredNames(this.parse(code));
+  }
+
+  private parse(code: string): ts.SourceFile {
+    if (this.lastParsed?.code === code) return this.lastParsed.source;
+    const source = parseCell(code);
+    this.lastParsed = { code, source };
+    return source;
   }
 
   private entryFor(id: string, code: string): CellEntry {
     const previous = this.entries.get(id);
     if (previous?.code === code) return previous;
     // Parsed once per distinct code: names, exports, identifiers and the transpiled body all come from this tree.
-    const source = parseCell(code);
+    const source = this.parse(code);
     const own = declaredNames(source);
     const mentioned = identifierTexts(source);
     const { body, hasValue, displayName } = transpileCell(source);
@@ -476,12 +518,12 @@ export class CellCompiler {
     let pending = changed;
     while (pending.size) {
       const next = new Set<string>();
-      for (const id of this.order) {
-        if (id === skip) continue;
+      // The cells spelling a changed name, in notebook order: found through the index, not by visiting every cell.
+      const affected = new Set<string>();
+      for (const n of pending) for (const id of this.mentionedBy.get(n) ?? []) if (id !== skip) affected.add(id);
+      for (const id of [...affected].sort((a, b) => this.seq.get(a)! - this.seq.get(b)!)) {
         const e = this.entries.get(id)!;
-        let affected = false;
-        for (const n of pending) if (e.mentioned.has(n)) affected = true;
-        if (!affected || this.inputsKey(e) === e.key || (count.get(id) ?? 0) >= 2) continue;
+        if (this.inputsKey(e) === e.key || (count.get(id) ?? 0) >= 2) continue;
         count.set(id, (count.get(id) ?? 0) + 1);
         if (this.check(e)) for (const n of [...e.own.values, ...e.own.types]) next.add(n);
         rechecked.push(e.result!);
@@ -498,12 +540,12 @@ export class CellCompiler {
   update(id: string, code: string): CompileResult {
     const previous = this.entries.get(id);
     const e = this.entryFor(id, code);
-    if (!previous) this.order.push(id);
+    if (!previous) this.seq.set(id, this.nextSeq++);
     this.entries.set(id, e);
+    if (previous !== e) this.reindex(id, previous, e);
     const oldNames = previous ? [...previous.own.values, ...previous.own.types] : [];
     const newNames = [...e.own.values, ...e.own.types];
     const namesChanged = oldNames.length !== newNames.length || oldNames.some((n, i) => n !== newNames[i]);
-    if (namesChanged) this.rebuildDefiners();
     // Unchanged code whose inputs did not change: nothing to parse, transpile or check.
     const declarationChanged = e.result && e.key === this.inputsKey(e) ? false : this.check(e);
     const changed = new Set<string>();
@@ -520,10 +562,10 @@ export class CellCompiler {
   remove(id: string): CompileResult {
     const e = this.entries.get(id);
     if (!e) return { cell: undefined, rechecked: [] };
+    this.reindex(id, e, undefined);
     this.entries.delete(id);
-    this.order.splice(this.order.indexOf(id), 1);
+    this.seq.delete(id);
     this.deleteFile(this.fileOf(id));
-    this.rebuildDefiners();
     return { cell: undefined, rechecked: this.propagate(new Set([...e.own.values, ...e.own.types]), undefined) };
   }
 

@@ -108,6 +108,16 @@ export class LiveGraph implements CellGraph {
     return { cells, names: change.names };
   }
 
+  /** Where cell `id` is in notebook order (a number that only compares; Infinity for an unknown cell). */
+  position(id: string): number {
+    return this.seq.get(id) ?? Infinity;
+  }
+
+  /** True when some cell reads `name` (besides cells defining it themselves). */
+  isRead(name: string): boolean {
+    return this.readers.has(name);
+  }
+
   private order(a: string, b: string): number {
     return this.seq.get(a)! - this.seq.get(b)!;
   }
