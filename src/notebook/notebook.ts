@@ -28,7 +28,7 @@ import {
   reportError,
   type CellErrorReport,
 } from "./cellErrors.js";
-import { CellCompiler, libraryEntry, type CellCompletions, type CompiledCell, type CompileResult } from "./compiler.js";
+import { CellCompiler, CheckInterrupted, libraryEntry, type CellCompletions, type CompiledCell, type CompileResult } from "./compiler.js";
 import { describeProblem, type CellGraph } from "./graph.js";
 import { LiveGraph, type GraphChange } from "./liveGraph.js";
 import { cellImporter } from "./imports.js";
@@ -318,7 +318,18 @@ export class Notebook {
 
   private async executeCounted(code: string, opts: { cellId?: string; until?: Promise<unknown> }): Promise<ExecuteOutcome> {
     const id = opts.cellId ?? this.identify(code);
-    const update = this.compiler.update(id, code);
+    let update: CompileResult;
+    try {
+      update = this.compiler.update(id, code);
+    } catch (err) {
+      if (!(err instanceof CheckInterrupted)) throw err;
+      // Interrupted while type-checking: nothing ran and the cell keeps its previous version. Let the event loop
+      // turn first, as after a run, so the kernel has handled the interrupt before the next request starts.
+      await this.whenSettled(opts.until);
+      this.pendingInterrupt = false;
+      const error = reportError(new InterruptedError());
+      return { cellId: id, status: "error", error, reran: [], rechecked: [], hasInputs: false, settled: true };
+    }
     const compiled = update.cell!;
     const touched = { cells: new Set<string>([id]), names: new Set<string>() };
     const rechecked = this.applyRechecks(update, touched);
