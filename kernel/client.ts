@@ -42,9 +42,10 @@ export class KernelClient {
 
   /**
    * Launches `argv` (with `{connection_file}` replaced) and connects once the kernel answers kernel_info.
-   * `key` and `signatureScheme` override the connection file's random key and hmac-sha256 ("" = no signing).
+   * `key` and `signatureScheme` override the connection file's random key and hmac-sha256 ("" = no signing);
+   * `parentPid` the process the kernel watches (JPY_PARENT_PID: it exits when that is gone), this one by default.
    */
-  static async launch(argv: readonly string[], opts: { cwd?: string; key?: string; signatureScheme?: string } = {}): Promise<KernelClient> {
+  static async launch(argv: readonly string[], opts: { cwd?: string; key?: string; signatureScheme?: string; parentPid?: number } = {}): Promise<KernelClient> {
     const ports = await Promise.all([0, 1, 2, 3, 4].map(() => freePort()));
     const info: ConnectionInfo = {
       transport: "tcp", ip: "127.0.0.1", shell_port: ports[0]!, iopub_port: ports[1]!, stdin_port: ports[2]!,
@@ -56,6 +57,8 @@ export class KernelClient {
     const child = spawn(argv[0]!, argv.slice(1).map((a) => a.replace("{connection_file}", file)), {
       cwd: opts.cwd ?? dir,
       stdio: ["ignore", "ignore", "pipe"],
+      // As Jupyter does: the kernel exits when this process is gone, even if it died before close().
+      env: { ...process.env, JPY_PARENT_PID: String(opts.parentPid ?? process.pid) },
     });
     const client = new KernelClient(info, child);
     child.stderr!.on("data", (d: Buffer) => (client.stderr += d.toString()));
