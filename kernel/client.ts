@@ -32,7 +32,9 @@ export class KernelClient {
   readonly iopub = new zmq.Subscriber();
   readonly signer: Signer;
   readonly iopubMessages: JupyterMessage[] = [];
-  private readonly waiters = new Set<() => void>();
+  /** iopub messages by parent msg_id, and who waits for more of them: a request's wait costs its own messages. */
+  private readonly byParent = new Map<string, JupyterMessage[]>();
+  private readonly waiters = new Map<string, () => void>();
   private readonly replies = new Map<string, (m: JupyterMessage) => void>();
   stderr = "";
 
@@ -97,8 +99,13 @@ export class KernelClient {
   private async pumpIopub(): Promise<void> {
     try {
       for await (const frames of this.iopub) {
-        this.iopubMessages.push(decode(frames as Buffer[], this.signer));
-        for (const w of this.waiters) w();
+        const msg = decode(frames as Buffer[], this.signer);
+        this.iopubMessages.push(msg);
+        const parent = String(msg.parent_header.msg_id ?? "");
+        const list = this.byParent.get(parent);
+        if (list) list.push(msg);
+        else this.byParent.set(parent, [msg]);
+        this.waiters.get(parent)?.();
       }
     } catch {
       // Socket closed.
@@ -129,14 +136,18 @@ export class KernelClient {
 
   /** Waits for the idle status of request `msgId` and returns its iopub messages. */
   async untilIdle(msgId: string): Promise<JupyterMessage[]> {
-    const mine = () => this.iopubMessages.filter((m) => m.parent_header.msg_id === msgId);
-    while (!mine().some((m) => m.header.msg_type === "status" && m.content["execution_state"] === "idle")) {
+    const isIdle = (m: JupyterMessage) => m.header.msg_type === "status" && m.content["execution_state"] === "idle";
+    while (!(this.byParent.get(msgId) ?? []).some(isIdle)) {
       await new Promise<void>((r) => {
-        this.waiters.add(r);
-        setTimeout(r, 100);
+        const timer = setTimeout(r, 100);
+        this.waiters.set(msgId, () => {
+          clearTimeout(timer);
+          r();
+        });
       });
+      this.waiters.delete(msgId);
     }
-    return mine();
+    return [...this.byParent.get(msgId)!];
   }
 
   /** Shuts the kernel down and closes the sockets. */

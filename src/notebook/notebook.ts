@@ -136,6 +136,20 @@ function callInterruptibly<T>(f: () => T): T {
   }
 }
 
+/**
+ * The reason a cell's signal aborts when the runtime invalidates it. Made without a stack trace: it would only show
+ * the runtime's frames, and a chain of 100 dependents re-running would capture 100 of them.
+ */
+function invalidatedError(): AbortError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new AbortError("the cell was invalidated: an input changed, or it was re-run or deleted");
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** Cell functions that have run once (see runCell: only the first run is wrapped in breakOnSigint). */
 const ranOnce = new WeakSet<CellFunction>();
 
@@ -731,9 +745,7 @@ export class Notebook {
     this.options.onRun?.(cell.id);
     const controller = new AbortController();
     cell.controller = controller;
-    void invalidation.then(() =>
-      controller.abort(new AbortError("the cell was invalidated: an input changed, or it was re-run or deleted")),
-    );
+    void invalidation.then(() => controller.abort(invalidatedError()));
     const show = (...values: unknown[]): void => {
       for (const v of values) {
         const bundle = toMimeBundle(v);
