@@ -32,7 +32,9 @@ export class KernelClient {
   readonly iopub = new zmq.Subscriber();
   readonly signer: Signer;
   readonly iopubMessages: JupyterMessage[] = [];
-  private readonly waiters = new Set<() => void>();
+  /** iopub messages by parent msg_id, and who waits for more of them: a request's wait costs its own messages. */
+  private readonly byParent = new Map<string, JupyterMessage[]>();
+  private readonly waiters = new Map<string, () => void>();
   private readonly replies = new Map<string, (m: JupyterMessage) => void>();
   stderr = "";
 
@@ -42,9 +44,10 @@ export class KernelClient {
 
   /**
    * Launches `argv` (with `{connection_file}` replaced) and connects once the kernel answers kernel_info.
-   * `key` and `signatureScheme` override the connection file's random key and hmac-sha256 ("" = no signing).
+   * `key` and `signatureScheme` override the connection file's random key and hmac-sha256 ("" = no signing);
+   * `parentPid` the process the kernel watches (JPY_PARENT_PID: it exits when that is gone), this one by default.
    */
-  static async launch(argv: readonly string[], opts: { cwd?: string; key?: string; signatureScheme?: string } = {}): Promise<KernelClient> {
+  static async launch(argv: readonly string[], opts: { cwd?: string; key?: string; signatureScheme?: string; parentPid?: number } = {}): Promise<KernelClient> {
     const ports = await Promise.all([0, 1, 2, 3, 4].map(() => freePort()));
     const info: ConnectionInfo = {
       transport: "tcp", ip: "127.0.0.1", shell_port: ports[0]!, iopub_port: ports[1]!, stdin_port: ports[2]!,
@@ -56,6 +59,8 @@ export class KernelClient {
     const child = spawn(argv[0]!, argv.slice(1).map((a) => a.replace("{connection_file}", file)), {
       cwd: opts.cwd ?? dir,
       stdio: ["ignore", "ignore", "pipe"],
+      // As Jupyter does: the kernel exits when this process is gone, even if it died before close().
+      env: { ...process.env, JPY_PARENT_PID: String(opts.parentPid ?? process.pid) },
     });
     const client = new KernelClient(info, child);
     child.stderr!.on("data", (d: Buffer) => (client.stderr += d.toString()));
@@ -94,8 +99,13 @@ export class KernelClient {
   private async pumpIopub(): Promise<void> {
     try {
       for await (const frames of this.iopub) {
-        this.iopubMessages.push(decode(frames as Buffer[], this.signer));
-        for (const w of this.waiters) w();
+        const msg = decode(frames as Buffer[], this.signer);
+        this.iopubMessages.push(msg);
+        const parent = String(msg.parent_header.msg_id ?? "");
+        const list = this.byParent.get(parent);
+        if (list) list.push(msg);
+        else this.byParent.set(parent, [msg]);
+        this.waiters.get(parent)?.();
       }
     } catch {
       // Socket closed.
@@ -126,14 +136,18 @@ export class KernelClient {
 
   /** Waits for the idle status of request `msgId` and returns its iopub messages. */
   async untilIdle(msgId: string): Promise<JupyterMessage[]> {
-    const mine = () => this.iopubMessages.filter((m) => m.parent_header.msg_id === msgId);
-    while (!mine().some((m) => m.header.msg_type === "status" && m.content["execution_state"] === "idle")) {
+    const isIdle = (m: JupyterMessage) => m.header.msg_type === "status" && m.content["execution_state"] === "idle";
+    while (!(this.byParent.get(msgId) ?? []).some(isIdle)) {
       await new Promise<void>((r) => {
-        this.waiters.add(r);
-        setTimeout(r, 100);
+        const timer = setTimeout(r, 100);
+        this.waiters.set(msgId, () => {
+          clearTimeout(timer);
+          r();
+        });
       });
+      this.waiters.delete(msgId);
     }
-    return mine();
+    return [...this.byParent.get(msgId)!];
   }
 
   /** Shuts the kernel down and closes the sockets. */

@@ -2,12 +2,42 @@
 import { useNotebookTrialStore } from "../src/exec/defaults.js";
 import { Kernel, readConnectionFile } from "./kernel.js";
 
+/** How often the kernel checks that the process that launched it is still there. */
+const parentPollMs = 1000;
+
+/** True while process `pid` exists (EPERM: it exists but belongs to someone else). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Exits when the Jupyter process that launched the kernel is gone (it names itself in JPY_PARENT_PID, as for
+ * ipykernel's parent poller). A client killed before it could send shutdown_request — a test runner's timeout, a
+ * crashed notebook server — would otherwise leave the kernel running forever.
+ */
+function exitWithParent(kernel: Kernel): void {
+  const pid = Number(process.env["JPY_PARENT_PID"]);
+  if (!Number.isInteger(pid) || pid <= 1) return;
+  const timer = setInterval(() => {
+    if (alive(pid)) return;
+    clearInterval(timer);
+    void kernel.close().finally(() => process.exit(0));
+  }, parentPollMs);
+  timer.unref();
+}
+
 /** Runs the kernel until a shutdown_request arrives (the process then exits). */
 export async function startKernel(connectionFile: string): Promise<never> {
   // Trials are stored per notebook (Jupyter names the notebook in JPY_SESSION_NAME), so re-running a cell reuses them.
   useNotebookTrialStore(process.env.JPY_SESSION_NAME || process.cwd());
   const kernel = new Kernel(readConnectionFile(connectionFile), { cwd: process.cwd() });
   await kernel.start();
+  exitWithParent(kernel);
   // Serve forever: the shutdown handler exits the process.
   return new Promise<never>(() => undefined);
 }

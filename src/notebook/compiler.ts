@@ -24,6 +24,7 @@ import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { declaredNames, parseCell, transpileCell, type DeclaredNames } from "./transpile.js";
 import { exportedFiles } from "./packageExports.js";
+import { interruptRequested } from "./interruptFlag.js";
 
 /** A diagnostic in cell coordinates (1-based line and column). */
 export interface CellDiagnostic {
@@ -105,7 +106,7 @@ function globalsDeclaration(): string {
     `  /** Clears what this cell printed and displayed so far (Jupyter's clear_output; wait: clear on next output). */`,
     `  function clearOutput(options?: { wait?: boolean }): void;`,
     `  /** What other cells see of a variable: each value of a stream, the result of a promise. */`,
-    `  type NasbookSeen<T> = T extends AsyncIterable<infer U> ? U : T extends Generator<infer U, any, any> ? U : Awaited<T>;`,
+    `  type NasbookSeen<T> = T extends object ? (T extends AsyncIterable<infer U> ? U : T extends Generator<infer U, any, any> ? U : Awaited<T>) : T;`,
     `}`,
     `export {};`,
   ].join("\n");
@@ -125,12 +126,16 @@ function safeId(id: string): string {
 }
 
 const declarationPrefix = "./__nasbook_cell_";
+/** How many programs (one per set of imported modules) are kept for reuse. */
+const keptPrograms = 3;
 
 // Shared by every compiler in the process: the parsed (and bound) lib, @types and library files are kept once,
-// so a second notebook (a test, `nasbook run` after a kernel) does not parse them again. Files on disk are read
-// once per process for the same reason: the service asks for every file's snapshot on each new program.
+// so a second notebook (a test, `nasbook run` after a kernel) does not parse them again. They are acquired through
+// one document registry (which the completion service shares) and then held here for good: a program that does
+// not use the library does not hold its files, and the next one that does finds them parsed and bound.
 const documentRegistry = ts.createDocumentRegistry();
 const diskSnapshots = new Map<string, ts.IScriptSnapshot | undefined>();
+const diskSources = new Map<string, ts.SourceFile | undefined>();
 let libraryWarmed = false;
 
 function diskSnapshot(f: string): ts.IScriptSnapshot | undefined {
@@ -139,6 +144,46 @@ function diskSnapshot(f: string): ts.IScriptSnapshot | undefined {
     diskSnapshots.set(f, text === undefined ? undefined : ts.ScriptSnapshot.fromString(text));
   }
   return diskSnapshots.get(f);
+}
+
+/** True during the check of an executed cell: only that check stops on an interrupt (not a background warm-up). */
+let interruptible = false;
+const interrupted = (): boolean => interruptible && interruptRequested();
+
+/** Raised inside a check when the kernel was interrupted (see `CellCompiler.update`). */
+export class CheckInterrupted extends Error {
+  constructor() {
+    super("interrupted while type-checking");
+    this.name = "CheckInterrupted";
+  }
+}
+
+/** The type checker's cancellation token: polled between declarations, it stops a check on an interrupt. */
+const interruptToken: ts.CancellationToken = {
+  isCancellationRequested: interrupted,
+  throwIfCancellationRequested: () => {
+    if (interrupted()) throw new ts.OperationCanceledException();
+  },
+};
+
+/**
+ * A file on disk as a parsed source file, parsed once per process (per module format) with the options the program
+ * asks for. Parsing the library's types takes seconds: an interrupt stops it between two files.
+ */
+function diskSource(fileName: string, options: ts.CompilerOptions, fileOptions: ts.CreateSourceFileOptions): ts.SourceFile | undefined {
+  const key = `${fileName}\0${fileOptions.impliedNodeFormat ?? ""}`;
+  let sf = diskSources.get(key);
+  if (sf !== undefined || diskSources.has(key)) return sf;
+  const snapshot = diskSnapshot(fileName);
+  sf = snapshot && documentRegistry.acquireDocument(fileName, options, snapshot, "0", scriptKindOf(fileName), fileOptions);
+  diskSources.set(key, sf);
+  return sf;
+}
+
+function scriptKindOf(fileName: string): ts.ScriptKind {
+  if (/\.json$/i.test(fileName)) return ts.ScriptKind.JSON;
+  if (/\.[cm]?jsx?$/i.test(fileName)) return fileName.endsWith("x") ? ts.ScriptKind.JSX : ts.ScriptKind.JS;
+  return fileName.endsWith("x") ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
 }
 // Virtual files of two notebooks in one directory share names; versions unique in the process keep the shared
 // registry from handing one notebook's text to the other.
@@ -159,6 +204,8 @@ interface CellEntry {
   /** Every identifier the cell spells: the names it could read from other cells. */
   readonly mentioned: Set<string>;
   readonly usesLibrary: boolean;
+  /** The modules it imports (the library for `nas`), as a key: checks importing the same ones share a program. */
+  readonly modules: string;
   readonly transpiled: { body: string; hasValue: boolean; displayName: string | undefined };
   /** The inputs key of the last check (see `inputsKey`); undefined before the first. */
   key: string | undefined;
@@ -173,24 +220,38 @@ export class CellCompiler {
   readonly cwd: string;
   private readonly files = new Map<string, VirtualFile>();
   private readonly entries = new Map<string, CellEntry>();
-  private readonly order: string[] = [];
+  /** cell -> its position in notebook order (increasing, not dense). */
+  private readonly seq = new Map<string, number>();
+  private nextSeq = 0;
   /** name -> ids of the cells defining it (values and types), in notebook order. */
-  private definers = new Map<string, string[]>();
-  private readonly service: ts.LanguageService;
+  private readonly definers = new Map<string, string[]>();
+  /** name -> ids of the cells spelling it (whose check may depend on its declaration). */
+  private readonly mentionedBy = new Map<string, Set<string>>();
+  /** The last code parsed by `declared` (identify, then update, parse the same code once). */
+  private lastParsed: { code: string; source: ts.SourceFile } | undefined;
+  /** For completion and inspection only (created on first use); checks build their programs directly. */
+  private languageService: ts.LanguageService | undefined;
+  private readonly serviceHost: ts.LanguageServiceHost;
+  private readonly compilerHost: ts.CompilerHost;
+  private readonly resolutionCache: ts.ModuleResolutionCache;
+  /**
+   * The last check's program for each set of modules a cell imports (none, the library, ...), most recent last: the
+   * next check importing the same modules reuses its structure completely, so a plain cell after a `nas` cell does
+   * not walk the library's thousand files, nor a `nas` cell after a plain one rebuild them.
+   */
+  private readonly programs = new Map<string, ts.Program>();
+  private program: ts.Program | undefined;
+  /** Parsed virtual files, by name, for the version parsed. */
+  private readonly virtualSources = new Map<string, { version: number; source: ts.SourceFile }>();
   private readonly options: ts.CompilerOptions;
   private readonly globalsFile: string;
   private readonly checkFile: string;
-  /** Imports every module any cell has imported, so that its parsed files stay in the program (see `retain`). */
-  private readonly retainFile: string;
-  private readonly retained = new Set<string>();
   private projectVersion = 0;
 
   constructor(opts: { cwd?: string } = {}) {
     this.cwd = resolve(opts.cwd ?? process.cwd());
     this.globalsFile = join(this.cwd, "__nasbook_globals.d.ts");
     this.checkFile = join(this.cwd, "__nasbook_check.ts");
-    this.retainFile = join(this.cwd, "__nasbook_retain.ts");
-    this.setFile(this.retainFile, "export {};\n");
     this.setFile(this.globalsFile, globalsDeclaration());
     this.setFile(this.checkFile, "export {};\n");
     this.options = {
@@ -216,46 +277,91 @@ export class CellCompiler {
       },
     };
     const fallbackFile = join(packageRoot, "__nasbook_resolve.ts");
-    const resolutionCache = ts.createModuleResolutionCache(this.cwd, (f) => f, this.options);
+    const resolutionCache = (this.resolutionCache = ts.createModuleResolutionCache(this.cwd, (f) => f, this.options));
+    const moduleHost = {
+      fileExists: (f: string) => this.files.has(f) || ts.sys.fileExists(f),
+      readFile: (f: string) => this.files.get(f)?.text ?? ts.sys.readFile(f),
+      directoryExists: ts.sys.directoryExists,
+      getDirectories: ts.sys.getDirectories,
+      realpath: ts.sys.realpath,
+      getCurrentDirectory: () => this.cwd,
+      useCaseSensitiveFileNames: ts.sys.useCaseSensitiveFileNames,
+    } satisfies ts.ModuleResolutionHost;
+    // A notebook outside this package still finds the packages installed with nasbook.
+    const resolveModuleNameLiterals = (literals: readonly ts.StringLiteralLike[], containingFile: string, _ref: unknown, options: ts.CompilerOptions) =>
+      literals.map((lit): ts.ResolvedModuleWithFailedLookupLocations => {
+        if (lit.text.startsWith(declarationPrefix)) {
+          // Other cells' declarations come and go: never cached.
+          const file = join(this.cwd, `${lit.text.slice(2)}.d.ts`);
+          return { resolvedModule: this.files.has(file) ? { resolvedFileName: file, extension: ts.Extension.Dts } : undefined };
+        }
+        const first = ts.resolveModuleName(lit.text, containingFile, options, moduleHost, resolutionCache);
+        if (first.resolvedModule || lit.text.startsWith(".") || lit.text.startsWith("/")) return first;
+        const second = ts.resolveModuleName(lit.text, fallbackFile, options, moduleHost, resolutionCache);
+        return second.resolvedModule ? second : first;
+      });
+    // Checks: a compiler host handing out the virtual files (parsed once per version) and the process-wide parsed
+    // files from disk, so a new program costs the files that changed, not a lookup through a language service.
+    this.compilerHost = {
+      ...moduleHost,
+      getSourceFile: (fileName, languageVersionOrOptions) => {
+        // Building a program that reads the library's files for the first time takes seconds: an interrupt
+        // stops it between two files.
+        if (interrupted()) throw new CheckInterrupted();
+        const fileOptions = typeof languageVersionOrOptions === "object" ? languageVersionOrOptions : { languageVersion: languageVersionOrOptions };
+        const v = this.files.get(fileName);
+        if (!v) return diskSource(fileName, this.options, fileOptions);
+        const parsed = this.virtualSources.get(fileName);
+        if (parsed?.version === v.version) return parsed.source;
+        const source = ts.createSourceFile(fileName, v.text, fileOptions, true);
+        this.virtualSources.set(fileName, { version: v.version, source });
+        return source;
+      },
+      getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
+      writeFile: () => undefined,
+      getCanonicalFileName: (f) => (ts.sys.useCaseSensitiveFileNames ? f : f.toLowerCase()),
+      useCaseSensitiveFileNames: () => ts.sys.useCaseSensitiveFileNames,
+      getNewLine: () => "\n",
+      // Without it, every new program re-reads and re-parses the package.json above each of its files.
+      getModuleResolutionCache: () => resolutionCache,
+      resolveModuleNameLiterals,
+    };
     // `getModuleResolutionCache` is read by the service (it passes it on to its compiler host) but is not in the
     // public LanguageServiceHost type.
-    const host: ts.LanguageServiceHost & { getModuleResolutionCache(): ts.ModuleResolutionCache } = {
+    const serviceHost: ts.LanguageServiceHost & { getModuleResolutionCache(): ts.ModuleResolutionCache } = {
+      ...moduleHost,
       getCompilationSettings: () => this.options,
       getProjectVersion: () => String(this.projectVersion),
-      // Fixed roots: a program whose roots do not change reuses its structure and module resolutions.
-      getScriptFileNames: () => [this.globalsFile, this.retainFile, this.checkFile],
+      getScriptFileNames: () => [this.globalsFile, this.checkFile],
       getScriptVersion: (f) => String(this.files.get(f)?.version ?? 0),
       getScriptSnapshot: (f) => {
         const v = this.files.get(f);
         if (v) return ts.ScriptSnapshot.fromString(v.text);
         return diskSnapshot(f);
       },
-      getCurrentDirectory: () => this.cwd,
       getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
-      fileExists: (f) => this.files.has(f) || ts.sys.fileExists(f),
-      readFile: (f, enc) => this.files.get(f)?.text ?? ts.sys.readFile(f, enc),
       readDirectory: ts.sys.readDirectory,
-      directoryExists: ts.sys.directoryExists,
-      getDirectories: ts.sys.getDirectories,
-      realpath: ts.sys.realpath,
       useCaseSensitiveFileNames: () => ts.sys.useCaseSensitiveFileNames,
-      // Without it, every new program re-reads and re-parses the package.json above each of its files.
       getModuleResolutionCache: () => resolutionCache,
-      // A notebook outside this package still finds the packages installed with nasbook.
-      resolveModuleNameLiterals: (literals, containingFile, _ref, options) =>
-        literals.map((lit): ts.ResolvedModuleWithFailedLookupLocations => {
-          if (lit.text.startsWith(declarationPrefix)) {
-            // Other cells' declarations come and go: never cached.
-            const file = join(this.cwd, `${lit.text.slice(2)}.d.ts`);
-            return { resolvedModule: this.files.has(file) ? { resolvedFileName: file, extension: ts.Extension.Dts } : undefined };
-          }
-          const first = ts.resolveModuleName(lit.text, containingFile, options, host, resolutionCache);
-          if (first.resolvedModule || lit.text.startsWith(".") || lit.text.startsWith("/")) return first;
-          const second = ts.resolveModuleName(lit.text, fallbackFile, options, host, resolutionCache);
-          return second.resolvedModule ? second : first;
-        }),
+      resolveModuleNameLiterals,
     };
-    this.service = ts.createLanguageService(host, documentRegistry);
+    this.serviceHost = serviceHost;
+  }
+
+  /** The language service for completion and inspection (sharing the parsed files through the registry). */
+  private get service(): ts.LanguageService {
+    return (this.languageService ??= ts.createLanguageService(this.serviceHost, documentRegistry));
+  }
+
+  /** A program for the current check file (reusing the last one's structure), interruptible while it parses. */
+  private newProgram(modules = ""): ts.Program {
+    const oldProgram = this.programs.get(modules) ?? this.program;
+    const program = ts.createProgram({ rootNames: [this.globalsFile, this.checkFile], options: this.options, host: this.compilerHost, oldProgram });
+    this.program = program;
+    this.programs.delete(modules);
+    this.programs.set(modules, program);
+    if (this.programs.size > keptPrograms) this.programs.delete(this.programs.keys().next().value!);
+    return program;
   }
 
   /**
@@ -264,7 +370,7 @@ export class CellCompiler {
    */
   warmUp(): void {
     this.setFile(this.checkFile, "export {};\n");
-    const program = this.service.getProgram()!;
+    const program = this.newProgram();
     program.getSemanticDiagnostics(program.getSourceFile(this.checkFile));
   }
 
@@ -278,11 +384,9 @@ export class CellCompiler {
     const sliceMs = opts.sliceMs ?? 8;
     if (libraryWarmed) return;
     libraryWarmed = true;
-    const host: ts.ModuleResolutionHost = {
-      fileExists: ts.sys.fileExists, readFile: ts.sys.readFile, realpath: ts.sys.realpath,
-      directoryExists: ts.sys.directoryExists, getCurrentDirectory: () => this.cwd,
-    };
-    const cache = ts.createModuleResolutionCache(this.cwd, (f) => f, this.options);
+    // The checks' own resolution cache: the first `nas` check then finds every module of the library resolved.
+    const host = this.compilerHost;
+    const cache = this.resolutionCache;
     const seen = new Set<string>([libraryEntry]);
     const queue = [libraryEntry];
     const enqueue = (file: string | undefined): void => {
@@ -305,10 +409,10 @@ export class CellCompiler {
       const sliceEnd = performance.now() + sliceMs;
       while (queue.length && performance.now() < sliceEnd) {
         const file = queue.shift()!;
-        const snapshot = diskSnapshot(file);
-        if (!snapshot) continue;
-        // Same key, version ("0" for files on disk) and kind as the service asks for, so it finds this tree.
-        documentRegistry.acquireDocument(file, this.options, snapshot, "0", ts.ScriptKind.TS, { languageVersion: this.options.target! });
+        // With the module format a program computes for the file, so that the program finds this tree.
+        const impliedNodeFormat = ts.getImpliedNodeFormatForFile(file, cache.getPackageJsonInfoCache(), host, this.options);
+        if (!diskSource(file, this.options, { languageVersion: this.options.target!, impliedNodeFormat })) continue;
+        const snapshot = diskSnapshot(file)!;
         const text = snapshot.getText(0, snapshot.getLength());
         const info = ts.preProcessFile(text, true, true);
         for (const ref of info.importedFiles) enqueue(ts.resolveModuleName(ref.fileName, file, this.options, host, cache).resolvedModule?.resolvedFileName);
@@ -323,7 +427,7 @@ export class CellCompiler {
 
   /** How many files the last checked program held (lib files, the cell, and the declarations it read). */
   programSize(): number {
-    return this.service.getProgram()?.getSourceFiles().length ?? 0;
+    return this.program?.getSourceFiles().length ?? 0;
   }
 
   /** Virtual file name of cell `id`'s declarations. */
@@ -389,71 +493,88 @@ export class CellCompiler {
     if (this.files.delete(file)) this.projectVersion++;
   }
 
-  private rebuildDefiners(): void {
-    const definers = new Map<string, string[]>();
-    for (const id of this.order) {
-      const e = this.entries.get(id)!;
-      for (const n of new Set([...e.own.values, ...e.own.types])) {
-        const list = definers.get(n) ?? [];
-        list.push(id);
-        definers.set(n, list);
-      }
+  /** Moves cell `id` in the definer and mention indexes from entry `before` to entry `after` (either may be absent). */
+  private reindex(id: string, before: CellEntry | undefined, after: CellEntry | undefined): void {
+    const namesBefore = new Set(before ? [...before.own.values, ...before.own.types] : []);
+    const namesAfter = new Set(after ? [...after.own.values, ...after.own.types] : []);
+    for (const n of namesBefore) {
+      if (namesAfter.has(n)) continue;
+      const list = this.definers.get(n)!;
+      list.splice(list.indexOf(id), 1);
+      if (list.length === 0) this.definers.delete(n);
     }
-    this.definers = definers;
+    const at = this.seq.get(id)!;
+    for (const n of namesAfter) {
+      if (namesBefore.has(n)) continue;
+      const list = this.definers.get(n);
+      if (!list) {
+        this.definers.set(n, [id]);
+        continue;
+      }
+      let i = list.length;
+      while (i > 0 && this.seq.get(list[i - 1]!)! > at) i--;
+      list.splice(i, 0, id);
+    }
+    if (before?.mentioned === after?.mentioned) return;
+    for (const n of before?.mentioned ?? []) {
+      if (after?.mentioned.has(n)) continue;
+      const set = this.mentionedBy.get(n)!;
+      set.delete(id);
+      if (set.size === 0) this.mentionedBy.delete(n);
+    }
+    for (const n of after?.mentioned ?? []) {
+      if (before?.mentioned.has(n)) continue;
+      let set = this.mentionedBy.get(n);
+      if (!set) this.mentionedBy.set(n, (set = new Set()));
+      set.add(id);
+    }
+  }
+
+  /** The names `code` declares (parsed once: a following `update` with the same code reuses the tree). */
+  declared(code: string): DeclaredNames {
+    return declaredNames(this.parse(code));
+  }
+
+  private parse(code: string): ts.SourceFile {
+    if (this.lastParsed?.code === code) return this.lastParsed.source;
+    const source = parseCell(code);
+    this.lastParsed = { code, source };
+    return source;
   }
 
   private entryFor(id: string, code: string): CellEntry {
     const previous = this.entries.get(id);
     if (previous?.code === code) return previous;
     // Parsed once per distinct code: names, exports, identifiers and the transpiled body all come from this tree.
-    const source = parseCell(code);
+    const source = this.parse(code);
     const own = declaredNames(source);
     const mentioned = identifierTexts(source);
     const { body, hasValue, displayName } = transpileCell(source);
+    const usesLibrary = mentioned.has("nas") && !own.values.includes("nas");
+    const modules = [...new Set([...moduleSpecifiers(source), ...(usesLibrary ? [libraryEntry] : [])])].sort().join("\n");
     return {
-      id, code, source, own, exportedByModifier: exportedNames(source), mentioned,
-      usesLibrary: mentioned.has("nas") && !own.values.includes("nas"),
+      id, code, source, own, exportedByModifier: exportedNames(source), mentioned, usesLibrary, modules,
       transpiled: { body, hasValue, displayName },
       key: undefined, result: undefined,
       declaration: previous?.declaration ?? "", declarationVersion: previous?.declarationVersion ?? 0,
     };
   }
 
-  /**
-   * Keeps the modules cell `e` imports (the library for `nas`) in every later program. Without this, checking a
-   * cell that does not import them drops their files from the program, the shared registry releases them, and
-   * the next cell that does import them parses the whole library again (seconds for tfjs's types).
-   */
-  private retain(e: CellEntry): void {
-    const specifiers = moduleSpecifiers(e.source);
-    if (e.usesLibrary) specifiers.push(libraryEntry);
-    let grew = false;
-    for (const m of specifiers) {
-      if (m.startsWith(declarationPrefix) || this.retained.has(m)) continue;
-      this.retained.add(m);
-      grew = true;
-    }
-    if (!grew) return;
-    const lines = [...this.retained].map((m, i) => `import type * as __nasbook_r${i} from ${JSON.stringify(m)};`);
-    this.setFile(this.retainFile, `${lines.join("\n")}\nexport {};\n`);
-  }
-
   /** Checks one cell against the current declarations of the others; updates its own declaration. Returns true if that changed. */
   private check(e: CellEntry): boolean {
-    this.retain(e);
     const text = this.virtualText(e.id, e.code, e.own, e.exportedByModifier, e.mentioned);
     this.setFile(this.checkFile, text);
-    const program = this.service.getProgram()!;
+    const program = this.newProgram(e.modules);
     const sf = program.getSourceFile(this.checkFile)!;
     const codeLength = e.code.length;
-    const diagnostics = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)];
+    const diagnostics = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf, interruptToken)];
     const errors = diagnostics
       .filter((d) => d.category === ts.DiagnosticCategory.Error && !ignoredCodes.has(d.code))
       .filter((d) => d.start === undefined || d.start < codeLength)
       .map((d) => toCellDiagnostic(d, sf));
     const references = freeReferences(sf, program.getTypeChecker(), codeLength);
     let declaration = "export {};\n";
-    program.emit(sf, (_name, dts) => (declaration = widenLiteralConstants(dts)), undefined, true);
+    program.emit(sf, (_name, dts) => (declaration = widenLiteralConstants(dts)), interruptToken, true);
     e.key = this.inputsKey(e);
     e.result = {
       id: e.id, code: e.code, defines: e.own.values, typeNames: e.own.types, references,
@@ -476,12 +597,12 @@ export class CellCompiler {
     let pending = changed;
     while (pending.size) {
       const next = new Set<string>();
-      for (const id of this.order) {
-        if (id === skip) continue;
+      // The cells spelling a changed name, in notebook order: found through the index, not by visiting every cell.
+      const affected = new Set<string>();
+      for (const n of pending) for (const id of this.mentionedBy.get(n) ?? []) if (id !== skip) affected.add(id);
+      for (const id of [...affected].sort((a, b) => this.seq.get(a)! - this.seq.get(b)!)) {
         const e = this.entries.get(id)!;
-        let affected = false;
-        for (const n of pending) if (e.mentioned.has(n)) affected = true;
-        if (!affected || this.inputsKey(e) === e.key || (count.get(id) ?? 0) >= 2) continue;
+        if (this.inputsKey(e) === e.key || (count.get(id) ?? 0) >= 2) continue;
         count.set(id, (count.get(id) ?? 0) + 1);
         if (this.check(e)) for (const n of [...e.own.values, ...e.own.types]) next.add(n);
         rechecked.push(e.result!);
@@ -498,14 +619,32 @@ export class CellCompiler {
   update(id: string, code: string): CompileResult {
     const previous = this.entries.get(id);
     const e = this.entryFor(id, code);
-    if (!previous) this.order.push(id);
+    if (!previous) this.seq.set(id, this.nextSeq++);
     this.entries.set(id, e);
+    if (previous !== e) this.reindex(id, previous, e);
     const oldNames = previous ? [...previous.own.values, ...previous.own.types] : [];
     const newNames = [...e.own.values, ...e.own.types];
     const namesChanged = oldNames.length !== newNames.length || oldNames.some((n, i) => n !== newNames[i]);
-    if (namesChanged) this.rebuildDefiners();
     // Unchanged code whose inputs did not change: nothing to parse, transpile or check.
-    const declarationChanged = e.result && e.key === this.inputsKey(e) ? false : this.check(e);
+    let declarationChanged = false;
+    if (!e.result || e.key !== this.inputsKey(e)) {
+      interruptible = true;
+      try {
+        declarationChanged = this.check(e);
+      } catch (err) {
+        if (!(err instanceof CheckInterrupted || err instanceof ts.OperationCanceledException)) throw err;
+        // As if this version had never been sent: the cell keeps its previous code, names and declaration.
+        this.reindex(id, e, previous);
+        if (previous) this.entries.set(id, previous);
+        else {
+          this.entries.delete(id);
+          this.seq.delete(id);
+        }
+        throw new CheckInterrupted();
+      } finally {
+        interruptible = false;
+      }
+    }
     const changed = new Set<string>();
     if (namesChanged || declarationChanged) for (const n of [...oldNames, ...newNames]) changed.add(n);
     return { cell: e.result!, rechecked: this.propagate(changed, id) };
@@ -520,10 +659,10 @@ export class CellCompiler {
   remove(id: string): CompileResult {
     const e = this.entries.get(id);
     if (!e) return { cell: undefined, rechecked: [] };
+    this.reindex(id, e, undefined);
     this.entries.delete(id);
-    this.order.splice(this.order.indexOf(id), 1);
+    this.seq.delete(id);
     this.deleteFile(this.fileOf(id));
-    this.rebuildDefiners();
     return { cell: undefined, rechecked: this.propagate(new Set([...e.own.values, ...e.own.types]), undefined) };
   }
 

@@ -5,9 +5,10 @@
  * defines is a small variable picking that name out of the cell's result, so dependents read names, not
  * cells; and a cell with something to show has a display variable (`#display <id>`) observed for output.
  * Re-running a cell redefines its variable and the runtime re-runs exactly its dependents, in topological
- * order. Graph problems (duplicates, cycles, undefined names) are computed by the pure functions of
- * `graph.ts` and encoded as variables that throw, so errors flow to exactly the cells involved and their
- * dependents while the rest of the graph stays alive.
+ * order. Graph problems (duplicates, cycles, undefined names) are kept by the incremental graph of
+ * `liveGraph.ts` and encoded as variables that throw, so errors flow to exactly the cells involved and their
+ * dependents while the rest of the graph stays alive. An execution touches only the variables of the cells and
+ * names it changed: its cost does not grow with the number of cells.
  *
  * Long work: every computation of a cell gets an AbortSignal (`signal` in the cell) that aborts when the
  * runtime invalidates it (an input changed, the cell re-ran or was deleted) or on `interrupt()`. Values that
@@ -27,8 +28,9 @@ import {
   reportError,
   type CellErrorReport,
 } from "./cellErrors.js";
-import { CellCompiler, libraryEntry, type CellCompletions, type CompiledCell, type CompileResult } from "./compiler.js";
-import { buildGraph, describeProblem, type CellGraph } from "./graph.js";
+import { CellCompiler, CheckInterrupted, libraryEntry, type CellCompletions, type CompiledCell, type CompileResult } from "./compiler.js";
+import { describeProblem, type CellGraph } from "./graph.js";
+import { LiveGraph, type GraphChange } from "./liveGraph.js";
 import { cellImporter } from "./imports.js";
 import { onClearOutput } from "./clearOutput.js";
 import { guardLoops, watchCellInterrupts } from "./interruptFlag.js";
@@ -36,7 +38,7 @@ import { addDisplayRoute } from "./displayRoutes.js";
 import { isComplete, type Completeness } from "./isComplete.js";
 import type { ExpressionScope } from "./userExpressions.js";
 import { errorBundle, toMimeBundle, type MimeBundle } from "./mime.js";
-import { declaredNames, importFunctionName, parseCell } from "./transpile.js";
+import { importFunctionName } from "./transpile.js";
 
 /** A change of a cell's display: a new value (bundle undefined = nothing to show) or an error. */
 export interface DisplayEvent {
@@ -86,6 +88,12 @@ interface CellResult {
 
 type CellFunction = (...args: unknown[]) => Promise<CellResult>;
 
+/** What an execution changed: the cells and names whose runtime variables `sync` must bring up to date. */
+interface Touched {
+  readonly cells: Set<string>;
+  readonly names: Set<string>;
+}
+
 interface CellState {
   readonly id: string;
   compiled: CompiledCell;
@@ -109,6 +117,8 @@ interface TrackedObserver extends Observer {
 }
 
 const cellVarName = (id: string): string => `#cell ${id}`;
+/** How long after an execution the background library warm-up waits before parsing again. */
+const quietMs = 250;
 const displayVarName = (id: string): string => `#display ${id}`;
 const aborted = Symbol("aborted");
 
@@ -123,6 +133,20 @@ function callInterruptibly<T>(f: () => T): T {
     return trampolineScript.runInThisContext({ breakOnSigint: true }) as T;
   } finally {
     g.__nasbook_trampoline = previous;
+  }
+}
+
+/**
+ * The reason a cell's signal aborts when the runtime invalidates it. Made without a stack trace: it would only show
+ * the runtime's frames, and a chain of 100 dependents re-running would capture 100 of them.
+ */
+function invalidatedError(): AbortError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new AbortError("the cell was invalidated: an input changed, or it was re-run or deleted");
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 
@@ -159,14 +183,18 @@ export class Notebook {
   private readonly cells = new Map<string, CellState>();
   private readonly order: string[] = [];
   private readonly nameVars = new Map<string, { variable: Variable; spec: string }>();
-  private readonly observers = new Set<TrackedObserver>();
+  /** Live observers whose variable is computing, and cells whose code is running: settled when both are 0. */
+  private busyObservers = 0;
+  private runningCells = 0;
+  /** code -> ids of the cells with that code, in notebook order (for `identify`). */
+  private readonly byCode = new Map<string, string[]>();
   private readonly context = new AsyncLocalStorage<string>();
   private readonly removeDisplayRoute: () => void;
   private readonly importer: (specifier: string) => Promise<unknown>;
   private listeners: Array<() => void> = [];
   private activeStreams = 0;
   private nextAnonymous = 1;
-  private graph: CellGraph = buildGraph([]);
+  private readonly graph = new LiveGraph();
   private library: unknown;
   private libraryLoad: Promise<void> | undefined;
   private runLog: string[] | undefined;
@@ -176,6 +204,8 @@ export class Notebook {
   private readonly warming = new AbortController();
   /** execute() calls in progress (the background warm-up waits while there are any). */
   private executions = 0;
+  /** When the last execute() ended (performance.now()). */
+  private lastExecution = 0;
   private readonly unwatchInterrupts: () => void;
   private readonly unwatchClearOutput: () => void;
 
@@ -192,7 +222,9 @@ export class Notebook {
       setImmediate(() => {
         if (this.warming.signal.aborted) return;
         this.compiler.warmUp();
-        void this.compiler.warmLibrary({ signal: this.warming.signal, idle: () => this.executions === 0 });
+        // Idle = no execution for a moment: cells sent back to back (a script, Run All) are not slowed by slices.
+        const idle = (): boolean => this.executions === 0 && performance.now() - this.lastExecution > quietMs;
+        void this.compiler.warmLibrary({ signal: this.warming.signal, idle });
       });
     }
     this.unwatchClearOutput = onClearOutput((wait) => {
@@ -232,8 +264,11 @@ export class Notebook {
 
   /** What Jupyter's user_expressions see: every name a cell defines, and the library (see userExpressions.ts). */
   expressionScope(): ExpressionScope {
+    const definers = this.graph.definers;
     return {
-      names: [...this.graph.definers.keys()],
+      get names() {
+        return [...definers.keys()];
+      },
       value: (name) => this.module.value(name),
       library: this.library,
     };
@@ -262,13 +297,18 @@ export class Notebook {
    * code, else a new cell.
    */
   identify(code: string): string {
-    const names = declaredNames(parseCell(code)).values;
-    for (const id of this.order) {
-      const c = this.cells.get(id)!.compiled;
-      if (names.some((n) => c.defines.includes(n))) return id;
+    const names = this.compiler.declared(code).values;
+    let found: string | undefined;
+    let position = Infinity;
+    for (const n of names) {
+      const id = this.graph.definers.get(n)?.[0];
+      const at = id === undefined ? Infinity : this.graph.position(id);
+      if (at < position) [found, position] = [id, at];
     }
+    if (found !== undefined) return found;
     if (names.length === 0) {
-      for (const id of this.order) if (this.cells.get(id)!.compiled.code === code) return id;
+      const same = this.byCode.get(code);
+      if (same?.length) return same[0]!;
     }
     let id: string;
     do id = `c${this.nextAnonymous++}`;
@@ -286,14 +326,27 @@ export class Notebook {
       return await this.executeCounted(code, opts);
     } finally {
       this.executions--;
+      this.lastExecution = performance.now();
     }
   }
 
   private async executeCounted(code: string, opts: { cellId?: string; until?: Promise<unknown> }): Promise<ExecuteOutcome> {
     const id = opts.cellId ?? this.identify(code);
-    const update = this.compiler.update(id, code);
+    let update: CompileResult;
+    try {
+      update = this.compiler.update(id, code);
+    } catch (err) {
+      if (!(err instanceof CheckInterrupted)) throw err;
+      // Interrupted while type-checking: nothing ran and the cell keeps its previous version. Let the event loop
+      // turn first, as after a run, so the kernel has handled the interrupt before the next request starts.
+      await this.whenSettled(opts.until);
+      this.pendingInterrupt = false;
+      const error = reportError(new InterruptedError());
+      return { cellId: id, status: "error", error, reran: [], rechecked: [], hasInputs: false, settled: true };
+    }
     const compiled = update.cell!;
-    const rechecked = this.applyRechecks(update);
+    const touched = { cells: new Set<string>([id]), names: new Set<string>() };
+    const rechecked = this.applyRechecks(update, touched);
     // Only cells that mention `nas` wait for the library: a first `1 + 1` does not load tfjs.
     if (compiled.usesLibrary || update.rechecked.some((c) => c.usesLibrary)) await this.loadLibrary();
     let cell = this.cells.get(id);
@@ -305,7 +358,7 @@ export class Notebook {
       this.cells.set(id, cell);
       this.order.push(id);
     }
-    cell.compiled = compiled;
+    this.setCode(cell, compiled, touched);
     cell.runs++;
     cell.fn = undefined;
     let compileError: unknown;
@@ -321,7 +374,7 @@ export class Notebook {
     const errorLog = new Map<string, unknown>();
     this.runLog = runLog;
     this.errorLog = errorLog;
-    this.sync(compileError === undefined ? undefined : { id, error: compileError });
+    this.sync(compileError === undefined ? undefined : { id, error: compileError }, touched);
     const settled = await this.whenSettled(opts.until);
     this.runLog = undefined;
     this.errorLog = undefined;
@@ -340,6 +393,7 @@ export class Notebook {
   /** Deletes cells: their names disappear, and cells reading them show an error. */
   async delete(ids: readonly string[], opts: { until?: Promise<unknown> } = {}): Promise<void> {
     let changed = false;
+    const touched = { cells: new Set<string>(), names: new Set<string>() };
     for (const id of ids) {
       const cell = this.cells.get(id);
       if (!cell) continue;
@@ -350,10 +404,13 @@ export class Notebook {
       this.forgetObservers(cell);
       this.cells.delete(id);
       this.order.splice(this.order.indexOf(id), 1);
-      this.applyRechecks(this.compiler.remove(id));
+      this.forgetCode(id, cell.compiled.code);
+      this.touch(touched, this.graph.remove(id));
+      touched.cells.delete(id);
+      this.applyRechecks(this.compiler.remove(id), touched);
     }
     if (!changed) return;
-    this.sync(undefined);
+    this.sync(undefined, touched);
     await this.whenSettled(opts.until);
   }
 
@@ -370,6 +427,7 @@ export class Notebook {
    */
   interrupt(): boolean {
     let hit = false;
+    // Over every cell, but only on an interrupt (rare, and the user is waiting for it anyway).
     for (const cell of this.cells.values()) {
       if (cell.running > 0 || cell.streams > 0) {
         hit = true;
@@ -425,11 +483,41 @@ export class Notebook {
     return vm.runInThisContext(source, { filename: `cell[${compiled.id}]` }) as CellFunction;
   }
 
-  /** Brings the runtime in line with the cells: (re)defines every variable whose definition changed. */
-  private sync(failed: { id: string; error: unknown } | undefined): void {
-    this.graph = buildGraph(this.order.map((id) => this.cells.get(id)!.compiled));
+  /** Records a cell's new compiled form: in the graph (collecting what that changed) and in the code index. */
+  private setCode(cell: CellState, compiled: CompiledCell, touched: Touched): void {
+    if (cell.compiled !== compiled) this.forgetCode(cell.id, cell.compiled.code);
+    cell.compiled = compiled;
+    const same = this.byCode.get(compiled.code);
+    if (!same) this.byCode.set(compiled.code, [cell.id]);
+    else if (!same.includes(cell.id)) {
+      same.push(cell.id);
+      same.sort((a, b) => this.graph.position(a) - this.graph.position(b));
+    }
+    this.touch(touched, this.graph.set(compiled));
+  }
+
+  private forgetCode(id: string, code: string): void {
+    const same = this.byCode.get(code);
+    if (!same) return;
+    const i = same.indexOf(id);
+    if (i >= 0) same.splice(i, 1);
+    if (same.length === 0) this.byCode.delete(code);
+  }
+
+  private touch(touched: Touched, change: GraphChange): void {
+    for (const c of change.cells) touched.cells.add(c);
+    for (const n of change.names) touched.names.add(n);
+  }
+
+  /**
+   * Brings the runtime in line with the cells that changed: (re)defines the variables of the cells in `touched`
+   * (the executed cell, re-checked cells, cells whose graph problems changed) and of the names whose definers or
+   * readers changed. Everything else keeps its variables, so this costs what changed, not the notebook's size.
+   */
+  private sync(failed: { id: string; error: unknown } | undefined, touched: Touched): void {
     const label = (id: string): string => `[${id}]`;
-    for (const id of this.order) {
+    const cells = [...touched.cells].filter((id) => this.cells.has(id));
+    for (const id of cells) {
       const cell = this.cells.get(id)!;
       const problems = (this.graph.problems.get(id) ?? []).filter((p) => p.kind !== "undefined");
       let spec: string;
@@ -458,28 +546,26 @@ export class Notebook {
         define();
       }
     }
-    this.syncNames();
-    for (const id of this.order) this.syncDisplay(this.cells.get(id)!);
+    this.syncNames(touched.names);
+    for (const id of cells) this.syncDisplay(this.cells.get(id)!);
   }
 
-  private syncNames(): void {
-    const wanted = new Map<string, string>();
-    for (const [name, ids] of this.graph.definers) wanted.set(name, ids.length === 1 ? `cell ${ids[0]}` : `duplicate ${ids.join(",")}`);
-    for (const [, problems] of this.graph.problems) {
-      for (const p of problems) if (p.kind === "undefined") for (const n of p.names) if (!wanted.has(n)) wanted.set(n, "undefined");
-    }
-    for (const [name, entry] of this.nameVars) {
-      if (!wanted.has(name)) {
-        entry.variable.delete();
-        this.nameVars.delete(name);
-      }
-    }
-    for (const [name, spec] of wanted) {
+  /** (Re)defines the variables of `names`: each picks its name out of its one definer, or throws why it cannot. */
+  private syncNames(names: Iterable<string>): void {
+    for (const name of names) {
+      const ids = this.graph.definers.get(name) ?? [];
+      const spec = ids.length === 1 ? `cell ${ids[0]}` : ids.length > 1 ? `duplicate ${ids.join(",")}` : this.graph.isRead(name) ? "undefined" : "";
       const entry = this.nameVars.get(name);
+      if (!spec) {
+        if (entry) {
+          entry.variable.delete();
+          this.nameVars.delete(name);
+        }
+        continue;
+      }
       if (entry?.spec === spec) continue;
       const variable = entry?.variable ?? this.module.variable();
       this.nameVars.set(name, { variable, spec });
-      const ids = this.graph.definers.get(name) ?? [];
       if (ids.length === 1) {
         const cell = this.cells.get(ids[0]!)!;
         variable.define(name, [cellVarName(cell.id)], (r: CellResult) => this.asStream(r.names[name], cell));
@@ -536,21 +622,25 @@ export class Notebook {
         this.options.onDisplay?.({ cellId: cell.id, bundle: errorBundle(shown), error: reportError(shown) });
       },
     };
-    this.observers.add(observer);
     cell.observers.push(observer);
     return observer;
   }
 
   private forgetObservers(cell: CellState): void {
     for (const o of cell.observers) {
+      if (o.busy) this.busyObservers--;
+      o.busy = false;
       o.live = false;
-      this.observers.delete(o);
     }
     this.notify();
   }
 
   private setBusy(observer: TrackedObserver, busy: boolean): void {
-    observer.busy = busy;
+    // A deleted cell's variable may still report; it no longer counts.
+    if (observer.live && observer.busy !== busy) {
+      observer.busy = busy;
+      this.busyObservers += busy ? 1 : -1;
+    }
     this.notify();
   }
 
@@ -565,8 +655,7 @@ export class Notebook {
   }
 
   private isSettled(): boolean {
-    if (this.activeStreams > 0) return false;
-    for (const o of this.observers) if (o.busy) return false;
+    if (this.activeStreams > 0 || this.busyObservers > 0) return false;
     // The runtime computes on the next macrotask after a redefinition; a scheduled computation is not settled.
     return !(this.runtime as unknown as { _computing: unknown })._computing;
   }
@@ -597,8 +686,7 @@ export class Notebook {
   onlyStreaming(): boolean {
     if (this.activeStreams === 0) return false;
     if ((this.runtime as unknown as { _computing: unknown })._computing) return false;
-    for (const c of this.cells.values()) if (c.running > 0) return false;
-    return true;
+    return this.runningCells === 0;
   }
 
   /**
@@ -606,19 +694,20 @@ export class Notebook {
    * upstream type changed). A cell whose errors or inputs changed is redefined, so it re-runs (or shows its new
    * error) and its display updates in place. Returns the ids of the cells whose result changed.
    */
-  private applyRechecks(update: CompileResult): string[] {
+  private applyRechecks(update: CompileResult, touched: Touched): string[] {
     const changed: string[] = [];
     for (const next of update.rechecked) {
       const cell = this.cells.get(next.id);
       if (!cell) continue;
       const before = cell.compiled;
-      cell.compiled = next;
+      this.setCode(cell, next, touched);
       const same =
         before.references.join(",") === next.references.join(",") &&
         JSON.stringify(before.errors) === JSON.stringify(next.errors) &&
         before.body === next.body;
       if (same) continue;
       changed.push(next.id);
+      touched.cells.add(next.id);
       cell.runs++;
       cell.fn = undefined;
       if (!next.errors.length) {
@@ -656,9 +745,7 @@ export class Notebook {
     this.options.onRun?.(cell.id);
     const controller = new AbortController();
     cell.controller = controller;
-    void invalidation.then(() =>
-      controller.abort(new AbortError("the cell was invalidated: an input changed, or it was re-run or deleted")),
-    );
+    void invalidation.then(() => controller.abort(invalidatedError()));
     const show = (...values: unknown[]): void => {
       for (const v of values) {
         const bundle = toMimeBundle(v);
@@ -666,6 +753,7 @@ export class Notebook {
       }
     };
     cell.running++;
+    this.runningCells++;
     this.notify();
     try {
       if (this.pendingInterrupt) {
@@ -682,6 +770,7 @@ export class Notebook {
       return await Promise.race([result, rejectOnInterrupt(controller.signal)]);
     } finally {
       cell.running--;
+      this.runningCells--;
       this.notify();
     }
   }

@@ -1,6 +1,6 @@
 // Messaging spec 5.3+ details, each checked through a real ZeroMQ client (kernel/client.ts) against the spec's
 // text; HMAC digests are checked against Python's hmac module (the reference jupyter_client signs with).
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -37,13 +37,21 @@ describe("signatures", () => {
     expect(() => new Signer("k", "rsa-sha256")).toThrow(WireError);
     expect(() => new Signer("k", "hmac-nosuchdigest")).toThrow(/use hmac-<digest>/);
   });
-  it("a kernel started with hmac-sha512 serves (it used to exit at start)", async () => {
-    const k = await KernelClient.launch(nasbookKernelArgv(root), { signatureScheme: "hmac-sha512" });
+  it("a kernel started with hmac-sha512 serves (it used to exit at start), and exits once its launcher is gone", async () => {
+    // The launcher (JPY_PARENT_PID, as Jupyter sets it) is a stand-in process: killing it is a client that died
+    // without shutting the kernel down (a test runner's timeout), which used to leave the kernel running.
+    const launcher = spawn("sleep", ["600"], { stdio: "ignore" });
+    const k = await KernelClient.launch(nasbookKernelArgv(root), { signatureScheme: "hmac-sha512", parentPid: launcher.pid });
     try {
       const { reply } = await k.execute("6 * 7");
       expect(reply.content["status"]).toBe("ok");
       expect(k.process.exitCode).toBeNull();
+      const exited = new Promise<number | null>((resolve) => k.process.once("exit", (code) => resolve(code)));
+      launcher.kill("SIGKILL");
+      const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r("still running"), 15_000))]);
+      expect(code).toBe(0);
     } finally {
+      launcher.kill("SIGKILL");
       await k.close();
     }
   }, 90_000);

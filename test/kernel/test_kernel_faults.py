@@ -153,6 +153,34 @@ def test_interrupt_while_type_checking_stops_the_cell_before_it_runs(kernel, mod
 
 
 @pytest.mark.parametrize("mode", ["signal", "message"])
+def test_interrupt_during_the_first_library_type_check_stops_within_2s(mode):
+    # A fresh kernel: its first `nas` cell parses and checks the library's types, seconds on a loaded machine
+    # (an interrupt used to wait for all of it). The loop would run 30 s if the interrupt were lost.
+    km, kc = start_new_kernel(kernel_name="nasbook", startup_timeout=120)
+    try:
+        space = "const firstSpace = nas.chainSpace({ maxConv: 1, filters: [8], kernels: [3], units: [16] });"
+        msg_id = kc.execute(space + "\nconst t4 = Date.now();\nwhile (Date.now() - t4 < 30000) {}\n'ran to the end'")
+        seen = []
+        while not any(m["msg_type"] == "execute_input" for m in seen):
+            m = kc.get_iopub_msg(timeout=30)
+            if m["parent_header"].get("msg_id") == msg_id:
+                seen.append(m)
+        time.sleep(0.3)
+        t0 = time.time()
+        interrupt(km, kc, mode)
+        reply = reply_for(kc, msg_id, timeout=25)
+        took = time.time() - t0
+        assert reply["status"] == "error" and "interrupted" in reply["evalue"].lower(), reply
+        assert took < STOP_WITHIN, took
+        # Nothing of the interrupted version ran or stuck: the cell sent again checks to the end and runs.
+        reply, out = run(kc, space + "\n'checked'", timeout=120)
+        assert reply["status"] == "ok" and "checked" in text_of(out), (reply, text_of(out))
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+@pytest.mark.parametrize("mode", ["signal", "message"])
 def test_interrupted_request_aborts_the_queue_under_stop_on_error(kernel, mode):
     km, kc = kernel
     first = kc.execute(BUSY_AFTER_AWAIT.replace("t0", "t3"), stop_on_error=True)
