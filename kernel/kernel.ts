@@ -70,6 +70,8 @@ export class Kernel {
   private controlSender!: SerialSender;
   /** The request that last executed each cell: background errors of a cell go there when nothing executes. */
   private readonly lastRequestOf = new Map<string, Partial<Header>>();
+  /** Cells whose display is no longer `nasbook-<cell>`: replaced by code sent without a cell id (see execute). */
+  private readonly displayIds = new Map<string, string>();
   private uninstallFaults: (() => void) | undefined;
   /** Comm targets (comm_open/comm_msg/comm_close); see comms.ts. */
   readonly comms = new CommRegistry();
@@ -383,12 +385,21 @@ export class Kernel {
     const until = grew.then(async () => {
       while (!finished && !this.notebook.onlyStreaming()) await new Promise((r) => setTimeout(r, 20));
     });
+    for (const d of deleted) this.displayIds.delete(d);
     if (deleted.length) await this.notebook.delete(deleted, { until });
     let outcome;
     if (code.trim() === "") {
       outcome = undefined;
     } else {
-      this.current = { cellId: cellId ?? this.notebook.identify(code), shown: false, silent, count, firstOutput: null };
+      const target = cellId ?? this.notebook.identify(code);
+      if (cellId === undefined && this.notebook.cell(target)) {
+        // No cell id (nbconvert, older clients): this code replaces an existing cell's, but it may come from another
+        // notebook cell (a later cell redefining `space`). Its outputs get a display of their own, so the earlier
+        // cell keeps what its own code produced: a saved notebook shows what each cell's code gave.
+        this.displayIds.set(target, `${displayId(target)}-${count}`);
+        this.shownDisplays.delete(target);
+      }
+      this.current = { cellId: target, shown: false, silent, count, firstOutput: null };
       this.lastRequestOf.set(this.current.cellId!, msg.header);
       outcome = await this.notebook.execute(code, { cellId: this.current.cellId, until });
     }
@@ -412,7 +423,7 @@ export class Kernel {
 
   private onDisplay(e: DisplayEvent): void {
     const cur = this.current;
-    const id = displayId(e.cellId);
+    const id = this.displayIds.get(e.cellId) ?? displayId(e.cellId);
     if (cur && cur.cellId === e.cellId) {
       if (cur.silent) return;
       if (e.error && !cur.shown) {

@@ -23,10 +23,10 @@ describe("nbconvert --execute", () => {
       nbformat_minor: 5,
       metadata: { kernelspec: { name: "nasbook", display_name: "TypeScript (nasbook)", language: "typescript" } },
       cells: [
-        code('const space = { ops: ["conv3x3", "skip"], depth: 2 };'),
+        code('const space = { ops: ["conv3x3", "skip"], depth: 2 };\n`${space.ops.length} ops`'),
         code("const size = space.ops.length ** space.depth;"),
         code("const rng = new nas.Rng(7);\n`${size} architectures, sampled op ${rng.choice(space.ops)}`"),
-        code('const space = { ops: ["conv3x3", "skip", "pool"], depth: 2 };'),
+        code('const space = { ops: ["conv3x3", "skip", "pool"], depth: 2 };\n`${space.ops.length} ops`'),
       ].map((c, i) => ({ ...c, id: `cell-${i}` })),
     };
     writeFileSync(join(dir, "reactive.ipynb"), JSON.stringify(nb));
@@ -35,6 +35,9 @@ describe("nbconvert --execute", () => {
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(readFileSync(join(dir, "executed.ipynb"), "utf8")) as { cells: Cell[] };
     const text = (c: Cell) => c.outputs.map((o) => o.data?.["text/plain"] ?? o.text ?? "").join("");
+    // The edited cell keeps what its own code produced; the editing cell shows the new value.
+    expect(text(out.cells[0]!)).toBe("'2 ops'");
+    expect(text(out.cells[3]!)).toBe("'3 ops'");
     // Cell 1 (size) was computed as 4, then updated in place to 9 when cell 3 redefined the space.
     expect(text(out.cells[1]!)).toBe("9");
     expect(text(out.cells[2]!)).toMatch(/^'9 architectures, sampled op (conv3x3|skip|pool)'$/);
