@@ -11,6 +11,7 @@
  * "roundTripMs":…,"tslabRoundTripMs":…,"roundTripRatio":…,"cell500Ms":…,"cellFirst20Ms":…,"chain100Ms":…}.
  * Sizes can be reduced for a quick look: NASBOOK_BENCH_CELLS=100.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { join, dirname } from "node:path";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -99,10 +100,10 @@ async function tslabPhase(): Promise<{ startMs: number; firstCellMs: number; rou
       started = await coldStart([process.execPath, join(root, "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", "{connection_file}"]);
       return { startMs: started.startMs, firstCellMs: started.firstCellMs, roundTripMs: await roundTrip(started.client) };
     })();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, 120_000)));
+    const stopTimer = new AbortController();
+    const timeout = sleep(120_000, undefined, { signal: stopTimer.signal }).catch(() => undefined);
     const result = await Promise.race([phase, timeout]);
-    clearTimeout(timer);
+    stopTimer.abort();
     await (started as { client: KernelClient } | undefined)?.client.close().catch(() => undefined);
     if (result) return result;
     if (attempt === 2) throw new Error("tslab did not finish its phase in 120 s, twice: no peer figures (re-run the bench)");
