@@ -255,11 +255,20 @@ export async function serveQueue(opts: QueueWorkerOptions): Promise<QueueWorker>
   // Running jobs, each with the controller a graceful stop aborts to hand it back.
   const running = new Map<Job<TrialJob, JobOutcome>, AbortController>();
   let finished = 0;
-  let handedBack = 0;
+  const handedBack = new Set<string>(); // trial keys, so a trial handed back twice counts once
+  let stopping = false;
   const { WaitingError } = await import("bullmq");
   const processor = async (job: Job<TrialJob, JobOutcome>, token?: string, signal?: AbortSignal): Promise<JobOutcome> => {
     // No store lookup here: the search looked before queueing, and a duplicate run writes the same result (SET NX).
     const data = job.data;
+    if (stopping && token) {
+      // Fetched after the stop began: a fetch already under way when the worker paused returns one more job (it
+      // can be the very trial just handed back). It goes straight back without running; the paused worker fetches
+      // nothing after it.
+      await job.moveToWait(token);
+      handedBack.add(data.key);
+      throw new WaitingError();
+    }
     const handBack = new AbortController();
     running.set(job, handBack);
     opts.onJob?.({ type: "start", job: data });
@@ -275,7 +284,7 @@ export async function serveQueue(opts: QueueWorkerOptions): Promise<QueueWorker>
     } catch (e) {
       if (handBack.signal.aborted && token) {
         await job.moveToWait(token); // back to the queue, its lock released: the next free worker takes it
-        handedBack++;
+        handedBack.add(data.key);
         opts.onJob?.({ type: "end", job: data, status: "handed back", error: HAND_BACK_REASON });
         throw new WaitingError(); // BullMQ: the job moved to waiting, it did not fail
       }
@@ -324,7 +333,8 @@ export async function serveQueue(opts: QueueWorkerOptions): Promise<QueueWorker>
       let now!: () => void;
       const cut = new Promise<void>((r) => (now = r));
       const done = (async () => {
-        const before = { finished, handedBack };
+        const before = { finished, handedBack: new Set(handedBack) };
+        stopping = true;
         await worker.pause(true).catch(() => undefined); // no new jobs; running ones go on
         const allDone = async () => {
           while (running.size > 0) await new Promise((r) => setTimeout(r, 20));
@@ -335,7 +345,7 @@ export async function serveQueue(opts: QueueWorkerOptions): Promise<QueueWorker>
         for (const c of running.values()) c.abort(new Error(HAND_BACK_REASON));
         await allDone();
         await close();
-        return { finished: finished - before.finished, handedBack: handedBack - before.handedBack };
+        return { finished: finished - before.finished, handedBack: [...handedBack].filter((k) => !before.handedBack.has(k)).length };
       })();
       return Object.assign(done, { now });
     },
