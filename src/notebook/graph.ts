@@ -85,14 +85,21 @@ export function buildGraph(cells: readonly CellDefinition[]): CellGraph {
 /** Tarjan's strongly connected components; each component lists its cells in notebook order. */
 function stronglyConnected(ids: readonly string[], edges: ReadonlyMap<string, ReadonlySet<string>>): string[][] {
   const position = new Map(ids.map((id, i) => [id, i]));
+  return tarjanComponents(ids, (id) => edges.get(id) ?? []).map((c) => c.sort((a, b) => position.get(a)! - position.get(b)!));
+}
+
+/**
+ * Strongly connected components of everything reachable from `roots` along `successors` (Tarjan), in the order
+ * Tarjan closes them. Iterative, so that a 10,000-cell chain does not overflow the call stack.
+ */
+export function tarjanComponents(roots: Iterable<string>, successors: (id: string) => Iterable<string>): string[][] {
   const index = new Map<string, number>();
   const low = new Map<string, number>();
   const onStack = new Set<string>();
   const stack: string[] = [];
   const out: string[][] = [];
   let counter = 0;
-  // Iterative, so that a 10,000-cell chain does not overflow the call stack.
-  for (const root of ids) {
+  for (const root of roots) {
     if (index.has(root)) continue;
     const work: Array<{ id: string; next: Iterator<string> }> = [];
     const open = (id: string): void => {
@@ -100,7 +107,7 @@ function stronglyConnected(ids: readonly string[], edges: ReadonlyMap<string, Re
       low.set(id, counter++);
       stack.push(id);
       onStack.add(id);
-      work.push({ id, next: (edges.get(id) ?? new Set<string>()).values() });
+      work.push({ id, next: successors(id)[Symbol.iterator]() });
     };
     open(root);
     while (work.length) {
@@ -125,7 +132,7 @@ function stronglyConnected(ids: readonly string[], edges: ReadonlyMap<string, Re
           onStack.delete(w);
           component.push(w);
         } while (w !== top.id);
-        out.push(component.sort((a, b) => position.get(a)! - position.get(b)!));
+        out.push(component);
       }
     }
   }

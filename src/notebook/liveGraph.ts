@@ -4,7 +4,7 @@
  * when an edge changed, the cells downstream of it (where a cycle can form or break) — not the size of the
  * notebook. `buildGraph` stays the reference: the tests check that both agree after every change.
  */
-import type { CellDefinition, CellGraph, GraphProblem } from "./graph.js";
+import { tarjanComponents, type CellDefinition, type CellGraph, type GraphProblem } from "./graph.js";
 
 /** What one `set` or `remove` changed. */
 export interface GraphChange {
@@ -183,50 +183,7 @@ export class LiveGraph implements CellGraph {
 
   /** Strongly connected components of everything downstream of `roots` (iterative Tarjan). */
   private components(roots: Iterable<string>): string[][] {
-    const index = new Map<string, number>();
-    const low = new Map<string, number>();
-    const onStack = new Set<string>();
-    const stack: string[] = [];
-    const out: string[][] = [];
-    let counter = 0;
-    for (const root of roots) {
-      if (index.has(root) || !this.cells.has(root)) continue;
-      const work: Array<{ id: string; next: Iterator<string> }> = [];
-      const open = (id: string): void => {
-        index.set(id, counter);
-        low.set(id, counter++);
-        stack.push(id);
-        onStack.add(id);
-        work.push({ id, next: this.downstream.get(id)!.values() });
-      };
-      open(root);
-      while (work.length) {
-        const top = work[work.length - 1]!;
-        const step = top.next.next();
-        if (!step.done) {
-          const w = step.value;
-          if (!index.has(w)) open(w);
-          else if (onStack.has(w)) low.set(top.id, Math.min(low.get(top.id)!, index.get(w)!));
-          continue;
-        }
-        work.pop();
-        if (work.length) {
-          const parent = work[work.length - 1]!.id;
-          low.set(parent, Math.min(low.get(parent)!, low.get(top.id)!));
-        }
-        if (low.get(top.id) === index.get(top.id)) {
-          const component: string[] = [];
-          let w: string;
-          do {
-            w = stack.pop()!;
-            onStack.delete(w);
-            component.push(w);
-          } while (w !== top.id);
-          out.push(component);
-        }
-      }
-    }
-    return out;
+    return tarjanComponents([...roots].filter((r) => this.cells.has(r)), (id) => this.downstream.get(id)!.values());
   }
 
   /** Recomputes the problems of `ids`; returns those whose problems changed (always `self`, when it exists). */
