@@ -411,9 +411,11 @@ export class Kernel {
     if (storeHistory) this.history.push({ line: count, input: code, output: firstOutput });
     if (outcome?.status === "error" && outcome.error) {
       const { ename, evalue, traceback } = outcome.error;
+      // Aborted are the requests that were queued when this one failed, so take the mark before replying: a client
+      // that answers the reply at once (runs the cell again) must not see its new request aborted.
+      if (stopOnError) this.abortBefore = this.received;
       if (!silent) await this.publish("error", { ename, evalue, traceback });
       await reply("execute_reply", { status: "error", execution_count: count, ename, evalue, traceback });
-      if (stopOnError) this.abortBefore = this.received;
     } else {
       const userExpressions = silent && !c["user_expressions"] ? {} : await evaluateUserExpressions(c["user_expressions"], this.notebook.expressionScope());
       await reply("execute_reply", { status: "ok", execution_count: count, payload: [], user_expressions: userExpressions });
