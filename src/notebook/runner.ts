@@ -269,18 +269,17 @@ export async function runNotebook(doc: NotebookDocument, options: RunOptions = {
     onDisplay: (e) => {
       if (current?.reactiveId === e.cellId) current.shown();
       // Only the cell whose code is current shows the value: an edited cell keeps what its own code produced.
-      for (const id of [ownerOf(e.cellId)]) {
-        setMain(id, (previous) => {
-          if (e.error) return out.error(e.error);
-          if (e.bundle === undefined) return null;
-          if (previous && (previous.output_type === "execute_result" || previous.output_type === "display_data")) {
-            return { ...previous, data: e.bundle as MimeBundle };
-          }
-          // As the kernel does: a value that can never change later (no inputs, not a stream) is the cell's result.
-          const fixed = current?.cellId === id && !(notebook.cell(e.cellId)?.references.length) && !e.streaming;
-          return fixed ? out.result(counts.get(id) ?? null, e.bundle) : out.display(e.bundle);
-        });
-      }
+      const id = ownerOf(e.cellId);
+      setMain(id, (previous) => {
+        if (e.error) return out.error(e.error);
+        if (e.bundle === undefined) return null;
+        if (previous && (previous.output_type === "execute_result" || previous.output_type === "display_data")) {
+          return { ...previous, data: e.bundle as MimeBundle };
+        }
+        // As the kernel does: a value that can never change later (no inputs, not a stream) is the cell's result.
+        const fixed = current?.cellId === id && !(notebook.cell(e.cellId)?.references.length) && !e.streaming;
+        return fixed ? out.result(counts.get(id) ?? null, e.bundle) : out.display(e.bundle);
+      });
       snapshot(false);
     },
     onExtraDisplay: (reactiveId, bundle) => {
