@@ -352,35 +352,71 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
     if (cfg.startedEvent) emit(startEvent);
     else progress?.update(startEvent);
     try {
+      // Trials asked and not yet told, in ask order; `done` once the trial has settled (`run` once it started).
+      // A batch of `parallel` is asked at a time and told in ask order. Most strategies are asked their next
+      // batch once the last one is told, so a batch lasts as long as its slowest trial. A strategy whose proposals
+      // do not depend on results (`independent`: random search) is asked its next batch as soon as a slot is
+      // free, and its trials start as slots free, across batches: the same asks and tells in the same order, so
+      // the same history, with no slot waiting for the slowest trial of a batch.
+      interface Asked { arch: A; index: number; batch: number; run?: Promise<{ rec: TrialRecord; fromCheckpoint: boolean }>; done: boolean }
+      const asked: Asked[] = [];
+      const independent = strategy.independent === true;
       let batch = 0;
+      let asking = true;
+      let aborted = false;
+      let wakeLoop: (() => void) | undefined;
+      const runningCount = () => asked.filter((t) => t.run && !t.done).length;
+      const start = (t: Asked) => {
+        t.run = runTrial(t.arch, t.index, t.batch).finally(() => {
+          t.done = true;
+          wakeLoop?.();
+        });
+        t.run.catch(() => undefined);
+      };
       for (;;) {
-        const queries = history.length;
-        if (budget.queries !== undefined && queries >= budget.queries) { stopped = "queries"; break; }
-        if (budget.seconds !== undefined && elapsed() >= budget.seconds && !saved?.batches.has(batch)) { stopped = "seconds"; break; }
-        if (signal.aborted) { stopped = "aborted"; break; }
-        const loggedSize = saved?.batches.get(batch);
-        const want = loggedSize ?? Math.min(parallel, budget.queries !== undefined ? budget.queries - queries : parallel);
-        const archs = strategy.ask(want);
-        if (archs.length === 0) { stopped = "exhausted"; break; }
-        if (loggedSize === undefined) ckpt?.append({ type: "batch", batch, size: archs.length });
-        // All trials of a batch start at once; they are told in ask order, as each is done.
-        const settled = archs.map(() => false);
-        const pending = archs.map((a, i) => runTrial(a, queries + i, batch).finally(() => (settled[i] = true)));
-        for (const p of pending) p.catch(() => undefined);
-        let aborted = false;
-        for (let i = 0; i < archs.length; i++) {
-          let done: { rec: TrialRecord; fromCheckpoint: boolean };
+        // Ask the next batch: when everything asked has been told, or (independent) when a slot is free.
+        const mayAsk = independent ? asked.every((t) => t.run) && runningCount() < parallel : asked.length === 0;
+        if (asking && !aborted && mayAsk) {
+          const queries = history.length + asked.length;
+          if (budget.queries !== undefined && queries >= budget.queries) { stopped = "queries"; asking = false; }
+          else if (budget.seconds !== undefined && elapsed() >= budget.seconds && !saved?.batches.has(batch)) { stopped = "seconds"; asking = false; }
+          else if (signal.aborted) { stopped = "aborted"; asking = false; }
+          else {
+            const loggedSize = saved?.batches.get(batch);
+            const want = loggedSize ?? Math.min(parallel, budget.queries !== undefined ? budget.queries - queries : parallel);
+            const archs = strategy.ask(want);
+            if (archs.length === 0) { stopped = "exhausted"; asking = false; }
+            else {
+              if (loggedSize === undefined) ckpt?.append({ type: "batch", batch, size: archs.length });
+              archs.forEach((arch, i) => asked.push({ arch, index: queries + i, batch, done: false }));
+              batch++;
+            }
+          }
+        }
+        // Start what may run: a whole batch at once, or (independent) as many as there are free slots.
+        if (!aborted) {
+          let free = parallel - runningCount();
+          for (const t of asked) {
+            if (t.run) continue;
+            if (independent && free <= 0) break;
+            start(t);
+            free--;
+          }
+        }
+        // Tell every settled trial at the head, in ask order.
+        while (asked.length > 0 && asked[0]!.done && !aborted) {
+          const { arch, batch: trialBatch, run } = asked.shift()!;
+          let settled: { rec: TrialRecord; fromCheckpoint: boolean };
           try {
-            done = await pending[i]!;
+            settled = await run!;
           } catch (e) {
             if (e instanceof AbortError) { aborted = true; break; }
             throw e;
           }
-          const { rec, fromCheckpoint } = done;
-          const arch = archs[i]!;
+          const { rec, fromCheckpoint } = settled;
           const fitness = fitnessOf(rec.result);
           const trial: Trial<A> = {
-            index: rec.index, batch, arch, archString: rec.arch, key: space.key(arch), trialKey: rec.trialKey, seed: rec.seed,
+            index: rec.index, batch: trialBatch, arch, archString: rec.arch, key: space.key(arch), trialKey: rec.trialKey, seed: rec.seed,
             result: rec.result, fitness, elapsed: rec.elapsed, cached: rec.cached === true,
           };
           if (fromCheckpoint) resumed++;
@@ -390,17 +426,23 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
           best = bestOf(best, trial);
           bestSoFar.push(best ? best.fitness : -Infinity);
           const withSnapshot = listening && snapshotEvery > 0 && history.length % snapshotEvery === 0;
-          emit({
-            type: "trial", trial, best, queries: history.length, snapshot: withSnapshot ? strategy.snapshot() : undefined,
-            running: settled.filter((s) => !s).length, cachedHits,
-          });
+          emit({ type: "trial", trial, best, queries: history.length, snapshot: withSnapshot ? strategy.snapshot() : undefined, running: runningCount(), cachedHits });
         }
         if (aborted) {
-          await Promise.allSettled(pending); // every trial has stopped (an ignoring evaluator: its run has returned)
+          await Promise.allSettled(asked.map((t) => t.run)); // every trial has stopped (an ignoring evaluator: its run has returned)
           stopped = "aborted";
           break;
         }
-        batch++;
+        if (asked.length === 0 && !asking) break;
+        // Wait for a trial to settle, unless there is something to ask, start or tell right now (a trial may
+        // have settled while the loop awaited a tell).
+        const slotFree = runningCount() < parallel;
+        const canAsk = asking && (independent ? asked.every((t) => t.run) && slotFree : asked.length === 0);
+        const canStart = asked.some((t) => !t.run) && (!independent || slotFree);
+        if (!canAsk && !canStart && !(asked.length > 0 && asked[0]!.done)) {
+          await new Promise<void>((r) => (wakeLoop = r));
+          wakeLoop = undefined;
+        }
       }
     } finally {
       clearTimeout(deadlineTimer);

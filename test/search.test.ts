@@ -234,6 +234,46 @@ describe("executors, timeouts and deadlines", () => {
     expect(running[0]).toBe(0); // the slow first trial finishes last: when it is told, none is running
   });
 
+  // A trial log of an evaluator whose first trial is slow: which trials started while it ran, and the most running at once.
+  function slowFirstLog(slowMs: number) {
+    const log = { started: [] as number[], finished: [] as number[], maxRunning: 0, duringSlow: 0 };
+    let running = 0;
+    let n = 0;
+    const base = hashEvaluator();
+    const evaluator: Evaluator<Bits> = {
+      ...base,
+      evaluate: async (a, o) => {
+        const i = n++;
+        log.started.push(i);
+        log.maxRunning = Math.max(log.maxRunning, ++running);
+        if (log.started.includes(0) && !log.finished.includes(0) && i > 0) log.duringSlow++;
+        await new Promise((res) => setTimeout(res, i === 0 ? slowMs : 5));
+        running--;
+        log.finished.push(i);
+        return base.evaluate(a, o);
+      },
+    };
+    return { log, evaluator };
+  }
+
+  it("a strategy independent of results (random search) keeps every slot busy across batches, with the same history", async () => {
+    const { log, evaluator } = slowFirstLog(300);
+    const r = await search({ space, strategy: randomSearch(), evaluator, budget: { queries: 12 }, seed: 4, parallel: 2 }).result();
+    const serial = await search({ space, strategy: randomSearch(), evaluator: hashEvaluator(), budget: { queries: 12 }, seed: 4 }).result();
+    expect(summary(r.history)).toEqual(summary(serial.history));
+    expect(r.history.map((t) => t.batch)).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5]); // batches as asked, not as run
+    expect(log.maxRunning).toBe(2); // never more than `parallel` at once
+    // While the slow first trial ran, the other slot went through the rest (a batch barrier would allow one).
+    expect(log.duringSlow).toBe(11);
+  });
+
+  it("a strategy that learns from results is asked its next batch only once the last batch is told", async () => {
+    const { log, evaluator } = slowFirstLog(100);
+    await search({ space, strategy: regularizedEvolution({ population: 4, sample: 2 }), evaluator, budget: { queries: 8 }, seed: 4, parallel: 2 }).result();
+    expect(log.duringSlow).toBe(1); // only its batch-mate
+    expect(log.maxRunning).toBe(2);
+  });
+
   it("an executor option runs every trial through it", async () => {
     const seen: number[] = [];
     const executor = {

@@ -20,6 +20,7 @@ export function randomSearch(opts: RandomSearchOptions = {}): StrategyFactory {
       const members = new Population<A>(space, Infinity);
       return {
         name: "random",
+        independent: true, // ask() reads only the RNG and what it proposed before, never a result
         ask(n: number): A[] {
           const out: A[] = [];
           for (let i = 0; i < n; i++) {

@@ -34,6 +34,12 @@ export interface Strategy<A> {
   /** Reports the result of one architecture returned by `ask`. */
   tell(arch: A, result: TrialResult, fitness: number): void;
   snapshot(): StrategySnapshot;
+  /**
+   * True when what `ask` proposes never depends on what `tell` reported (random search). The search loop may then
+   * ask the next batch before the last one is told, keeping `parallel` trials running instead of waiting for a
+   * batch's slowest trial; trials are still told in ask order, so the history is the same.
+   */
+  readonly independent?: boolean;
 }
 
 /**
