@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `npm run build`: compiles src/ and kernel/ to dist/ (ESM JavaScript, .d.ts, source maps with their sources) and
-// copies the runtime files the compiled code loads by relative path (the wasm training kernels).
-import { copyFileSync, mkdirSync, rmSync } from "node:fs";
+// `npm run build`: compiles src/ and kernel/ to dist/ (ESM JavaScript, .d.ts, source maps with their sources),
+// loads tfjs through require() in the compiled code (below) and copies the runtime files the compiled code loads by
+// relative path (the wasm training kernels).
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
@@ -14,3 +15,29 @@ execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json")], {
 // src/backend/wasm/trainingModule.ts loads ../../../wasm/training_kernels.wasm: dist/wasm/ from dist/src/backend/wasm/.
 mkdirSync(join(root, "dist", "wasm"), { recursive: true });
 copyFileSync(join(root, "wasm", "training_kernels.wasm"), join(root, "dist", "wasm", "training_kernels.wasm"));
+
+// `import * as tf from "@tensorflow/tfjs"` of a CommonJS package makes Node scan its source, and every package it
+// re-exports (~7 MB of tfjs bundles), for export names before running it: about 200 ms of every process and pool
+// thread start. The compiled code requires tfjs instead (the same module object; the sources keep their typed ES
+// imports). Each statement is rewritten in place, its line breaks kept, so the source maps stay exact.
+const tfjsImport = /^import (?:\* as ([A-Za-z_$][\w$]*)|\{([^}]*)\}) from "@tensorflow\/tfjs";$/gm;
+let rewritten = 0;
+function rewriteTfjsImports(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) { rewriteTfjsImports(path); continue; }
+    if (!entry.name.endsWith(".js")) continue;
+    const text = readFileSync(path, "utf8");
+    let k = 0;
+    const out = text.replace(tfjsImport, (_, namespace, names) => {
+      const req = `__nasbookRequire${k++}`;
+      const head = `import { createRequire as ${req} } from "node:module"; `;
+      const from = `${req}(import.meta.url)("@tensorflow/tfjs")`;
+      if (namespace) return `${head}const ${namespace} = ${from};`;
+      return `${head}const {${names.replace(/\b([\w$]+)\s+as\s+([\w$]+)/g, "$1: $2")}} = ${from};`;
+    });
+    if (out !== text) { writeFileSync(path, out); rewritten += k; }
+  }
+}
+rewriteTfjsImports(join(root, "dist"));
+if (rewritten === 0) throw new Error("build: found no `@tensorflow/tfjs` import to rewrite in dist/; update scripts/build.js");

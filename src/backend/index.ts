@@ -142,7 +142,8 @@ async function start(name: BackendName, skipped: { name: BackendName; error: str
       };
     }
     case "wasm": {
-      await import("@tensorflow/tfjs-backend-wasm");
+      // require(), not import(): an ESM import of this CommonJS bundle first scans all of it for its export names
+      requireHere("@tensorflow/tfjs-backend-wasm");
       const kernels = registerTrainingKernels();
       try {
         if (!(await tf.setBackend("wasm"))) throw new Error("the wasm backend did not initialise");
