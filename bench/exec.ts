@@ -1,18 +1,21 @@
 /**
  * `npm run bench:exec`: where trials run, measured in one run on this machine.
  *
- *  - a training search of 16 candidates on the synthetic task (random search, same seed, 2 at a time):
- *    in-process, on a 2-thread pool, and over BullMQ with 2 `nasbook worker` processes (a real redis-server);
- *    speed-ups against in-process from this same run; every history must be identical. The pool is measured
- *    cold (a new pool: its threads' start-up counted, poolStartupSeconds) and warm (a second search on the same
- *    pool, as sharedPool() / `executor: "pool"` gives a re-run, compared with a second in-process search), and
- *    warm with 2×parallel trials in flight (a batch is told in ask order, so it lasts as long as its slowest slot);
+ *  - a training search of 16 candidates on the synthetic task (random search, same seed, 2 at a time, 10 epochs
+ *    each: ~1 s per candidate, a search where a second core matters): in-process, on a 2-thread pool, and over
+ *    BullMQ with 2 `nasbook worker` processes (a real redis-server); speed-ups against in-process from this same
+ *    run; every history must be identical. The pool is measured cold (a new pool: its threads' start-up counted,
+ *    poolStartupSeconds, and their code not yet optimised by V8) and warm (a second search on the same pool, as
+ *    sharedPool() / `executor: "pool"` gives a re-run, compared with a second in-process search);
+ *  - the same cold comparison on a short search (3 epochs, ~0.3 s per candidate), where the pool's fixed start-up
+ *    cost weighs most (pool2ShortSpeedup);
  *  - BullMQ overhead per trial: 1,000 trials of the NB201 table evaluator (a generated full table) over BullMQ
  *    minus the same search in-process, divided by 1,000 (2 workers, 16 trials in flight), plus the latency of
  *    one trial at a time;
- *  - cold run vs warm re-run of the training search with a directory trial store (the re-run is all cache hits).
+ *  - cold run vs warm re-run of the short training search with a directory trial store (the re-run is all cache hits).
  *
- * Env: BENCH_CANDIDATES (16), BENCH_EPOCHS (3), BENCH_PARALLEL (2), BENCH_TABLE_TRIALS (1000). Last stdout line: one JSON object.
+ * Env: BENCH_CANDIDATES (16), BENCH_EPOCHS (10), BENCH_SHORT_EPOCHS (3), BENCH_PARALLEL (2), BENCH_TABLE_TRIALS (1000).
+ * Last stdout line: one JSON object.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -35,7 +38,8 @@ import { nb201Csv } from "../test/fixtures/nb201Csv.js";
 import { startRedis } from "../test/fixtures/redis.js";
 
 const candidates = Number(process.env.BENCH_CANDIDATES ?? 16);
-const epochs = Number(process.env.BENCH_EPOCHS ?? 3);
+const epochs = Number(process.env.BENCH_EPOCHS ?? 10);
+const shortEpochs = Number(process.env.BENCH_SHORT_EPOCHS ?? 3);
 const tableTrials = Number(process.env.BENCH_TABLE_TRIALS ?? 1000);
 const parallel = Number(process.env.BENCH_PARALLEL ?? 2);
 const tmp = mkdtempSync(join(os.tmpdir(), "nasbook-bench-exec-"));
@@ -48,23 +52,18 @@ async function timed<A>(space: SearchSpace<A>, evaluator: Evaluator<A>, queries:
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const cpuPerWall = (cpu.user + cpu.system) / 1e6 / seconds;
-  // With batches told in ask order, a batch lasts as long as its slowest slot: the best speed-up 2 slots allow
-  // (from the trial costs a pool measures; in-process costs of concurrent trials overlap).
+  // The best speed-up 2 slots allow for these trial costs: random search keeps both busy (no batch barrier), so
+  // trials go, in ask order, to whichever slot frees first; the makespan of that schedule bounds the wall time.
   const costs = r.history.map((t) => t.result.cost.seconds);
-  // (each batch dispatched in ask order to the first free of 2 slots: the two threads / cores)
-  let batchBound = 0;
-  for (let i = 0; i < costs.length; i += parallel) {
-    const free = [0, 0];
-    for (const c of costs.slice(i, i + parallel)) {
-      const k = free[0]! <= free[1]! ? 0 : 1;
-      free[k] = free[k]! + c;
-    }
-    batchBound += Math.max(...free);
+  const free = [0, 0];
+  for (const c of costs) {
+    const k = free[0]! <= free[1]! ? 0 : 1;
+    free[k] = free[k]! + c;
   }
-  const batchBoundSpeedup = costs.reduce((a, b) => a + b, 0) / batchBound;
+  const scheduleBoundSpeedup = costs.reduce((a, b) => a + b, 0) / Math.max(...free);
   const failed = r.history.filter((t) => t.result.status !== "ok");
   if (failed.length) throw new Error(`${failed.length} trials failed, first: ${failed[0]!.result.error}`);
-  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, cpuPerWall, batchBoundSpeedup, rows: JSON.stringify(r.history.map((t) => [t.archString, t.seed, t.result.metrics.val_acc])), cached: r.history.filter((t) => t.cached).length };
+  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, cpuPerWall, scheduleBoundSpeedup, rows: JSON.stringify(r.history.map((t) => [t.archString, t.seed, t.result.metrics.val_acc])), cached: r.history.filter((t) => t.cached).length };
 }
 
 function startWorkers(url: string, queue: string, n: number): Promise<ChildProcess[]> {
@@ -88,6 +87,23 @@ async function stopWorkers(children: ChildProcess[]): Promise<void> {
   })));
 }
 
+/**
+ * A search on a new pool of 2 threads, its start-up counted (what a first search on a pool costs): the threads
+ * start, load the backend, then run the search with their code not yet optimised.
+ */
+async function coldPool(evaluator: Evaluator<unknown>) {
+  const pool = poolExecutor({ workers: 2 });
+  const p0 = performance.now();
+  const c0 = process.cpuUsage();
+  await pool.warmUp();
+  const poolStartupSeconds = (performance.now() - p0) / 1000;
+  const poolStartupCpu = process.cpuUsage(c0);
+  const poolStartupCpuSeconds = (poolStartupCpu.user + poolStartupCpu.system) / 1e6;
+  const pool2Search = await timed(space, evaluator, candidates, parallel, pool);
+  const pool2 = { ...pool2Search, seconds: poolStartupSeconds + pool2Search.seconds, cpuSeconds: poolStartupCpuSeconds + pool2Search.cpuSeconds };
+  return { pool, pool2, poolStartupSeconds, poolStartupCpuSeconds, pool2Search };
+}
+
 const loadStart = os.loadavg();
 const backend = await initBackend();
 const space = syntheticChainSpace();
@@ -104,23 +120,21 @@ try {
   // search on the same pool (what a re-run notebook cell or a second search on sharedPool() costs): no start-up,
   // the threads' code already compiled. The warm pool is compared with a second in-process search (the main
   // thread's code compiled too), so both speed-ups compare like with like.
-  const pool = poolExecutor({ workers: 2 });
-  const p0 = performance.now();
-  const c0 = process.cpuUsage();
-  await pool.warmUp();
-  const poolStartupSeconds = (performance.now() - p0) / 1000;
-  const poolStartupCpu = process.cpuUsage(c0);
-  const poolStartupCpuSeconds = (poolStartupCpu.user + poolStartupCpu.system) / 1e6;
-  const pool2Search = await timed(space, train, candidates, parallel, pool);
-  const pool2 = { ...pool2Search, seconds: poolStartupSeconds + pool2Search.seconds, cpuSeconds: poolStartupCpuSeconds + pool2Search.cpuSeconds };
+  const { pool, pool2, poolStartupSeconds, poolStartupCpuSeconds, pool2Search } = await coldPool(train);
   const pool2Warm = await timed(space, train, candidates, parallel, pool);
-  const pool2WarmWide = await timed(space, train, candidates, 2 * parallel, pool);
   await pool.close();
   const inProcessWarm = await timed(space, train, candidates, parallel);
   console.log(
-    `pool of 2: cold ${pool2.seconds.toFixed(2)} s (incl. ${poolStartupSeconds.toFixed(2)} s thread start-up), warm ${pool2Warm.seconds.toFixed(2)} s ` +
-      `(${2 * parallel} in flight: ${pool2WarmWide.seconds.toFixed(2)} s); in-process again ${inProcessWarm.seconds.toFixed(2)} s`,
+    `pool of 2: cold ${pool2.seconds.toFixed(2)} s (incl. ${poolStartupSeconds.toFixed(2)} s thread start-up), warm ${pool2Warm.seconds.toFixed(2)} s; ` +
+      `in-process again ${inProcessWarm.seconds.toFixed(2)} s`,
   );
+
+  // The short search: in-process (this thread's code already optimised by the runs above) vs a new pool.
+  const short = syntheticChainEvaluator({ epochs: shortEpochs });
+  const shortInProcess = await timed(space, short, candidates, parallel);
+  const shortCold = await coldPool(short);
+  await shortCold.pool.close();
+  console.log(`short search (${shortEpochs} epochs): in-process ${shortInProcess.seconds.toFixed(2)} s, new pool of 2 ${shortCold.pool2.seconds.toFixed(2)} s`);
 
   workers.push(...(await startWorkers(redis.url, "bench-train", 2)));
   const bq = bullmqExecutor({ redis: redis.url, queue: "bench-train" });
@@ -128,7 +142,7 @@ try {
   await bq.close();
   await stopWorkers(workers.splice(0));
   console.log(`BullMQ, 2 worker processes: ${bullmq2.seconds.toFixed(2)} s`);
-  const historiesIdentical = [pool2, pool2Warm, pool2WarmWide, inProcessWarm, bullmq2].every((r) => r.rows === inProcess.rows);
+  const historiesIdentical = [pool2, pool2Warm, inProcessWarm, bullmq2].every((r) => r.rows === inProcess.rows) && shortCold.pool2.rows === shortInProcess.rows;
 
   // 2. BullMQ overhead on the table evaluator (no training: what is left is the queue's cost)
   const csv = join(tmp, "nb201_all.csv");
@@ -152,8 +166,8 @@ try {
 
   // 3. cold run vs warm re-run with a directory store
   const store = directoryStore(join(tmp, "trials"));
-  const cold = await timed(space, train, candidates, 2, undefined, store);
-  const warm = await timed(space, train, candidates, 2, undefined, store);
+  const cold = await timed(space, short, candidates, 2, undefined, store);
+  const warm = await timed(space, short, candidates, 2, undefined, store);
   if (warm.cached !== candidates) throw new Error(`warm re-run had ${warm.cached} cache hits of ${candidates}`);
   console.log(`store: cold ${cold.seconds.toFixed(2)} s, warm re-run ${warm.seconds.toFixed(3)} s (${warm.cached} hits)`);
 
@@ -167,8 +181,8 @@ try {
     poolStartupSeconds: round(poolStartupSeconds), poolStartupCpuSeconds: round(poolStartupCpuSeconds, 2),
     inProcessWarmSeconds: round(inProcessWarm.seconds), pool2WarmSeconds: round(pool2Warm.seconds),
     pool2WarmSpeedup: round(inProcessWarm.seconds / pool2Warm.seconds, 2),
-    pool2WarmWideSeconds: round(pool2WarmWide.seconds), pool2WarmWideParallel: 2 * parallel,
-    pool2WarmWideSpeedup: round(inProcessWarm.seconds / pool2WarmWide.seconds, 2), historiesIdentical,
+    shortEpochs, shortInProcessSeconds: round(shortInProcess.seconds), shortPool2Seconds: round(shortCold.pool2.seconds),
+    pool2ShortSpeedup: round(shortInProcess.seconds / shortCold.pool2.seconds, 2), historiesIdentical,
     // diagnostics for the speed-ups: CPU seconds of this process (all its threads: the pool's too, not the BullMQ
     // workers'), per wall second (2 = both cores busy for us), and the speed-up the batch structure allows at best
     // (trial costs differ within a batch told in ask order)
@@ -176,7 +190,7 @@ try {
     pool2CpuSeconds: round(pool2.cpuSeconds, 2), pool2WarmCpuSeconds: round(pool2Warm.cpuSeconds, 2),
     inProcessCpuPerWall: round(inProcess.cpuPerWall, 2), inProcessWarmCpuPerWall: round(inProcessWarm.cpuPerWall, 2),
     pool2CpuPerWall: round(pool2Search.cpuPerWall, 2), pool2WarmCpuPerWall: round(pool2Warm.cpuPerWall, 2),
-    batchBoundSpeedup: round(pool2Warm.batchBoundSpeedup, 2), wideBatchBoundSpeedup: round(pool2WarmWide.batchBoundSpeedup, 2),
+    scheduleBoundSpeedup: round(pool2Warm.scheduleBoundSpeedup, 2),
     tableTrials, bullmqOverheadMsPerTrial: round(bullmqOverheadMsPerTrial, 2), bullmqLatencyMsPerTrial: round(bullmqLatencyMsPerTrial, 2),
     coldRunSeconds: round(cold.seconds), warmRerunSeconds: round(warm.seconds, 4), warmSpeedup: round(cold.seconds / warm.seconds, 1),
   }));

@@ -12,11 +12,10 @@
 import { AsyncResource } from "node:async_hooks";
 import { randomBytes } from "node:crypto";
 import { setMaxListeners } from "node:events";
-import { homedir } from "node:os";
 import { openCheckpoint, type Checkpoint, type CheckpointHeader, type TrialRecord } from "./checkpoint.js";
 import { AbortError, BudgetError, CheckpointError, NasbookError } from "./errors.js";
 import { failedResult, type EvalBudget, type Evaluator, type TrialResult } from "./estimate/types.js";
-import { defaultSearchProgress, defaultTrialStore, executorFor } from "./exec/defaults.js";
+import { claimTrialStoreLine, countTrialStoreUse, defaultSearchProgress, defaultTrialStore, executorFor, trialStoreLine } from "./exec/defaults.js";
 import { isStorable } from "./exec/store.js";
 import { evaluatorFingerprint, sha256Hex, trialKey } from "./exec/trialKey.js";
 import type { SearchProgress } from "./exec/progress.js";
@@ -266,6 +265,8 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
         store = undefined;
       }
     }
+    // The notebook's default store is named once, on its first search's cell (src/exec/defaults.ts).
+    const printsStoreLine = store !== undefined && !explicitStore && claimTrialStoreLine(store);
     // Without a fingerprint a trial still needs a key unique to it (an executor's job id), never shared.
     const nonce = randomBytes(8).toString("hex");
 
@@ -452,7 +453,8 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
     }
     if (putFailure) console.warn(`nasbook: could not write to the trial store ${store?.name}: ${putFailure}`);
     if (store && !explicitStore) {
-      console.log(`trial store ${shownStoreName(store.name)}: ${cachedHits} of ${history.length - resumed} trials from the store`);
+      countTrialStoreUse(store, history.length - resumed, cachedHits);
+      if (printsStoreLine) console.log(trialStoreLine(store, history.length - resumed, cachedHits));
     } else if (storeNote && !notedOff.has(evaluator.name)) {
       notedOff.add(evaluator.name); // once per evaluator and process: a notebook may run many such searches
       console.log(storeNote);
@@ -506,10 +508,4 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
       };
     },
   };
-}
-
-/** A store's name as printed into outputs a notebook may share: the home directory written as `~`. */
-function shownStoreName(name: string): string {
-  const home = homedir();
-  return home.length > 1 ? name.split(home + "/").join("~/") : name;
 }

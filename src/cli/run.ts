@@ -154,6 +154,8 @@ export async function main(argv: string[]): Promise<number> {
   for (const f of result.failures) console.error(describeFailure(f, args.notebook));
   if (args.progress) {
     const wrote = [outPath, html].filter((p): p is string => p !== undefined);
+    const ts = result.manifest.trialStore;
+    if (ts && ts.searches > 0) console.error(`trial store ${ts.store}: ${ts.cached} of ${ts.trials} trials from the store (${ts.searches} search${ts.searches === 1 ? "" : "es"})`);
     const b = result.manifest.backend;
     console.error(b ? `tfjs backend: ${b.name} — ${b.reason}` : "tfjs backend: none chosen (no cell called initBackend)");
     console.error(

@@ -3,6 +3,7 @@
  * to a notebook-local directory, so re-running a notebook (or a cell after an edit) never recomputes a trial.
  */
 import { createHash } from "node:crypto";
+import { homedir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { defaultTrialDir, directoryStore } from "./store.js";
 import type { ProgressOptions, SearchProgress } from "./progress.js";
@@ -21,9 +22,60 @@ export function defaultTrialStore(): TrialStore | undefined {
   return current;
 }
 
-/** Sets (or with undefined, clears) the process's default trial store. */
+/** Sets (or with undefined, clears) the process's default trial store; its usage count starts afresh. */
 export function setDefaultTrialStore(store: TrialStore | undefined): void {
   current = store;
+  resetTrialStoreUsage();
+}
+
+/** What the notebook's default store gave the searches of this notebook (since it was set or last reset). */
+export interface TrialStoreUsage {
+  /** The store, as printed (the home directory written `~`). */
+  store: string;
+  /** Searches that used it (started), trials they recorded (resumed ones left out) and how many came from it. */
+  searches: number;
+  trials: number;
+  cached: number;
+}
+
+let usage: TrialStoreUsage | undefined;
+
+/** The default store's usage in this notebook, or undefined when there is no default store. */
+export function trialStoreUsage(): TrialStoreUsage | undefined {
+  return usage && { ...usage };
+}
+
+/** Starts counting afresh (a new run of the notebook: what `runNotebook` does first). */
+export function resetTrialStoreUsage(): void {
+  usage = current ? { store: shownStoreName(current.name), searches: 0, trials: 0, cached: 0 } : undefined;
+}
+
+/**
+ * Registers a search starting on the default store. The notebook prints its store line once, on the cell of its
+ * first such search: true for that search (it prints the line when done, with its own hits), false after.
+ */
+export function claimTrialStoreLine(store: TrialStore): boolean {
+  if (store !== current) return false;
+  usage ??= { store: shownStoreName(store.name), searches: 0, trials: 0, cached: 0 };
+  return ++usage.searches === 1;
+}
+
+/** Counts what a finished search on the default store recorded; the run's total goes into the manifest. */
+export function countTrialStoreUse(store: TrialStore, trials: number, cached: number): void {
+  if (store !== current || !usage) return;
+  usage.trials += trials;
+  usage.cached += cached;
+}
+
+/** The notebook's store line, printed by its first search. */
+export function trialStoreLine(store: TrialStore, trials: number, cached: number): string {
+  return `trial store ${shownStoreName(store.name)}: ${cached} of ${trials} trials from the store (the notebook's own; cache: false turns it off)`;
+}
+
+/** A store's name as printed into outputs a notebook may share: the home directory written as `~`. */
+export function shownStoreName(name: string): string {
+  const home = homedir();
+  return home.length > 1 ? name.split(home + "/").join("~/") : name;
 }
 
 /**

@@ -12,6 +12,7 @@ import os from "node:os";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { backendInfo } from "../backend/index.js";
+import { trialStoreUsage, type TrialStoreUsage } from "../exec/defaults.js";
 import { packageRoot } from "./compiler.js";
 
 /** One data file the notebook read. */
@@ -43,6 +44,8 @@ export interface RunManifest {
   git: { commit: string; dirty: boolean } | null;
   /** sha256 of the notebook's code cells (their sources joined), so the manifest names what was run. */
   codeSha256: string;
+  /** The notebook's trial store over this run: where, and how many trials of its searches came from it (null: none). */
+  trialStore: TrialStoreUsage | null;
 }
 
 /** Packages whose versions go into the manifest. */
@@ -177,6 +180,7 @@ export function buildManifest(opts: { seed: SeedRecord; dataFiles: DataFileRecor
     data: opts.dataFiles,
     git: gitState(),
     codeSha256: createHash("sha256").update(opts.code).digest("hex"),
+    trialStore: trialStoreUsage() ?? null,
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * The run manifest (manifest.ts) as a block a reader can scan in an exported page: what ran (nasbook, Node,
  * packages, backend), with which seed, on which data (sha256), from which commit, and any further fields a run
- * recorded (e.g. trial-cache hits), then the raw JSON for tools.
+ * recorded, the trial store's hits, then the raw JSON for tools.
  */
 import type { RunManifest } from "./manifest.js";
 
@@ -9,7 +9,7 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
 
-const known = new Set(["nasbook", "node", "platform", "packages", "backend", "seed", "data", "git", "codeSha256"]);
+const known = new Set(["nasbook", "node", "platform", "packages", "backend", "seed", "data", "git", "codeSha256", "trialStore"]);
 
 function row(label: string, valueHtml: string): string {
   return `<tr><th scope="row">${escapeHtml(label)}</th><td>${valueHtml}</td></tr>`;
@@ -39,6 +39,12 @@ export function manifestHtml(manifest: Partial<RunManifest> & Record<string, unk
   const git = manifest.git;
   rows.push(row("git commit", git ? `${code(git.commit)}${git.dirty ? " <strong>with uncommitted changes</strong>" : " (clean)"}` : "not a git checkout"));
   if (manifest.codeSha256 !== undefined) rows.push(row("code sha256", code(String(manifest.codeSha256))));
+  const ts = manifest.trialStore;
+  if (ts !== undefined) {
+    rows.push(row("trial store", ts
+      ? `${code(ts.store)}: ${ts.cached} of ${ts.trials} trials from the store <small>(${ts.searches} search${ts.searches === 1 ? "" : "es"})</small>`
+      : "none (every trial computed)"));
+  }
   for (const [key, value] of Object.entries(manifest)) {
     if (known.has(key) || value === undefined) continue;
     rows.push(row(humanKey(key), typeof value === "object" ? `<pre>${escapeHtml(JSON.stringify(value, null, 2))}</pre>` : code(String(value))));

@@ -28,6 +28,7 @@ import { Notebook } from "./notebook.js";
 import { declaredNames, parseCell } from "./transpile.js";
 import type { MimeBundle } from "./mime.js";
 import { plotlyLibraryHtml } from "../viz/plotlyLibrary.js";
+import { resetTrialStoreUsage } from "../exec/defaults.js";
 
 /** What the runner reports while it runs (for a progress display). */
 export type RunProgress =
@@ -203,6 +204,7 @@ export function inlinePlotlyOnce(doc: NotebookDocument): NotebookDocument {
  */
 export async function runNotebook(doc: NotebookDocument, options: RunOptions = {}): Promise<RunResult> {
   const started = performance.now();
+  resetTrialStoreUsage(); // the manifest counts this run's trial-store hits
   const { notebook: executed, seed } = applySeed(doc, options.seed);
   const codeCells = executed.cells.filter((c): c is CodeCell => c.cell_type === "code");
   // Output slots are per notebook (ipynb) cell; the reactive layer's cells are keyed by its own ids.

@@ -37,19 +37,25 @@ const textOf = (outputs: Output[]) =>
   outputs.filter((o) => o.output_type === "stream").map((o) => joinSource((o as { text: string | string[] }).text)).join("");
 
 describe("the trial store line in saved notebook outputs", () => {
-  it("lands on the search cell when the search streams past its cell, and counts the hits on a re-run", async () => {
+  it("lands once, on the first search's cell when it streams past its cell; the manifest counts every search", async () => {
     // The search cell returns the stream (no .result()); the cell below reads it; the search ends after both ran.
+    // A second search cell prints nothing: the notebook's store line is printed once.
     const nb = () => notebookOf([
       codeCell("setup", `const space = nas.nb201Space();\nconst evaluator = nas.nb201TableEvaluator({ table: nas.Nb201Table.load(${JSON.stringify(table)}) });`),
       codeCell("run", "const events = nas.search({ space, strategy: nas.randomSearch(), evaluator, budget: { queries: 30 }, seed: 5, signal });"),
       codeCell("plot", 'events.type === "trial" ? events.queries : events.result.history.length'),
+      codeCell("again", "const again = await nas.search({ space, strategy: nas.randomSearch(), evaluator, budget: { queries: 10 }, seed: 6 }).result();\nagain.cachedHits"),
     ]);
     const cold = await runNotebook(nb());
     const cell = (r: typeof cold, id: string) => r.notebook.cells.find((c) => c.id === id) as { outputs: Output[] };
     expect(textOf(cell(cold, "run").outputs)).toMatch(/trial store dir .*: \d+ of 30 trials from the store/);
     expect(textOf(cell(cold, "plot").outputs)).not.toMatch(/trial store/);
+    expect(textOf(cell(cold, "again").outputs)).not.toMatch(/trial store/);
+    expect(cold.manifest.trialStore).toMatchObject({ searches: 2, trials: 40 });
     const warm = await runNotebook(nb());
     expect(textOf(cell(warm, "run").outputs)).toMatch(/trial store dir .*: 30 of 30 trials from the store/);
+    expect(textOf(cell(warm, "again").outputs)).not.toMatch(/trial store/);
+    expect(warm.manifest.trialStore).toMatchObject({ searches: 2, trials: 40, cached: 40 });
   }, 60_000);
 });
 
