@@ -199,6 +199,9 @@ function judged(r: TrialResult, objective: string, evaluator: string): TrialResu
   return r;
 }
 
+/** Executors for which "parallel is 1" was already said in this process. */
+const notedSerial = new WeakSet<Executor>();
+
 /** Evaluators for which "trial store off" was already said in this process. */
 const notedOff = new Set<string>();
 
@@ -224,6 +227,13 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
   }
   const storeOption = cfg.cache === false ? false : cfg.store;
   const executor = executorFor(cfg.executor, cfg.workers);
+  if (cfg.parallel === undefined && executor.slots > 1 && !notedSerial.has(executor)) {
+    notedSerial.add(executor); // once per executor: a notebook may run many searches on the shared pool
+    console.log(
+      `nasbook: executor ${executor.name} runs ${executor.slots} trials at once, but this search asks one at a time (parallel: 1); ` +
+        `set parallel: ${executor.slots} to use them all (the history depends on parallel, not on the executor)`,
+    );
+  }
   const objective = cfg.objective ?? cfg.evaluator.objective;
   const snapshotEvery = cfg.snapshotEvery ?? 1;
 

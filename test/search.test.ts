@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { BudgetError, CheckpointError } from "../src/errors.js";
 import type { Evaluator } from "../src/estimate/types.js";
 import type { TrialTask } from "../src/exec/types.js";
@@ -285,6 +285,26 @@ describe("executors, timeouts and deadlines", () => {
     const b = await search({ space, strategy: randomSearch(), evaluator: hashEvaluator(), budget: { queries: 6 }, seed: 2 }).result();
     expect(seen).toEqual([0, 1, 2, 3, 4, 5]);
     expect(summary(a.history)).toEqual(summary(b.history));
+  });
+
+  it("says once, with the fix, that an executor of several slots runs one trial at a time when parallel is unset", async () => {
+    const executor = {
+      name: "twoslots", slots: 2,
+      async run<A>(task: TrialTask<A>) { return task.evaluator.evaluate(task.arch, { seed: task.seed }); },
+      async close() {},
+    };
+    const printed: string[] = [];
+    const log = vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void printed.push(a.join(" ")));
+    try {
+      await search({ space, strategy: randomSearch(), evaluator: hashEvaluator(), budget: { queries: 2 }, seed: 2, executor }).result();
+      await search({ space, strategy: randomSearch(), evaluator: hashEvaluator(), budget: { queries: 2 }, seed: 2, executor }).result();
+      await search({ space, strategy: randomSearch(), evaluator: hashEvaluator(), budget: { queries: 2 }, seed: 2, executor: { ...executor }, parallel: 2 }).result();
+    } finally {
+      log.mockRestore();
+    }
+    expect(printed).toEqual([
+      "nasbook: executor twoslots runs 2 trials at once, but this search asks one at a time (parallel: 1); set parallel: 2 to use them all (the history depends on parallel, not on the executor)",
+    ]);
   });
 
   it("the started event (opt-in) names the executor and the store", async () => {
