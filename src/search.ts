@@ -405,7 +405,7 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
           }
         }
         // Start what may run: a whole batch at once, or (independent) as many as there are free slots.
-        if (!aborted) {
+        if (!aborted && !signal.aborted) {
           let free = parallel - runningCount();
           for (const t of asked) {
             if (t.run) continue;
@@ -414,6 +414,8 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
             free--;
           }
         }
+        // Aborted before the next trial started (trials start in ask order: nothing after it runs either).
+        if (signal.aborted && asked.length > 0 && !asked[0]!.run) aborted = true;
         // Tell every settled trial at the head, in ask order.
         while (asked.length > 0 && asked[0]!.done && !aborted) {
           const { arch, batch: trialBatch, run } = asked.shift()!;

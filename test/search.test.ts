@@ -267,6 +267,27 @@ describe("executors, timeouts and deadlines", () => {
     expect(log.duringSlow).toBe(11);
   });
 
+  it("an abort while an independent strategy's trials run across batches stops the search: nothing starts after it", async () => {
+    const controller = new AbortController();
+    const started: number[] = [];
+    let n = 0;
+    const base = hashEvaluator();
+    const evaluator: Evaluator<Bits> = {
+      ...base,
+      evaluate: async (a, o) => {
+        const i = n++;
+        started.push(i);
+        if (i === 5) controller.abort(new Error("cell invalidated"));
+        await new Promise((res) => setTimeout(res, i % 2 === 0 ? 30 : 5));
+        return base.evaluate(a, o);
+      },
+    };
+    const r = await search({ space, strategy: randomSearch(), evaluator, budget: { queries: 40 }, seed: 4, parallel: 2, signal: controller.signal }).result();
+    expect(r.stopped).toBe("aborted");
+    expect(started.length).toBeLessThanOrEqual(6); // trial 5 aborted the search as it started: no trial after it
+    expect(r.history.length).toBeLessThan(6);
+  });
+
   it("a strategy that learns from results is asked its next batch only once the last batch is told", async () => {
     const { log, evaluator } = slowFirstLog(100);
     await search({ space, strategy: regularizedEvolution({ population: 4, sample: 2 }), evaluator, budget: { queries: 8 }, seed: 4, parallel: 2 }).result();
