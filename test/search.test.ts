@@ -234,20 +234,21 @@ describe("executors, timeouts and deadlines", () => {
     expect(running[0]).toBe(0); // the slow first trial finishes last: when it is told, none is running
   });
 
-  // A trial log of an evaluator whose first trial is slow: which trials started while it ran, and the most running at once.
-  function slowFirstLog(slowMs: number) {
-    const log = { started: [] as number[], finished: [] as number[], maxRunning: 0, duringSlow: 0 };
+  // An evaluator that sleeps delayMs(i) in its i-th trial, with a log: which trials started, the most running at
+  // once, and how many started while the first one ran.
+  function loggedEvaluator(delayMs: (i: number) => number, onStart: (i: number) => void = () => {}) {
+    const log = { started: [] as number[], finished: [] as number[], maxRunning: 0, duringFirst: 0 };
     let running = 0;
-    let n = 0;
     const base = hashEvaluator();
     const evaluator: Evaluator<Bits> = {
       ...base,
       evaluate: async (a, o) => {
-        const i = n++;
+        const i = log.started.length;
         log.started.push(i);
+        onStart(i);
         log.maxRunning = Math.max(log.maxRunning, ++running);
-        if (log.started.includes(0) && !log.finished.includes(0) && i > 0) log.duringSlow++;
-        await new Promise((res) => setTimeout(res, i === 0 ? slowMs : 5));
+        if (i > 0 && !log.finished.includes(0)) log.duringFirst++;
+        await new Promise((res) => setTimeout(res, delayMs(i)));
         running--;
         log.finished.push(i);
         return base.evaluate(a, o);
@@ -255,6 +256,7 @@ describe("executors, timeouts and deadlines", () => {
     };
     return { log, evaluator };
   }
+  const slowFirstLog = (slowMs: number) => loggedEvaluator((i) => (i === 0 ? slowMs : 5));
 
   it("a strategy independent of results (random search) keeps every slot busy across batches, with the same history", async () => {
     const { log, evaluator } = slowFirstLog(300);
@@ -264,34 +266,22 @@ describe("executors, timeouts and deadlines", () => {
     expect(r.history.map((t) => t.batch)).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5]); // batches as asked, not as run
     expect(log.maxRunning).toBe(2); // never more than `parallel` at once
     // While the slow first trial ran, the other slot went through the rest (a batch barrier would allow one).
-    expect(log.duringSlow).toBe(11);
+    expect(log.duringFirst).toBe(11);
   });
 
   it("an abort while an independent strategy's trials run across batches stops the search: nothing starts after it", async () => {
     const controller = new AbortController();
-    const started: number[] = [];
-    let n = 0;
-    const base = hashEvaluator();
-    const evaluator: Evaluator<Bits> = {
-      ...base,
-      evaluate: async (a, o) => {
-        const i = n++;
-        started.push(i);
-        if (i === 5) controller.abort(new Error("cell invalidated"));
-        await new Promise((res) => setTimeout(res, i % 2 === 0 ? 30 : 5));
-        return base.evaluate(a, o);
-      },
-    };
+    const { log, evaluator } = loggedEvaluator((i) => (i % 2 === 0 ? 30 : 5), (i) => i === 5 && controller.abort(new Error("cell invalidated")));
     const r = await search({ space, strategy: randomSearch(), evaluator, budget: { queries: 40 }, seed: 4, parallel: 2, signal: controller.signal }).result();
     expect(r.stopped).toBe("aborted");
-    expect(started.length).toBeLessThanOrEqual(6); // trial 5 aborted the search as it started: no trial after it
+    expect(log.started.length).toBeLessThanOrEqual(6); // trial 5 aborted the search as it started: no trial after it
     expect(r.history.length).toBeLessThan(6);
   });
 
   it("a strategy that learns from results is asked its next batch only once the last batch is told", async () => {
     const { log, evaluator } = slowFirstLog(100);
     await search({ space, strategy: regularizedEvolution({ population: 4, sample: 2 }), evaluator, budget: { queries: 8 }, seed: 4, parallel: 2 }).result();
-    expect(log.duringSlow).toBe(1); // only its batch-mate
+    expect(log.duringFirst).toBe(1); // only its batch-mate
     expect(log.maxRunning).toBe(2);
   });
 
