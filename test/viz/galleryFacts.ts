@@ -79,7 +79,7 @@ function curvesFacts(): string[] {
 function trainingFacts(): string[] {
   const epochs = fx.trainingEpochs(6);
   const e = epochs.at(-1)!;
-  return [`1 run(s)`, `epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, val loss ${e.valLoss!.toFixed(4)}, train acc ${e.trainAcc!.toFixed(4)}, val acc ${e.valAcc!.toFixed(4)}`];
+  return [`1 run(s)`, `epoch ${e.epoch}: train loss ${e.trainLoss!.toFixed(4)}, val loss ${e.valLoss!.toFixed(4)}, train acc ${e.trainAcc!.toFixed(4)}, val acc ${e.valAcc!.toFixed(4)}`];
 }
 
 function notebookFacts(): string[] {
