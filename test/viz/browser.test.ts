@@ -269,8 +269,10 @@ describe("figures in headless chromium", () => {
 <div id="out-1">${user}</div><div id="out-2">${carrier}</div><div id="out-3"></div></body></html>`;
     const page = await newPage();
     await page.setContent(doc);
-    expect((await plotState(page, trainA.id)).drawn).toBeGreaterThan(0);
-    expect((await plotState(page, popFig.id)).drawn).toBeGreaterThan(0);
+    // Every trace drawn: training curves of one run are 4 series (train/val loss and accuracy); a population is
+    // its members and their Pareto front.
+    expect(await plotState(page, trainA.id)).toEqual({ traces: 4, drawn: 4 });
+    expect(await plotState(page, popFig.id)).toEqual({ traces: 2, drawn: 2 });
 
     // update_display_data as JupyterLab/VS Code apply it: replace the output's HTML and re-create its scripts.
     const updated = trainB.toMimeBundle({ session, displayId: "cell-1" })["text/html"];
@@ -303,7 +305,7 @@ describe("figures in headless chromium", () => {
       }
     }, [other]);
     const otherId = /id="(nb-population-[0-9a-f]+)"/.exec(other)![1]!;
-    expect((await plotState(page, otherId)).drawn).toBeGreaterThan(0);
+    expect(await plotState(page, otherId)).toEqual({ traces: 2, drawn: 2 });
     expect(errors).toEqual([]);
     await page.close();
   });
