@@ -32,7 +32,13 @@ describe("trainEvaluator", () => {
     expect(r.metrics.params).toBe(18 + 2 + 32 * 4 + 4 + 4 * 3 + 3);
     expect(r.metrics.flops).toBe(8 * 8 * 9 * 2 + 32 * 4 + 4 * 3);
     expect(r.curves.map((c) => c.epoch)).toEqual([1, 2]);
-    for (const k of ["val_acc", "test_acc"]) expect(r.metrics[k]).toBeGreaterThanOrEqual(0);
+    // Accuracies (%) on 16 validation and 16 test examples: multiples of 100/16 in [0, 100].
+    for (const k of ["val_acc", "test_acc"]) {
+      const correct = (r.metrics[k]! * 16) / 100;
+      expect(correct, k).toBeCloseTo(Math.round(correct), 9);
+      expect(Math.round(correct), k).toBeGreaterThanOrEqual(0);
+      expect(Math.round(correct), k).toBeLessThanOrEqual(16);
+    }
     expect(r.metrics.val_acc).toBe(Math.max(...r.curves.map((c) => c.valAcc)));
     expect(r.cost.seconds).toBeGreaterThan(0);
     expect(r.backend).toBe("cpu");

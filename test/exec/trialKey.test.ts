@@ -113,6 +113,8 @@ describe("a training search with a store", () => {
       warm = await search(cfg).result();
     });
     expect(leaked).toBe(0);
+    // One epoch per trial the cold run computed (the others were repeats it had already stored).
+    expect(coldTrained).toBe(cold.history.length - cold.cachedHits);
     expect(coldTrained).toBeGreaterThan(0);
     expect(trained).toBe(coldTrained);
     expect(warm.history.length).toBe(cold.history.length);

@@ -68,9 +68,13 @@ describe("reactive notebook", () => {
       `const progress = (async function* () {\n  const aborted = signal.aborted;\n  signal.addEventListener("abort", () => (globalThis as any).__aborted.push(performance.now()));\n  try {\n    for (let i = 0; i < limit; i++) {\n      nas.throwIfAborted(signal);\n      await new Promise((r) => setTimeout(r, ${step}));\n      if (signal.aborted) (globalThis as any).__lateYields.push(i);\n      yield i;\n    }\n  } finally { (globalThis as any).__stopped.push(performance.now()); }\n})()`,
       { cellId: "S", until: new Promise((r) => setTimeout(r, 3000)) },
     );
+    const shownS = () => displays.filter((d) => d.cellId === "S").map((d) => d.bundle?.["text/plain"]);
     const first = await run;
     expect(first.settled).toBe(false); // still streaming when preempted
-    expect(Number(last("S"))).toBeGreaterThan(0);
+    // Every value the loop yielded so far was displayed, in order, from the first: 0, 1, ..., k with k >= 1.
+    const streamed = shownS();
+    expect(streamed.length).toBeGreaterThanOrEqual(2);
+    expect(streamed).toEqual(streamed.map((_, i) => String(i)));
     await new Promise((r) => setTimeout(r, 2 * step));
     await nb.execute("const limit = 3", { cellId: "L" });
     expect(stopped.length).toBeGreaterThanOrEqual(1);
@@ -81,6 +85,7 @@ describe("reactive notebook", () => {
     expect(stopped[0]! - aborted[0]!).toBeLessThan(step + 250);
     // The re-run with the new limit streamed 0, 1, 2 and finished.
     expect(last("S")).toBe("2");
+    expect(shownS().slice(-3)).toEqual(["0", "1", "2"]);
     await nb.delete(["S"]);
   });
 

@@ -32,6 +32,27 @@ const isFigure = (o: CodeCell["outputs"][number]) =>
   (o.output_type === "display_data" || o.output_type === "execute_result") &&
   /data-nasbook-plotly-fig=|<svg/.test(joinSource(o.data["text/html"] as string | string[] | undefined));
 
+/**
+ * The converse of "every figure has prose saying what to look at": each "what to look at" paragraph is followed, before
+ * the next markdown cell, by a code cell that shows a figure. Returns the code cells of paragraphs whose figure is
+ * missing (the tutorial promises a figure it does not show).
+ */
+function promisedFiguresMissing(cells: NotebookDocument["cells"]): string[] {
+  const missing: string[] = [];
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i]!;
+    if (cell.cell_type !== "markdown" || !/what to look at/i.test(joinSource(cell.source))) continue;
+    const section: CodeCell[] = [];
+    for (let j = i + 1; j < cells.length && cells[j]!.cell_type !== "markdown"; j++) if (cells[j]!.cell_type === "code") section.push(cells[j] as CodeCell);
+    if (!section.some((c) => c.outputs.some(isFigure))) missing.push(`after markdown cell ${i}: ${section.map((c) => c.id).join(", ") || "no code cell"}`);
+  }
+  return missing;
+}
+const figureCells = (cells: NotebookDocument["cells"]): string[] =>
+  cells.flatMap((c) => (c.cell_type === "code" && c.outputs.some(isFigure) ? [String(c.id)] : []));
+/** The figure cells `nasbook run` showed, per tutorial, for the nbconvert route to match. */
+const shownByRun = new Map<string, string[]>();
+
 describe("tutorials", () => {
   it("there are tutorials, each with a kernelspec, a title and a parameters cell", () => {
     expect(tutorials).toContain("00-quickstart.ipynb");
@@ -66,6 +87,8 @@ describe("tutorials", () => {
         }
       }
       expect(figures, `${name} shows no figure`).toBeGreaterThan(0);
+      expect(promisedFiguresMissing(r.notebook.cells), `${name}: prose says what to look at in a figure that is not shown`).toEqual([]);
+      shownByRun.set(name, figureCells(r.notebook.cells));
     }, 600_000);
 
     it.skipIf(skipFor(nb) || (!hasJupyter && !process.env.CI))(`${name} runs with jupyter nbconvert --execute on the nasbook kernel`, () => {
@@ -80,8 +103,10 @@ describe("tutorials", () => {
       const executed = JSON.parse(readFileSync(join(OUT, `${name}.nbconvert.ipynb`), "utf8")) as NotebookDocument;
       const errors = executed.cells.flatMap((c) => (c.cell_type === "code" ? c.outputs : [])).filter((o) => o.output_type === "error");
       expect(errors).toEqual([]);
-      const figures = executed.cells.filter((c) => c.cell_type === "code" && c.outputs.some(isFigure));
-      expect(figures.length, `${name} shows no figure under nbconvert`).toBeGreaterThan(0);
+      expect(figureCells(executed.cells), `${name} shows no figure under nbconvert`).not.toEqual([]);
+      expect(promisedFiguresMissing(executed.cells), `${name} under nbconvert: prose says what to look at in a figure that is not shown`).toEqual([]);
+      // The same cells show figures as under nasbook run (when that test ran first in this process).
+      if (shownByRun.has(name)) expect(figureCells(executed.cells), `${name}: figure cells, nbconvert vs nasbook run`).toEqual(shownByRun.get(name));
     }, 900_000);
   }
 });

@@ -18,7 +18,7 @@ import { supernetGraph } from "../../src/viz/supernetGraph.js";
 import { joinSource, readIpynb } from "../../src/notebook/ipynb.js";
 import { plotlyCdnUrl } from "../../src/viz/plotlyLibrary.js";
 import { gallery } from "./gallery.js";
-import { dartsAlphas, nb201Alphas, population, trainingEpochs } from "./fixtures.js";
+import { dartsAlphas, nb201Alphas, policySnapshots, population, trainingEpochs } from "./fixtures.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const hasChromium = existsSync(CHROMIUM);
@@ -166,28 +166,40 @@ describe("figures in headless chromium", () => {
 
   it.skipIf(skip)("moves the policy slider through the snapshots' frames and shows arch strings on hover", async () => {
     const entries = gallery();
-    const policy = entries.find((e) => e.name === "policy")!.figure as unknown as { id: string; spec: { frames: { name: string; data: { z: unknown }[] }[] } };
+    const policy = entries.find((e) => e.name === "policy")!.figure;
     const pop = entries.find((e) => e.name === "population")!.figure;
+    // The gallery's inputs: the heatmap must show these snapshots' probabilities, the hover these members.
+    const snapshots = policySnapshots(3);
+    const members = population(4);
     const page = exported ?? (await newPage());
     if (exported === undefined) await page.goto(`file://${join(OUT_DIR, "figures.html")}`);
     await plotState(page, policy.id);
-    const first = policy.spec.frames[0]!;
-    const z = await page.evaluate(async ([id, frame]) => {
-      const w = window as unknown as { Plotly: { animate: (gd: HTMLElement, f: string[], o: object) => Promise<void> } };
-      const gd = document.getElementById(id!)! as HTMLElement & { data: { z: unknown }[] };
-      await w.Plotly.animate(gd, [frame!], { mode: "immediate", frame: { duration: 0, redraw: true }, transition: { duration: 0 } });
-      return gd.data[0]!.z;
-    }, [policy.id, first.name]);
-    expect(z).toEqual(first.data[0]!.z);
+    const shown = () => page.evaluate((id) => {
+      const gd = document.getElementById(id)! as HTMLElement & { data: { z: unknown }[] };
+      // The slider's current-value text is its one label outside the tick labels.
+      const current = [...gd.querySelectorAll(".slider-group .slider-label")].find((t) => t.closest(".slider-labels") === null);
+      return { z: gd.data[0]!.z, label: current?.textContent ?? "" };
+    }, policy.id);
+    const expected = (s: number) => ({ z: snapshots[s]!.policy!.map((p) => p.probs), label: `step ${snapshots[s]!.step}` });
+    expect(await shown()).toEqual(expected(snapshots.length - 1)); // opens at the latest snapshot
+    // Click the slider's rail at its left end, as a reader would: the first snapshot (a uniform policy) shows.
+    const rail = page.locator(`[id="${policy.id}"] .slider-rail-touch-rect`);
+    const box = (await rail.boundingBox())!;
+    await rail.click({ position: { x: 1, y: box.height / 2 } });
+    await expect.poll(async () => (await shown()).label, { timeout: 10_000 }).toBe(expected(0).label);
+    expect(await shown()).toEqual(expected(0));
 
     await plotState(page, pop.id);
-    const hover = await page.evaluate((id) => {
+    // Not the first point: a hover reading every point's data from point 0 would pass there.
+    const point = 7;
+    const hover = await page.evaluate(([id, n]) => {
       const w = window as unknown as { Plotly: { Fx: { hover: (gd: HTMLElement, pts: object[]) => void } } };
-      const gd = document.getElementById(id)!;
-      w.Plotly.Fx.hover(gd, [{ curveNumber: 0, pointNumber: 0 }]);
+      const gd = document.getElementById(id as string)!;
+      w.Plotly.Fx.hover(gd, [{ curveNumber: 0, pointNumber: n }]);
       return gd.querySelector(".hovertext")?.textContent ?? "";
-    }, pop.id);
-    expect(hover).toContain(population(4)[0]!.arch);
+    }, [pop.id, point] as const);
+    expect(hover).toContain(members[point]!.arch);
+    expect(hover).toContain(`trial ${members[point]!.trial}`);
     await page.close();
   });
 
@@ -200,10 +212,20 @@ describe("figures in headless chromium", () => {
     expect(exported.status, exported.stderr).toBe(0);
     console.log(`00-quickstart saved: ${statSync(saved).size} bytes; report ${statSync(join(dir, "run.html")).size} bytes`);
     expect(statSync(saved).size).toBeLessThanOrEqual(1_000_000);
-    const outputs = readIpynb(saved).cells.flatMap((c) => (c.cell_type === "code" ? c.outputs : []));
+    const cells = readIpynb(saved).cells.flatMap((c) => (c.cell_type === "code" ? [c] : []));
+    const outputs = cells.flatMap((c) => c.outputs);
     const htmls = outputs.flatMap((o) => ("data" in o && o.data["text/html"] !== undefined ? [joinSource(o.data["text/html"] as string)] : []));
     const figures = htmls.filter((h) => h.includes("data-nasbook-plotly-fig="));
-    expect(figures.length).toBeGreaterThanOrEqual(2);
+    // The quickstart's two figures, each in its cell: the population, and the curves of the three best trainings.
+    const shown = cells.flatMap((c) => c.outputs.flatMap((o) => {
+      if (!("data" in o)) return [];
+      const kind = /data-nasbook-plotly-fig="nb-([a-z]+)-/.exec(joinSource(o.data["text/html"] as string | undefined))?.[1];
+      return kind === undefined ? [] : [`${c.id}: ${kind}: ${joinSource(o.data["text/plain"] as string).split("\n")[0]}`];
+    }));
+    expect(shown).toEqual([
+      expect.stringMatching(/^population-plot: population: Population after \d+ trials: \d+ members/),
+      "training-curves: training: Training curves of the three best: 3 run(s)",
+    ]);
     expect(htmls.some((h) => h.includes("data-nasbook-plotly="))).toBe(false); // no copy of the library in any output
     expect(outputs.filter((o) => "data" in o && o.data["application/vnd.plotly.v1+json"] !== undefined)).toHaveLength(figures.length);
 
@@ -247,8 +269,10 @@ describe("figures in headless chromium", () => {
 <div id="out-1">${user}</div><div id="out-2">${carrier}</div><div id="out-3"></div></body></html>`;
     const page = await newPage();
     await page.setContent(doc);
-    expect((await plotState(page, trainA.id)).drawn).toBeGreaterThan(0);
-    expect((await plotState(page, popFig.id)).drawn).toBeGreaterThan(0);
+    // Every trace drawn: training curves of one run are 4 series (train/val loss and accuracy); a population is
+    // its members and their Pareto front.
+    expect(await plotState(page, trainA.id)).toEqual({ traces: 4, drawn: 4 });
+    expect(await plotState(page, popFig.id)).toEqual({ traces: 2, drawn: 2 });
 
     // update_display_data as JupyterLab/VS Code apply it: replace the output's HTML and re-create its scripts.
     const updated = trainB.toMimeBundle({ session, displayId: "cell-1" })["text/html"];
@@ -281,7 +305,7 @@ describe("figures in headless chromium", () => {
       }
     }, [other]);
     const otherId = /id="(nb-population-[0-9a-f]+)"/.exec(other)![1]!;
-    expect((await plotState(page, otherId)).drawn).toBeGreaterThan(0);
+    expect(await plotState(page, otherId)).toEqual({ traces: 2, drawn: 2 });
     expect(errors).toEqual([]);
     await page.close();
   });

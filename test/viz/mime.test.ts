@@ -5,6 +5,7 @@ import { PlotlySession, plotlyLibraryHtml, plotlySource, scriptSafe } from "../.
 import { populationScatter } from "../../src/viz/populationScatter.js";
 import { trainingCurves } from "../../src/viz/trainingCurves.js";
 import { gallery } from "./gallery.js";
+import { plainFacts, plotlyTraces } from "./galleryFacts.js";
 import { population, trainingEpochs } from "./fixtures.js";
 
 const LIB_MARKER = "data-nasbook-plotly=";
@@ -12,19 +13,21 @@ const count = (s: string, sub: string): number => s.split(sub).length - 1;
 
 describe("MIME bundles", () => {
   it("every figure gives text/html and text/plain, plotly figures also their JSON, via both protocols", () => {
-    for (const { figure } of gallery()) {
+    for (const { name, figure } of gallery()) {
       const session = new PlotlySession();
       const viaMethod = figure.toMimeBundle({ session });
       const viaSymbol = (figure as Figure)[Symbol.for("nasbook.mime") as typeof MIME_SYMBOL]({ session });
       expect(viaSymbol).toEqual(viaMethod);
-      expect(viaMethod["text/plain"].length).toBeGreaterThan(10);
+      for (const fact of plainFacts(name)) expect(viaMethod["text/plain"], name).toContain(fact);
       expect(viaMethod["text/plain"].split("\n").length).toBeLessThanOrEqual(3);
       expect(viaMethod["text/html"]).toContain(`id="${figure.id}"`);
       if (figure.kind === "supernet" || figure.kind === "notebook") {
         expect(viaMethod["text/html"]).toContain("<svg");
         expect(viaMethod["application/vnd.plotly.v1+json"]).toBeUndefined();
       } else {
-        expect(viaMethod["application/vnd.plotly.v1+json"]!.data.length).toBeGreaterThan(0);
+        const size = (t: Record<string, unknown>): string => (Array.isArray(t.z) ? `${t.z.length}x${(t.z[0] as unknown[]).length}` : String((t.x as unknown[]).length));
+        const traces = viaMethod["application/vnd.plotly.v1+json"]!.data.map((t) => `${String(t.name ?? t.type)}:${size(t)}`);
+        expect(traces, name).toEqual(plotlyTraces(name));
       }
     }
   });
