@@ -156,7 +156,7 @@ function loaderScript(id: string, spec: PlotlySpec, served: KernelspecPlotly | u
     if (typeof window.requirejs === 'function' && window.define && window.define.amd) {
       // Notebook 6 has RequireJS: plotly's UMD wrapper would call define() from a plain <script> and fail.
       var name = 'nasbook-plotly-' + (window.__nasbookPlotlyLoads = (window.__nasbookPlotlyLoads || 0) + 1);
-      var paths = {}; paths[name] = url.replace(/\.js$/, '');
+      var paths = {}; paths[name] = url.slice(0, -'.js'.length); // RequireJS appends .js
       window.requirejs.config({ paths: paths });
       window.requirejs([name], function (P) { if (!window.Plotly && P && P.newPlot) window.Plotly = P; done(); }, function () { done(); });
     } else {
@@ -173,7 +173,7 @@ function loaderScript(id: string, spec: PlotlySpec, served: KernelspecPlotly | u
     if (window.Plotly || (prev && !prev.failed) || document.querySelector('script[data-nasbook-plotly]')) return;
     var state = window.__nasbookPlotlyFetch = { tried: [], failed: false };
     var base = jupyterBase();
-    var urls = base === null ? [] : [base.replace(/\/?$/, '/') + ${JSON.stringify(resource)}];
+    var urls = base === null ? [] : [new URL((base.slice(-1) === '/' ? base : base + '/') + ${JSON.stringify(resource)}, document.baseURI).href];
     urls.push(${JSON.stringify(cdn)});
     (function next(i) {
       if (window.Plotly) { window.dispatchEvent(new Event(READY)); return; }
