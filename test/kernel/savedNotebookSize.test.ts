@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { chromium } from "playwright-core";
 import { dataDir } from "../../src/data/dir.js";
 import { plotlyResourceFile } from "../../src/viz/plotlyLibrary.js";
 import { installTestKernel } from "./jupyterHelpers.js";
@@ -14,6 +15,7 @@ const JUPYTER = "/usr/bin/jupyter";
 const hasJupyter = existsSync(JUPYTER) && spawnSync(JUPYTER, ["nbconvert", "--version"], { stdio: "ignore" }).status === 0;
 const skip = !hasJupyter && !process.env["CI"];
 const LIB_MARKER = "data-nasbook-plotly=";
+const CHROMIUM = "/usr/bin/chromium";
 
 interface Output { output_type: string; data?: Record<string, unknown> }
 interface Cell { cell_type: string; outputs?: Output[] }
@@ -35,7 +37,7 @@ function execute(notebook: string, env: Record<string, string>): { file: string;
 const code = (source: string, i: number) => ({ cell_type: "code", id: `c${i}`, metadata: {}, execution_count: null, outputs: [], source });
 
 describe("a notebook saved from a live session on the nasbook kernel", () => {
-  it.skipIf(skip)("the quickstart executed by nbconvert is <= 1 MB: no output carries plotly.js, every figure keeps its JSON", () => {
+  it.skipIf(skip)("the quickstart executed by nbconvert is <= 1 MB: no output carries plotly.js, every figure keeps its JSON, its export draws offline", async () => {
     const env = { ...installTestKernel(), NASBOOK_DATA: dataDir() };
     const { file, outputs } = execute("notebooks/00-quickstart.ipynb", env);
     console.log(`00-quickstart executed by nbconvert on the nasbook kernel: ${statSync(file).size} bytes`);
@@ -46,6 +48,24 @@ describe("a notebook saved from a live session on the nasbook kernel", () => {
     for (const f of figures) {
       expect(f.data?.["application/vnd.plotly.v1+json"]).toMatchObject({ data: expect.any(Array) });
       expect(html(f)).toContain(`kernelspecs/nasbook/${plotlyResourceFile()}`);
+    }
+
+    // Its HTML export still works offline: plotly.js inlined once, every figure drawn, nothing fetched.
+    const page = join(file, "..", "export.html");
+    const exported = spawnSync(process.execPath, ["bin/nasbook.js", "export", file, "--html", "--out", page], { encoding: "utf8" });
+    expect(exported.status, exported.stderr).toBe(0);
+    expect(readFileSync(page, "utf8").split(LIB_MARKER).length - 1).toBe(1);
+    if (!existsSync(CHROMIUM) && !process.env["CI"]) return;
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+    try {
+      const tab = await browser.newPage();
+      const requests: string[] = [];
+      tab.on("request", (r) => { if (!r.url().startsWith("file:")) requests.push(r.url()); });
+      await tab.goto(`file://${page}`);
+      await tab.waitForFunction((n) => document.querySelectorAll("[data-nasbook-ready='1']").length === n, figures.length, { timeout: 30_000 });
+      expect(requests).toEqual([]);
+    } finally {
+      await browser.close();
     }
   }, 700_000);
 
