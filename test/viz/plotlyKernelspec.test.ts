@@ -166,4 +166,27 @@ describe("loaders of such figures in headless chromium", () => {
     expect(requests).toEqual([KERNELSPEC_URL, plotlyCdnUrl(), KERNELSPEC_URL]);
     await page.close();
   });
+
+  const REQUIREJS = "/usr/lib/python3/dist-packages/notebook/static/components/requirejs/require.js";
+  it.skipIf(skip || !existsSync(REQUIREJS))("under RequireJS (a Notebook 6 page, base URL in data-base-url) a missing copy falls back to the CDN", async () => {
+    const page = await browser.newPage();
+    const requests: string[] = [];
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    const body = `<!DOCTYPE html><html><head><meta charset="utf-8"><script src="/nb/static/require.js"></script></head>
+<body data-base-url="/nb/">${outputs().map((o) => `<div class="output_subarea">${o}</div>`).join("\n")}</body></html>`;
+    await page.route("**/*", (route) => {
+      const url = route.request().url();
+      if (url === `${ORIGIN}/nb/notebooks/a.ipynb`) return route.fulfill({ contentType: "text/html", body });
+      if (url === `${ORIGIN}/nb/static/require.js`) return route.fulfill({ contentType: "text/javascript", body: readFileSync(REQUIREJS, "utf8") });
+      requests.push(url);
+      return url === plotlyCdnUrl() ? route.fulfill({ contentType: "text/javascript", body: library }) : route.fulfill({ status: 404, body: "not found" });
+    });
+    await page.goto(`${ORIGIN}/nb/notebooks/a.ipynb`);
+    await drawn(page, 2);
+    expect(requests).toEqual([`${ORIGIN}/nb/kernelspecs/nasbook/${plotlyResourceFile()}`, plotlyCdnUrl()]);
+    expect(await page.evaluate(() => typeof (window as unknown as { define?: { amd?: unknown } }).define?.amd)).toBe("object");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });
