@@ -9,7 +9,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { basename, join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { packageRoot } from "../src/notebook/compiler.js";
 import { plotlyBundlePath, plotlyResourceFile, type KernelspecPlotly } from "../src/viz/plotlyLibrary.js";
 
@@ -55,7 +55,8 @@ export interface InstalledKernelSpec {
 
 /** Writes kernel.json and the plotly.js copy (removing copies of other plotly.js versions). */
 export function installKernelSpec(opts: { user?: boolean; prefix?: string }): InstalledKernelSpec {
-  const dir = kernelDir(opts);
+  // Absolute: the kernel reads it from its environment in the notebook's directory (a relative --prefix would miss).
+  const dir = resolve(kernelDir(opts));
   mkdirSync(dir, { recursive: true });
   const plotly = plotlyResourceFile();
   for (const f of readdirSync(dir)) if (/^plotly-.*\.min\.js$/.test(f) && f !== plotly) rmSync(join(dir, f), { force: true });

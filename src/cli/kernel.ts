@@ -1,6 +1,7 @@
 /**
  * `nasbook kernel install [--user|--prefix P]` writes the Jupyter kernelspec (kernel.json and a copy of plotly.js the
- * Jupyter server serves to figures), `nasbook kernel uninstall` (same options) removes its directory; `nasbook kernel start <connection_file>` is what the kernelspec launches.
+ * Jupyter server serves to figures), `nasbook kernel uninstall` (same options) removes its directory;
+ * `nasbook kernel start <connection_file>` is what the kernelspec launches.
  */
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
