@@ -1,22 +1,32 @@
 /**
  * The kernelspec: where Jupyter finds the kernel and how it launches it. argv uses absolute paths (this Node
  * binary, this checkout's bin/nasbook.js), so it works from a fresh clone without a build or a global install.
+ *
+ * The directory also holds a copy of plotly.js (`plotly-<version>.min.js`): Jupyter servers serve a kernelspec's
+ * files at `<base_url>kernelspecs/<kernel>/<file>` (the handler that serves logos, in Notebook 6 and jupyter_server),
+ * so figures load the library from there and no output has to carry its 4.6 MB. kernel.json tells the kernel where
+ * the directory is (env `NASBOOK_KERNELSPEC_DIR`); a kernel started otherwise keeps a carrier figure (plotlyLibrary.ts).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { packageRoot } from "../src/notebook/compiler.js";
+import { plotlyBundlePath, plotlyResourceFile, type KernelspecPlotly } from "../src/viz/plotlyLibrary.js";
 
 /** The kernel's directory name under `kernels/`. */
 export const kernelName = "nasbook";
 
-/** The kernel.json content. */
-export function kernelSpec(): Record<string, unknown> {
+/** The environment variable kernel.json sets to the kernelspec directory (where plotly.js is served from). */
+export const kernelspecDirEnv = "NASBOOK_KERNELSPEC_DIR";
+
+/** The kernel.json content for a kernelspec written to `dir`. */
+export function kernelSpec(dir: string): Record<string, unknown> {
   return {
     argv: [process.execPath, join(packageRoot, "bin", "nasbook.js"), "kernel", "start", "{connection_file}"],
     display_name: "TypeScript (nasbook)",
     language: "typescript",
     interrupt_mode: "signal",
+    env: { [kernelspecDirEnv]: dir },
     metadata: { debugger: false },
   };
 }
@@ -36,10 +46,37 @@ export function kernelDir(opts: { user?: boolean; prefix?: string }): string {
   return join(process.platform === "win32" ? (process.env["PROGRAMDATA"] ?? "C:\\ProgramData") : "/usr/local/share", "jupyter", "kernels", kernelName);
 }
 
-/** Writes kernel.json and returns the directory it was written to. */
-export function installKernelSpec(opts: { user?: boolean; prefix?: string }): string {
-  const dir = kernelDir(opts);
+/** What `installKernelSpec` wrote. */
+export interface InstalledKernelSpec {
+  dir: string;
+  /** The files written into `dir`: kernel.json and the plotly.js copy. */
+  files: string[];
+}
+
+/** Writes kernel.json and the plotly.js copy (removing copies of other plotly.js versions). */
+export function installKernelSpec(opts: { user?: boolean; prefix?: string }): InstalledKernelSpec {
+  // Absolute: the kernel reads it from its environment in the notebook's directory (a relative --prefix would miss).
+  const dir = resolve(kernelDir(opts));
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "kernel.json"), JSON.stringify(kernelSpec(), null, 2) + "\n");
-  return dir;
+  const plotly = plotlyResourceFile();
+  for (const f of readdirSync(dir)) if (/^plotly-.*\.min\.js$/.test(f) && f !== plotly) rmSync(join(dir, f), { force: true });
+  copyFileSync(plotlyBundlePath(), join(dir, plotly));
+  writeFileSync(join(dir, "kernel.json"), JSON.stringify(kernelSpec(dir), null, 2) + "\n");
+  return { dir, files: ["kernel.json", plotly] };
+}
+
+/**
+ * The plotly.js copy a kernel's figures can load from its Jupyter server, read from the environment kernel.json
+ * set; `undefined` (with the reason, for the kernel's log) when the kernel was not started from such a kernelspec
+ * or the directory has no copy of this plotly.js version (a kernelspec written by another nasbook version).
+ */
+export function kernelspecPlotly(env: NodeJS.ProcessEnv = process.env): { resource?: KernelspecPlotly; reason?: string } {
+  const dir = env[kernelspecDirEnv];
+  if (!dir) return { reason: `${kernelspecDirEnv} is not set (kernel not started from the kernelspec \`nasbook kernel install\` writes)` };
+  const file = plotlyResourceFile();
+  if (!existsSync(join(dir, file))) {
+    return { reason: `${join(dir, file)} does not exist; run \`nasbook kernel install\` again so that the Jupyter server can serve it` };
+  }
+  // Jupyter names a kernel by its directory, lower-cased (jupyter_client kernelspec.py).
+  return { resource: { kernelName: basename(dir).toLowerCase(), file } };
 }

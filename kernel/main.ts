@@ -1,6 +1,8 @@
 /** Starts the kernel for a connection file: `nasbook kernel start <connection_file>`. */
 import { useNotebookTrialStore } from "../src/exec/defaults.js";
+import { defaultPlotlySession } from "../src/viz/plotlyLibrary.js";
 import { Kernel, readConnectionFile } from "./kernel.js";
+import { kernelspecPlotly } from "./kernelspec.js";
 
 /** How often the kernel checks that the process that launched it is still there. */
 const parentPollMs = 1000;
@@ -35,6 +37,10 @@ function exitWithParent(kernel: Kernel): void {
 export async function startKernel(connectionFile: string): Promise<never> {
   // Trials are stored per notebook (Jupyter names the notebook in JPY_SESSION_NAME), so re-running a cell reuses them.
   useNotebookTrialStore(process.env.JPY_SESSION_NAME || process.cwd());
+  // Figures load plotly.js from the Jupyter server's kernelspec copy when there is one, so no output carries it.
+  const plotly = kernelspecPlotly();
+  defaultPlotlySession.serveFromKernelspec(plotly.resource);
+  if (!plotly.resource) process.stderr.write(`[nasbook kernel] the first plotly figure carries plotly.js: ${plotly.reason}\n`);
   const kernel = new Kernel(readConnectionFile(connectionFile), { cwd: process.cwd() });
   await kernel.start();
   exitWithParent(kernel);

@@ -1,8 +1,9 @@
 /**
- * `nasbook kernel install [--user|--prefix P]` writes the Jupyter kernelspec, `nasbook kernel uninstall` (same
- * options) removes it; `nasbook kernel start <connection_file>` is what the kernelspec launches.
+ * `nasbook kernel install [--user|--prefix P]` writes the Jupyter kernelspec (kernel.json and a copy of plotly.js the
+ * Jupyter server serves to figures), `nasbook kernel uninstall` (same options) removes its directory;
+ * `nasbook kernel start <connection_file>` is what the kernelspec launches.
  */
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 function locationFlags(opts: { user: boolean; prefix?: string }): string {
@@ -37,15 +38,19 @@ export async function main(argv: string[]): Promise<number> {
         console.error(`no nasbook kernelspec in ${dir} (nothing removed); \`jupyter kernelspec list\` shows where kernels are`);
         return 1;
       }
+      const files = readdirSync(dir).sort();
       rmSync(dir, { recursive: true, force: true });
-      console.log(`removed the nasbook kernelspec: ${dir}`);
+      console.log(`removed the nasbook kernelspec ${dir} (${files.join(", ")})`);
       return 0;
     }
-    const dir = installKernelSpec({ user, prefix });
+    const { dir, files } = installKernelSpec({ user, prefix });
     const spec = JSON.parse(readFileSync(join(dir, "kernel.json"), "utf8")) as { argv: string[]; display_name: string };
+    const plotly = files.find((f) => f.startsWith("plotly-"))!;
+    const mb = (statSync(join(dir, plotly)).size / 1e6).toFixed(1);
     console.log(
-      `installed the nasbook kernelspec "${spec.display_name}": wrote ${join(dir, "kernel.json")}\n` +
-        `  Jupyter starts it as: ${spec.argv.join(" ")}\n` +
+      `installed the nasbook kernelspec "${spec.display_name}":\n` +
+        `  wrote ${join(dir, "kernel.json")} (Jupyter starts it as: ${spec.argv.join(" ")})\n` +
+        `  wrote ${join(dir, plotly)} (${mb} MB): the Jupyter server serves it to figures, so saved notebooks do not carry it\n` +
         `  remove it with: nasbook kernel uninstall${where} (or: jupyter kernelspec remove nasbook)`,
     );
     return 0;

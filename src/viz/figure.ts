@@ -4,7 +4,17 @@
  * `text/html` (inline and interactive; SVG inside HTML because nbconvert strips bare image/svg+xml),
  * `application/vnd.plotly.v1+json` for plotly figures, and a short `text/plain`.
  */
-import { defaultPlotlySession, PLOTLY_READY_EVENT, plotlyCdnUrl, plotlyLibraryHtml, scriptSafe, type PlotlySession } from "./plotlyLibrary.js";
+import {
+  defaultPlotlySession,
+  PLOTLY_FAILED_EVENT,
+  PLOTLY_READY_EVENT,
+  plotlyCdnUrl,
+  plotlyLibraryHtml,
+  plotlyResourceFile,
+  scriptSafe,
+  type KernelspecPlotly,
+  type PlotlySession,
+} from "./plotlyLibrary.js";
 import { escapeXml } from "./svg.js";
 
 /** The protocol symbol: `value[Symbol.for("nasbook.mime")](ctx?)` returns a MIME bundle. */
@@ -89,23 +99,40 @@ function jsonForScript(value: unknown): string {
     .replace(/\u2029/g, "\\u2029");
 }
 
+/** The kernel name a loader tries when its session names none: the one `nasbook kernel install` registers. */
+const DEFAULT_KERNEL_NAME = "nasbook";
+
 /**
  * The loader: draws the figure into every not-yet-drawn element carrying this figure's id (the same content may be
  * displayed twice; Notebook 6 runs scripts detached from their output, so `document.currentScript` cannot be used).
- * Waits for `window.Plotly` by event and by a slow poll; after 10 s it says what is missing, and keeps waiting.
+ * Waits for `window.Plotly` by event and by a slow poll. With no copy in the page it fetches one, once per page:
+ * first from the Jupyter server's kernelspec copy when the page is a Jupyter frontend (base URL from JupyterLab's
+ * `#jupyter-config-data` or Notebook 6's `data-base-url`), then from plotly's CDN — at once when the session serves
+ * plotly.js from the kernelspec (no figure carries it), otherwise after 3 s (a carrier may still be rendering).
+ * When nothing loads, the figure says what was tried and what to do; it keeps waiting.
  * Sets `data-nasbook-ready="1"` on the element once drawn (exporters and tests wait for it).
  */
-function loaderScript(id: string, spec: PlotlySpec): string {
+function loaderScript(id: string, spec: PlotlySpec, served: KernelspecPlotly | undefined): string {
   const cdn = plotlyCdnUrl();
+  const resource = `kernelspecs/${encodeURIComponent(served?.kernelName ?? DEFAULT_KERNEL_NAME)}/${served?.file ?? plotlyResourceFile()}`;
+  const why = served
+    ? "This output does not carry plotly.js (4.6 MB): the nasbook kernel leaves it out because the Jupyter server serves it from the kernelspec."
+    : "This output does not carry plotly.js (4.6 MB): in a live session it comes with the session's first plotly figure, and a notebook saved by nasbook run leaves it out.";
+  const remedy = served
+    ? "Open the HTML export (nasbook export NOTEBOOK.ipynb --html), which works offline, or install the kernelspec again (nasbook kernel install) and restart the kernel; to carry plotly.js in an output instead, run nas.viz.defaultPlotlySession.serveFromKernelspec(undefined) and re-run this cell."
+    : "Open the HTML export (nasbook export NOTEBOOK.ipynb --html), which works offline, or re-run this cell; if the output that carried plotly.js was cleared, call nas.viz.defaultPlotlySession.reset() and re-run this cell.";
   const js = `(function () {
   var id = ${JSON.stringify(id)};
   var READY = ${JSON.stringify(PLOTLY_READY_EVENT)};
+  var FAILED = ${JSON.stringify(PLOTLY_FAILED_EVENT)};
   var fig = ${jsonForScript(spec)};
+  var fetchAfter = ${served ? 0 : 3000};
   var waited = 0;
+  function els() { return document.querySelectorAll('[data-nasbook-plotly-fig="' + id + '"]'); }
   function draw() {
-    var els = document.querySelectorAll('[data-nasbook-plotly-fig="' + id + '"]');
-    for (var i = 0; i < els.length; i++) {
-      var el = els[i];
+    var all = els();
+    for (var i = 0; i < all.length; i++) {
+      var el = all[i];
       if (el.getAttribute('data-nasbook-drawn') === '1') continue;
       el.setAttribute('data-nasbook-drawn', '1');
       el.textContent = '';
@@ -114,32 +141,65 @@ function loaderScript(id: string, spec: PlotlySpec): string {
       }).then(function (gd) { gd.setAttribute('data-nasbook-ready', '1'); });
     }
   }
-  // A saved notebook carries no plotly.js (nasbook run leaves it out to stay small): with no copy in the page
-  // after a few seconds, fetch the same version once from plotly's CDN (through RequireJS where Notebook 6 has it).
-  function fromCdn() {
-    if (window.Plotly || window.__nasbookPlotlyCdn || document.querySelector('script[data-nasbook-plotly]')) return;
-    window.__nasbookPlotlyCdn = 1;
-    var announce = function () { window.dispatchEvent(new Event(READY)); };
+  function say(text) {
+    var all = els();
+    for (var i = 0; i < all.length; i++) if (all[i].getAttribute('data-nasbook-drawn') !== '1') all[i].textContent = text;
+  }
+  function jupyterBase() {
+    var cfg = document.getElementById('jupyter-config-data');
+    if (cfg) { try { var b = JSON.parse(cfg.textContent || '{}').baseUrl; if (typeof b === 'string') return b; } catch (e) {} }
+    var d = document.body && document.body.getAttribute('data-base-url');
+    return typeof d === 'string' ? d : null;
+  }
+  // One fetch at a time per page, shared by every figure: window.__nasbookPlotlyFetch = { tried: [urls], failed }.
+  function load(url, done) {
     if (typeof window.requirejs === 'function' && window.define && window.define.amd) {
-      window.requirejs.config({ paths: { 'nasbook-plotly-cdn': ${JSON.stringify(cdn.replace(/\.js$/, ""))} } });
-      window.requirejs(['nasbook-plotly-cdn'], function (P) { if (!window.Plotly) window.Plotly = P; announce(); });
+      // Notebook 6 has RequireJS: plotly's UMD wrapper would call define() from a plain <script> and fail.
+      var name = 'nasbook-plotly-' + (window.__nasbookPlotlyLoads = (window.__nasbookPlotlyLoads || 0) + 1);
+      var paths = {}; paths[name] = url.slice(0, -'.js'.length); // RequireJS appends .js
+      window.requirejs.config({ paths: paths });
+      window.requirejs([name], function (P) { if (!window.Plotly && P && P.newPlot) window.Plotly = P; done(); }, function () { done(); });
     } else {
       var s = document.createElement('script');
-      s.src = ${JSON.stringify(cdn)};
-      s.onload = announce;
+      s.src = url;
+      s.onload = function () { done(); };
+      s.onerror = function () { s.remove(); done(); };
       document.head.appendChild(s);
     }
   }
+  function fetchPlotly() {
+    var prev = window.__nasbookPlotlyFetch;
+    // A fetch under way serves this figure too; after a failed one, a newly drawn figure tries again.
+    if (window.Plotly || (prev && !prev.failed) || document.querySelector('script[data-nasbook-plotly]')) return;
+    var state = window.__nasbookPlotlyFetch = { tried: [], failed: false };
+    var base = jupyterBase();
+    var urls = base === null ? [] : [new URL((base.slice(-1) === '/' ? base : base + '/') + ${JSON.stringify(resource)}, document.baseURI).href];
+    urls.push(${JSON.stringify(cdn)});
+    (function next(i) {
+      if (window.Plotly) { window.dispatchEvent(new Event(READY)); return; }
+      if (i === urls.length) { state.failed = true; window.dispatchEvent(new Event(FAILED)); return; }
+      state.tried.push(urls[i]);
+      load(urls[i], function () { next(i + 1); });
+    })(0);
+  }
+  function failed() {
+    var state = window.__nasbookPlotlyFetch;
+    if (window.Plotly || !state || !state.failed) return false;
+    say('plotly.js did not load from ' + state.tried.join(' nor from ') + '. ' + ${JSON.stringify(why)} + ' ' + ${JSON.stringify(remedy)});
+    return true;
+  }
   if (window.Plotly) { draw(); return; }
-  function ready() { if (!window.Plotly) return; window.removeEventListener(READY, ready); clearInterval(timer); draw(); }
+  function ready() { if (!window.Plotly) return; window.removeEventListener(READY, ready); window.removeEventListener(FAILED, failed); clearInterval(timer); draw(); }
   window.addEventListener(READY, ready);
+  window.addEventListener(FAILED, failed);
+  if (fetchAfter === 0) fetchPlotly();
   var timer = setInterval(function () {
     if (window.Plotly) { ready(); return; }
     waited += 500;
-    if (waited === 3000) fromCdn();
-    if (waited === 10000) {
-      var els = document.querySelectorAll('[data-nasbook-plotly-fig="' + id + '"]');
-      for (var i = 0; i < els.length; i++) els[i].textContent = 'Waiting for plotly.js. A notebook saved by nasbook run leaves it out (it would add 4.6 MB) and it could not be fetched from cdn.plot.ly: open the HTML export (nasbook export NOTEBOOK.ipynb --html), which works offline, or re-run this cell. In a live session plotly.js comes with the first plotly figure; if that output was cleared, re-run it or call nas.viz.defaultPlotlySession.reset() and re-run this cell.';
+    if (waited === fetchAfter) fetchPlotly();
+    if (waited === 10000 && !failed()) {
+      var state = window.__nasbookPlotlyFetch;
+      say('Waiting for plotly.js' + (state ? ' (loading ' + state.tried[state.tried.length - 1] + ')' : '') + '. ' + ${JSON.stringify(why)} + ' ' + ${JSON.stringify(remedy)});
     }
   }, 500);
 })();`;
@@ -168,10 +228,11 @@ export class PlotlyFigure extends Figure {
 
   toHtml(ctx?: RenderContext): string {
     const lib = this.includesLibrary(ctx) ? plotlyLibraryHtml() : "";
+    const served = (ctx?.plotly ?? "session") === "session" ? (ctx?.session ?? defaultPlotlySession).kernelspecResource : undefined;
     const div =
       `<div class="nasbook-figure nasbook-plotly" id="${this.id}" data-nasbook-plotly-fig="${this.id}" ` +
       `style="width:100%;min-width:320px;height:${this.height}px">${escapeXml(this.summary)}</div>`;
-    return lib + div + loaderScript(this.id, this.spec);
+    return lib + div + loaderScript(this.id, this.spec, served);
   }
 
   override toMimeBundle(ctx?: RenderContext): MimeBundle {
