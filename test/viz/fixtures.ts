@@ -120,15 +120,15 @@ export function searchRuns(seed: number, queries = 100): SearchRun[] {
   return runs;
 }
 
-/** A training run with validation every epoch. */
+/** A training run with validation every epoch; accuracies in percent, as the trainer records them (src/estimate/fit.ts). */
 export function trainingEpochs(seed: number, epochs = 20): EpochRecord[] {
   const rng = new Rng(seed);
   return Array.from({ length: epochs }, (_, e) => ({
     epoch: e + 1,
     trainLoss: 2.3 * Math.exp(-0.18 * e) + 0.15 + rng.float() * 0.04,
     valLoss: 2.3 * Math.exp(-0.15 * e) + 0.32 + rng.float() * 0.06,
-    trainAcc: 0.98 - 0.88 * Math.exp(-0.2 * e) - rng.float() * 0.01,
-    valAcc: 0.93 - 0.83 * Math.exp(-0.18 * e) - rng.float() * 0.02,
+    trainAcc: 100 * (0.98 - 0.88 * Math.exp(-0.2 * e) - rng.float() * 0.01),
+    valAcc: 100 * (0.93 - 0.83 * Math.exp(-0.18 * e) - rng.float() * 0.02),
   }));
 }
 
