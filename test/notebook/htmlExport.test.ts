@@ -138,7 +138,7 @@ describe("outputs and plotly", () => {
       nasbook: "0.1.0", node: "v20.20.2", platform: "linux-x64", packages: { "@tensorflow/tfjs": "4.22.0" },
       backend: { name: "wasm", threads: 1, simd: true, tfjs: "4.22.0", reason: "tfjs-node unavailable" },
       seed: { seed: 7, source: "--seed" }, data: [{ path: "nb201/nb201_all.csv", sha256: "ab12", bytes: 1234 }],
-      git: { commit: "0123abcd", dirty: false }, codeSha256: "ff00", trialCache: { hits: 3, misses: 5 },
+      git: { commit: "0123abcd", dirty: false }, codeSha256: "ff00", trialStore: { store: "dir ~/.cache/nasbook/trials/notebooks/figures.ipynb-0123", searches: 2, trials: 8, cached: 3 },
     } };
     return nb;
   }
@@ -210,8 +210,9 @@ describe("outputs and plotly", () => {
       expect(seen.fraction).toBe(1);
       expect(seen.keyword).toBe("rgb(122, 47, 191)");
       expect(seen.comment).toBe("italic");
-      expect(seen.rows).toEqual(["nasbook", "Node.js", "packages", "backend", "seed", "data read", "git commit", "code sha256", "trial cache"]);
+      expect(seen.rows).toEqual(["nasbook", "Node.js", "packages", "backend", "seed", "data read", "git commit", "code sha256", "trial store"]);
       expect(seen.backend).toMatch(/wasm, 1 thread, SIMD, tfjs 4\.22\.0/);
+      expect(seen.backend).toContain("dir ~/.cache/nasbook/trials/notebooks/figures.ipynb-0123: 3 of 8 trials from the store (2 searches)");
       if (process.env["NASBOOK_SCREENSHOTS"]) await page.screenshot({ path: join(process.env["NASBOOK_SCREENSHOTS"], "export.png"), fullPage: true });
       expect(problems).toEqual([]);
     } finally {
