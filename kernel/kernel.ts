@@ -19,7 +19,7 @@ import { evaluateUserExpressions } from "../src/notebook/userExpressions.js";
 import { CommRegistry, graphTarget } from "./comms.js";
 import { Watchdog } from "./watchdog.js";
 import type { MimeBundle } from "../src/notebook/mime.js";
-import { decode, encode, protocolVersion, Signer, WireError, type Header, type JupyterMessage } from "./wire.js";
+import { decode, encodeText, protocolVersion, Signer, WireError, type Header, type JupyterMessage } from "./wire.js";
 
 /** The connection file Jupyter writes for a kernel. */
 export interface ConnectionInfo {
@@ -36,11 +36,14 @@ export interface ConnectionInfo {
 
 type Reply = (msgType: string, content: Record<string, unknown>) => Promise<void>;
 
+/** Frames as sent: JSON frames stay strings (see encodeText), identities are Buffers. */
+type Frames = (Buffer | string)[];
+
 /** Sends on a ZeroMQ socket one message at a time (zeromq 6 rejects concurrent sends on a socket). */
 class SerialSender {
   private tail: Promise<void> = Promise.resolve();
-  constructor(private readonly socket: { send(frames: Buffer[]): Promise<void> }, private readonly log: (s: string) => void) {}
-  send(frames: Buffer[]): Promise<void> {
+  constructor(private readonly socket: { send(frames: Frames): Promise<void> }, private readonly log: (s: string) => void) {}
+  send(frames: Frames): Promise<void> {
     this.tail = this.tail.then(() => this.socket.send(frames)).catch((err: unknown) => this.log(`send failed: ${String(err)}`));
     return this.tail;
   }
@@ -147,7 +150,7 @@ export class Kernel {
         },
       );
       this.watchdog = dog;
-      this.controlSender = new SerialSender({ send: (frames) => dog.sendControl(frames) }, this.log);
+      this.controlSender = new SerialSender({ send: (frames) => dog.sendControl(frames.map((f) => (typeof f === "string" ? Buffer.from(f) : f))) }, this.log);
       dog.catchSigint();
     } catch (err) {
       this.log(`serving heartbeat and control on the main thread (${String(err)}): a busy cell then delays them`);
@@ -201,12 +204,12 @@ export class Kernel {
       return;
     }
     const reply: Reply = (msgType, content) =>
-      sender.send(encode(this.signer, this.session, msgType, content, msg.header, msg.identities));
+      sender.send(encodeText(this.signer, this.session, msgType, content, msg.header, msg.identities));
     this.dispatch(msg, reply, channel).catch((err: unknown) => this.log(`handler for ${msg.header.msg_type} failed: ${String(err)}`));
   }
 
   private publish(msgType: string, content: Record<string, unknown>, parent: Partial<Header> = this.parent): Promise<void> {
-    return this.iopubSender.send(encode(this.signer, this.session, msgType, content, parent));
+    return this.iopubSender.send(encodeText(this.signer, this.session, msgType, content, parent));
   }
 
   /** Requests other than execute are answered at once, even while an execution waits for streams. */
