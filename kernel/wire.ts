@@ -113,6 +113,13 @@ export function encode(
   return encodeText(signer, session, msgType, content, parent, identities, metadata).map((f) => (typeof f === "string" ? Buffer.from(f) : f));
 }
 
+/**
+ * Message ids: a random prefix per process and a counter, as jupyter_client makes them (`<session>_<pid>_<n>`). The
+ * spec asks only for uniqueness; a randomUUID per message costs a refill of Node's entropy cache every 128.
+ */
+const idPrefix = randomUUID();
+let idCount = 0;
+
 /** JSON of parent headers already serialised: the messages caused by one request (a chain's updates) share it. */
 const parentJson = new WeakMap<object, string>();
 
@@ -130,7 +137,7 @@ export function encodeText(
   metadata: Record<string, unknown> = {},
 ): (Buffer | string)[] {
   const header: Header = {
-    msg_id: randomUUID(),
+    msg_id: `${idPrefix}_${idCount++}`,
     session,
     username: "nasbook",
     date: new Date().toISOString(),
