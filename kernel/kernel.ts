@@ -112,6 +112,11 @@ export class Kernel {
   private readonly history: HistoryEntry[] = [];
   private readonly executeQueue: Array<{ msg: JupyterMessage; reply: Reply }> = [];
   private executing = false;
+  /**
+   * True from the start of an execution until its cell has run (not while its reply and idle are being sent): an
+   * interrupt in that time that finds no running cell stops the cell before it starts.
+   */
+  private inNotebook = false;
   private wakeExecutor: (() => void) | undefined;
   private queueGrew: (() => void) | undefined;
   private parent: Partial<Header> = {};
@@ -197,7 +202,9 @@ export class Kernel {
     const hit = this.notebook.interrupt();
     // Loop guards saw the flag while this thread was busy; from now on the aborted signals stop the cells.
     clearInterruptFlag();
-    if (!hit && this.executing) this.notebook.interruptNextRun();
+    // Only for the cell being compiled now: an interrupt arriving while a finished request's reply and idle are
+    // still being sent must not stop the next request's cell.
+    if (!hit && this.inNotebook) this.notebook.interruptNextRun();
   }
 
   /** Reports a cell's background error on that cell: under the executing request, else the cell's last one. */
@@ -370,12 +377,14 @@ export class Kernel {
       }
       index++;
       this.executing = true;
+      this.inNotebook = true;
       try {
         await this.execute(next.msg, next.reply, index);
       } catch (err) {
         this.log(`execute failed: ${String(err)}`);
       } finally {
         this.executing = false;
+        this.inNotebook = false;
       }
     }
   }
@@ -384,6 +393,7 @@ export class Kernel {
     const c = msg.content;
     if (typeof c["code"] !== "string") {
       // The spec's `code` is a string; running String(x) of something else would run code nobody wrote.
+      this.inNotebook = false;
       this.parent = msg.header;
       await this.publish("status", { execution_state: "busy" });
       const evalue = `execute_request.content.code must be a string, got ${c["code"] === null ? "null" : typeof c["code"]}`;
@@ -399,6 +409,7 @@ export class Kernel {
     await this.publish("status", { execution_state: "busy" });
     if (index <= this.abortBefore) {
       // stop_on_error: requests queued before an error are aborted, as in ipykernel.
+      this.inNotebook = false;
       await reply("execute_reply", { status: "aborted", execution_count: this.executionCount });
       await this.publish("status", { execution_state: "idle" });
       return;
@@ -434,6 +445,7 @@ export class Kernel {
       this.lastRequestOf.set(this.current.cellId!, msg.header);
       outcome = await this.notebook.execute(code, { cellId: this.current.cellId, until });
     }
+    this.inNotebook = false;
     finished = true;
     this.notebook.cancelPendingInterrupt();
     this.queueGrew = undefined;
