@@ -41,10 +41,12 @@ type Frames = (Buffer | string)[];
 
 /**
  * Sends on a ZeroMQ socket one message at a time (zeromq 6 rejects concurrent sends on a socket), in the order given.
- * With `batch`, what is sent during one turn of the event loop goes out together on the next (setImmediate): a
- * chain of dependents re-running publishes one update each, and sending them back to back costs ZeroMQ about a
- * third of sending each as it comes (its I/O thread is woken once per burst instead of once per message). The
- * promise resolves once the message is handed to ZeroMQ, so awaiting it still orders messages across sockets.
+ * `later` messages (updates, streams) sent during one turn of the event loop go out together on the next
+ * (setImmediate): a chain of dependents re-running publishes one update each, and sending them back to back costs
+ * ZeroMQ about a third of sending each as it comes (its I/O thread is woken once per burst, not once per message).
+ * Any other message first sends what is queued, then itself, at once: the request's own messages (status, reply)
+ * wait for no turn. The promise resolves once the message is handed to ZeroMQ, so awaiting it orders messages
+ * across sockets.
  */
 class SerialSender {
   private tail: Promise<void> = Promise.resolve();
@@ -53,16 +55,21 @@ class SerialSender {
   constructor(
     private readonly socket: { send(frames: Frames): Promise<void> },
     private readonly log: (s: string) => void,
-    private readonly batch = false,
   ) {}
 
-  send(frames: Frames): Promise<void> {
-    if (!this.batch) return this.sendNow(frames);
+  send(frames: Frames, later = false): Promise<void> {
+    if (!later) {
+      this.flush();
+      return this.sendNow(frames);
+    }
     return new Promise((sent) => {
       this.queue.push({ frames, sent });
       if (this.flushScheduled) return;
       this.flushScheduled = true;
-      setImmediate(() => this.flush());
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
     });
   }
 
@@ -72,10 +79,12 @@ class SerialSender {
   }
 
   private flush(): void {
-    this.flushScheduled = false;
     for (const { frames, sent } of this.queue.splice(0)) void this.sendNow(frames).then(sent);
   }
 }
+
+/** iopub messages that may wait for the end of the event-loop turn, to go out with the others of that turn. */
+const batched = new Set(["update_display_data", "stream"]);
 
 const displayId = (cellId: string): string => `nasbook-${cellId}`;
 
@@ -131,7 +140,7 @@ export class Kernel {
     const stderrWrite = process.stderr.write.bind(process.stderr);
     this.log = opts.log ?? ((s: string) => void stderrWrite(`[nasbook kernel] ${s}\n`));
     this.signer = new Signer(info.key, info.signature_scheme || "hmac-sha256");
-    this.iopubSender = new SerialSender(this.iopub, this.log, true);
+    this.iopubSender = new SerialSender(this.iopub, this.log);
     this.shellSender = new SerialSender(this.shell, this.log);
     this.notebook = new Notebook({
       cwd: opts.cwd,
@@ -244,7 +253,7 @@ export class Kernel {
   }
 
   private publish(msgType: string, content: Record<string, unknown>, parent: Partial<Header> = this.parent): Promise<void> {
-    return this.iopubSender.send(encodeText(this.signer, this.session, msgType, content, parent));
+    return this.iopubSender.send(encodeText(this.signer, this.session, msgType, content, parent), batched.has(msgType));
   }
 
   /** Requests other than execute are answered at once, even while an execution waits for streams. */
