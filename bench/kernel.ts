@@ -6,11 +6,13 @@
  *   the first cell's); cellFirst20Ms, the first 20 of the same run: equal when a cell's cost does not grow with
  *   the notebook.
  * - chain100Ms: a 100-cell dependency chain, from redefining its head until the last cell's update has arrived
- *   (nasbook only: tslab is not reactive).
+ *   (nasbook only: tslab is not reactive). chain100CpuMs: the kernel process's CPU time (all its threads, from
+ *   /proc; absent elsewhere) per redefinition, over the same runs: steadier than wall time on a shared machine.
  * Last stdout line: {"bench":"kernel","startMs":…,"tslabStartMs":…,"firstCellMs":…,"tslabFirstCellMs":…,
- * "roundTripMs":…,"tslabRoundTripMs":…,"roundTripRatio":…,"cell500Ms":…,"cellFirst20Ms":…,"chain100Ms":…}.
+ * "roundTripMs":…,"tslabRoundTripMs":…,"roundTripRatio":…,"cell500Ms":…,"cellFirst20Ms":…,"chain100Ms":…,"chain100CpuMs":…}.
  * Sizes can be reduced for a quick look: NASBOOK_BENCH_CELLS=100.
  */
+import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { join, dirname } from "node:path";
 import { loadavg } from "node:os";
@@ -65,11 +67,23 @@ async function manyCells(client: KernelClient, n: number): Promise<{ head: numbe
   return { head: mean(head), tail: mean(tail) };
 }
 
-async function chain(client: KernelClient, n: number): Promise<number> {
+/** CPU time (user + system, ms) of process `pid` so far, from /proc (Linux); undefined where there is none. */
+function processCpuMs(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks of 10 ms (USER_HZ 100)
+  } catch {
+    return undefined;
+  }
+}
+
+async function chain(client: KernelClient, n: number): Promise<{ ms: number; cpuMs: number | undefined }> {
   await client.execute("const v0 = 0", { cellId: "chain0" });
   for (let i = 1; i < n; i++) await client.execute(`const v${i} = v${i - 1} + 1`, { cellId: `chain${i}` });
   const times: number[] = [];
-  for (let k = 1; k <= 5; k++) {
+  const rounds = 5;
+  const cpu0 = processCpuMs(client.process.pid);
+  for (let k = 1; k <= rounds; k++) {
     const t0 = performance.now();
     const { iopub } = await client.execute(`const v0 = ${k}`, { cellId: "chain0" });
     times.push(performance.now() - t0);
@@ -77,7 +91,8 @@ async function chain(client: KernelClient, n: number): Promise<number> {
     const text = (last.at(-1)?.content["data"] as Record<string, string> | undefined)?.["text/plain"];
     if (text !== String(k + n - 1)) throw new Error(`chain did not settle to ${k + n - 1} (got ${text})`);
   }
-  return median(times);
+  const cpu1 = processCpuMs(client.process.pid);
+  return { ms: median(times), cpuMs: cpu0 === undefined || cpu1 === undefined ? undefined : (cpu1 - cpu0) / rounds };
 }
 
 const load = loadavg()[0]!;
@@ -87,8 +102,10 @@ const roundTripMs = await roundTrip(nas.client);
 console.log(`nasbook round trip (median of ${rounds}): ${roundTripMs.toFixed(1)} ms`);
 const many = await manyCells(nas.client, distinctCells);
 console.log(`nasbook ${distinctCells} distinct cells, mean of the first 20: ${many.head.toFixed(1)} ms, of the last 20: ${many.tail.toFixed(1)} ms per cell`);
-const chain100Ms = await chain(nas.client, 100);
-console.log(`nasbook 100-cell chain, redefinition until settled (median of 5): ${chain100Ms.toFixed(1)} ms`);
+const chain100 = await chain(nas.client, 100);
+const chain100Ms = chain100.ms;
+const cpuNote = chain100.cpuMs === undefined ? "" : `, kernel CPU ${chain100.cpuMs.toFixed(1)} ms per redefinition`;
+console.log(`nasbook 100-cell chain, redefinition until settled (median of 5): ${chain100Ms.toFixed(1)} ms${cpuNote}`);
 await nas.client.close();
 
 /** tslab's start, first cell and round trip. The peer has hung now and then (old code too): a phase that does not
@@ -121,6 +138,7 @@ console.log(JSON.stringify({
   startMs: r(nas.startMs), tslabStartMs: r(tslab.startMs),
   firstCellMs: r(nas.firstCellMs), tslabFirstCellMs: r(tslab.firstCellMs),
   roundTripMs: r(roundTripMs), tslabRoundTripMs: r(tslabRoundTripMs), roundTripRatio: r(roundTripMs / tslabRoundTripMs),
-  cell500Ms: r(many.tail), cellFirst20Ms: r(many.head), cells: distinctCells, chain100Ms: r(chain100Ms), loadAverage: r(load),
+  cell500Ms: r(many.tail), cellFirst20Ms: r(many.head), cells: distinctCells, chain100Ms: r(chain100Ms),
+  ...(chain100.cpuMs === undefined ? {} : { chain100CpuMs: r(chain100.cpuMs) }), loadAverage: r(load),
 }));
 process.exit(0);

@@ -19,7 +19,7 @@ import { evaluateUserExpressions } from "../src/notebook/userExpressions.js";
 import { CommRegistry, graphTarget } from "./comms.js";
 import { Watchdog } from "./watchdog.js";
 import type { MimeBundle } from "../src/notebook/mime.js";
-import { decode, encode, protocolVersion, Signer, WireError, type Header, type JupyterMessage } from "./wire.js";
+import { decode, encodeText, protocolVersion, Signer, WireError, type Header, type JupyterMessage } from "./wire.js";
 
 /** The connection file Jupyter writes for a kernel. */
 export interface ConnectionInfo {
@@ -36,15 +36,55 @@ export interface ConnectionInfo {
 
 type Reply = (msgType: string, content: Record<string, unknown>) => Promise<void>;
 
-/** Sends on a ZeroMQ socket one message at a time (zeromq 6 rejects concurrent sends on a socket). */
+/** Frames as sent: JSON frames stay strings (see encodeText), identities are Buffers. */
+type Frames = (Buffer | string)[];
+
+/**
+ * Sends on a ZeroMQ socket one message at a time (zeromq 6 rejects concurrent sends on a socket), in the order given.
+ * `later` messages (updates, streams) sent during one turn of the event loop go out together on the next
+ * (setImmediate): a chain of dependents re-running publishes one update each, and sending them back to back costs
+ * ZeroMQ about a third of sending each as it comes (its I/O thread is woken once per burst, not once per message).
+ * Any other message first sends what is queued, then itself, at once: the request's own messages (status, reply)
+ * wait for no turn. The promise resolves once the message is handed to ZeroMQ, so awaiting it orders messages
+ * across sockets.
+ */
 class SerialSender {
   private tail: Promise<void> = Promise.resolve();
-  constructor(private readonly socket: { send(frames: Buffer[]): Promise<void> }, private readonly log: (s: string) => void) {}
-  send(frames: Buffer[]): Promise<void> {
+  private readonly queue: Array<{ frames: Frames; sent: () => void }> = [];
+  private flushScheduled = false;
+  constructor(
+    private readonly socket: { send(frames: Frames): Promise<void> },
+    private readonly log: (s: string) => void,
+  ) {}
+
+  send(frames: Frames, later = false): Promise<void> {
+    if (!later) {
+      this.flush();
+      return this.sendNow(frames);
+    }
+    return new Promise((sent) => {
+      this.queue.push({ frames, sent });
+      if (this.flushScheduled) return;
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
+    });
+  }
+
+  private sendNow(frames: Frames): Promise<void> {
     this.tail = this.tail.then(() => this.socket.send(frames)).catch((err: unknown) => this.log(`send failed: ${String(err)}`));
     return this.tail;
   }
+
+  private flush(): void {
+    for (const { frames, sent } of this.queue.splice(0)) void this.sendNow(frames).then(sent);
+  }
 }
+
+/** iopub messages that may wait for the end of the event-loop turn, to go out with the others of that turn. */
+const batched = new Set(["update_display_data", "stream"]);
 
 const displayId = (cellId: string): string => `nasbook-${cellId}`;
 
@@ -81,6 +121,11 @@ export class Kernel {
   private readonly history: HistoryEntry[] = [];
   private readonly executeQueue: Array<{ msg: JupyterMessage; reply: Reply }> = [];
   private executing = false;
+  /**
+   * True from the start of an execution until its cell has run (not while its reply and idle are being sent): an
+   * interrupt in that time that finds no running cell stops the cell before it starts.
+   */
+  private inNotebook = false;
   private wakeExecutor: (() => void) | undefined;
   private queueGrew: (() => void) | undefined;
   private parent: Partial<Header> = {};
@@ -147,7 +192,7 @@ export class Kernel {
         },
       );
       this.watchdog = dog;
-      this.controlSender = new SerialSender({ send: (frames) => dog.sendControl(frames) }, this.log);
+      this.controlSender = new SerialSender({ send: (frames) => dog.sendControl(frames.map((f) => (typeof f === "string" ? Buffer.from(f) : f))) }, this.log);
       dog.catchSigint();
     } catch (err) {
       this.log(`serving heartbeat and control on the main thread (${String(err)}): a busy cell then delays them`);
@@ -166,7 +211,9 @@ export class Kernel {
     const hit = this.notebook.interrupt();
     // Loop guards saw the flag while this thread was busy; from now on the aborted signals stop the cells.
     clearInterruptFlag();
-    if (!hit && this.executing) this.notebook.interruptNextRun();
+    // Only for the cell being compiled now: an interrupt arriving while a finished request's reply and idle are
+    // still being sent must not stop the next request's cell.
+    if (!hit && this.inNotebook) this.notebook.interruptNextRun();
   }
 
   /** Reports a cell's background error on that cell: under the executing request, else the cell's last one. */
@@ -201,12 +248,12 @@ export class Kernel {
       return;
     }
     const reply: Reply = (msgType, content) =>
-      sender.send(encode(this.signer, this.session, msgType, content, msg.header, msg.identities));
+      sender.send(encodeText(this.signer, this.session, msgType, content, msg.header, msg.identities));
     this.dispatch(msg, reply, channel).catch((err: unknown) => this.log(`handler for ${msg.header.msg_type} failed: ${String(err)}`));
   }
 
   private publish(msgType: string, content: Record<string, unknown>, parent: Partial<Header> = this.parent): Promise<void> {
-    return this.iopubSender.send(encode(this.signer, this.session, msgType, content, parent));
+    return this.iopubSender.send(encodeText(this.signer, this.session, msgType, content, parent), batched.has(msgType));
   }
 
   /** Requests other than execute are answered at once, even while an execution waits for streams. */
@@ -339,12 +386,14 @@ export class Kernel {
       }
       index++;
       this.executing = true;
+      this.inNotebook = true;
       try {
         await this.execute(next.msg, next.reply, index);
       } catch (err) {
         this.log(`execute failed: ${String(err)}`);
       } finally {
         this.executing = false;
+        this.inNotebook = false;
       }
     }
   }
@@ -353,6 +402,7 @@ export class Kernel {
     const c = msg.content;
     if (typeof c["code"] !== "string") {
       // The spec's `code` is a string; running String(x) of something else would run code nobody wrote.
+      this.inNotebook = false;
       this.parent = msg.header;
       await this.publish("status", { execution_state: "busy" });
       const evalue = `execute_request.content.code must be a string, got ${c["code"] === null ? "null" : typeof c["code"]}`;
@@ -368,6 +418,7 @@ export class Kernel {
     await this.publish("status", { execution_state: "busy" });
     if (index <= this.abortBefore) {
       // stop_on_error: requests queued before an error are aborted, as in ipykernel.
+      this.inNotebook = false;
       await reply("execute_reply", { status: "aborted", execution_count: this.executionCount });
       await this.publish("status", { execution_state: "idle" });
       return;
@@ -403,6 +454,7 @@ export class Kernel {
       this.lastRequestOf.set(this.current.cellId!, msg.header);
       outcome = await this.notebook.execute(code, { cellId: this.current.cellId, until });
     }
+    this.inNotebook = false;
     finished = true;
     this.notebook.cancelPendingInterrupt();
     this.queueGrew = undefined;

@@ -4,7 +4,7 @@
  * an HMAC over the four JSON frames with the connection file's `signature_scheme` (`hmac-<digest>`, any digest
  * OpenSSL offers: sha256, sha512, sha384, sha224, sha1, md5, ...).
  */
-import { createHmac, getHashes, randomUUID, timingSafeEqual } from "node:crypto";
+import { createHmac, createSecretKey, getHashes, randomUUID, timingSafeEqual, type KeyObject } from "node:crypto";
 
 export const protocolVersion = "5.3";
 const delimiter = "<IDS|MSG>";
@@ -37,6 +37,8 @@ export class WireError extends Error {
 /** Signs and checks messages with the connection file's key (an empty key disables signing, per the spec). */
 export class Signer {
   private readonly digest: string;
+  /** The key as a KeyObject, made once: a string key is re-imported by every createHmac. */
+  private readonly keyObject: KeyObject | undefined;
 
   constructor(private readonly key: string, scheme = "hmac-sha256") {
     const match = /^hmac-([a-z0-9-]+)$/i.exec(scheme);
@@ -45,11 +47,13 @@ export class Signer {
       throw new WireError(`signature scheme "${scheme}" is not supported; use hmac-<digest> with a digest such as sha256, sha512 or md5`);
     }
     this.digest = digest;
+    this.keyObject = key ? createSecretKey(Buffer.from(key, "utf8")) : undefined;
   }
 
-  sign(parts: readonly Buffer[]): string {
-    if (!this.key) return "";
-    const h = createHmac(this.digest, this.key);
+  /** The hex HMAC of the frames; string frames are signed as their UTF-8 bytes (what ZeroMQ sends for them). */
+  sign(parts: readonly (Buffer | string)[]): string {
+    if (!this.keyObject) return "";
+    const h = createHmac(this.digest, this.keyObject);
     for (const p of parts) h.update(p);
     return h.digest("hex");
   }
@@ -106,14 +110,42 @@ export function encode(
   identities: readonly Buffer[] = [],
   metadata: Record<string, unknown> = {},
 ): Buffer[] {
+  return encodeText(signer, session, msgType, content, parent, identities, metadata).map((f) => (typeof f === "string" ? Buffer.from(f) : f));
+}
+
+/**
+ * Message ids: a random prefix per process and a counter, as jupyter_client makes them (`<session>_<pid>_<n>`). The
+ * spec asks only for uniqueness; a randomUUID per message costs a refill of Node's entropy cache every 128.
+ */
+const idPrefix = randomUUID();
+let idCount = 0;
+
+/** JSON of parent headers already serialised: the messages caused by one request (a chain's updates) share it. */
+const parentJson = new WeakMap<object, string>();
+
+/**
+ * `encode` with the JSON frames left as strings, for sending: ZeroMQ copies a string into its message once, while
+ * a Buffer over 128 bytes is sent zero-copy and then released through a callback on the main thread (per frame).
+ */
+export function encodeText(
+  signer: Signer,
+  session: string,
+  msgType: string,
+  content: Record<string, unknown>,
+  parent: Partial<Header>,
+  identities: readonly Buffer[] = [],
+  metadata: Record<string, unknown> = {},
+): (Buffer | string)[] {
   const header: Header = {
-    msg_id: randomUUID(),
+    msg_id: `${idPrefix}_${idCount++}`,
     session,
     username: "nasbook",
     date: new Date().toISOString(),
     msg_type: msgType,
     version: protocolVersion,
   };
-  const parts = [header, parent, metadata, content].map((o) => Buffer.from(JSON.stringify(o)));
-  return [...identities, Buffer.from(delimiter), Buffer.from(signer.sign(parts)), ...parts];
+  let parentText = parentJson.get(parent);
+  if (parentText === undefined) parentJson.set(parent, (parentText = JSON.stringify(parent)));
+  const parts = [JSON.stringify(header), parentText, JSON.stringify(metadata), JSON.stringify(content)];
+  return [...identities, delimiter, signer.sign(parts), ...parts];
 }

@@ -31,6 +31,9 @@ export function mime(bundle: MimeBundle): MimeRenderable {
 /** Plain-text rendering used for `text/plain`; bounded so that a huge array does not flood the client. */
 export function plainText(value: unknown): string {
   if (typeof value === "string") return inspect(value);
+  // What inspect gives for these, without its option handling (a chain of numeric cells renders a hundred per edit).
+  if (typeof value === "number") return Object.is(value, -0) ? "-0" : String(value);
+  if (typeof value === "boolean" || value === null) return String(value);
   return inspect(value, { depth: 4, maxArrayLength: 50, maxStringLength: 2000, breakLength: 100 });
 }
 

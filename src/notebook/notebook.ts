@@ -39,6 +39,7 @@ import { isComplete, type Completeness } from "./isComplete.js";
 import type { ExpressionScope } from "./userExpressions.js";
 import { errorBundle, toMimeBundle, type MimeBundle } from "./mime.js";
 import { importFunctionName } from "./transpile.js";
+import { RunControl } from "./runControl.js";
 
 /** A change of a cell's display: a new value (bundle undefined = nothing to show) or an error. */
 export interface DisplayEvent {
@@ -103,7 +104,7 @@ interface CellState {
   cellSpec: string;
   displayVar: Variable | undefined;
   displaySpec: string;
-  controller: AbortController | undefined;
+  controller: RunControl | undefined;
   running: number;
   streams: number;
   error: unknown;
@@ -154,18 +155,10 @@ function invalidatedError(): AbortError {
 const ranOnce = new WeakSet<CellFunction>();
 
 /**
- * Rejects when `signal` is aborted by an interrupt, so that an interrupted cell's result fails even if its code
- * ignores the signal. Other aborts (an input changed) are left to the runtime, which discards stale results.
+ * Cell functions whose code can reach the `signal` parameter: it names it (or uses `eval` or `arguments`, which
+ * could). The others get no AbortSignal made for them (see runControl.ts); their runs still stop on an interrupt.
  */
-function rejectOnInterrupt(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    const check = (): void => {
-      if (signal.reason instanceof InterruptedError) reject(signal.reason);
-    };
-    if (signal.aborted) check();
-    else signal.addEventListener("abort", check, { once: true });
-  });
-}
+const readsSignal = new WeakSet<CellFunction>();
 
 function isStream(value: unknown): value is AsyncIterable<unknown> | Generator<unknown> {
   if (value === null || typeof value !== "object") return false;
@@ -238,8 +231,7 @@ export class Notebook {
   /** True when the cell whose async context is running was interrupted (polled by loop guards). */
   private currentCellInterrupted(): boolean {
     const id = this.context.getStore();
-    const signal = id === undefined ? undefined : this.cells.get(id)?.controller?.signal;
-    return signal !== undefined && signal.aborted && signal.reason instanceof InterruptedError;
+    return id !== undefined && this.cells.get(id)?.controller?.interrupted === true;
   }
 
   /** The id of the cell whose code is running in the current async context (for attributing console output). */
@@ -480,7 +472,9 @@ export class Notebook {
     // One line of header keeps the cell's line numbers in stack traces; the inner block lets a cell declare
     // a name (say `signal`) that shadows an injected parameter.
     const source = `(async function (${params.join(", ")}) { "use strict"; {${guardLoops(compiled.body)}\n} })`;
-    return vm.runInThisContext(source, { filename: `cell[${compiled.id}]` }) as CellFunction;
+    const fn = vm.runInThisContext(source, { filename: `cell[${compiled.id}]` }) as CellFunction;
+    if (/\b(signal|eval|arguments)\b/.test(compiled.body)) readsSignal.add(fn);
+    return fn;
   }
 
   /** Records a cell's new compiled form: in the graph (collecting what that changed) and in the code index. */
@@ -743,7 +737,7 @@ export class Notebook {
   private async runCell(cell: CellState, fn: CellFunction, inputs: unknown[], invalidation: Promise<void>): Promise<CellResult> {
     this.runLog?.push(cell.id);
     this.options.onRun?.(cell.id);
-    const controller = new AbortController();
+    const controller = new RunControl();
     cell.controller = controller;
     void invalidation.then(() => controller.abort(invalidatedError()));
     const show = (...values: unknown[]): void => {
@@ -759,15 +753,16 @@ export class Notebook {
       if (this.pendingInterrupt) {
         this.pendingInterrupt = false;
         controller.abort(new InterruptedError());
-        throw controller.signal.reason;
+        throw controller.reason;
       }
-      const call = (): Promise<CellResult> => fn(this.importer, this.library, controller.signal, invalidation, show, ...inputs);
+      const signal = readsSignal.has(fn) ? controller.signal : undefined;
+      const call = (): Promise<CellResult> => fn(this.importer, this.library, signal, invalidation, show, ...inputs);
       // breakOnSigint costs ~0.5 ms per call (Node starts and stops its SIGINT watchdog): only a cell's first run
       // after it was (re)defined gets it; dependents re-run by the runtime rely on the loop guards.
       const first = !ranOnce.has(fn);
       ranOnce.add(fn);
       const result = this.context.run(cell.id, () => (first ? callInterruptibly(call) : call()));
-      return await Promise.race([result, rejectOnInterrupt(controller.signal)]);
+      return await controller.untilInterrupted(result);
     } finally {
       cell.running--;
       this.runningCells--;
