@@ -39,9 +39,10 @@ async function expectOk(client: KernelClient, code: string, metadata: Record<str
   if (reply.content["status"] !== "ok") throw new Error(`${code} failed: ${JSON.stringify(reply.content)}`);
 }
 
-/** Start and first cell of a fresh kernel. */
-async function coldStart(argv: string[]): Promise<{ client: KernelClient; startMs: number; firstCellMs: number }> {
+/** Start and first cell of a fresh kernel; `launched` gets the client as soon as it is up (to close it on a timeout). */
+async function coldStart(argv: string[], launched: { client?: KernelClient } = {}): Promise<{ client: KernelClient; startMs: number; firstCellMs: number }> {
   const start = await timed(() => KernelClient.launch(argv));
+  launched.client = start.value;
   const first = await timed(() => expectOk(start.value, "1 + 1"));
   return { client: start.value, startMs: start.ms, firstCellMs: first.ms };
 }
@@ -112,16 +113,17 @@ await nas.client.close();
  * finish in 120 s is abandoned and run once more on a fresh tslab kernel, said on stdout. */
 async function tslabPhase(): Promise<{ startMs: number; firstCellMs: number; roundTripMs: number }> {
   for (let attempt = 1; ; attempt++) {
-    let started: Awaited<ReturnType<typeof coldStart>> | undefined;
+    const launched: { client?: KernelClient } = {};
     const phase = (async () => {
-      started = await coldStart([process.execPath, join(root, "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", "{connection_file}"]);
+      const started = await coldStart([process.execPath, join(root, "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", "{connection_file}"], launched);
       return { startMs: started.startMs, firstCellMs: started.firstCellMs, roundTripMs: await roundTrip(started.client) };
     })();
     const stopTimer = new AbortController();
     const timeout = sleep(120_000, undefined, { signal: stopTimer.signal }).catch(() => undefined);
     const result = await Promise.race([phase, timeout]);
     stopTimer.abort();
-    await (started as { client: KernelClient } | undefined)?.client.close().catch(() => undefined);
+    // Also a kernel whose first cell never answered: a timed-out phase must not leave a tslab process behind.
+    await launched.client?.close().catch(() => undefined);
     if (result) return result;
     if (attempt === 2) throw new Error("tslab did not finish its phase in 120 s, twice: no peer figures (re-run the bench)");
     console.log("tslab did not finish its phase in 120 s; once more on a fresh tslab kernel");
