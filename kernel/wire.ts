@@ -100,17 +100,9 @@ export function decode(frames: readonly Buffer[], signer: Signer): JupyterMessag
   };
 }
 
-/** Encodes a new message of `msgType` replying to (or caused by) `parent`. */
-export function encode(
-  signer: Signer,
-  session: string,
-  msgType: string,
-  content: Record<string, unknown>,
-  parent: Partial<Header>,
-  identities: readonly Buffer[] = [],
-  metadata: Record<string, unknown> = {},
-): Buffer[] {
-  return encodeText(signer, session, msgType, content, parent, identities, metadata).map((f) => (typeof f === "string" ? Buffer.from(f) : f));
+/** Encodes a new message of `msgType` replying to (or caused by) `parent`: `encodeText` with every frame a Buffer. */
+export function encode(...args: Parameters<typeof encodeText>): Buffer[] {
+  return encodeText(...args).map((f) => (typeof f === "string" ? Buffer.from(f) : f));
 }
 
 /**

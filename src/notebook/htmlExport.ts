@@ -37,16 +37,20 @@ export function stripPlotlyLibrary(html: string): string {
  */
 export function withoutPlotlyLibrary(doc: NotebookDocument): NotebookDocument {
   const copy = structuredClone(doc);
-  for (const cell of copy.cells) {
+  mapHtmlOutputs(copy, stripPlotlyLibrary);
+  return copy;
+}
+
+/** Replaces the text/html of every display and result output of `doc`, in document order, with `f` of it. */
+export function mapHtmlOutputs(doc: NotebookDocument, f: (html: string) => string): void {
+  for (const cell of doc.cells) {
     if (cell.cell_type !== "code") continue;
     for (const o of cell.outputs) {
       if (o.output_type !== "display_data" && o.output_type !== "execute_result") continue;
       const html = o.data["text/html"];
-      if (html === undefined) continue;
-      o.data = { ...o.data, "text/html": stripPlotlyLibrary(text(html)) };
+      if (html !== undefined) o.data = { ...o.data, "text/html": f(text(html)) };
     }
   }
-  return copy;
 }
 
 /** Whether an HTML fragment holds a nasbook plotly figure (which needs `window.Plotly`). */

@@ -18,7 +18,7 @@ import ts from "typescript";
 import { NasbookError } from "../errors.js";
 import { dataDir } from "../data/dir.js";
 import { type CellErrorReport } from "./cellErrors.js";
-import { stripPlotlyLibrary, containsPlotlyFigure } from "./htmlExport.js";
+import { containsPlotlyFigure, mapHtmlOutputs, stripPlotlyLibrary } from "./htmlExport.js";
 import {
   cellTags, isBlank, joinSource, outputs as out, type CodeCell, type NotebookDocument, type Output,
 } from "./ipynb.js";
@@ -176,20 +176,12 @@ function textSink(sink: (text: string) => void): Writable {
  */
 export function inlinePlotlyOnce(doc: NotebookDocument): NotebookDocument {
   let carried = false;
-  for (const cell of doc.cells) {
-    if (cell.cell_type !== "code") continue;
-    for (const o of cell.outputs) {
-      if (o.output_type !== "display_data" && o.output_type !== "execute_result") continue;
-      const html = o.data["text/html"];
-      if (html === undefined) continue;
-      let text = stripPlotlyLibrary(Array.isArray(html) ? html.join("") : String(html));
-      if (!carried && containsPlotlyFigure(text)) {
-        text = plotlyLibraryHtml() + text;
-        carried = true;
-      }
-      o.data = { ...o.data, "text/html": text };
-    }
-  }
+  mapHtmlOutputs(doc, (html) => {
+    const text = stripPlotlyLibrary(html);
+    if (carried || !containsPlotlyFigure(text)) return text;
+    carried = true;
+    return plotlyLibraryHtml() + text;
+  });
   return doc;
 }
 

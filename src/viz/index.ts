@@ -1,7 +1,7 @@
 /** nasbook figures: plotly specs and SVG, each a `Figure` with `toMimeBundle()` for notebooks and HTML export. */
 export { Figure, PlotlyFigure, SvgFigure, MIME_SYMBOL } from "./figure.js";
 export type { MimeBundle, PlotlySpec, PlotlyTrace, PlotlyFrame, RenderContext } from "./figure.js";
-export { PlotlySession, defaultPlotlySession, plotlyLibraryHtml, plotlyVersion, PLOTLY_READY_EVENT } from "./plotlyLibrary.js";
+export { PlotlySession, defaultPlotlySession, plotlyLibraryHtml, plotlyVersion, PLOTLY_READY_EVENT, type KernelspecPlotly } from "./plotlyLibrary.js";
 export { figuresPage } from "./page.js";
 export type { FiguresPageOptions } from "./page.js";
 export { supernetGraph, strandStyle } from "./supernetGraph.js";
