@@ -9,7 +9,8 @@
  * takes about 3–5 s. Counting is exactly-once: the search counts trials by key, a result is immutable
  * (first writer wins) and a duplicate run writes the same result under the same key.
  * Cancellation: an aborted search removes its waiting jobs and publishes the keys of running ones on a cancel
- * channel; the worker running one aborts that trial's AbortSignal, so training stops within one step.
+ * channel; the worker running one aborts that trial's AbortSignal, so training stops within one step. A job a worker
+ * took between the removal and the message (it fetches the next job as it finishes one) is refused when it starts.
  */
 // bullmq and ioredis load on first use (about 0.5 s), so `import * as nas from "nasbook"` does not pay for them
 import type { Job, Queue, QueueEvents, Worker } from "bullmq";
@@ -35,6 +36,14 @@ export const MAX_STALLED_COUNT = 3;
 
 const CANCEL_PREFIX = "nasbook:cancel:";
 const CANCEL_REASON = "cancelled by its search";
+/** How long a worker remembers a cancel for a job it has not started (it may have just fetched it). */
+const EARLY_CANCEL_MS = 60_000;
+
+/**
+ * A cancel message names the job and when it was queued: a job queued again under the same id (another search
+ * sharing the trial) has a later timestamp, so a cancel of the earlier one never refuses it.
+ */
+const cancelMessage = (job: Pick<Job, "id" | "timestamp">) => `${job.id} ${job.timestamp}`;
 
 /** What a worker returns for a job: storable results are in the store, the others travel back in the job itself. */
 type JobOutcome = { stored: true } | { stored: false; result: unknown };
@@ -143,11 +152,12 @@ export function bullmqExecutor(opts: BullmqExecutorOptions): BullmqExecutor {
 
   const cancel = async (key: string) => {
     const { queue, conn } = await ready;
-    // The cancel message stops the job if a worker runs it (first: that is the one costing time); remove() takes
-    // it out of the queue if it is waiting (it refuses a locked, running job).
-    await conn.publish(CANCEL_PREFIX + name, key);
     const job = await queue.getJob(key);
-    if (job) await job.remove().catch(() => undefined);
+    if (!job) return;
+    // remove() takes a waiting job out of the queue atomically and refuses a locked (running) one, which the cancel
+    // message then stops. In the other order a worker could take the waiting job after the message and run it.
+    if (await job.remove().then(() => true, () => false)) return;
+    await conn.publish(CANCEL_PREFIX + name, cancelMessage(job));
   };
 
   const runJob = async (job: TrialJob, signal: AbortSignal): Promise<TrialResult> => {
@@ -202,7 +212,7 @@ export function bullmqExecutor(opts: BullmqExecutorOptions): BullmqExecutor {
       const { queue, conn } = await ready;
       const waiting = await queue.getJobs(["waiting", "prioritized", "delayed"]);
       await Promise.all(waiting.map((j) => j.remove().catch(() => undefined)));
-      for (const j of await queue.getJobs(["active"])) if (j.id) await conn.publish(CANCEL_PREFIX + name, j.id);
+      for (const j of await queue.getJobs(["active"])) if (j.id) await conn.publish(CANCEL_PREFIX + name, cancelMessage(j));
       return waiting.length;
     },
     async close() {
@@ -257,6 +267,8 @@ export async function serveQueue(opts: QueueWorkerOptions): Promise<QueueWorker>
   let finished = 0;
   const handedBack = new Set<string>(); // trial keys, so a trial handed back twice counts once
   let stopping = false;
+  // Cancels of jobs this worker was not running when the message came (cancelMessage → when it arrived)
+  const cancelledEarly = new Map<string, number>();
   const { WaitingError } = await import("bullmq");
   const processor = async (job: Job<TrialJob, JobOutcome>, token?: string, signal?: AbortSignal): Promise<JobOutcome> => {
     // No store lookup here: the search looked before queueing, and a duplicate run writes the same result (SET NX).
@@ -269,6 +281,7 @@ export async function serveQueue(opts: QueueWorkerOptions): Promise<QueueWorker>
       handedBack.add(data.key);
       throw new WaitingError();
     }
+    if (cancelledEarly.delete(cancelMessage(job))) throw new Error(CANCEL_REASON); // its search gave it up already
     const handBack = new AbortController();
     running.set(job, handBack);
     opts.onJob?.({ type: "start", job: data });
@@ -313,8 +326,12 @@ export async function serveQueue(opts: QueueWorkerOptions): Promise<QueueWorker>
   worker.on("error", () => undefined);
   const subscriber = await connection(opts.redis);
   await subscriber.subscribe(CANCEL_PREFIX + name);
-  subscriber.on("message", (_channel: string, key: string) => {
-    worker.cancelJob(key, CANCEL_REASON);
+  subscriber.on("message", (_channel: string, message: string) => {
+    const key = message.split(" ")[0]!;
+    if (worker.cancelJob(key, CANCEL_REASON)) return;
+    const now = Date.now();
+    for (const [m, at] of cancelledEarly) if (now - at > EARLY_CANCEL_MS) cancelledEarly.delete(m);
+    cancelledEarly.set(message, now);
   });
   await worker.waitUntilReady();
   let closing: Promise<void> | undefined;

@@ -13,6 +13,7 @@ import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AbortError } from "../../src/errors.js";
 import { LOCK_DURATION_MS, bullmqExecutor } from "../../src/exec/bullmq.js";
+import { jobOf } from "../../src/exec/trialJob.js";
 import { search, type SearchResult } from "../../src/search.js";
 import { bits, execSearchConfig, stepped } from "../fixtures/execEvaluators.js";
 import { redisAvailable, startRedis, type RedisServer } from "../fixtures/redis.js";
@@ -232,6 +233,7 @@ describe.skipIf(skip)("BullMQ executor with nasbook worker processes", () => {
     const runs = archs.map((a, i) => executor.run({
       key: `cancel-${queueNo}-${i}`, index: i, arch: space.parse(a), archString: a, seed: i, space, evaluator,
     }, ac.signal));
+    for (const p of runs) p.catch(() => undefined); // they reject together at the abort; checked one by one below
     const q = new Queue(queue, { connection: { url: server.url } as never });
     try {
       await until(() => readLog(log).some((l) => l.what === "start"), 30_000, "a trial to start");
@@ -247,6 +249,40 @@ describe.skipIf(skip)("BullMQ executor with nasbook worker processes", () => {
       await new Promise((r) => setTimeout(r, 300));
       expect(readLog(log).filter((l) => l.what === "start")).toHaveLength(1); // no waiting job ran afterwards
     } finally {
+      await q.close();
+      await executor.close();
+    }
+  });
+
+  it("a job whose cancel reached the worker before the job did never runs; a cancel of an earlier queueing of it does not count", async () => {
+    // A worker finishing (or stopping) one job fetches the next in the same step; a search cancelled at that moment
+    // can no longer remove the fetched job, and its cancel message comes before the worker has started it.
+    const { queue, log } = fresh();
+    workers = [await startWorker(server.url, queue)];
+    const executor = bullmqExecutor({ redis: server.url, queue });
+    const space = bits({ n: 6 });
+    const evaluator = stepped({ steps: 500, stepMs: 20, logFile: log });
+    const task = (a: string, i: number) => ({ key: `early-${queueNo}-${i}`, index: i, arch: space.parse(a), archString: a, seed: i, space, evaluator });
+    const q = new Queue(queue, { connection: { url: server.url } as never });
+    const pub = new Redis(server.url);
+    const ac = new AbortController();
+    try {
+      const busy = executor.run(task("000001", 0), ac.signal); // holds the only worker
+      busy.catch(() => undefined);
+      await until(() => readLog(log).some((l) => l.what === "start"), 30_000, "the first trial to start");
+      const cancelled = await q.add("trial", await jobOf(task("000010", 1)), { jobId: "early-cancelled" });
+      const stale = await q.add("trial", await jobOf({ ...task("000100", 2), evaluator: stepped({ steps: 2, stepMs: 1, logFile: log }) }), { jobId: "early-stale" });
+      await pub.publish(`nasbook:cancel:${queue}`, `${cancelled.id} ${cancelled.timestamp}`);
+      await pub.publish(`nasbook:cancel:${queue}`, `${stale.id} ${stale.timestamp - 1}`); // an earlier job under that id
+      await new Promise((r) => setTimeout(r, 200)); // the messages reach the worker while it runs the first trial
+      ac.abort(new Error("cell invalidated")); // the worker is free: it takes the two jobs in turn
+      await until(() => readLog(log).some((l) => l.what === "end" && l.arch === "000100"), 30_000, "the stale-cancelled job to run");
+      const refused = await q.getJob("early-cancelled");
+      expect(await refused!.getState()).toBe("failed");
+      expect(refused!.failedReason).toMatch(/cancelled by its search/);
+      expect(readLog(log).filter((l) => l.what === "start").map((l) => l.arch)).toEqual(["000001", "000100"]);
+    } finally {
+      pub.disconnect();
       await q.close();
       await executor.close();
     }
