@@ -1,20 +1,21 @@
 /**
  * `npm run bench:exec`: where trials run, measured in one run on this machine.
  *
- *  - a training search of 16 candidates on the synthetic task (random search, same seed, 2 at a time, 10 epochs
- *    each: ~1 s per candidate, a search where a second core matters): in-process, on a 2-thread pool, and over
+ *  - a training search of 16 candidates on the synthetic task (random search, same seed, 2 at a time, 30 epochs
+ *    each: ~2 s per candidate, still far shorter than a real NAS candidate's training): in-process, on a 2-thread pool, and over
  *    BullMQ with 2 `nasbook worker` processes (a real redis-server); speed-ups against in-process from this same
  *    run; every history must be identical. The pool is measured cold (a new pool: its threads' start-up counted,
  *    poolStartupSeconds, and their code not yet optimised by V8) and warm (a second search on the same pool, as
  *    sharedPool() / `executor: "pool"` gives a re-run, compared with a second in-process search);
- *  - the same cold comparison on a short search (3 epochs, ~0.3 s per candidate), where the pool's fixed start-up
- *    cost weighs most (pool2ShortSpeedup);
+ *  - the same cold comparison on shorter searches (3 and 10 epochs, ~0.2 and ~0.7 s per candidate), where the
+ *    pool's fixed cost (thread start-up, and each thread's V8 warm-up: about 1.3 s here) weighs more
+ *    (pool2ShortSpeedup for 3 epochs, coldByEpochs for all);
  *  - BullMQ overhead per trial: 1,000 trials of the NB201 table evaluator (a generated full table) over BullMQ
  *    minus the same search in-process, divided by 1,000 (2 workers, 16 trials in flight), plus the latency of
  *    one trial at a time;
  *  - cold run vs warm re-run of the short training search with a directory trial store (the re-run is all cache hits).
  *
- * Env: BENCH_CANDIDATES (16), BENCH_EPOCHS (10), BENCH_SHORT_EPOCHS (3), BENCH_PARALLEL (2), BENCH_TABLE_TRIALS (1000).
+ * Env: BENCH_CANDIDATES (16), BENCH_EPOCHS (30), BENCH_SHORT_EPOCHS (3,10), BENCH_PARALLEL (2), BENCH_TABLE_TRIALS (1000).
  * Last stdout line: one JSON object.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -38,8 +39,9 @@ import { nb201Csv } from "../test/fixtures/nb201Csv.js";
 import { startRedis } from "../test/fixtures/redis.js";
 
 const candidates = Number(process.env.BENCH_CANDIDATES ?? 16);
-const epochs = Number(process.env.BENCH_EPOCHS ?? 10);
-const shortEpochs = Number(process.env.BENCH_SHORT_EPOCHS ?? 3);
+const epochs = Number(process.env.BENCH_EPOCHS ?? 30);
+const shorterEpochs = (process.env.BENCH_SHORT_EPOCHS ?? "3,10").split(",").map(Number);
+const shortEpochs = shorterEpochs[0]!;
 const tableTrials = Number(process.env.BENCH_TABLE_TRIALS ?? 1000);
 const parallel = Number(process.env.BENCH_PARALLEL ?? 2);
 const tmp = mkdtempSync(join(os.tmpdir(), "nasbook-bench-exec-"));
@@ -129,12 +131,19 @@ try {
       `in-process again ${inProcessWarm.seconds.toFixed(2)} s`,
   );
 
-  // The short search: in-process (this thread's code already optimised by the runs above) vs a new pool.
+  // Shorter searches: in-process (this thread's code already optimised by the runs above) vs a new pool.
+  const shorter = [];
+  for (const e of shorterEpochs) {
+    const ev = syntheticChainEvaluator({ epochs: e });
+    const inProc = await timed(space, ev, candidates, parallel);
+    const cold = await coldPool(ev);
+    await cold.pool.close();
+    console.log(`short search (${e} epochs): in-process ${inProc.seconds.toFixed(2)} s, new pool of 2 ${cold.pool2.seconds.toFixed(2)} s`);
+    shorter.push({ epochs: e, inProcess: inProc, pool2: cold.pool2 });
+  }
   const short = syntheticChainEvaluator({ epochs: shortEpochs });
-  const shortInProcess = await timed(space, short, candidates, parallel);
-  const shortCold = await coldPool(short);
-  await shortCold.pool.close();
-  console.log(`short search (${shortEpochs} epochs): in-process ${shortInProcess.seconds.toFixed(2)} s, new pool of 2 ${shortCold.pool2.seconds.toFixed(2)} s`);
+  const shortInProcess = shorter[0]!.inProcess;
+  const shortCold = { pool2: shorter[0]!.pool2 };
 
   workers.push(...(await startWorkers(redis.url, "bench-train", 2)));
   const bq = bullmqExecutor({ redis: redis.url, queue: "bench-train" });
@@ -142,7 +151,7 @@ try {
   await bq.close();
   await stopWorkers(workers.splice(0));
   console.log(`BullMQ, 2 worker processes: ${bullmq2.seconds.toFixed(2)} s`);
-  const historiesIdentical = [pool2, pool2Warm, inProcessWarm, bullmq2].every((r) => r.rows === inProcess.rows) && shortCold.pool2.rows === shortInProcess.rows;
+  const historiesIdentical = [pool2, pool2Warm, inProcessWarm, bullmq2].every((r) => r.rows === inProcess.rows) && shorter.every((s) => s.pool2.rows === s.inProcess.rows);
 
   // 2. BullMQ overhead on the table evaluator (no training: what is left is the queue's cost)
   const csv = join(tmp, "nb201_all.csv");
@@ -183,6 +192,8 @@ try {
     pool2WarmSpeedup: round(inProcessWarm.seconds / pool2Warm.seconds, 2),
     shortEpochs, shortInProcessSeconds: round(shortInProcess.seconds), shortPool2Seconds: round(shortCold.pool2.seconds),
     pool2ShortSpeedup: round(shortInProcess.seconds / shortCold.pool2.seconds, 2), historiesIdentical,
+    coldByEpochs: [...shorter.map((s) => ({ epochs: s.epochs, inProcessSeconds: round(s.inProcess.seconds), pool2Seconds: round(s.pool2.seconds), pool2Speedup: round(s.inProcess.seconds / s.pool2.seconds, 2) })),
+      { epochs, inProcessSeconds: round(inProcess.seconds), pool2Seconds: round(pool2.seconds), pool2Speedup: round(inProcess.seconds / pool2.seconds, 2) }],
     // diagnostics for the speed-ups: CPU seconds of this process (all its threads: the pool's too, not the BullMQ
     // workers'), per wall second (2 = both cores busy for us), and the speed-up the batch structure allows at best
     // (trial costs differ within a batch told in ask order)
