@@ -1,18 +1,18 @@
 /**
- * The order vitest starts test files in: the slowest first (measured in a quiet full run, seconds in comments),
+ * The order vitest starts test files in: the slowest first (seconds in a quiet full run, two files at a time),
  * so that with two files running at a time the long ones do not start last and leave one core idle at the end.
  * A fresh clone has no vitest cache of durations; without this list it would start files by size.
  */
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 const SLOW = [
-  "test/notebook/tutorials.test.ts", // 270: every tutorial under nasbook run and nbconvert
-  "test/exec/bullmq.test.ts", // 76: redis-server and worker processes
-  "test/kernel/faults.test.ts", // 40
-  "test/viz/browser.test.ts", // 30: Chromium
-  "test/notebook/runner.test.ts", // 23
-  "test/kernel/savedNotebookSize.test.ts", // 14
-  "test/package/install.test.ts", // 11: npm pack + install
+  "test/notebook/tutorials.test.ts", // 200: every tutorial under nasbook run and nbconvert
+  "test/exec/bullmq.test.ts", // 80: redis-server and worker processes
+  "test/kernel/faults.test.ts", // 39
+  "test/viz/browser.test.ts", // 31: Chromium
+  "test/notebook/runner.test.ts", // 31
+  "test/kernel/savedNotebookSize.test.ts", // 17
+  "test/package/install.test.ts", // 10: npm pack + install
 ];
 
 export class SlowFirst extends BaseSequencer {
