@@ -2,7 +2,7 @@
 // `npm run build`: compiles src/ and kernel/ to dist/ (ESM JavaScript, .d.ts, source maps with their sources),
 // loads tfjs through require() in the compiled code (below) and copies the runtime files the compiled code loads by
 // relative path (the wasm training kernels).
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
@@ -10,12 +10,6 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const tsc = createRequire(join(root, "package.json")).resolve("typescript/bin/tsc");
-rmSync(join(root, "dist"), { recursive: true, force: true });
-execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json")], { stdio: "inherit", cwd: root });
-// src/backend/wasm/trainingModule.ts loads ../../../wasm/training_kernels.wasm: dist/wasm/ from dist/src/backend/wasm/.
-mkdirSync(join(root, "dist", "wasm"), { recursive: true });
-copyFileSync(join(root, "wasm", "training_kernels.wasm"), join(root, "dist", "wasm", "training_kernels.wasm"));
-
 // `import * as tf from "@tensorflow/tfjs"` of a CommonJS package makes Node scan its source, and every package it
 // re-exports (~7 MB of tfjs bundles), for export names before running it: about 200 ms of every process and pool
 // thread start. The compiled code requires tfjs instead (the same module object; the sources keep their typed ES
@@ -39,5 +33,28 @@ function rewriteTfjsImports(dir) {
     if (out !== text) { writeFileSync(path, out); rewritten += k; }
   }
 }
-rewriteTfjsImports(join(root, "dist"));
-if (rewritten === 0) throw new Error("build: found no `@tensorflow/tfjs` import to rewrite in dist/; update scripts/build.js");
+
+// The build goes to a staging directory beside dist/ and replaces dist/ only when complete, so a kernel, pool thread
+// or CLI running from dist/ meanwhile (a second `npm run build`, `npm pack` in the tests) never finds it half made
+// or missing. Staging sits at the same depth as dist/, so the source maps' relative paths are the same.
+const dist = join(root, "dist");
+const staging = join(root, `.dist-build-${process.pid}`);
+rmSync(staging, { recursive: true, force: true });
+try {
+  execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json"), "--outDir", staging], { stdio: "inherit", cwd: root });
+  // src/backend/wasm/trainingModule.ts loads ../../../wasm/training_kernels.wasm: dist/wasm/ from dist/src/backend/wasm/.
+  mkdirSync(join(staging, "wasm"), { recursive: true });
+  copyFileSync(join(root, "wasm", "training_kernels.wasm"), join(staging, "wasm", "training_kernels.wasm"));
+  rewriteTfjsImports(staging);
+  if (rewritten === 0) throw new Error("build: found no `@tensorflow/tfjs` import to rewrite in dist/; update scripts/build.js");
+  const old = join(root, `.dist-old-${process.pid}`);
+  try {
+    renameSync(dist, old);
+  } catch (e) {
+    if (e.code !== "ENOENT") throw e;
+  }
+  renameSync(staging, dist);
+  rmSync(old, { recursive: true, force: true });
+} finally {
+  rmSync(staging, { recursive: true, force: true });
+}

@@ -2,8 +2,9 @@
 // there in plain Node (no tsx, no sources): a search from `import * as nas from "nasbook"` (checked against the same
 // search run from the sources here), a TypeScript file type-checked against the shipped .d.ts, the CLI, and a
 // notebook run by the installed kernel layer. Slow (a build and an install): runs with CI=true or NASBOOK_PACKAGE_TEST=1.
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFile, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { promisify } from "node:util";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -32,12 +33,21 @@ console.log(JSON.stringify({ trials: history.length, best: best.archString, fitn
 `;
 
 describe.skipIf(!enabled)("the packed tarball installed into a fresh project", () => {
-  beforeAll(() => {
+  /** Times dist/src/index.js was missing while `npm pack` rebuilt dist/ (a kernel running from dist/ would break). */
+  let distMissing = 0;
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "nasbook-package-"));
     project = join(dir, "project");
     mkdirSync(join(project, "data", "nb201"), { recursive: true });
     // `npm pack` runs `prepare`, which builds dist/.
-    const packed = execFileSync(npm, ["pack", "--silent", "--pack-destination", dir], { cwd: repo, encoding: "utf8", timeout: 240_000 });
+    const entry = join(repo, "dist", "src", "index.js");
+    const watch = setInterval(() => existsSync(entry) || distMissing++, 5);
+    let packed: string;
+    try {
+      packed = (await promisify(execFile)(npm, ["pack", "--silent", "--pack-destination", dir], { cwd: repo, encoding: "utf8", timeout: 240_000 })).stdout;
+    } finally {
+      clearInterval(watch);
+    }
     const tarball = join(dir, packed.trim().split("\n").at(-1)!);
     // Offline: a lock file pins nasbook's dependencies at the repo's locked versions, whose tarballs `npm ci`
     // put in the npm cache; the tarball itself is a file.
@@ -49,6 +59,10 @@ describe.skipIf(!enabled)("the packed tarball installed into a fresh project", (
   }, 480_000);
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("rebuilding dist/ (npm pack's prepare) never leaves it missing for a process running from it", () => {
+    expect(distMissing).toBe(0);
   });
 
   it("ships dist/ (JavaScript, declarations, the wasm kernels) and no TypeScript sources", () => {
