@@ -65,7 +65,7 @@ export { initBackend, backendInfo, parseBackendChoice, BackendUnavailableError, 
 export type { BackendInfo, BackendName, InitBackendOptions, TrainingKernelRegistration } from "./backend/index.js";
 
 // models
-export { nb201Model, NB201_PAPER } from "./model/nb201.js";
+export { nb201Model, nb201Params, NB201_PAPER } from "./model/nb201.js";
 export { chainModel } from "./model/chain.js";
 export { dartsModel } from "./model/darts.js";
 export { pnasModel } from "./model/pnas.js";

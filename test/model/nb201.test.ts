@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { NB201_PAPER, nb201Model } from "../../src/model/nb201.js";
+import { NB201_PAPER, nb201Model, nb201Params } from "../../src/model/nb201.js";
+import { Rng } from "../../src/rng.js";
 import { nb201Space, parseNb201 } from "../../src/space/nb201.js";
 import { leakedTensors, useCpu } from "./leak.js";
 
@@ -25,6 +26,25 @@ describe("nb201Model", () => {
       const b = nb201Model(parseNb201(arch), { ...NB201_PAPER, inputShape: [32, 32, 3], numClasses: 10, seed: 0, zeroInit: true });
       expect(b.params).toBe(Math.round(paramsM * 1e6));
       b.model.dispose();
+    });
+    expect(leaked).toBe(0);
+  });
+
+  it.each(TABLE)("nb201Params of index %i equals NAS-Bench-201's count without building the network", (_i, arch, paramsM) => {
+    expect(nb201Params(parseNb201(arch), { ...NB201_PAPER, numClasses: 10 })).toBe(Math.round(paramsM * 1e6));
+  });
+
+  it("nb201Params equals the built model's trainable weights for random cells at other sizes", async () => {
+    const space = nb201Space();
+    const rng = new Rng(3);
+    const leaked = await leakedTensors(() => {
+      for (let k = 0; k < 12; k++) {
+        const a = space.sample(rng);
+        const opts = { channels: 2 + 2 * (k % 3), cellsPerStage: 1 + (k % 2), numClasses: 3 + k, inputShape: [8, 8, 1 + (k % 3)] as [number, number, number], seed: 0, zeroInit: true };
+        const b = nb201Model(a, opts);
+        expect(nb201Params(a, { ...opts, inputChannels: opts.inputShape[2]! })).toBe(b.params);
+        b.model.dispose();
+      }
     });
     expect(leaked).toBe(0);
   });
