@@ -8,6 +8,7 @@ import { reinforce } from "../src/strategy/reinforce.js";
 import { pnasNb201 } from "../src/strategy/pnasNb201.js";
 import { predictorEvolution } from "../src/strategy/predictorEvolution.js";
 import { deltaNas } from "../src/strategy/deltaNas.js";
+import { NB201_PAPER, nb201Params } from "../src/model/nb201.js";
 
 export function nb201Strategies(): Record<string, StrategyFactory | SpaceStrategyFactory<Nb201Arch>> {
   return {
@@ -35,6 +36,10 @@ export function nb201Ablations(): Record<string, StrategyFactory | SpaceStrategy
     // Greedy rounds: the predictor's 3 best unseen neighbours of the best architecture (next-best parents stand in
     // when its neighbourhood is used up). +0.16 [0.08, 0.23] at 50 queries on CIFAR-10 (seeds 0-99).
     "delta-nas-p1b3": deltaNas({ init: 10, batch: 3, parents: 1, encoding: "onehot", maxDistance: 2, maxPairs: 300 }),
+    // Local search as in White et al.'s Algorithm 1 (move to the best neighbour), and the same started from the
+    // cell with the most parameters among 1,000 random ones (zero-cost warmup, params proxy; no query spent on it).
+    "local-search-best": localSearch({ init: 10, move: "best" }),
+    "local-search-zc": localSearch<Nb201Arch>({ init: 1, move: "best", warmup: { name: "params", score: (a) => nb201Params(a, { ...NB201_PAPER, numClasses: 10 }), pool: 1000 } }),
     "delta-nas-cold": deltaNas({ init: 10, batch: 10, parents: 10, encoding: "onehot", maxDistance: 2, maxPairs: 300, predictor: cold }),
   };
 }
