@@ -1,14 +1,13 @@
 /** The strategies bench:nb201 compares, with the settings it uses for each. */
 import type { SpaceStrategyFactory, StrategyFactory } from "../src/search.js";
 import type { Nb201Arch } from "../src/space/nb201.js";
-import { localSearch } from "../src/strategy/localSearch.js";
+import { localSearch, nb201ParamsWarmup } from "../src/strategy/localSearch.js";
 import { randomSearch } from "../src/strategy/random.js";
 import { regularizedEvolution } from "../src/strategy/evolution.js";
 import { reinforce } from "../src/strategy/reinforce.js";
 import { pnasNb201 } from "../src/strategy/pnasNb201.js";
 import { predictorEvolution } from "../src/strategy/predictorEvolution.js";
 import { deltaNas } from "../src/strategy/deltaNas.js";
-import { NB201_PAPER, nb201Params } from "../src/model/nb201.js";
 
 export function nb201Strategies(): Record<string, StrategyFactory | SpaceStrategyFactory<Nb201Arch>> {
   return {
@@ -39,7 +38,7 @@ export function nb201Ablations(): Record<string, StrategyFactory | SpaceStrategy
     // Local search as in White et al.'s Algorithm 1 (move to the best neighbour), and the same started from the
     // cell with the most parameters among 1,000 random ones (zero-cost warmup, params proxy; no query spent on it).
     "local-search-best": localSearch({ init: 10, move: "best" }),
-    "local-search-zc": localSearch<Nb201Arch>({ init: 1, move: "best", warmup: { name: "params", score: (a) => nb201Params(a, { ...NB201_PAPER, numClasses: 10 }), pool: 1000 } }),
+    "local-search-zc": localSearch({ init: 1, move: "best", warmup: nb201ParamsWarmup() }),
     "delta-nas-cold": deltaNas({ init: 10, batch: 10, parents: 10, encoding: "onehot", maxDistance: 2, maxPairs: 300, predictor: cold }),
   };
 }

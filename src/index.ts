@@ -51,8 +51,8 @@ export { randomSearch } from "./strategy/random.js";
 export type { RandomSearchOptions } from "./strategy/random.js";
 export { regularizedEvolution } from "./strategy/evolution.js";
 export type { RegularizedEvolutionOptions } from "./strategy/evolution.js";
-export { localSearch } from "./strategy/localSearch.js";
-export type { LocalSearchOptions } from "./strategy/localSearch.js";
+export { localSearch, nb201ParamsWarmup } from "./strategy/localSearch.js";
+export type { LocalSearchOptions, ZeroCostWarmup } from "./strategy/localSearch.js";
 export * as viz from "./viz/index.js";
 
 // rich display protocol (the reactive Notebook itself is `import { Notebook } from "nasbook/notebook"`: it loads the

@@ -20,7 +20,7 @@ import { nb201Space, type Nb201Arch } from "../space/nb201.js";
 import type { SearchSpace } from "../space/types.js";
 import { deltaNas } from "../strategy/deltaNas.js";
 import { regularizedEvolution } from "../strategy/evolution.js";
-import { localSearch } from "../strategy/localSearch.js";
+import { localSearch, nb201ParamsWarmup } from "../strategy/localSearch.js";
 import { pnasNb201 } from "../strategy/pnasNb201.js";
 import { predictorEvolution } from "../strategy/predictorEvolution.js";
 import { randomSearch } from "../strategy/random.js";
@@ -39,6 +39,9 @@ export const cliStrategies: Record<string, (space: SpaceName) => AnyFactory | st
   random: () => randomSearch(),
   "regularized-evolution": () => regularizedEvolution(),
   "local-search": () => localSearch(),
+  "local-search-zc": (space) => (space === "nb201"
+    ? (localSearch({ init: 1, move: "best", warmup: nb201ParamsWarmup() }) as AnyFactory)
+    : "local-search-zc ranks cells by the NAS-Bench-201 network's parameter count and is implemented for nb201, not for chain"),
   reinforce: () => reinforce(),
   pnas: (space) => (space === "nb201" ? (pnasNb201() as AnyFactory) : "pnas grows cells progressively and is implemented for nb201 (and the PNAS cell space in the library), not for chain"),
   "predictor-evolution": () => predictorEvolution(),

@@ -35,7 +35,7 @@ describe("nasbook search flags", () => {
     [["--queries"], /--queries needs a value/],
     [["--bogus"], /unknown option --bogus \(options: --strategy, --space/],
     [["--executor", "gpu"], /--executor must be one of inprocess, pool, bullmq; got "gpu"/],
-    [["--strategy", "nope"], /--strategy must be one of random, regularized-evolution, local-search, reinforce, pnas, predictor-evolution, delta-nas/],
+    [["--strategy", "nope"], /--strategy must be one of random, regularized-evolution, local-search, local-search-zc, reinforce, pnas, predictor-evolution, delta-nas/],
     [["--strategy", "darts"], /darts is a weight-sharing search .* dartsSearch/],
     [["--executor", "bullmq"], /--executor bullmq needs --redis URL/],
     [["--executor", "bullmq", "--redis", "localhost:6379"], /not a Redis URL/],
