@@ -14,7 +14,7 @@ import type { Mutable, SearchSpace } from "../space/types.js";
 import type { TrialResult } from "../estimate/types.js";
 import type { SpaceStrategyFactory, Strategy, StrategyFactory } from "./types.js";
 import { Population } from "./population.js";
-import { NB201_PAPER, nb201Params } from "../model/nb201.js";
+import { NB201_PAPER, nb201Params } from "../model/nb201Params.js";
 import type { Nb201Arch } from "../space/nb201.js";
 
 export interface LocalSearchOptions {
