@@ -32,7 +32,7 @@ function scoredKernels(model: tf.LayersModel): tf.Variable[] {
 }
 
 /** Runs `fn`, then restores every weight of the model (trainable or not) to its value before. */
-async function preservingWeights<T>(model: tf.LayersModel, fn: () => Promise<T> | T): Promise<T> {
+export async function preservingWeights<T>(model: tf.LayersModel, fn: () => Promise<T> | T): Promise<T> {
   const saved = model.weights.map((w) => (w.read() as tf.Tensor).clone());
   try {
     return await fn();
@@ -161,6 +161,16 @@ export async function fisher(model: tf.LayersModel, b: ProxyBatch): Promise<numb
   });
 }
 
+/** snip and grad_norm from one gradient computation (each as the functions below compute it). */
+export async function snipAndGradNorm(model: tf.LayersModel, b: ProxyBatch): Promise<{ snip: number; gradNorm: number }> {
+  return preservingWeights(model, async () => {
+    const { vars, grads } = kernelGrads(model, b);
+    const [s, g] = tf.tidy(() => [tf.addN(grads.map((gr, i) => tf.sum(tf.abs(tf.mul(gr, vars[i]!))))), tf.addN(grads.map((gr) => tf.norm(gr)))]);
+    tf.dispose(grads);
+    return { snip: await scalar(s!), gradNorm: await scalar(g!) };
+  });
+}
+
 /** grad_norm: sum over conv/dense kernels of the L2 norm of the loss gradient (Abdelfattah et al. 2021). */
 export async function gradNorm(model: tf.LayersModel, b: ProxyBatch): Promise<number> {
   return preservingWeights(model, () => {
@@ -258,7 +268,7 @@ export function jacobCovScore(jac: ArrayLike<number>, n: number): number {
 }
 
 /** Layers whose output is a ReLU activation (a ReLU layer, or a conv/dense layer with a fused ReLU). */
-function reluLayers(model: tf.LayersModel): tf.layers.Layer[] {
+export function reluLayers(model: tf.LayersModel): tf.layers.Layer[] {
   return model.layers.filter((l) => {
     if (l.getClassName() === "ReLU") return true;
     const act = (l.getConfig() as { activation?: unknown }).activation;

@@ -73,6 +73,14 @@ export function resnetReduction(f: LayerFactory, x: Sym, channels: number): Sym 
 
 /** Builds the NAS-Bench-201 network for `arch` (defaults C=8, N=1: small enough to train on a CPU). */
 export function nb201Model(arch: Nb201Arch, opts: Nb201ModelOptions): BuiltModel {
+  return nb201Network(arch, opts).built;
+}
+
+/**
+ * The NAS-Bench-201 network and its block outputs in order: the stem, then every cell and reduction block (what
+ * AZ-NAS calls the network's layer features, and the points between which it measures trainability).
+ */
+export function nb201Network(arch: Nb201Arch, opts: Nb201ModelOptions): { built: BuiltModel; blocks: Sym[] } {
   validateNb201(arch);
   const C = opts.channels ?? 8;
   const N = opts.cellsPerStage ?? 1;
@@ -82,14 +90,15 @@ export function nb201Model(arch: Nb201Arch, opts: Nb201ModelOptions): BuiltModel
   const f = new LayerFactory(opts.seed, opts.zeroInit);
   const input = tf.input({ shape: opts.inputShape.slice() });
   let x = f.bn(f.conv(input, { filters: C, kernel: 3 }));
+  const blocks = [x];
   for (let stage = 0; stage < 3; stage++) {
     const channels = C * 2 ** stage;
-    if (stage > 0) x = resnetReduction(f, x, channels);
-    for (let n = 0; n < N; n++) x = nb201Cell(f, x, arch, channels);
+    if (stage > 0) blocks.push((x = resnetReduction(f, x, channels)));
+    for (let n = 0; n < N; n++) blocks.push((x = nb201Cell(f, x, arch, channels)));
   }
   x = f.globalAvgPool(f.relu(f.bn(x)));
   const logits = f.dense(x, opts.numClasses);
   const model = tf.model({ inputs: input, outputs: logits, name: "nb201" });
-  return { model, params: countParams(model), flops: countFlops(model), inputShape: opts.inputShape, numClasses: opts.numClasses };
+  return { built: { model, params: countParams(model), flops: countFlops(model), inputShape: opts.inputShape, numClasses: opts.numClasses }, blocks };
 }
 

@@ -2,7 +2,7 @@
  * NAS-Bench-201 network sizes without tensors: this module must not import tfjs, so a strategy that ranks cells by
  * size (localSearch's zero-cost warmup) loads in milliseconds.
  */
-import { validateNb201, type Nb201Arch } from "../space/nb201.js";
+import { NB201_EDGES, validateNb201, type Nb201Arch } from "../space/nb201.js";
 
 /** The published NAS-Bench-201 network size: C=16, N=5. */
 export const NB201_PAPER = { channels: 16, cellsPerStage: 5 } as const;
@@ -25,4 +25,52 @@ export function nb201Params(arch: Nb201Arch, opts: { channels?: number; cellsPer
     for (const op of arch) n += N * (op === "nor_conv_3x3" ? convBn(c, c, 3) : op === "nor_conv_1x1" ? convBn(c, c, 1) : 0);
   }
   return n + 2 * 4 * C + 4 * C * opts.numClasses + opts.numClasses;
+}
+
+/**
+ * The multiply-accumulates of one forward pass of `nb201Model(arch, opts)` on one image, counted as countFlops does
+ * (convolutions and the linear head; pooling, batch norm and additions not counted), from the architecture alone.
+ * Every conv edge counts, dead or not, as the benchmark's networks compute them all.
+ */
+export function nb201Flops(arch: Nb201Arch, opts: { channels?: number; cellsPerStage?: number; numClasses: number; inputChannels?: number; inputSize?: number }): number {
+  validateNb201(arch);
+  const C = opts.channels ?? 8;
+  const N = opts.cellsPerStage ?? 1;
+  const inC = opts.inputChannels ?? 3;
+  const size = opts.inputSize ?? 32;
+  if (size % 4 !== 0) throw new RangeError(`nb201Flops: inputSize must be a multiple of 4 (two stride-2 reductions), got ${size}`);
+  let n = size * size * 9 * inC * C;
+  for (let stage = 0; stage < 3; stage++) {
+    const c = C * 2 ** stage;
+    const hw = (size / 2 ** stage) ** 2;
+    if (stage > 0) n += hw * (9 * (c / 2) * c + 9 * c * c + (c / 2) * c);
+    for (const op of arch) n += N * hw * (op === "nor_conv_3x3" ? 9 * c * c : op === "nor_conv_1x1" ? c * c : 0);
+  }
+  return n + 4 * C * opts.numClasses;
+}
+
+/**
+ * Weight layers (convolutions and the linear head) of the network that are trained: those on a path from the input
+ * to the output. A conv edge is live when its source node is reached from the cell input and its target reaches the
+ * cell output through edges that are not `none`; a conv whose input is always zero, or whose output is never used,
+ * gets no gradient. The stem, the reductions' three convolutions each and the head count too, unless the cell never
+ * connects its input to its output (then the network's output is constant and the count is 0).
+ */
+export function nb201TrainableLayers(arch: Nb201Arch, opts: { cellsPerStage?: number } = {}): number {
+  validateNb201(arch);
+  const N = opts.cellsPerStage ?? 1;
+  const reached = [true, false, false, false];
+  for (const [e, [to, from]] of NB201_EDGES.entries()) if (arch[e] !== "none" && reached[from]) reached[to] = true;
+  const reaches = [false, false, false, true];
+  for (let e = NB201_EDGES.length - 1; e >= 0; e--) {
+    const [to, from] = NB201_EDGES[e]!;
+    if (arch[e] !== "none" && reaches[to]) reaches[from] = true;
+  }
+  // A cell that never connects its input to its output makes the network's output constant: nothing is trained.
+  if (!reached[3]) return 0;
+  let live = 0;
+  NB201_EDGES.forEach(([to, from], e) => {
+    if ((arch[e] === "nor_conv_3x3" || arch[e] === "nor_conv_1x1") && reached[from] && reaches[to]) live++;
+  });
+  return 1 + 2 * 3 + 3 * N * live + 1;
 }

@@ -17,7 +17,7 @@ export function pairEncoding(a: Float32Array, b: Float32Array): Float32Array {
   return d;
 }
 
-export interface DeltaPredictorOptions {
+export interface DeltaPredictorOptions<A = unknown> {
   encoding?: EncodingKind;
   /** Pairs are architectures at most this far apart (`space.distance`; default 2). */
   maxDistance?: number;
@@ -25,6 +25,11 @@ export interface DeltaPredictorOptions {
   maxPairs?: number;
   /** No fit until at least this many close pairs (counting both orders) exist (default 20). */
   minPairs?: number;
+  /**
+   * Extra numbers describing an architecture, appended to its structural encoding (e.g. its zero-cost proxy scores,
+   * each scaled to [0, 1]): a pair is then also encoded by the difference of its proxies.
+   */
+  features?: (a: A) => Float32Array;
 }
 
 /** What the last fit trained on. */
@@ -60,7 +65,10 @@ export class DeltaPredictor<A> {
   pairs = 0;
   lastFit: DeltaFitStats | undefined;
 
-  constructor(space: SearchSpace<A>, private readonly factory: PredictorFactory, opts: DeltaPredictorOptions = {}) {
+  private readonly features: ((a: A) => Float32Array) | undefined;
+
+  constructor(space: SearchSpace<A>, private readonly factory: PredictorFactory, opts: DeltaPredictorOptions<A> = {}) {
+    this.features = opts.features;
     requireCapabilities("DeltaPredictor", space, ["encode", "distance"]);
     this.space = space as SearchSpace<A> & Encodable<A> & Partial<Mutable<A>>;
     this.encoding = opts.encoding ?? "onehot";
@@ -73,7 +81,18 @@ export class DeltaPredictor<A> {
   }
 
   get name(): string {
-    return `delta:${this.encoding}:${this.inner?.name ?? "unfitted"}`;
+    return `delta:${this.encoding}${this.features ? "+features" : ""}:${this.inner?.name ?? "unfitted"}`;
+  }
+
+  /** The architecture's encoding: the space's, then the extra features if any. */
+  private encode(a: A): Float32Array {
+    const e = this.space.encode(a, this.encoding);
+    if (!this.features) return e;
+    const f = this.features(a);
+    const out = new Float32Array(e.length + f.length);
+    out.set(e);
+    out.set(f, e.length);
+    return out;
   }
 
   get trainSize(): number {
@@ -134,7 +153,7 @@ export class DeltaPredictor<A> {
       }
       this.position.set(f, i);
       this.archs.push(a);
-      this.encodings.push(this.space.encode(a, this.encoding));
+      this.encodings.push(this.encode(a));
     }
   }
 
@@ -175,8 +194,8 @@ export class DeltaPredictor<A> {
    */
   predict(from: A, to: readonly A[]): Prediction {
     if (!this.inner) throw new Error("DeltaPredictor: predict before fit; call fit() on evaluated architectures first");
-    const e0 = this.space.encode(from, this.encoding);
-    const fwd = to.map((b) => pairEncoding(e0, this.space.encode(b, this.encoding)));
+    const e0 = this.encode(from);
+    const fwd = to.map((b) => pairEncoding(e0, this.encode(b)));
     const bwd = fwd.map((d) => d.map((v) => -v));
     const p = this.inner.predict(fwd);
     const q = this.inner.predict(bwd);

@@ -10,7 +10,8 @@ import type { Rng } from "../rng.js";
 import type { EncodingKind, SearchSpace } from "../space/types.js";
 import { DeltaPredictor } from "../predict/delta.js";
 import { mlpEnsemble, type MlpEnsembleOptions } from "../predict/ensemble.js";
-import type { Strategy, StrategyFactory } from "./types.js";
+import type { SpaceStrategyFactory, Strategy, StrategyFactory } from "./types.js";
+import { checkWarmup, type ZeroCostWarmup } from "./zeroCostWarmup.js";
 import { checkGuidedOptions, guidedEvolution, type GuidedEvolutionOptions } from "./guidedEvolution.js";
 import { FAST_ENSEMBLE } from "./predictorEvolution.js";
 
@@ -31,7 +32,14 @@ export interface DeltaNasOptions extends GuidedEvolutionOptions {
   predictor?: MlpEnsembleOptions;
 }
 
-export function deltaNas(opts: DeltaNasOptions = {}): StrategyFactory {
+export function deltaNas(opts?: DeltaNasOptions): StrategyFactory;
+/**
+ * Delta-NAS with zero-cost proxies: `proxyFeatures` (each scaled to [0, 1]) are appended to every architecture's
+ * encoding, so a pair is encoded by its structural difference and the difference of its proxies; `warmup` makes
+ * the first `init` architectures the proxy's top ones.
+ */
+export function deltaNas<A>(opts: DeltaNasOptions & { proxyFeatures?: (a: A) => Float32Array; warmup?: ZeroCostWarmup<A> }): SpaceStrategyFactory<A>;
+export function deltaNas<A>(opts: DeltaNasOptions & { proxyFeatures?: (a: A) => Float32Array; warmup?: ZeroCostWarmup<A> } = {}): StrategyFactory | SpaceStrategyFactory<A> {
   const name = "delta-nas";
   const guided = checkGuidedOptions(name, opts);
   const encoding = opts.encoding ?? "onehot";
@@ -40,11 +48,14 @@ export function deltaNas(opts: DeltaNasOptions = {}): StrategyFactory {
   if (!(kappa >= 0)) throw new RangeError(`${name}: kappa must be >= 0, got ${kappa}`);
   // Up to maxPairs (300) pairs x 40 passes, so a cold fit on a full pair sample is not cut short.
   const factory = mlpEnsemble({ ...FAST_ENSEMBLE, maxRowVisits: 12_000, ...opts.predictor });
+  checkWarmup(name, opts.warmup, guided.init);
   return {
     name,
-    create<A>(space: SearchSpace<A>, rng: Rng): Strategy<A> {
+    create(space: SearchSpace<A>, rng: Rng): Strategy<A> {
       requireCapabilities(name, space, ["encode", "distance", "mutate", "neighbours"]);
-      const predictor = new DeltaPredictor(space, factory, { encoding, maxDistance: opts.maxDistance ?? 2, maxPairs: opts.maxPairs ?? 300, minPairs: opts.minPairs ?? 20 });
+      const predictor = new DeltaPredictor(space, factory, {
+        encoding, maxDistance: opts.maxDistance ?? 2, maxPairs: opts.maxPairs ?? 300, minPairs: opts.minPairs ?? 20, features: opts.proxyFeatures,
+      });
       return guidedEvolution(name, space, rng, guided, {
         fit: (members, r) => predictor.fit(members.map((m) => m.arch), members.map((m) => m.fitness), r),
         score(parent, children) {
@@ -53,7 +64,7 @@ export function deltaNas(opts: DeltaNasOptions = {}): StrategyFactory {
           return mean.map((d, i) => parent.fitness + d + kappa * std[i]!);
         },
         describe: () => ({ name: predictor.name, trainSize: predictor.trainSize, ...predictor.lastFit }),
-      });
+      }, opts.warmup);
     },
   };
 }

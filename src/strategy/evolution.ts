@@ -7,7 +7,8 @@ import { requireCapabilities } from "../errors.js";
 import type { Rng } from "../rng.js";
 import type { Crossable, Mutable, SearchSpace } from "../space/types.js";
 import type { TrialResult } from "../estimate/types.js";
-import type { Member, Strategy, StrategyFactory } from "./types.js";
+import type { Member, SpaceStrategyFactory, Strategy, StrategyFactory } from "./types.js";
+import { checkWarmup, warmupTop, type ZeroCostWarmup } from "./zeroCostWarmup.js";
 import { Population } from "./population.js";
 
 export interface RegularizedEvolutionOptions {
@@ -19,21 +20,30 @@ export interface RegularizedEvolutionOptions {
   crossover?: number;
 }
 
-export function regularizedEvolution(opts: RegularizedEvolutionOptions = {}): StrategyFactory {
+export function regularizedEvolution(opts?: RegularizedEvolutionOptions): StrategyFactory;
+/**
+ * With `warmup`, the first population is the proxy's top P architectures (of its pool, or of the whole space) instead
+ * of P random ones: a zero-cost warm start (Abdelfattah et al., ICLR 2021, §5); evolution proceeds as usual from there.
+ */
+export function regularizedEvolution<A>(opts: RegularizedEvolutionOptions & { warmup: ZeroCostWarmup<A> }): SpaceStrategyFactory<A>;
+export function regularizedEvolution<A>(opts: RegularizedEvolutionOptions & { warmup?: ZeroCostWarmup<A> } = {}): StrategyFactory | SpaceStrategyFactory<A> {
   const P = opts.population ?? 20;
   const S = opts.sample ?? 5;
   const pc = opts.crossover ?? 0;
   if (!(Number.isInteger(P) && P >= 1)) throw new RangeError(`regularizedEvolution: population must be an integer >= 1, got ${P}`);
   if (!(Number.isInteger(S) && S >= 1 && S <= P)) throw new RangeError(`regularizedEvolution: sample must be an integer in 1..population (${P}), got ${S}`);
   if (!(pc >= 0 && pc <= 1)) throw new RangeError(`regularizedEvolution: crossover is a probability in [0, 1], got ${pc}`);
+  checkWarmup("regularizedEvolution", opts.warmup, P);
+  const warmup = opts.warmup;
   const name = "regularized-evolution";
   return {
     name,
-    create<A>(space: SearchSpace<A>, rng: Rng): Strategy<A> {
+    create(space: SearchSpace<A>, rng: Rng): Strategy<A> {
       requireCapabilities(name, space, pc > 0 ? ["mutate", "crossover"] : ["mutate"]);
       const ops = space as SearchSpace<A> & Mutable<A> & Partial<Crossable<A>>;
       const pop = new Population<A>(space, P);
       let asked = 0;
+      const warm = warmup ? warmupTop(space, warmup, rng, P).archs : [];
       const tournament = (): Member<A> => pop.best(rng.sample(pop.members, Math.min(S, pop.size)))!;
       return {
         name,
@@ -42,7 +52,7 @@ export function regularizedEvolution(opts: RegularizedEvolutionOptions = {}): St
           for (let i = 0; i < n; i++, asked++) {
             // Until P results exist, children have no parents: fill the population with random samples.
             if (asked < P || pop.size === 0) {
-              out.push(space.sample(rng));
+              out.push(warm.shift() ?? space.sample(rng));
               continue;
             }
             const parent = tournament();
@@ -55,7 +65,7 @@ export function regularizedEvolution(opts: RegularizedEvolutionOptions = {}): St
         tell(arch: A, result: TrialResult, fitness: number) {
           pop.add(arch, result, fitness);
         },
-        snapshot: () => ({ strategy: name, step: pop.told, population: pop.view() }),
+        snapshot: () => ({ strategy: name, step: pop.told, population: pop.view(), ...(warmup ? { warmup: { proxy: warmup.name, pool: warmup.pool ?? 1000 } } : {}) }),
       };
     },
   };

@@ -1,6 +1,6 @@
 /**
  * The round structure shared by predictor-guided evolution strategies (BANANAS-style and Delta-NAS): evaluate a few
- * random architectures, then repeatedly refit a predictor on everything evaluated, propose mutations of the best
+ * random architectures (or, with a zero-cost warmup, the proxy's top ones), then repeatedly refit a predictor on everything evaluated, propose mutations of the best
  * architectures, score them with the predictor, and evaluate only the top-scored ones. Candidates equivalent to an
  * evaluated architecture (same `space.key`) are skipped: on a benchmark they would cost a query for no information.
  */
@@ -11,6 +11,7 @@ import type { TrialResult } from "../estimate/types.js";
 import type { Member, Strategy, StrategySnapshot } from "./types.js";
 import { Population } from "./population.js";
 import { kendallTau, spearman } from "../predict/rank.js";
+import { warmupTop, type ZeroCostWarmup } from "./zeroCostWarmup.js";
 
 export interface GuidedEvolutionOptions {
   /** Random architectures evaluated before the predictor is first fitted (default 10). */
@@ -55,6 +56,7 @@ export function guidedEvolution<A>(
   rng: Rng,
   opts: Required<GuidedEvolutionOptions>,
   scorer: CandidateScorer<A>,
+  warmup?: ZeroCostWarmup<A>,
 ): Strategy<A> {
   requireCapabilities(name, space, ["mutate", "neighbours"]);
   const ms = space as SearchSpace<A> & Mutable<A>;
@@ -73,6 +75,8 @@ export function guidedEvolution<A>(
   const scoreOf = new Map<string, number>(); // key -> predicted score when queued
   const scored: { predicted: number; actual: number }[] = []; // candidates evaluated so far
 
+  // A zero-cost warm start: the first `init` architectures are the proxy's top ones instead of random ones.
+  const warm = warmup ? warmupTop(space, warmup, rng, opts.init).archs : [];
   const fresh = (): A | undefined => {
     for (let tries = 0; tries < 1000; tries++) {
       const a = space.sample(rng);
@@ -143,7 +147,7 @@ export function guidedEvolution<A>(
       const out: A[] = [];
       while (out.length < n) {
         let a: A | undefined;
-        if (seen.size < opts.init) a = fresh();
+        if (seen.size < opts.init) a = warm.shift() ?? fresh();
         else {
           if (queue.length === 0) plan();
           a = queue.shift();

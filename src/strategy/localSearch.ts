@@ -5,8 +5,9 @@
  * paper's Algorithm 1), and restart from random architectures at a local optimum.
  *
  * With `warmup`, the first climb starts from the architectures a zero-cost proxy ranks highest among `pool` random
- * ones (the "zero-cost warmup" of Abdelfattah et al., "Zero-Cost Proxies for Lightweight NAS", ICLR 2021, §5):
- * ranking costs no query. Restarts stay random, as in the paper.
+ * ones, or among all of them (the "zero-cost warmup" of Abdelfattah et al., "Zero-Cost Proxies for Lightweight NAS",
+ * ICLR 2021, §5): ranking costs no query. With `order: "proxy"` every centre's neighbours are also evaluated in the
+ * proxy's order. Restarts stay random, as in the paper.
  */
 import { requireCapabilities } from "../errors.js";
 import type { Rng } from "../rng.js";
@@ -14,44 +15,35 @@ import type { Mutable, SearchSpace } from "../space/types.js";
 import type { TrialResult } from "../estimate/types.js";
 import type { SpaceStrategyFactory, Strategy, StrategyFactory } from "./types.js";
 import { Population } from "./population.js";
-import { NB201_PAPER, nb201Params } from "../model/nb201Params.js";
-import type { Nb201Arch } from "../space/nb201.js";
+import { checkWarmup, warmupScore, warmupTop, type ZeroCostWarmup } from "./zeroCostWarmup.js";
 
 export interface LocalSearchOptions {
   /** Random architectures evaluated before the first (and every) climb starts from their best (default 10). */
   init?: number;
   /** Move to the first improving neighbour (default) or to the best neighbour once all are evaluated. */
   move?: "first" | "best";
+  /**
+   * The order in which a centre's neighbours are evaluated: random (default, the paper's), or by the warmup proxy,
+   * highest score first ("proxy", needs `warmup`): with few queries, the climb looks where the proxy points.
+   */
+  order?: "random" | "proxy";
 }
 
-/** A zero-cost proxy that picks where the first climb starts. */
-export interface ZeroCostWarmup<A> {
-  /** Names the proxy in snapshots, e.g. "params". */
-  name: string;
-  /** Higher = more promising. Called on `pool` random architectures; must not query the evaluator. */
-  score(arch: A): number;
-  /** Random architectures ranked (default 1000). */
-  pool?: number;
-}
-
-/**
- * The NAS-Bench-201 network's parameter count (C=16, N=5) as the warmup proxy: NASLib's "params" zero-cost proxy.
- * Its Spearman with 200-epoch CIFAR-10 test accuracy over all 15,625 cells is 0.75 (synflow's published: 0.74).
- */
-export function nb201ParamsWarmup(pool = 1000): ZeroCostWarmup<Nb201Arch> {
-  return { name: "params", score: (a) => nb201Params(a, { ...NB201_PAPER, numClasses: 10 }), pool };
-}
+export { nb201ParamsWarmup, type ZeroCostWarmup } from "./zeroCostWarmup.js";
 
 export function localSearch(opts?: LocalSearchOptions): StrategyFactory;
 export function localSearch<A>(opts: LocalSearchOptions & { warmup: ZeroCostWarmup<A> }): SpaceStrategyFactory<A>;
 export function localSearch<A>(opts: LocalSearchOptions & { warmup?: ZeroCostWarmup<A> } = {}): StrategyFactory | SpaceStrategyFactory<A> {
   const init = opts.init ?? 10;
   const move = opts.move ?? "first";
+  const order = opts.order ?? "random";
   const warmup = opts.warmup;
   const pool = warmup?.pool ?? 1000;
   if (!(Number.isInteger(init) && init >= 1)) throw new RangeError(`localSearch: init must be an integer >= 1, got ${init}`);
   if (move !== "first" && move !== "best") throw new RangeError(`localSearch: move must be "first" or "best", got ${JSON.stringify(move)}`);
-  if (warmup && !(Number.isInteger(pool) && pool >= init)) throw new RangeError(`localSearch: warmup.pool must be an integer >= init (${init}), got ${pool}`);
+  if (order !== "random" && order !== "proxy") throw new RangeError(`localSearch: order must be "random" or "proxy", got ${JSON.stringify(order)}`);
+  if (order === "proxy" && !warmup) throw new RangeError('localSearch: order "proxy" ranks neighbours by the warmup\'s proxy; give a warmup too');
+  checkWarmup("localSearch", warmup, init);
   const name = "local-search";
   return {
     name,
@@ -74,22 +66,11 @@ export function localSearch<A>(opts: LocalSearchOptions & { warmup?: ZeroCostWar
         initLeft = init;
         initBest = undefined;
       };
+      const proxyScore = (a: A): number => warmupScore(warmup!, space, a);
       const rankPool = (): A[] => {
-        const ranked: { arch: A; score: number; i: number }[] = [];
-        const keys = new Set<string>();
-        for (let i = 0; i < pool; i++) {
-          const a = space.sample(rng);
-          const k = space.key(a);
-          if (keys.has(k)) continue;
-          keys.add(k);
-          const score = warmup!.score(a);
-          if (!Number.isFinite(score)) throw new RangeError(`localSearch: zero-cost proxy "${warmup!.name}" returned ${score} for ${space.format(a)}; it must return a finite number`);
-          ranked.push({ arch: a, score, i });
-        }
-        ranked.sort((p, q) => q.score - p.score || p.i - q.i);
-        const top = ranked.slice(0, init);
-        warmScores = top.map((t) => t.score);
-        return top.map((t) => t.arch);
+        const top = warmupTop(space, warmup!, rng, init);
+        warmScores = top.scores;
+        return top.archs;
       };
       /** A random architecture not evaluated yet (undefined when the space seems exhausted). */
       const freshSample = (): A | undefined => {
@@ -102,7 +83,12 @@ export function localSearch<A>(opts: LocalSearchOptions & { warmup?: ZeroCostWar
       const moveTo = (arch: A, fitness: number) => {
         center = { arch, fitness };
         bestNeighbour = undefined;
+        // Shuffled either way, so that with "proxy" equal scores come in random order (the sort is stable).
         queue = rng.shuffle(ms.neighbours(arch).filter((n) => !evaluated.has(space.format(n))));
+        if (order === "proxy") {
+          const scored = queue.map((a) => ({ a, s: proxyScore(a) }));
+          queue = scored.sort((p, q) => q.s - p.s).map((p) => p.a);
+        }
       };
       return {
         name,

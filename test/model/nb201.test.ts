@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { NB201_PAPER, nb201Model, nb201Params } from "../../src/model/nb201.js";
+import { NB201_PAPER, nb201Model, nb201Network, nb201Params } from "../../src/model/nb201.js";
+import { nb201Flops, nb201TrainableLayers } from "../../src/model/nb201Params.js";
 import { Rng } from "../../src/rng.js";
 import { nb201Space, parseNb201 } from "../../src/space/nb201.js";
 import { leakedTensors, useCpu } from "./leak.js";
@@ -47,6 +48,56 @@ describe("nb201Model", () => {
       }
     });
     expect(leaked).toBe(0);
+  });
+
+  it("nb201Flops equals countFlops of the built model for random cells at several sizes", async () => {
+    const space = nb201Space();
+    const rng = new Rng(4);
+    const leaked = await leakedTensors(() => {
+      for (let k = 0; k < 12; k++) {
+        const a = space.sample(rng);
+        const side = 8 * (1 + (k % 3));
+        const opts = { channels: 2 + 2 * (k % 3), cellsPerStage: 1 + (k % 2), numClasses: 3 + k, inputShape: [side, side, 1 + (k % 3)] as [number, number, number], seed: 0, zeroInit: true };
+        const b = nb201Model(a, opts);
+        expect(nb201Flops(a, { ...opts, inputChannels: opts.inputShape[2]!, inputSize: side })).toBe(b.flops);
+        b.model.dispose();
+      }
+    });
+    expect(leaked).toBe(0);
+  });
+
+  it("nb201TrainableLayers counts exactly the weight layers whose gradient is not zero", async () => {
+    // Brute force: the gradient of the summed logits w.r.t. every conv/dense kernel of a seeded network; a layer on
+    // a dead path (input always zero, or output never used) gets an all-zero gradient.
+    const space = nb201Space();
+    const rng = new Rng(5);
+    const cells = [
+      parseNb201("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"),
+      parseNb201("|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|skip_connect~0|none~1|none~2|"), // both convs dead
+      parseNb201("|none~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|none~0|none~1|nor_conv_3x3~2|"), // 2<-1 reads a zero node
+      ...Array.from({ length: 9 }, () => space.sample(rng)),
+    ];
+    const leaked = await leakedTensors(() => {
+      for (const [k, a] of cells.entries()) {
+        const N = 1 + (k % 2);
+        const b = nb201Model(a, { channels: 2, cellsPerStage: N, inputShape: [8, 8, 1], numClasses: 3, seed: k });
+        const kernels = b.model.layers.filter((l) => ["Conv2D", "Dense"].includes(l.getClassName())).map((l) => l.trainableWeights[0]!.read() as tf.Variable);
+        const x = tf.randomNormal([2, 8, 8, 1], 0, 1, "float32", k);
+        const { value, grads } = tf.variableGrads(() => tf.sum(b.model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, kernels);
+        const live = kernels.filter((v) => tf.tidy(() => tf.max(tf.abs(grads[v.name]!)).dataSync()[0]!) > 0).length;
+        expect(nb201TrainableLayers(a, { cellsPerStage: N }), `${a.join(",")} N=${N}`).toBe(live);
+        tf.dispose([x, value, ...Object.values(grads)]);
+        b.model.dispose();
+      }
+    });
+    expect(leaked).toBe(0);
+  });
+
+  it("nb201Network lists the stem and every cell and reduction block output, in order", () => {
+    const { built, blocks } = nb201Network(parseNb201(TABLE[1]![1]), { channels: 4, cellsPerStage: 2, inputShape: [8, 8, 3], numClasses: 3, seed: 0, zeroInit: true });
+    // stem, 2 cells, reduction, 2 cells, reduction, 2 cells
+    expect(blocks.map((b) => b.shape.slice(1))).toEqual([[8, 8, 4], [8, 8, 4], [8, 8, 4], [4, 4, 8], [4, 4, 8], [4, 4, 8], [2, 2, 16], [2, 2, 16], [2, 2, 16]]);
+    built.model.dispose();
   });
 
   it("counts the all-3x3 network's multiply-accumulates by hand", () => {

@@ -42,6 +42,20 @@ describe("regularized evolution", () => {
     expect(pop.map((m) => m.fitness)).toEqual([1, 2, 0]);
   });
 
+  it("a zero-cost warmup makes the first population the proxy's top P of the whole space, then evolves as usual", () => {
+    const n = 6;
+    const space = { ...bitSpace(n), all: () => Array.from({ length: 2 ** n }, (_, i) => Array.from({ length: n }, (_, b) => (i >> b) & 1)) };
+    const proxy = (a: readonly number[]) => a.reduce((s, b, i) => s + b * 2 ** (n - i), 0); // binary value, left bit highest
+    const s = regularizedEvolution<readonly number[]>({ population: 4, sample: 2, warmup: { name: "binary", score: proxy, pool: "all" } }).create(space, new Rng(3));
+    const first = s.ask(4);
+    expect(first.map((a) => a.join(""))).toEqual(["111111", "111110", "111101", "111100"]);
+    first.forEach((a, i) => s.tell(a, ok(i), i));
+    const [child] = s.ask(1);
+    expect(first.some((p) => space.distance(p, child!) === 1)).toBe(true); // a mutation of a tournament winner
+    expect(s.snapshot()).toMatchObject({ warmup: { proxy: "binary", pool: "all" } });
+    expect(() => regularizedEvolution<readonly number[]>({ population: 4, sample: 2, warmup: { name: "x", score: proxy, pool: 3 } })).toThrow(/warmup.pool must be "all" or an integer >= 4/);
+  });
+
   it("crossover needs the capability and is checked when the strategy is created", () => {
     expect(() => regularizedEvolution({ crossover: 0.5 }).create(bitSpace(4, { crossover: false }), new Rng(1))).toThrow(CapabilityError);
     expect(() => regularizedEvolution({ crossover: 0.5 }).create(bitSpace(4, { crossover: false }), new Rng(1))).toThrow(/needs the space to provide crossover/);

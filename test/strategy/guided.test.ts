@@ -96,6 +96,20 @@ describe("guided evolution options and capabilities", () => {
     expect(() => deltaNas({ maxDistance: 0 }).create(bitSpace(4), new Rng(1))).toThrow(/maxDistance must be > 0/);
   });
 
+  it("Delta-NAS with a zero-cost warmup evaluates the proxy's top init architectures first, and takes proxy features", async () => {
+    const n = 10;
+    const space = { ...bitSpace(n), all: () => Array.from({ length: 2 ** n }, (_, i) => Array.from({ length: n }, (_, b) => (i >> b) & 1)) };
+    const warmup = { name: "weighted", score: weighted, pool: "all" as const };
+    const features = (a: Bits) => Float32Array.of(weighted(a) / 20);
+    const r = await search({ space, strategy: deltaNas<Bits>({ init: 4, batch: 3, warmup, proxyFeatures: features }), evaluator: weightedEvaluator, budget: { queries: 40 }, seed: 1 }).result();
+    // The proxy is the fitness here: its top 4 of all 1,024 (one per key) come first, best first.
+    const all = space.all().sort((a, b) => weighted(b) - weighted(a));
+    expect(r.history.slice(0, 4).map((t) => t.archString)).toEqual(all.slice(0, 4).map((a) => a.join("")));
+    expect(r.best!.fitness).toBe(bruteForceOptimum);
+    expect(String(r.snapshot.predictor!.name)).toMatch(/\+features/);
+    expect(() => deltaNas<Bits>({ init: 4, warmup: { ...warmup, pool: 2 } })).toThrow(/warmup.pool must be "all" or an integer >= 4/);
+  });
+
   it("need an encodable space", () => {
     const space = bitSpace(4) as Partial<ReturnType<typeof bitSpace>>;
     delete space.encode;

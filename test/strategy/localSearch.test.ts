@@ -126,6 +126,30 @@ describe("local search", () => {
     expect(s.snapshot()).toMatchObject({ warmup: { proxy: "ones", pool: 50, scores: expected.map((k) => popcount(k.split("").map(Number) as Bits)) } });
   });
 
+  it("a whole-space warmup starts at the proxy's best architecture, and order \"proxy\" evaluates neighbours by the proxy", async () => {
+    const n = 8;
+    const space = { ...bitSpace(n), all: () => Array.from({ length: 2 ** n }, (_, i) => Array.from({ length: n }, (_, b) => (i >> b) & 1)) };
+    // The proxy prefers many ones, and ones on the left: a total order on the 256 strings with a unique maximum.
+    const proxy = (a: Bits) => a.reduce((s, b, i) => s + b * (100 + n - i), 0);
+    const target = [1, 0, 1, 1, 0, 1, 0, 0];
+    const warmup = { name: "weighted-ones", score: proxy, pool: "all" as const };
+    for (const seed of [0, 1, 2]) {
+      const r = await search({ space, strategy: localSearch<Bits>({ init: 1, move: "best", order: "proxy", warmup }), evaluator: onesEvaluator(target), budget: { queries: 9 }, seed }).result();
+      const archs = r.history.map((t) => t.arch);
+      expect(archs[0]).toEqual([1, 1, 1, 1, 1, 1, 1, 1]); // the proxy's maximum over all 256
+      // Its 8 neighbours, highest proxy first: the single zero moves from the right (cheapest to lose) to the left.
+      expect(archs.slice(1).map((a) => a.indexOf(0))).toEqual([7, 6, 5, 4, 3, 2, 1, 0]);
+    }
+    // The same warmup with random order visits the same neighbours in other orders.
+    const orders = new Set<string>();
+    for (const seed of [0, 1, 2, 3]) {
+      const r = await search({ space, strategy: localSearch<Bits>({ init: 1, move: "best", warmup }), evaluator: onesEvaluator(target), budget: { queries: 9 }, seed }).result();
+      expect(r.history[0]!.arch).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
+      orders.add(r.history.slice(1).map((t) => t.arch.indexOf(0)).join(","));
+    }
+    expect(orders.size).toBeGreaterThan(1);
+  });
+
   it("an informative zero-cost proxy reaches the optimum in fewer queries than random starts (20 seeds)", async () => {
     const target = Array.from({ length: 14 }, (_, i) => (i * 5) % 3 === 0 ? 1 : 0);
     const agree = (a: Bits) => a.reduce((s, b, i) => s + (b === target[i] ? 1 : 0), 0);
@@ -148,7 +172,9 @@ describe("local search", () => {
 
   it("rejects bad options and a non-finite proxy score with errors that name them", () => {
     expect(() => localSearch({ move: "steepest" as "best" })).toThrow(/move must be "first" or "best"/);
-    expect(() => localSearch<Bits>({ init: 5, warmup: { name: "x", score: () => 0, pool: 3 } })).toThrow(/warmup.pool must be an integer >= init/);
+    expect(() => localSearch<Bits>({ init: 5, warmup: { name: "x", score: () => 0, pool: 3 } })).toThrow(/warmup.pool must be "all" or an integer >= 5/);
+    expect(() => localSearch<Bits>({ init: 1, warmup: { name: "x", score: () => 0, pool: "all" } }).create(bitSpace(4), new Rng(0)).ask(1)).toThrow(/pool "all" needs a space that lists its architectures/);
+    expect(() => localSearch({ order: "proxy" })).toThrow(/order "proxy" ranks neighbours by the warmup's proxy/);
     const s = localSearch<Bits>({ init: 1, warmup: { name: "synflow", score: () => Infinity, pool: 4 } }).create(bitSpace(4), new Rng(0));
     expect(() => s.ask(1)).toThrow(/zero-cost proxy "synflow" returned Infinity/);
   });
