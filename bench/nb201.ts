@@ -1,12 +1,17 @@
 /**
- * bench:nb201 — every strategy on NAS-Bench-201 (cifar10, cifar100, ImageNet16-120) at 100 and 300 queries over
+ * bench:nb201 — every strategy on NAS-Bench-201 (cifar10, cifar100, ImageNet16-120) at 20, 100 and 300 queries over
  * `--seeds N` seeds: mean ± std of the 200-epoch test accuracy of the architecture with the best search signal
- * (12-epoch validation accuracy). Also the pure loop overhead of 10,000 regularized-evolution queries, and the
+ * (12-epoch validation accuracy). Each CIFAR-10 search also reports, as `signal: "cifar10"` rows of cifar100 and
+ * ImageNet16-120, the test accuracy of its best-by-CIFAR-10-validation cell on those datasets: the *transfer*
+ * protocol of RoBoT and others (search once on CIFAR-10's signal, report all three), apart from each dataset's own.
+ * Strategies that start from the zero-cost table of the whole space (bench:zc-space; `--zc-table FILE`) report what
+ * scoring the space cost once (`zcCpuSeconds`, summed thread CPU seconds of its networks) beside their queries. Also the pure loop overhead of 10,000 regularized-evolution queries, and the
  * `scaling` of the learning strategies: CPU seconds (process.cpuUsage, user + system) of one search (cifar10,
  * seed 0) at each of `--scaling` query budgets.
  *
- *   npm run bench:nb201 -- [--seeds 100] [--strategies random,regularized-evolution,local-search] [--queries 100,300]
+ *   npm run bench:nb201 -- [--seeds 100] [--strategies random,regularized-evolution,local-search] [--queries 20,100,300]
  *                          [--scaling 100,1000,10000 | none] [--scaling-strategies predictor-evolution,delta-nas,reinforce] [--data DIR]
+ *                          [--zc-table FILE]
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { setDataDir } from "../src/data/dir.js";
@@ -14,7 +19,10 @@ import { figuresPage, searchCurves, type SearchCurvePoint, type SearchRun } from
 import { NB201_DATASETS, loadNb201Table, nb201TableEvaluator, type Nb201Dataset } from "../src/estimate/nb201Table.js";
 import { search } from "../src/search.js";
 import { nb201Space, nb201Key, type Nb201Arch } from "../src/space/nb201.js";
-import { nb201Strategies } from "./nb201Strategies.js";
+import { NB201_ZC_STRATEGIES, nb201Strategies, nb201ZeroCostStrategies } from "./nb201Strategies.js";
+import type { SpaceStrategyFactory } from "../src/search.js";
+import { existsSync } from "node:fs";
+import { defaultZeroCostTablePath, readZeroCostTable } from "../src/estimate/nb201ZeroCostSpace.js";
 import { stringFlag } from "./args.js";
 import { mean, std } from "./stats.js";
 
@@ -23,17 +31,25 @@ function arg(name: string, fallback: string): string {
 }
 
 const seeds = Number(arg("seeds", "100"));
-const queryLevels = arg("queries", "100,300").split(",").map(Number);
+const queryLevels = arg("queries", "20,100,300").split(",").map(Number);
 const dataArg = stringFlag("data");
 if (dataArg !== undefined) setDataDir(dataArg);
-const all = nb201Strategies();
+const zcPath = arg("zc-table", defaultZeroCostTablePath());
+const zcTable = existsSync(zcPath) ? readZeroCostTable(zcPath) : undefined;
+const zcStrategies: Record<string, SpaceStrategyFactory<Nb201Arch>> = zcTable ? nb201ZeroCostStrategies(zcTable) : {};
+const all = { ...nb201Strategies(), ...zcStrategies };
+const zcNames: readonly string[] = NB201_ZC_STRATEGIES;
 const wanted = arg("strategies", Object.keys(all).join(",")).split(",");
-for (const w of wanted) if (!all[w]) throw new Error(`unknown strategy "${w}" (strategies: ${Object.keys(all).join(", ")})`);
+for (const w of wanted) {
+  if (!all[w] && zcNames.includes(w)) throw new Error(`strategy "${w}" starts from the zero-cost table of the whole space, and there is none at ${zcPath}: compute it with npm run bench:zc-space (resumable), or pass --zc-table FILE`);
+  if (!all[w]) throw new Error(`unknown strategy "${w}" (strategies: ${[...Object.keys(all), ...zcNames.filter((n) => !all[n])].join(", ")})`);
+}
 
 const space = nb201Space();
 const table = loadNb201Table();
 
-const results: { strategy: string; dataset: Nb201Dataset; queries: number; seeds: number; mean: number; std: number; perSeed: number[] }[] = [];
+/** `signal`: the dataset whose 12-epoch validation the search maximised (its own, or CIFAR-10's in transfer rows). */
+const results: { strategy: string; dataset: Nb201Dataset; signal: Nb201Dataset; queries: number; seeds: number; mean: number; std: number; perSeed: number[]; zcCpuSeconds?: number }[] = [];
 const curves: { dataset: Nb201Dataset; run: SearchRun }[] = [];
 const maxQ = Math.max(...queryLevels);
 const t0 = performance.now();
@@ -42,6 +58,8 @@ for (const name of wanted) {
   for (const dataset of NB201_DATASETS) {
     const evaluator = nb201TableEvaluator({ dataset, table });
     const atLevel = new Map<number, number[]>(queryLevels.map((q) => [q, []]));
+    // CIFAR-10 searches only: the best-by-CIFAR-10-validation cell's test accuracy on the other datasets.
+    const transfer = new Map<string, number[]>();
     for (let seed = 0; seed < seeds; seed++) {
       // One run to the largest budget; the best at a smaller budget is the best among its first q trials.
       const { history } = await search({ space, strategy: factory, evaluator, budget: { queries: maxQ }, seed }).result();
@@ -50,13 +68,27 @@ for (const name of wanted) {
       for (const t of history) {
         if (!best || t.fitness > best.fitness) best = t;
         points.push({ queries: t.index + 1, seconds: t.elapsed, best: best.result.metrics.test_acc! });
-        if (atLevel.has(t.index + 1)) atLevel.get(t.index + 1)!.push(best.result.metrics.test_acc!);
+        if (!atLevel.has(t.index + 1)) continue;
+        atLevel.get(t.index + 1)!.push(best.result.metrics.test_acc!);
+        if (dataset !== "cifar10") continue;
+        for (const other of NB201_DATASETS.filter((d) => d !== "cifar10")) {
+          const k = `${other}|${t.index + 1}`;
+          if (!transfer.has(k)) transfer.set(k, []);
+          transfer.get(k)!.push(table.query(table.row(best.arch), other).test_acc);
+        }
       }
       if (seed < 20) curves.push({ dataset, run: { strategy: name, seed, points } });
     }
+    const zcCpuSeconds = name in zcStrategies ? zcTable!.meta.cpuSeconds : undefined;
+    const cost = zcCpuSeconds === undefined ? "" : `  + zero-cost scoring of the space once: ${zcCpuSeconds.toFixed(0)} CPU-s`;
     for (const [queries, xs] of atLevel) {
-      results.push({ strategy: name, dataset, queries, seeds, mean: mean(xs), std: std(xs), perSeed: xs });
-      console.log(`${name.padEnd(24)} ${dataset.padEnd(15)} q=${String(queries).padEnd(4)} ${mean(xs).toFixed(2)} ± ${std(xs).toFixed(2)}  (optimum ${table.optimum(dataset).toFixed(2)})`);
+      results.push({ strategy: name, dataset, signal: dataset, queries, seeds, mean: mean(xs), std: std(xs), perSeed: xs, zcCpuSeconds });
+      console.log(`${name.padEnd(24)} ${dataset.padEnd(15)} q=${String(queries).padEnd(4)} ${mean(xs).toFixed(2)} ± ${std(xs).toFixed(2)}  (optimum ${table.optimum(dataset).toFixed(2)})${cost}`);
+    }
+    for (const [k, xs] of transfer) {
+      const [other, q] = k.split("|") as [Nb201Dataset, string];
+      results.push({ strategy: name, dataset: other, signal: "cifar10", queries: Number(q), seeds, mean: mean(xs), std: std(xs), perSeed: xs, zcCpuSeconds });
+      console.log(`${name.padEnd(24)} ${`${other} (transfer: CIFAR-10 signal)`.padEnd(15)} q=${q.padEnd(4)} ${mean(xs).toFixed(2)} ± ${std(xs).toFixed(2)}`);
     }
   }
 }
@@ -105,6 +137,7 @@ const ourClasses = new Set(space.all().map(nb201Key)).size;
 console.log(JSON.stringify({
   bench: "nb201",
   results: results.map(({ perSeed: _, ...r }) => ({ ...r, mean: +r.mean.toFixed(3), std: +r.std.toFixed(3) })),
+  zcTable: zcTable ? { path: zcPath, cpuSeconds: zcTable.meta.cpuSeconds, networks: zcTable.meta.networks, cells: zcTable.meta.cells, batch: zcTable.meta.batch } : undefined,
   rea10kSeconds: +rea10kSeconds.toFixed(4),
   scaling,
   searchSeconds: +searchSeconds.toFixed(1),

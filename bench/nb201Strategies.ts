@@ -8,6 +8,7 @@ import { reinforce } from "../src/strategy/reinforce.js";
 import { pnasNb201 } from "../src/strategy/pnasNb201.js";
 import { predictorEvolution } from "../src/strategy/predictorEvolution.js";
 import { deltaNas } from "../src/strategy/deltaNas.js";
+import { nb201EnsembleWarmup, nb201ZeroCostFeatures, type Nb201ZeroCostTable } from "../src/estimate/nb201ZeroCostSpace.js";
 
 export function nb201Strategies(): Record<string, StrategyFactory | SpaceStrategyFactory<Nb201Arch>> {
   return {
@@ -40,5 +41,24 @@ export function nb201Ablations(): Record<string, StrategyFactory | SpaceStrategy
     "local-search-best": localSearch({ init: 10, move: "best" }),
     "local-search-zc": localSearch({ init: 1, move: "best", warmup: nb201ParamsWarmup() }),
     "delta-nas-cold": deltaNas({ init: 10, batch: 10, parents: 10, encoding: "onehot", maxDistance: 2, maxPairs: 300, predictor: cold }),
+  };
+}
+
+/** Strategies that start from the zero-cost table of the whole space (bench:zc-space), by name. */
+export const NB201_ZC_STRATEGIES = ["local-search-zc-ensemble", "evolution-zc-ensemble", "delta-nas-zc"] as const;
+
+/**
+ * The zero-cost strategies, given the table: the training-free ensemble (NB201_ENSEMBLE) ranks every cell before
+ * the first query, and each strategy starts where it points.
+ */
+export function nb201ZeroCostStrategies(table: Nb201ZeroCostTable): Record<(typeof NB201_ZC_STRATEGIES)[number], SpaceStrategyFactory<Nb201Arch>> {
+  const warmup = nb201EnsembleWarmup(table);
+  return {
+    // Steepest-ascent local search from the ensemble's best cell, each neighbourhood evaluated in the ensemble's order.
+    "local-search-zc-ensemble": localSearch({ init: 1, move: "best", order: "proxy", warmup }),
+    // Regularized evolution whose first population is the ensemble's top 10.
+    "evolution-zc-ensemble": regularizedEvolution({ population: 10, sample: 3, warmup }),
+    // Delta-NAS (greedy rounds) from the ensemble's top 10, each pair encoded with the difference of its proxies' ranks.
+    "delta-nas-zc": deltaNas({ init: 10, batch: 3, parents: 1, encoding: "onehot", maxDistance: 2, maxPairs: 300, warmup, proxyFeatures: nb201ZeroCostFeatures(table) }),
   };
 }

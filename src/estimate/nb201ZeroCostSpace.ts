@@ -22,7 +22,7 @@ import { directoryStore } from "../exec/store.js";
 import { search } from "../search.js";
 import { formatNb201, nb201Key, nb201Space, type Nb201Arch } from "../space/nb201.js";
 import type { Strategy, StrategyFactory } from "../strategy/types.js";
-import { logRankAggregate } from "./rankEnsemble.js";
+import { logRankAggregate, proxyRanks } from "./rankEnsemble.js";
 import { NB201_ZC_METRICS, nb201SizeMetrics, nb201ZeroCostEvaluator, type Nb201ZcMetric, type Nb201ZeroCostOptions } from "./nb201ZeroCost.js";
 
 /** Every cell's zero-cost scores, in NAS-Bench-201 index order (`nb201Space().fromIndex(i)`). */
@@ -217,4 +217,37 @@ export const AZ_NAS_ENSEMBLE: readonly Nb201ZcMetric[] = ["az_expressivity", "az
 /** The ensemble score of every cell (index order) from the table's columns. */
 export function nb201EnsembleScores(t: Nb201ZeroCostTable, members: readonly Nb201ZcMetric[] = NB201_ENSEMBLE): Float64Array {
   return logRankAggregate(members.map((m) => t.metrics[m]));
+}
+
+/** Row of each arch string in the table. */
+const rowsOf = new WeakMap<Nb201ZeroCostTable, Map<string, number>>();
+function rowOf(t: Nb201ZeroCostTable, a: Nb201Arch): number {
+  let rows = rowsOf.get(t);
+  if (!rows) rowsOf.set(t, (rows = new Map(t.archs.map((s, i) => [s, i]))));
+  const r = rows.get(formatNb201(a));
+  if (r === undefined) throw new DataFileError(`${formatNb201(a)} is not a cell of the zero-cost table`);
+  return r;
+}
+
+/**
+ * The ensemble as a zero-cost warmup over the whole space (a search's strategies rank every cell by it before their
+ * first query): `{ name, score, pool: "all" }`, a plain object the strategies' ZeroCostWarmup accepts.
+ */
+export function nb201EnsembleWarmup(t: Nb201ZeroCostTable, members: readonly Nb201ZcMetric[] = NB201_ENSEMBLE, name = "zc-ensemble"): { name: string; score(a: Nb201Arch): number; pool: "all" } {
+  const scores = nb201EnsembleScores(t, members);
+  return { name, score: (a) => scores[rowOf(t, a)]!, pool: "all" };
+}
+
+/**
+ * Each member's rank among all cells, scaled to [0, 1] (1 = best), as extra encoding features (Delta-NAS's pair
+ * encoding then holds the difference of the proxies' ranks). Ranks, not raw values: the scales differ by orders of
+ * magnitude and the ensemble itself only uses ranks.
+ */
+export function nb201ZeroCostFeatures(t: Nb201ZeroCostTable, members: readonly Nb201ZcMetric[] = NB201_ENSEMBLE): (a: Nb201Arch) => Float32Array {
+  const n = t.archs.length;
+  const ranks = members.map((m) => proxyRanks(t.metrics[m]));
+  return (a) => {
+    const r = rowOf(t, a);
+    return Float32Array.from(ranks, (col) => (col[r]! - 1) / (n - 1));
+  };
 }
