@@ -12,7 +12,8 @@
 import { setDataDir } from "../src/data/dir.js";
 import { NB201_DATASETS, loadNb201Table, nb201Dataset, nb201TableEvaluator, type Nb201Dataset } from "../src/estimate/nb201Table.js";
 import { search } from "../src/search.js";
-import { nb201Space } from "../src/space/nb201.js";
+import { nb201Space, type Nb201Arch } from "../src/space/nb201.js";
+import type { SpaceStrategyFactory, StrategyFactory } from "../src/search.js";
 import { nb201Ablations, nb201Strategies, nb201ZeroCostStrategies } from "./nb201Strategies.js";
 import { existsSync } from "node:fs";
 import { defaultZeroCostTablePath, readZeroCostTable } from "../src/estimate/nb201ZeroCostSpace.js";
@@ -33,7 +34,7 @@ const dataArg = stringFlag("data");
 if (dataArg !== undefined) setDataDir(dataArg);
 // The zero-cost strategies join when the whole-space table exists (bench:zc-space).
 const zcTable = existsSync(defaultZeroCostTablePath()) ? readZeroCostTable(defaultZeroCostTablePath()) : undefined;
-const all = { ...nb201Strategies(), ...nb201Ablations(), ...(zcTable ? nb201ZeroCostStrategies(zcTable) : {}) };
+const all: Record<string, StrategyFactory | SpaceStrategyFactory<Nb201Arch>> = { ...nb201Strategies(), ...nb201Ablations(), ...(zcTable ? nb201ZeroCostStrategies(zcTable) : {}) };
 const wanted = [baseline, ...arg("strategies", "predictor-evolution,delta-nas").split(",").filter((s) => s !== baseline)];
 for (const w of wanted) if (!all[w]) throw new Error(`unknown strategy "${w}" (strategies: ${Object.keys(all).join(", ")})`);
 const datasets = arg("datasets", NB201_DATASETS.join(",")).split(",").map(nb201Dataset);
