@@ -19,6 +19,7 @@ import { dirname, join, resolve } from "node:path";
 import { DataFileError } from "../errors.js";
 import type { Executor, TrialStore } from "../exec/types.js";
 import { directoryStore } from "../exec/store.js";
+import { Rng } from "../rng.js";
 import { search } from "../search.js";
 import { formatNb201, nb201Key, nb201Space, type Nb201Arch } from "../space/nb201.js";
 import type { Strategy, StrategyFactory } from "../strategy/types.js";
@@ -59,7 +60,7 @@ export interface ScoreNb201SpaceOptions {
   /** Threads of the "pool" executor, and trials at once (default 2); another executor runs as many as its slots. */
   workers?: number;
   signal?: AbortSignal;
-  /** Score only the first `limit` networks (a cost estimate, a test); the other cells' network metrics are NaN. */
+  /** Score only `limit` networks, a seeded uniform sample (a cost estimate, a test); the other cells' network metrics are NaN. */
   limit?: number;
   /** Called after every trial. */
   onProgress?(p: { done: number; total: number; cached: number }): void;
@@ -112,7 +113,9 @@ export async function scoreNb201Space(opts: ScoreNb201SpaceOptions = {}): Promis
   const { scored: every, of } = nb201ScoredCells(cells);
   const limit = opts.limit ?? every.length;
   if (!(Number.isInteger(limit) && limit >= 1)) throw new RangeError(`scoreNb201Space: limit must be an integer >= 1, got ${limit}`);
-  const scored = every.slice(0, limit);
+  // A seeded shuffle: a pass stopped early (or `limit`) has scored a uniform sample of the space, not its first
+  // indices, so its partial table already estimates what the full one will say (and what the rest will cost).
+  const scored = new Rng("nb201-zero-cost/order").shuffle(every.slice()).slice(0, limit);
   const run = search({
     space: nb201Space(),
     strategy: inOrder(scored),
@@ -138,8 +141,7 @@ export async function scoreNb201Space(opts: ScoreNb201SpaceOptions = {}): Promis
   const all = nb201Space().all();
   const metrics = Object.fromEntries(NB201_ZC_METRICS.map((m) => [m, new Float64Array(all.length)])) as Record<Nb201ZcMetric, Float64Array>;
   all.forEach((a, i) => {
-    const rep = every[of[i]!]!;
-    const r = of[i]! < scored.length ? byArch.get(formatNb201(rep)) : undefined;
+    const r = byArch.get(formatNb201(every[of[i]!]!));
     for (const m of NB201_ZC_METRICS) metrics[m][i] = r?.status === "ok" ? (r.metrics[m] ?? NaN) : NaN;
     const size = nb201SizeMetrics(a);
     metrics.params[i] = size.params;
