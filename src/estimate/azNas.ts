@@ -15,7 +15,7 @@
  * initialisation, as AZ-NAS re-initialises it). Eigenvalues of a covariance below 0 are float noise and count as 0.
  */
 import * as tf from "@tensorflow/tfjs";
-import { symmetricEigenvalues } from "./linalg.js";
+import { scatterMatrix, symmetricEigenvalues } from "./linalg.js";
 import { preservingWeights } from "./proxies.js";
 
 export interface AzNasScores {
@@ -26,19 +26,7 @@ export interface AzNasScores {
 
 /** Entropy of the normalised eigenvalues of the channel covariance of a feature map given as [rows, channels]. */
 export function covarianceEntropy(feat: ArrayLike<number>, rows: number, channels: number): number {
-  const mean = new Float64Array(channels);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < channels; c++) mean[c] += feat[r * channels + c]!;
-  for (let c = 0; c < channels; c++) mean[c] /= rows;
-  const cov = new Float64Array(channels * channels);
-  for (let r = 0; r < rows; r++) {
-    const o = r * channels;
-    for (let a = 0; a < channels; a++) {
-      const da = feat[o + a]! - mean[a]!;
-      if (da === 0) continue;
-      for (let b = a; b < channels; b++) cov[a * channels + b] += da * (feat[o + b]! - mean[b]!);
-    }
-  }
-  for (let a = 0; a < channels; a++) for (let b = a; b < channels; b++) cov[b * channels + a] = cov[a * channels + b] /= rows;
+  const cov = scatterMatrix(feat, rows, channels).map((v) => v / rows);
   const s = symmetricEigenvalues(cov, channels).map((v) => Math.max(0, v));
   const total = s.reduce((t, v) => t + v, 0);
   if (!(total > 0)) return 0; // an all-constant feature carries no information

@@ -52,3 +52,24 @@ export function logAbsDet(m: ArrayLike<number>, n: number): number {
   }
   return logDet;
 }
+
+/**
+ * The scatter matrix of a rows x cols matrix (row-major): sum over rows of (x - mean)(x - mean)^T, cols x cols (the
+ * covariance times `rows`). Rows are observations, columns variables.
+ */
+export function scatterMatrix(data: ArrayLike<number>, rows: number, cols: number): Float64Array {
+  const mean = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) mean[c] += data[r * cols + c]!;
+  for (let c = 0; c < cols; c++) mean[c] /= rows;
+  const s = new Float64Array(cols * cols);
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    for (let a = 0; a < cols; a++) {
+      const da = data[o + a]! - mean[a]!;
+      if (da === 0) continue;
+      for (let b = a; b < cols; b++) s[a * cols + b] += da * (data[o + b]! - mean[b]!);
+    }
+  }
+  for (let a = 0; a < cols; a++) for (let b = 0; b < a; b++) s[a * cols + b] = s[b * cols + a]!;
+  return s;
+}

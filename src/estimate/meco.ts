@@ -9,7 +9,7 @@
  * training mode (batch norm normalises with the statistics of this one image).
  */
 import * as tf from "@tensorflow/tfjs";
-import { symmetricEigenvalues } from "./linalg.js";
+import { scatterMatrix, symmetricEigenvalues } from "./linalg.js";
 import { preservingWeights } from "./proxies.js";
 
 /** Layers whose output is a feature map [n, h, w, c] with more than one position (what MeCo's hooks see). */
@@ -26,25 +26,12 @@ function featureMapLayers(model: tf.LayersModel): tf.layers.Layer[] {
  * row-major (positions = h * w). Undefined correlations (a constant channel) count as 0.
  */
 export function minCorrelationEigenvalue(map: ArrayLike<number>, positions: number, channels: number): number {
-  const mean = new Float64Array(channels);
-  for (let p = 0; p < positions; p++) for (let c = 0; c < channels; c++) mean[c] += map[p * channels + c]!;
-  for (let c = 0; c < channels; c++) mean[c] /= positions;
-  const cov = new Float64Array(channels * channels);
-  for (let p = 0; p < positions; p++) {
-    const row = p * channels;
-    for (let a = 0; a < channels; a++) {
-      const da = map[row + a]! - mean[a]!;
-      if (da === 0) continue;
-      for (let b = a; b < channels; b++) cov[a * channels + b] += da * (map[row + b]! - mean[b]!);
-    }
-  }
+  const cov = scatterMatrix(map, positions, channels);
   const corr = new Float64Array(channels * channels);
   for (let a = 0; a < channels; a++) {
-    for (let b = a; b < channels; b++) {
+    for (let b = 0; b < channels; b++) {
       const d = Math.sqrt(cov[a * channels + a]! * cov[b * channels + b]!);
-      const r = d > 0 ? cov[a * channels + b]! / d : 0; // 0/0 is NaN in the reference, then set to 0
-      corr[a * channels + b] = r;
-      corr[b * channels + a] = r;
+      corr[a * channels + b] = d > 0 ? cov[a * channels + b]! / d : 0; // 0/0 is NaN in the reference, then set to 0
     }
   }
   return symmetricEigenvalues(corr, channels)[0]!;
