@@ -10,7 +10,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, join, resolve } from "node:path";
-import { packageRoot } from "../src/notebook/compiler.js";
+import { packageRoot } from "../src/packageLocation.js";
 import { plotlyBundlePath, plotlyResourceFile, type KernelspecPlotly } from "../src/viz/plotlyLibrary.js";
 
 /** The kernel's directory name under `kernels/`. */

@@ -1,5 +1,5 @@
 /** Starts the kernel for a connection file: `nasbook kernel start <connection_file>`. */
-import { useNotebookTrialStore } from "../src/exec/defaults.js";
+import { NotebookSession } from "../src/notebook/session.js";
 import { defaultPlotlySession } from "../src/viz/plotlyLibrary.js";
 import { Kernel, readConnectionFile } from "./kernel.js";
 import { kernelspecPlotly } from "./kernelspec.js";
@@ -35,13 +35,15 @@ function exitWithParent(kernel: Kernel): void {
 
 /** Runs the kernel until a shutdown_request arrives (the process then exits). */
 export async function startKernel(connectionFile: string): Promise<never> {
-  // Trials are stored per notebook (Jupyter names the notebook in JPY_SESSION_NAME), so re-running a cell reuses them.
-  useNotebookTrialStore(process.env.JPY_SESSION_NAME || process.cwd());
+  // Trials are stored per notebook directory (Jupyter starts a kernel in its notebook's directory), shared with
+  // `nasbook run` of the same notebooks, so re-running a cell reuses them.
+  const session = new NotebookSession({ notebook: process.cwd() });
+  if (session.storeProblem) process.stderr.write(`[nasbook kernel] ${session.storeProblem}\n`);
   // Figures load plotly.js from the Jupyter server's kernelspec copy when there is one, so no output carries it.
   const plotly = kernelspecPlotly();
   defaultPlotlySession.serveFromKernelspec(plotly.resource);
   if (!plotly.resource) process.stderr.write(`[nasbook kernel] the first plotly figure carries plotly.js: ${plotly.reason}\n`);
-  const kernel = new Kernel(readConnectionFile(connectionFile), { cwd: process.cwd() });
+  const kernel = new Kernel(readConnectionFile(connectionFile), { cwd: process.cwd(), session });
   await kernel.start();
   exitWithParent(kernel);
   // Serve forever: the shutdown handler exits the process.

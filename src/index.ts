@@ -45,7 +45,7 @@ export { evaluatorFromRecipe, spaceFromRecipe, recipeOf, dataFromRecipe, RecipeE
 export { memoryStore, directoryStore, defaultTrialDir, isStorable, TrialStoreError } from "./exec/store.js";
 export { encodeResult, decodeResult } from "./exec/resultCodec.js";
 export { inProcessExecutor } from "./exec/inProcess.js";
-export { defaultTrialStore, setDefaultTrialStore, useNotebookTrialStore, notebookTrialDir } from "./exec/defaults.js";
+export { NotebookSession, notebookTrialDir } from "./notebook/session.js";
 export { Population } from "./strategy/population.js";
 export { randomSearch } from "./strategy/random.js";
 export type { RandomSearchOptions } from "./strategy/random.js";

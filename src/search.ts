@@ -15,7 +15,7 @@ import { setMaxListeners } from "node:events";
 import { openCheckpoint, type Checkpoint, type CheckpointHeader, type TrialRecord } from "./checkpoint.js";
 import { AbortError, BudgetError, CheckpointError, NasbookError } from "./errors.js";
 import { failedResult, type EvalBudget, type Evaluator, type TrialResult } from "./estimate/types.js";
-import { claimTrialStoreLine, countTrialStoreUse, defaultSearchProgress, defaultTrialStore, executorFor, trialStoreLine } from "./exec/defaults.js";
+import { executorFor } from "./exec/executors.js";
 import { isStorable } from "./exec/store.js";
 import { evaluatorFingerprint, sha256Hex, trialKey } from "./exec/trialKey.js";
 import type { SearchProgress } from "./exec/progress.js";
@@ -65,11 +65,15 @@ export interface SearchConfig<A> {
   executor?: Executor | "inprocess" | "pool";
   /** Threads of the `executor: "pool"` pool (default: the cores). */
   workers?: number;
-  /**
-   * Results by trial key, consulted before evaluating. Default: the process default (set by notebooks, see
-   * src/exec/defaults.ts), none in plain library use. `false`: no store.
-   */
+  /** Results by trial key, consulted before evaluating (default none). `false`: no store. */
   store?: TrialStore | false;
+  /**
+   * A store used when `store` is not given and the evaluator can be fingerprinted; for an evaluator that cannot, the
+   * search runs without it and says why in its started event (`storeNote`). What a notebook gives every search.
+   */
+  fallbackStore?: TrialStore;
+  /** Fed every event (whether or not anyone iterates the search) and finished at the end: a progress display. */
+  progress?: SearchProgress;
   /**
    * `cache: false`: this search neither reads nor writes a trial store (the notebook default included); the same
    * as `store: false`. Use `store:` to point a search at another store.
@@ -113,6 +117,8 @@ export interface SearchStartedEvent {
   executor: string;
   /** Trials the checkpoint holds. */
   resumable: number;
+  /** Why the fallback store is not used (the evaluator has no fingerprint), when it is not. */
+  storeNote?: string;
 }
 
 /** What a search streams: one event per trial, then done (and with `startedEvent: true`, a SearchStartedEvent first). */
@@ -203,9 +209,6 @@ function judged(r: TrialResult, objective: string, evaluator: string): TrialResu
 /** Executors for which "parallel is 1" was already said in this process. */
 const notedSerial = new WeakSet<Executor>();
 
-/** Evaluators for which "trial store off" was already said in this process. */
-const notedOff = new Set<string>();
-
 /** Runs a search; iterate it for live events, or await `.result()`. */
 export function search<A>(cfg: SearchConfig<A> & { startedEvent: true }): SearchRun<A, SearchEvent<A> | SearchStartedEvent>;
 export function search<A>(cfg: SearchConfig<A>): SearchRun<A>;
@@ -227,6 +230,7 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
     throw new BudgetError("cache: true and store: false contradict each other; keep one of the two");
   }
   const storeOption = cfg.cache === false ? false : cfg.store;
+  const fallbackStore = cfg.cache === false ? undefined : cfg.fallbackStore;
   const executor = executorFor(cfg.executor, cfg.workers);
   if (cfg.parallel === undefined && executor.slots > 1 && !notedSerial.has(executor)) {
     notedSerial.add(executor); // once per executor: a notebook may run many searches on the shared pool
@@ -247,7 +251,7 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
   // Closing the iterator (a consumer's `break`, or a notebook cell invalidated upstream) stops the search.
   const stop = new AbortController();
   const signal = cfg.signal ? AbortSignal.any([cfg.signal, stop.signal]) : stop.signal;
-  // The process's progress display (`nasbook run --progress`), fed every event whether or not anyone iterates.
+  // The caller's progress display, fed every event whether or not anyone iterates.
   let progress: SearchProgress | undefined;
   const emit = (e: SearchEvent<A> | SearchStartedEvent) => {
     progress?.update(e as SearchEvent<unknown> | SearchStartedEvent);
@@ -260,10 +264,10 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
     const { space, evaluator } = cfg;
     const strategy = (cfg.strategy as SpaceStrategyFactory<A>).create(space, new Rng(cfg.seed).fork("strategy"));
 
-    // The store: an explicit one needs a fingerprint (else a clear error); the notebook default is skipped, with
-    // a note, for an evaluator that has none, so a notebook with its own evaluator still runs.
+    // The store: an explicit one needs a fingerprint (else a clear error); the fallback store is skipped, with a
+    // note, for an evaluator that has none, so a notebook with its own evaluator still runs.
     const explicitStore = storeOption !== undefined;
-    let store: TrialStore | undefined = storeOption === false ? undefined : (storeOption ?? defaultTrialStore());
+    let store: TrialStore | undefined = storeOption === false ? undefined : (storeOption ?? fallbackStore);
     let fingerprint: Record<string, unknown> | undefined;
     let storeNote: string | undefined;
     // Computed whenever the evaluator has one, so Trial.trialKey is the same whatever the executor and store.
@@ -276,8 +280,6 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
         store = undefined;
       }
     }
-    // The notebook's default store is named once, on its first search's cell (src/exec/defaults.ts).
-    const printsStoreLine = store !== undefined && !explicitStore && claimTrialStoreLine(store);
     // Without a fingerprint a trial still needs a key unique to it (an executor's job id), never shared.
     const nonce = randomBytes(8).toString("hex");
 
@@ -359,8 +361,11 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
       return { rec, fromCheckpoint: false };
     }
 
-    progress = defaultSearchProgress()?.({ label: cfg.strategy.name, total: budget.queries });
-    const startEvent: SearchStartedEvent = { type: "started", total: budget.queries, store: store?.name, executor: executor.name, resumable: saved?.trials.size ?? 0 };
+    progress = cfg.progress;
+    const startEvent: SearchStartedEvent = {
+      type: "started", total: budget.queries, store: store?.name, executor: executor.name, resumable: saved?.trials.size ?? 0,
+      ...(storeNote ? { storeNote } : {}),
+    };
     if (cfg.startedEvent) emit(startEvent);
     else progress?.update(startEvent);
     try {
@@ -464,24 +469,22 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
           wakeLoop = undefined;
         }
       }
+    } catch (e) {
+      progress?.finish();
+      progress = undefined;
+      throw e;
     } finally {
       clearTimeout(deadlineTimer);
       ckpt?.close();
-      progress?.finish();
-      progress = undefined;
     }
     if (putFailure) console.warn(`nasbook: could not write to the trial store ${store?.name}: ${putFailure}`);
-    if (store && !explicitStore) {
-      countTrialStoreUse(store, history.length - resumed, cachedHits);
-      if (printsStoreLine) console.log(trialStoreLine(store, history.length - resumed, cachedHits));
-    } else if (storeNote && !notedOff.has(evaluator.name)) {
-      notedOff.add(evaluator.name); // once per evaluator and process: a notebook may run many such searches
-      console.log(storeNote);
-    }
     const result: SearchResult<A> = {
       history, best, bestSoFar, stopped, seconds: elapsed(), seed: cfg.seed, resumed, cachedHits, store: store?.name, snapshot: strategy.snapshot(),
     };
+    // The progress display sees the done event (its summary), then finishes.
     emit({ type: "done", result });
+    progress?.finish();
+    progress = undefined;
     return result;
   }
 

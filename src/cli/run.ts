@@ -15,10 +15,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { dataDir, setDataDir } from "../data/dir.js";
-import { packageRoot } from "../notebook/compiler.js";
+import { packageRoot } from "../packageLocation.js";
 import { notebookToHtml, withoutPlotlyLibrary } from "../notebook/htmlExport.js";
-import { setDefaultSearchProgress, useNotebookTrialStore } from "../exec/defaults.js";
-import { searchProgress } from "../exec/progress.js";
+import { NotebookSession } from "../notebook/session.js";
+import { searchProgress, type ProgressOptions } from "../exec/progress.js";
 import { outputs as out, readIpynb, serializeIpynb, type NotebookDocument } from "../notebook/ipynb.js";
 import { inlinePlotlyOnce, runNotebook, type CellFailure, type RunProgress, type RunSnapshot } from "../notebook/runner.js";
 
@@ -123,25 +123,28 @@ export async function main(argv: string[]): Promise<number> {
   // Cells run in the notebook's directory, as under Jupyter; pin the data directory first so that a relative
   // NASBOOK_DATA keeps meaning what it meant where the command was typed.
   setDataDir(dataDir());
-  useNotebookTrialStore(notebookPath); // re-running the notebook reuses every trial it computed (src/exec/defaults.ts)
   const cwd = dirname(notebookPath);
   const previousCwd = process.cwd();
   process.chdir(cwd);
   const stderrWrite = process.stderr.write.bind(process.stderr);
-  if (args.progress) {
-    // Each search in the notebook shows its own progress (done/total, cached hits, best, ETA) on the real stderr,
-    // not in the cell's saved output (cells' stderr is captured).
-    const stream = Object.assign(new Writable({ write: (chunk, _enc, done) => void (stderrWrite(chunk), done()) }), {
-      isTTY: process.stderr.isTTY,
-      columns: process.stderr.columns,
-    });
-    setDefaultSearchProgress((o) => searchProgress({ ...o, stream }));
-  }
+  // Each search in the notebook shows its own progress (done/total, cached hits, best, ETA) on the real stderr,
+  // not in the cell's saved output (cells' stderr is captured).
+  const stream = Object.assign(new Writable({ write: (chunk, _enc, done) => void (stderrWrite(chunk), done()) }), {
+    isTTY: process.stderr.isTTY,
+    columns: process.stderr.columns,
+  });
+  // Re-running the notebook reuses every trial it computed: the trial store of the notebook's directory.
+  const session = new NotebookSession({
+    notebook: notebookPath,
+    ...(args.progress ? { progress: (o: ProgressOptions) => searchProgress({ ...o, stream }) } : {}),
+  });
+  if (session.storeProblem) stderrWrite(`nasbook: ${session.storeProblem}\n`);
   let result;
   try {
     result = await runNotebook(doc, {
       cwd,
       seed: args.seed,
+      session,
       continueOnError: args.allowErrors,
       onProgress: args.progress ? progressPrinter(args.notebook, (s) => void stderrWrite(s)) : undefined,
       // Written synchronously: a cell may block the event loop (or exhaust the heap) right after a snapshot.

@@ -1,6 +1,6 @@
 /** Errors shown on cells: compile errors, graph problems, and how any error becomes Jupyter's ename/evalue/traceback. */
 import { NasbookError } from "../errors.js";
-import type { CellDiagnostic } from "./compiler.js";
+import type { CellDiagnostic } from "./checker.js";
 
 /** A cell with syntax or type errors; it does not run until they are fixed. */
 export class CellCompileError extends NasbookError {

@@ -30,7 +30,8 @@ export function mime(bundle: MimeBundle): MimeRenderable {
 
 /** Plain-text rendering used for `text/plain`; bounded so that a huge array does not flood the client. */
 export function plainText(value: unknown): string {
-  if (typeof value === "string") return inspect(value);
+  // A string shows as its text (a multi-line summary reads as lines, not as a JavaScript literal).
+  if (typeof value === "string") return value;
   // What inspect gives for these, without its option handling (a chain of numeric cells renders a hundred per edit).
   if (typeof value === "number") return Object.is(value, -0) ? "-0" : String(value);
   if (typeof value === "boolean" || value === null) return String(value);

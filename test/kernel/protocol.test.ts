@@ -90,10 +90,10 @@ describe("reactive displays over the wire", () => {
     const redefine = await client.execute("const base = 5", { cellId: "A" });
     const updates = redefine.iopub.filter((m) => m.header.msg_type === "update_display_data");
     expect(updates.map((m) => [(m.content["transient"] as { display_id: string }).display_id, (m.content["data"] as Record<string, string>)["text/plain"]]))
-      .toContainEqual(["nasbook-B", "50"]);
+      .toContainEqual(["nasbook-B-1", "50"]);
     // Deleting A (JupyterLab's deletedCells) leaves B with a clear error in its display.
     const del = await client.execute("1", { cellId: "C", deletedCells: ["A"] });
-    const err = del.iopub.find((m) => m.header.msg_type === "update_display_data" && (m.content["transient"] as { display_id: string }).display_id === "nasbook-B");
+    const err = del.iopub.find((m) => m.header.msg_type === "update_display_data" && (m.content["transient"] as { display_id: string }).display_id === "nasbook-B-1");
     expect((err!.content["data"] as Record<string, string>)["text/plain"]).toMatch(/"base" is not defined by any cell|Cannot find name 'base'/);
   }, 60_000);
 });

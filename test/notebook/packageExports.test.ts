@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { packageRoot } from "../../src/notebook/compiler.js";
+import { packageRoot } from "../../src/packageLocation.js";
 import { resolveCellImport } from "../../src/notebook/imports.js";
 import { Notebook } from "../../src/notebook/notebook.js";
 import { exportedFiles, PackageSubpathNotExportedError, resolveNasbookExport } from "../../src/notebook/packageExports.js";
