@@ -88,6 +88,7 @@ export class Kernel {
     // What library code prints goes to the cell running it; background errors to their cell; process.exit refused.
     this.stopCapture = captureProcessOutput(this.notebook.runningCells, {
       print: (cellId, name, text) => this.router.stream(cellId !== undefined && this.notebook.cell(cellId) ? cellId : undefined, name, text),
+      label: (id) => this.notebook.label(id),
     });
     void this.runExecutor();
     await this.transport.publish("status", { execution_state: "starting" }, {});
@@ -162,18 +163,18 @@ export class Kernel {
    * Resolves when the waiting request should be answered before everything settled: a request is queued and what
    * remains is streams, or the queued request would invalidate the work in progress (see the file comment).
    */
-  private async giveWay(finished: () => boolean): Promise<void> {
+  private async giveWay(executing: () => string | undefined, finished: () => boolean): Promise<void> {
     for (;;) {
       if (finished()) return new Promise(() => undefined);
       if (!this.queue.length) {
         await this.queued();
         continue;
       }
-      if (this.notebook.onlyStreaming()) return;
+      if (this.notebook.onlyStreaming(executing())) return;
       const next = this.queue[0]!;
       const code = next.msg.content["code"];
-      const cellId = next.msg.metadata["cellId"];
-      if (typeof code === "string" && code.trim() !== "" && this.notebook.invalidatesRunning(code, typeof cellId === "string" ? cellId : undefined)) return;
+      const nextId = next.msg.metadata["cellId"];
+      if (typeof code === "string" && code.trim() !== "" && this.notebook.invalidatesRunning(code, typeof nextId === "string" ? nextId : undefined)) return;
       await this.notebook.changed();
     }
   }
@@ -207,19 +208,15 @@ export class Kernel {
     const meta = msg.metadata;
     const deleted = Array.isArray(meta["deletedCells"]) ? meta["deletedCells"].filter((d): d is string => typeof d === "string") : [];
     let finished = false;
-    const until = this.giveWay(() => finished);
-    this.compiling = true;
-    if (deleted.length) {
-      await this.notebook.delete(deleted, { until });
-      for (const d of deleted) this.router.forget(d);
-    }
-    let outcome;
     let cellId: string | undefined;
-    if (code.trim() !== "") {
-      cellId = typeof meta["cellId"] === "string" ? meta["cellId"] : this.notebook.identify(code);
-      this.router.begin({ ref: parent, cellId, count, silent });
-      outcome = await this.notebook.execute(code, { cellId, until });
-    }
+    const until = (): Promise<void> => this.giveWay(() => cellId, () => finished);
+    this.compiling = true;
+    // Everything this request changes (deletions included) goes out under it.
+    if (code.trim() !== "") cellId = typeof meta["cellId"] === "string" ? meta["cellId"] : this.notebook.identify(code);
+    this.router.begin({ ref: parent, cellId, count, silent });
+    if (deleted.length) await this.notebook.delete(deleted, { until: until() });
+    let outcome;
+    if (cellId !== undefined) outcome = await this.notebook.execute(code, { cellId, until });
     this.compiling = false;
     finished = true;
     this.notebook.cancelPendingInterrupt();

@@ -55,11 +55,12 @@ function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
   return ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === kind);
 }
 
-/** The trailing expression statement of a parsed cell (its value is shown), if it ends with one. */
-export function trailingExpression(source: ts.SourceFile, end = source.end): ts.ExpressionStatement | undefined {
-  let last: ts.Statement | undefined;
-  for (const st of source.statements) if (st.end <= end) last = st;
-  return last && ts.isExpressionStatement(last) ? last : undefined;
+/** The statement whose value a cell shows: a trailing expression statement, or a trailing `export default <expr>`. */
+export function trailingValue(last: ts.Statement | undefined): ts.Expression | undefined {
+  if (!last) return undefined;
+  if (ts.isExpressionStatement(last)) return last.expression;
+  if (ts.isExportAssignment(last) && !last.isExportEquals) return last.expression;
+  return undefined;
 }
 
 /** `// @redefine a, b c` lines among the comments before the first statement. */
@@ -75,6 +76,22 @@ function redefineDirective(source: ts.SourceFile): string[] {
     for (const n of m[1]!.split(/[\s,]+/)) if (n) names.push(n);
   }
   return names;
+}
+
+/** Whether a namespace declares anything that exists at run time (TypeScript emits an object for it then). */
+function instantiated(ns: ts.ModuleDeclaration): boolean {
+  const body = ns.body;
+  if (!body) return false;
+  if (ts.isModuleDeclaration(body)) return instantiated(body);
+  if (!ts.isModuleBlock(body)) return false;
+  return body.statements.some((st) => {
+    if (ts.isInterfaceDeclaration(st) || ts.isTypeAliasDeclaration(st)) return false;
+    if (hasModifier(st, ts.SyntaxKind.DeclareKeyword)) return false;
+    if (ts.isEnumDeclaration(st)) return !hasModifier(st, ts.SyntaxKind.ConstKeyword);
+    if (ts.isModuleDeclaration(st)) return instantiated(st);
+    if (ts.isImportEqualsDeclaration(st)) return false;
+    return true;
+  });
 }
 
 /** The names a list of top-level statements declares (see CellAnalysis). */
@@ -99,7 +116,8 @@ export function declaredNames(statements: readonly ts.Statement[]): {
       if (hasModifier(st, ts.SyntaxKind.ConstKeyword) || hasModifier(st, ts.SyntaxKind.DeclareKeyword)) types.push(st.name.text);
       else values.push(st.name.text);
     } else if (ts.isModuleDeclaration(st) && ts.isIdentifier(st.name)) {
-      types.push(st.name.text);
+      // A namespace with values in it exists at run time (an object); one of types only does not.
+      (instantiated(st) && !hasModifier(st, ts.SyntaxKind.DeclareKeyword) ? values : types).push(st.name.text);
     } else if (ts.isInterfaceDeclaration(st) || ts.isTypeAliasDeclaration(st)) {
       types.push(st.name.text);
     } else if (ts.isImportDeclaration(st) && st.importClause && ts.isStringLiteral(st.moduleSpecifier)) {
@@ -140,8 +158,8 @@ export function analyseCell(code: string, opts: { fileName?: string; libraryName
     ts.forEachChild(node, visit);
   };
   visit(source);
-  const trailing = trailingExpression(source);
   const last = source.statements[source.statements.length - 1];
+  const trailing = trailingValue(last);
   let displayName: string | undefined;
   if (!trailing && last && ts.isVariableStatement(last) && !hasModifier(last, ts.SyntaxKind.DeclareKeyword)) {
     const names: string[] = [];

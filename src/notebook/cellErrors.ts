@@ -22,9 +22,11 @@ export class UpstreamCellError extends NasbookError {
     readonly inputCell: string,
     readonly sourceCell: string,
     readonly failure: unknown,
+    /** How cells are named in the message (see cellLabel.ts). */
+    label: (cellId: string) => string = (id) => `[${id}]`,
   ) {
-    const via = inputCell === sourceCell ? "" : ` because cell [${sourceCell}] failed`;
-    super(`input \`${input}\` from cell [${inputCell}] failed${via}: ${failureSummary(failure)}`);
+    const via = inputCell === sourceCell ? "" : ` because the cell ${label(sourceCell)} failed`;
+    super(`input \`${input}\` from the cell ${label(inputCell)} failed${via}: ${failureSummary(failure)}`);
   }
 }
 

@@ -11,10 +11,11 @@
  *   `declare const x: number` (cells re-run with other values; a dependent should check against "a number").
  */
 import ts from "typescript";
+import { trailingValue } from "./analysis.js";
 
-/** Names the compiled body refers to (parameters of the cell function). */
-export const importFunctionName = "__nasbook_import";
-export const loopGuardName = "__nasbook_guard";
+import { importFunctionName, loopGuardName } from "./cellScope.js";
+
+export { importFunctionName, loopGuardName };
 
 export interface CellBodyOptions {
   /** Length of the cell's own text in the checked file (statements after it are the checker's additions). */
@@ -125,7 +126,8 @@ export function cellBody(opts: CellBodyOptions): ts.TransformerFactory<ts.Source
       // The cell's statements (its last one may end with the `;` the checker appends right after the text).
       const own = sf.statements.filter((st) => st.getStart(sf) < opts.codeLength);
       const last = own[own.length - 1];
-      const trailing = last && ts.isExpressionStatement(last) ? last : undefined;
+      const value = trailingValue(last);
+      const trailing = value === undefined ? undefined : last;
       const out: ts.Statement[] = [];
       for (const st of own) {
         if (ts.isImportDeclaration(st)) {
@@ -133,12 +135,12 @@ export function cellBody(opts: CellBodyOptions): ts.TransformerFactory<ts.Source
           continue;
         }
         if (ts.isExportDeclaration(st)) continue;
-        if (ts.isExportAssignment(st)) {
-          out.push(f.createExpressionStatement(deep(st.expression) as ts.Expression));
+        if (st === trailing) {
+          out.push(returnNames(f, opts.names, deep(value!) as ts.Expression));
           continue;
         }
-        if (st === trailing) {
-          out.push(returnNames(f, opts.names, deep(trailing.expression) as ts.Expression));
+        if (ts.isExportAssignment(st)) {
+          out.push(f.createExpressionStatement(deep(st.expression) as ts.Expression));
           continue;
         }
         out.push(deep(withoutExportModifiers(f, st)) as ts.Statement);

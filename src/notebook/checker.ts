@@ -21,6 +21,7 @@ import { dirname, join, resolve } from "node:path";
 import ts from "typescript";
 import { isBuilt, libraryEntry, packageRoot, tslabCompatEntry } from "../packageLocation.js";
 import type { CellAnalysis } from "./analysis.js";
+import { cellLabel } from "./cellLabel.js";
 import { cellBody, dropModuleMarkers, lineMapFromSourceMap, widenedDeclarations } from "./cellTransform.js";
 import type { NameIndex } from "./names.js";
 import { exportedFiles } from "./packageExports.js";
@@ -46,6 +47,8 @@ export interface CheckedCell {
   readonly body: string;
   /** Line of the body -> line of the cell (1-based; index 0 unused), for stack traces. */
   readonly lineMap: readonly number[];
+  /** True when it mentions a name (a value or a type) that another cell defines: changes elsewhere can change it. */
+  readonly readsOthers: boolean;
 }
 
 /** A completion answer in cell coordinates. */
@@ -66,8 +69,8 @@ export class CheckInterrupted extends Error {
 const injected: ReadonlySet<string> = new Set(injectedNames);
 
 // TS codes not meaningful for cells: "'await' at top level needs module/target settings" never applies to a cell
-// (it runs inside an async function); redeclarations are the name index's business.
-const ignoredCodes = new Set([1375, 1378, 1432, 2451]);
+// (it runs inside an async function).
+const ignoredCodes = new Set([1375, 1378, 1432]);
 // "Cannot assign to 'x' because it is a constant / an import / a function / a class / an enum".
 const assignmentCodes = new Set([2588, 2632, 2630, 2629, 2628]);
 
@@ -526,7 +529,9 @@ export class CellChecker {
     body = body.replace(/\n\/\/# sourceMappingURL=.*\n?$/, "\n");
     const lineMap = map ? lineMapFromSourceMap((JSON.parse(map) as { mappings: string }).mappings) : [];
     e.key = this.inputsKey(e);
-    e.result = { id: e.id, analysis: a, references, errors, body: errors.length ? "" : body, lineMap };
+    const own = ownNames(a);
+    const readsOthers = [...a.mentioned].some((n) => !own.has(n) && this.source(n, e.id) !== undefined);
+    e.result = { id: e.id, analysis: a, references, errors, body: errors.length ? "" : body, lineMap, readsOthers };
     if (declaration === e.declaration && this.files.has(this.fileOf(e.id))) return false;
     e.declaration = declaration;
     e.declarationVersion++;
@@ -542,11 +547,12 @@ export class CellChecker {
       const name = /'([^']+)'/.exec(message)?.[1];
       const owner = name === undefined ? undefined : this.source(name, id);
       if (name !== undefined && owner !== undefined) {
+        const where = cellLabel(this.entries.get(owner)?.analysis.code);
         message =
-          `Cannot assign to '${name}': it is defined by cell [${owner}], and a cell cannot change another cell's variables ` +
+          `Cannot assign to '${name}': it is defined by the cell ${where}, and a cell cannot change another cell's variables ` +
           `(each name has one defining cell, and the cells reading it re-run when that cell does). Keep the state in an ` +
-          `object defined once, e.g. \`const state = { ${name}: ... }\` in [${owner}] and \`state.${name} = ...\` here, ` +
-          `or move this assignment into [${owner}]`;
+          `object defined once, e.g. \`const state = { ${name}: ... }\` there and \`state.${name} = ...\` here, ` +
+          `or move this assignment into that cell`;
       }
     }
     return { line: line + 1, column: character + 1, code: d.code, message };

@@ -68,6 +68,8 @@ export interface DataflowHost {
   loadLibrary(): Promise<void>;
   /** A console for cell `cellId`'s code: what it prints goes to that cell. */
   console(cellId: string): unknown;
+  /** How messages name cell `cellId` (see cellLabel.ts). */
+  label(cellId: string): string;
 }
 
 /** What the dataflow reports: the output router listens. */
@@ -332,6 +334,11 @@ export class Dataflow {
     return cell !== undefined && (cell.running > 0 || cell.streams > 0);
   }
 
+  /** True while cell `id`'s variable or display is computing (waiting for inputs, or its body running). */
+  isComputing(id: string): boolean {
+    return this.cells.get(id)?.observers.some((o) => o.busy && o.live) === true;
+  }
+
   /** Ids of the cells running code or streams now. */
   runningCells(): string[] {
     return [...this.cells.values()].filter((c) => c.running > 0 || c.streams > 0).map((c) => c.id);
@@ -549,8 +556,9 @@ export class Dataflow {
     const from = this.cells.get(ownerId!);
     if (!from) return error;
     const failed = from.error ?? new Error(error.message);
-    if (failed instanceof UpstreamCellError) return new UpstreamCellError(name!, from.id, failed.sourceCell, failed.failure);
-    return new UpstreamCellError(name!, from.id, from.id, failed);
+    const label = (id: string): string => this.host.label(id);
+    if (failed instanceof UpstreamCellError) return new UpstreamCellError(name!, from.id, failed.sourceCell, failed.failure, label);
+    return new UpstreamCellError(name!, from.id, from.id, failed, label);
   }
 
   private async runCell(cell: CellState, fn: CellFunction, inputs: unknown[], invalidation: Promise<void>): Promise<CellResult> {

@@ -260,15 +260,15 @@ export function topologicalOrder(graph: CellGraph): string[] {
 export function describeProblem(p: GraphProblem, label: (id: string) => string = (id) => id): string {
   switch (p.kind) {
     case "duplicate": {
-      const [owner, self] = p.cells;
+      const [owner] = p.cells;
       return (
-        `"${p.name}" is already defined by cell ${label(owner!)}; a name is defined by one cell. Rename it in ` +
-        `${self === undefined ? "this cell" : label(self)}, or remove it from ${label(owner!)}, or start this cell with ` +
-        `\`// @redefine ${p.name}\` to take it over (the cell executed last then defines it)`
+        `"${p.name}" is already defined by the cell ${label(owner!)}; a name is defined by one cell. Rename it in this ` +
+        `cell, or remove it from the other, or start this cell with \`// @redefine ${p.name}\` to take it over (the cell ` +
+        `executed last then defines it)`
       );
     }
     case "cycle":
-      return `cells ${p.cells.map(label).join(", ")} form a cycle (each reads names the other defines); move the shared definitions into one cell or break the dependency`;
+      return `the cells ${p.cells.map(label).join(", ")} form a cycle (each reads names the other defines); move the shared definitions into one cell or break the dependency`;
     case "undefined":
       return `${p.names.map((n) => `"${n}"`).join(", ")} ${p.names.length === 1 ? "is" : "are"} not defined by any cell; define ${p.names.length === 1 ? "it" : "them"} in a cell or fix the spelling`;
   }

@@ -13,6 +13,8 @@ import type { RunningCells } from "./runningCell.js";
 export interface CaptureTarget {
   /** Text printed while `cellId` (undefined: no cell) was running. */
   print(cellId: string | undefined, name: "stdout" | "stderr", text: string): void;
+  /** How messages name a cell (see cellLabel.ts). */
+  label?(cellId: string): string;
 }
 
 /** Routes process output and faults to cells (see the file comment); returns the function that undoes it. */
@@ -38,7 +40,8 @@ export function captureProcessOutput(running: RunningCells, target: CaptureTarge
   process.stderr.write = writer("stderr");
   // The global console too: test runners and some tools replace it with one that bypasses process.stdout.
   globalThis.console = new Console({ stdout: sink("stdout"), stderr: sink("stderr") });
-  const stopFaults = catchCellFaults(() => running.current(), (fault) => target.print(fault.cellId, "stderr", describeFault(fault)));
+  const label = (id: string): string => target.label?.(id) ?? `[${id}]`;
+  const stopFaults = catchCellFaults(() => running.current(), (fault) => target.print(fault.cellId, "stderr", describeFault(fault, label)), label);
   return () => {
     globalThis.console = savedConsole;
     process.stdout.write = savedOut;

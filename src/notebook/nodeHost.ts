@@ -21,6 +21,8 @@ export interface NodeHostOptions {
   readonly loadLibrary: () => Promise<void>;
   /** Modules the notebook provides itself (a cell's `import ... from "nasbook"` gets the notebook's library). */
   readonly modules: Readonly<Record<string, () => unknown>>;
+  /** How messages name a cell. */
+  readonly label: (cellId: string) => string;
 }
 
 // Calling a cell through a one-line vm script lets SIGINT break a synchronous infinite loop in the cell.
@@ -73,6 +75,7 @@ export function nodeHost(opts: NodeHostOptions): DataflowHost & { readonly runni
     },
     library: opts.library,
     loadLibrary: opts.loadLibrary,
+    label: opts.label,
     console: (cellId) => {
       let c = consoles.get(cellId);
       if (!c) {

@@ -13,17 +13,18 @@
  * input changed, the cell re-ran or was deleted) or interrupted; values that are async iterables stream.
  */
 import { libraryEntry } from "../packageLocation.js";
-import { analyseCell, type CellAnalysis } from "./analysis.js";
+import { analyseCell } from "./analysis.js";
+import { CellCompiler } from "./cellCompiler.js";
+import { cellLabel } from "./cellLabel.js";
 import {
   CellCompileError, CircularDefinitionError, DuplicateDefinitionError, InterruptedError, UndefinedNameError,
   reportError, type CellErrorReport,
 } from "./cellErrors.js";
-import { CellChecker, CheckInterrupted, type CellCompletions, type CheckedCell } from "./checker.js";
+import { CheckInterrupted, type CellCompletions, type CheckedCell } from "./checker.js";
 import { Dataflow, type CellSpec, type CompiledCell } from "./dataflow.js";
 import { describeProblem, type CellGraph } from "./graph.js";
 import { isComplete, type Completeness } from "./isComplete.js";
 import { errorBundle, toMimeBundle, type MimeBundle } from "./mime.js";
-import { NameIndex, type NameChange } from "./names.js";
 import { nodeHost } from "./nodeHost.js";
 import type { RunningCells } from "./runningCell.js";
 import { tslabModule } from "./tslabCompat.js";
@@ -72,6 +73,16 @@ export interface ExecuteOutcome {
   readonly settled: boolean;
 }
 
+export interface ExecuteOptions {
+  /** The cell's id (default: `identify(code)`). */
+  readonly cellId?: string;
+  /**
+   * Stop waiting for everything to settle when this resolves (a function: called once the cell is defined, so that
+   * it sees the cell's own computation).
+   */
+  readonly until?: Promise<unknown> | (() => Promise<unknown>);
+}
+
 /** A cell as the notebook knows it. */
 export interface NotebookCell {
   readonly id: string;
@@ -86,15 +97,10 @@ const signalWords = /\b(signal|eval|arguments)\b/;
 
 /** A reactive notebook: cells in, outputs out (see the file comment). */
 export class Notebook {
-  readonly index = new NameIndex();
-  readonly checker: CellChecker;
+  readonly compiler: CellCompiler;
   private readonly dataflow: Dataflow;
   private readonly running: RunningCells;
   private readonly outputs: NotebookOutputs;
-  private readonly checked = new Map<string, CheckedCell>();
-  /** code -> ids of the cells with that code, most recent last (for `identify`). */
-  private readonly byCode = new Map<string, string[]>();
-  private nextAnonymous = 1;
   private library: unknown;
   private libraryLoad: Promise<void> | undefined;
   private readonly warming = new AbortController();
@@ -104,9 +110,9 @@ export class Notebook {
 
   constructor(private readonly options: NotebookOptions = {}) {
     this.outputs = options.outputs ?? {};
-    this.checker = new CellChecker(this.index, { cwd: options.cwd, interruptRequested: options.interruptRequested });
+    this.compiler = new CellCompiler({ cwd: options.cwd, interruptRequested: options.interruptRequested });
     this.host = nodeHost({
-      cwd: this.checker.cwd,
+      cwd: this.compiler.cwd,
       running: options.running,
       interruptRequested: options.interruptRequested,
       print: (cellId, name, text) => this.outputs.stream?.(cellId, name, text),
@@ -116,6 +122,7 @@ export class Notebook {
         nasbook: () => this.library,
         tslab: () => this.tslab,
       },
+      label: (id) => cellLabel(this.compiler.cell(id)?.analysis.code),
     });
     this.running = this.host.running;
     const toBundle = (v: unknown): MimeBundle | undefined => toMimeBundle(v);
@@ -137,9 +144,9 @@ export class Notebook {
     if (options.warmUp !== false) {
       setImmediate(() => {
         if (this.warming.signal.aborted) return;
-        this.checker.warmUp();
+        this.compiler.checker.warmUp();
         const idle = (): boolean => this.executions === 0 && performance.now() - this.lastExecution > quietMs;
-        void this.checker.warmLibrary({ signal: this.warming.signal, idle });
+        void this.compiler.checker.warmLibrary({ signal: this.warming.signal, idle });
       });
     }
   }
@@ -155,6 +162,11 @@ export class Notebook {
     update: (displayId, bundle) => this.outputs.updateDisplay?.(displayId, bundle),
   });
 
+  /** How messages name cell `id`: its first line of code (see cellLabel.ts). */
+  label(id: string): string {
+    return cellLabel(this.compiler.cell(id)?.analysis.code);
+  }
+
   /** The cell whose code runs in the current async context (for attributing output). */
   activeCellId(): string | undefined {
     return this.running.current();
@@ -165,6 +177,10 @@ export class Notebook {
     return this.running;
   }
 
+  private get index() {
+    return this.compiler.index;
+  }
+
   /** Ids of the cells, in notebook order. */
   cellIds(): string[] {
     return [...this.index.cells.keys()];
@@ -172,7 +188,7 @@ export class Notebook {
 
   /** What the notebook knows of a cell. */
   cell(id: string): NotebookCell | undefined {
-    const c = this.checked.get(id);
+    const c = this.compiler.cell(id);
     if (!c) return undefined;
     return { id, code: c.analysis.code, defines: [...c.analysis.values, ...c.analysis.types], references: c.references };
   }
@@ -220,18 +236,9 @@ export class Notebook {
     return this.libraryLoad;
   }
 
-  /**
-   * The cell some code is when the client sends no cell id: the cell that last ran exactly this code (running it
-   * again is re-running that cell), else a new cell. Names never decide: a second definition of a name is an
-   * error naming both cells, whichever client sent it (see graph.ts).
-   */
+  /** The cell some code is when the client sends no cell id (see CellCompiler.identify). */
   identify(code: string): string {
-    const same = this.byCode.get(code);
-    if (same?.length) return same[same.length - 1]!;
-    let id: string;
-    do id = `c${this.nextAnonymous++}`;
-    while (this.index.cells.has(id));
-    return id;
+    return this.compiler.identify(code);
   }
 
   /**
@@ -264,7 +271,7 @@ export class Notebook {
    * Compiles and runs a cell (new or changed), re-running its dependents, and resolves once everything it affected
    * has settled (streams included) or `until` resolves, whichever is first.
    */
-  async execute(code: string, opts: { cellId?: string; until?: Promise<unknown> } = {}): Promise<ExecuteOutcome> {
+  async execute(code: string, opts: ExecuteOptions = {}): Promise<ExecuteOutcome> {
     this.executions++;
     try {
       return await this.executeCounted(code, opts);
@@ -274,38 +281,29 @@ export class Notebook {
     }
   }
 
-  private async executeCounted(code: string, opts: { cellId?: string; until?: Promise<unknown> }): Promise<ExecuteOutcome> {
+  private async executeCounted(code: string, opts: ExecuteOptions): Promise<ExecuteOutcome> {
     const id = opts.cellId ?? this.identify(code);
-    const analysis = analyseCell(code, { fileName: this.checker.checkFileName });
-    const previous = this.checked.get(id);
-    const change = new ChangeSet();
-    change.add(this.index.declare(declarations(id, analysis)));
-    let result: CheckedCell;
-    let declarationChanged: boolean;
+    let compiled;
     try {
-      ({ cell: result, declarationChanged } = this.checker.check(id, analysis));
+      compiled = this.compiler.compile(id, code);
     } catch (err) {
       if (!(err instanceof CheckInterrupted)) throw err;
       // Interrupted while type-checking: nothing ran and the cell keeps its previous version.
-      if (previous) this.index.declare(declarations(id, previous.analysis));
-      else this.index.remove(id);
-      await this.dataflow.whenSettled(opts.until);
+      await this.dataflow.whenSettled(typeof opts.until === "function" ? opts.until() : opts.until);
       this.dataflow.cancelPendingInterrupt();
       return { cellId: id, status: "error", error: reportError(new InterruptedError()), reran: [], rechecked: [], hasInputs: false, settled: true };
     }
-    this.remember(id, result, previous);
-    change.add(this.index.setReferences(id, result.references));
-    const namesBefore = previous ? [...previous.analysis.values, ...previous.analysis.types] : [];
-    const namesAfter = [...analysis.values, ...analysis.types];
-    const propagate = new Set<string>(change.names);
-    if (declarationChanged || namesBefore.join() !== namesAfter.join()) for (const n of [...namesBefore, ...namesAfter]) propagate.add(n);
-    const rechecked = this.recheck(propagate, id, change);
-    if (result.analysis.usesLibrary || rechecked.some((c) => this.checked.get(c)?.analysis.usesLibrary)) await this.loadLibrary();
-    this.outputs.setLive?.(id, result.references.length > 0);
+    const result = compiled.cell!;
+    const { rechecked, change } = compiled;
+    if (result.analysis.usesLibrary || rechecked.some((c) => this.compiler.cell(c)?.analysis.usesLibrary)) await this.loadLibrary();
+    // A cell that depends on other cells, or fails before running (a compile error, a graph problem), can change
+    // without being executed again: its output must be updatable (see outputRouter.ts).
+    this.outputs.setLive?.(id, result.readsOthers || result.errors.length > 0 || this.specError(id) !== undefined);
     this.dataflow.rerun(id);
+    for (const c of rechecked) this.dataflow.rerun(c);
     this.dataflow.startLog();
     this.sync(new Set([id, ...change.cells, ...rechecked]), change.names);
-    const settled = await this.dataflow.whenSettled(opts.until);
+    const settled = await this.dataflow.whenSettled(typeof opts.until === "function" ? opts.until() : opts.until);
     const { ran, errors } = this.dataflow.stopLog();
     const own = this.specError(id) ?? errors.get(id);
     return {
@@ -319,73 +317,25 @@ export class Notebook {
     };
   }
 
-  /** Re-checks the cells whose view of `names` changed, feeding their new references to the index. */
-  private recheck(names: ReadonlySet<string>, skip: string | undefined, change: ChangeSet): string[] {
-    const changed: string[] = [];
-    this.checker.recheck(names, skip, (cell) => {
-      const before = this.checked.get(cell.id);
-      this.remember(cell.id, cell, before);
-      change.add(this.index.setReferences(cell.id, cell.references));
-      const same = before !== undefined && before.body === cell.body && before.references.join() === cell.references.join() &&
-        JSON.stringify(before.errors) === JSON.stringify(cell.errors);
-      if (!same) {
-        changed.push(cell.id);
-        this.dataflow.rerun(cell.id);
-      }
-    });
-    return changed;
-  }
-
-  private remember(id: string, cell: CheckedCell, previous: CheckedCell | undefined): void {
-    if (previous && previous.analysis.code !== cell.analysis.code) {
-      const list = this.byCode.get(previous.analysis.code);
-      if (list) {
-        list.splice(list.indexOf(id), 1);
-        if (!list.length) this.byCode.delete(previous.analysis.code);
-      }
-    }
-    const list = this.byCode.get(cell.analysis.code) ?? [];
-    if (!list.includes(id)) list.push(id);
-    this.byCode.set(cell.analysis.code, list);
-    this.checked.set(id, cell);
-  }
-
   /** Deletes cells: their names disappear (or pass to another definer), and cells reading them show an error. */
   async delete(ids: readonly string[], opts: { until?: Promise<unknown> } = {}): Promise<void> {
-    const change = new ChangeSet();
-    const gone: string[] = [];
-    const names = new Set<string>();
-    for (const id of ids) {
-      const c = this.checked.get(id);
-      if (!c) continue;
-      gone.push(id);
-      this.dataflow.remove([id]);
-      change.add(this.index.remove(id));
-      this.checker.remove(id);
-      this.checked.delete(id);
-      const list = this.byCode.get(c.analysis.code);
-      if (list) {
-        list.splice(list.indexOf(id), 1);
-        if (!list.length) this.byCode.delete(c.analysis.code);
-      }
-      for (const n of [...c.analysis.values, ...c.analysis.types]) names.add(n);
-      this.outputs.forget?.(id);
-    }
-    if (!gone.length) return;
-    for (const n of change.names) names.add(n);
-    const rechecked = this.recheck(names, undefined, change);
-    this.sync(new Set([...change.cells, ...rechecked].filter((c) => !gone.includes(c))), change.names);
+    const { removed, rechecked, change } = this.compiler.remove(ids);
+    if (!removed.length) return;
+    this.dataflow.remove(removed);
+    for (const id of removed) this.outputs.forget?.(id);
+    for (const c of rechecked) this.dataflow.rerun(c);
+    this.sync(new Set([...change.cells, ...rechecked]), change.names);
     await this.dataflow.whenSettled(opts.until);
   }
 
   /** The error a cell fails with before running (compile errors, graph problems), if any. */
   private specError(id: string): unknown {
-    const c = this.checked.get(id);
+    const c = this.compiler.cell(id);
     if (!c) return undefined;
     if (c.errors.length) return new CellCompileError(c.errors);
     const problems = this.index.problems.get(id) ?? [];
     if (!problems.length) return undefined;
-    const label = (cell: string): string => `[${cell}]`;
+    const label = (cell: string): string => cellLabel(this.compiler.cell(cell)?.analysis.code);
     const message = problems.map((p) => describeProblem(p, label)).join("; ");
     const kind = problems[0]!.kind;
     if (kind === "cycle") return new CircularDefinitionError(message);
@@ -397,7 +347,7 @@ export class Notebook {
   private sync(cells: ReadonlySet<string>, names: ReadonlySet<string>): void {
     const specs: CellSpec[] = [];
     for (const id of cells) {
-      const c = this.checked.get(id);
+      const c = this.compiler.cell(id);
       if (!c) continue;
       const error = this.specError(id);
       if (error !== undefined) {
@@ -449,9 +399,12 @@ export class Notebook {
     return this.dataflow.whenSettled(until);
   }
 
-  /** True when only streams are running (a waiting request may give way to the next one). */
-  onlyStreaming(): boolean {
-    return this.dataflow.onlyStreaming();
+  /**
+   * True when what remains of executing cell `id` is streams: its own result is in (a value or an error, so its
+   * outcome is known) and no cell body is running. A request waiting for it may give way to the next one.
+   */
+  onlyStreaming(id?: string): boolean {
+    return this.dataflow.onlyStreaming() && (id === undefined || !this.dataflow.isComputing(id));
   }
 
   /** Resolves at the next change of what runs (for waiting on `onlyStreaming` without polling). */
@@ -461,12 +414,12 @@ export class Notebook {
 
   /** Completions for `code` at `cursor`. */
   complete(code: string, cursor: number, cellId?: string): CellCompletions {
-    return this.checker.complete(analyseCell(code, { fileName: "completion.ts" }), cursor, cellId);
+    return this.compiler.complete(code, cursor, cellId);
   }
 
   /** Type and documentation at `cursor`, or undefined. */
   inspect(code: string, cursor: number, cellId?: string): string | undefined {
-    return this.checker.inspect(analyseCell(code, { fileName: "inspection.ts" }), cursor, cellId);
+    return this.compiler.inspect(code, cursor, cellId);
   }
 
   /** Whether `code` is complete, incomplete (more lines needed) or invalid. */
@@ -484,7 +437,7 @@ export class Notebook {
   private mapLines(error: unknown): unknown {
     if (!(error instanceof Error) || !error.stack?.includes("cell[")) return error;
     const mapped = error.stack.replace(/cell\[([^\]]+)\]:(\d+)(:\d+)?/g, (all, id: string, line: string, col: string | undefined) => {
-      const map = this.checked.get(id)?.lineMap;
+      const map = this.compiler.cell(id)?.lineMap;
       const to = map?.[Number(line)];
       return to === undefined ? all : `cell[${id}]:${to}${col === undefined ? "" : ""}`;
     });
@@ -501,11 +454,6 @@ export class Notebook {
   }
 }
 
-/** The name-index view of an analysed cell. */
-function declarations(id: string, a: CellAnalysis) {
-  return { id, defines: [...a.values, ...a.types], imports: a.imports, redefines: a.redefines, mentioned: a.mentioned };
-}
-
 /** What the run side needs of a checked cell. */
 export function compiledCell(c: CheckedCell): CompiledCell {
   const a = c.analysis;
@@ -520,14 +468,4 @@ export function compiledCell(c: CheckedCell): CompiledCell {
     usesLibrary: a.usesLibrary,
     readsSignal: signalWords.test(a.code),
   };
-}
-
-/** Changes of the name index accumulated over one execution. */
-class ChangeSet {
-  readonly cells = new Set<string>();
-  readonly names = new Set<string>();
-  add(c: NameChange): void {
-    for (const id of c.cells) this.cells.add(id);
-    for (const n of c.names) this.names.add(n);
-  }
 }

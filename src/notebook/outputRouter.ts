@@ -31,7 +31,8 @@ export type OutputOp<R> =
 /** An execute request as the router sees it. */
 export interface RouterRequest<R> {
   readonly ref: R;
-  readonly cellId: string;
+  /** The cell it executes (undefined: a request that runs no cell, e.g. one that only deletes cells). */
+  readonly cellId: string | undefined;
   readonly count: number;
   readonly silent: boolean;
 }
@@ -132,6 +133,7 @@ export class OutputRouter<R> {
     this.flush();
     this.current = { ...request, ended: false };
     this.lastParent = request.ref;
+    if (request.cellId === undefined) return;
     const s = this.state(request.cellId);
     s.executions++;
     s.lastRequest = request.ref;

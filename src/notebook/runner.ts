@@ -230,6 +230,7 @@ export async function runNotebook(doc: NotebookDocument, options: RunOptions = {
   const known = new Set(codeCells.map((c) => c.id));
   const stopCapture = captureProcessOutput(notebook.runningCells, {
     print: (cellId, name, text) => router.stream(cellId !== undefined && known.has(cellId) ? cellId : undefined, name, text),
+    label: (id) => notebook.label(id),
   });
   const failures: CellFailure[] = [];
   const timings: CellTiming[] = [];
@@ -250,7 +251,7 @@ export async function runNotebook(doc: NotebookDocument, options: RunOptions = {
       // in progress; `live: false` waits for everything to settle, as nbclient does.
       const next = runnable[i + 1];
       let finished = false;
-      const until = options.live === false || !next ? undefined : giveWay(notebook, joinSource(next.source), next.id, () => finished);
+      const until = options.live === false || !next ? undefined : () => giveWay(notebook, cell.id, joinSource(next.source), next.id, () => finished);
       router.begin({ ref: cell.id, cellId: cell.id, count, silent: false });
       const outcome = await notebook.execute(source, { cellId: cell.id, until });
       finished = true;
@@ -305,10 +306,10 @@ export async function runNotebook(doc: NotebookDocument, options: RunOptions = {
 }
 
 /** Resolves when the running cell should give way to the next one (see runNotebook); never once `finished`. */
-async function giveWay(notebook: Notebook, nextCode: string, nextId: string, finished: () => boolean): Promise<void> {
+async function giveWay(notebook: Notebook, cellId: string, nextCode: string, nextId: string, finished: () => boolean): Promise<void> {
   for (;;) {
     if (finished()) return new Promise(() => undefined);
-    if (notebook.onlyStreaming() || (nextCode.trim() !== "" && notebook.invalidatesRunning(nextCode, nextId))) return;
+    if (notebook.onlyStreaming(cellId) || (nextCode.trim() !== "" && notebook.invalidatesRunning(nextCode, nextId))) return;
     await notebook.changed();
   }
 }

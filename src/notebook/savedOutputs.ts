@@ -16,6 +16,12 @@ export class SavedOutputs {
   /** display id -> the outputs holding it. */
   private readonly displays = new Map<string, Output[]>();
 
+  /** The cell is executed again: a client clears its output area. */
+  begin(cellId: string): void {
+    this.waitingClear.delete(cellId);
+    this.clear(cellId);
+  }
+
   of(cellId: string): Output[] {
     let list = this.outputs.get(cellId);
     if (!list) this.outputs.set(cellId, (list = []));

@@ -81,6 +81,58 @@ describe("interrupts", () => {
   }, 30_000);
 });
 
+describe("protections cover everything the kernel evaluates, and replays are refused", () => {
+  const request = (code: string, userExpressions: Record<string, string>) =>
+    client.request("execute_request", { code, silent: false, store_history: true, user_expressions: userExpressions, allow_stdin: false, stop_on_error: false });
+
+  it("process.exit() in a user expression fails that expression; the kernel and its values live on", async () => {
+    await client.execute("const survivor = 41", { cellId: "survivor" });
+    const reply = await request("1", { exit: "process.exit(1)", fine: "survivor + 1" });
+    const results = reply.content["user_expressions"] as Record<string, { status: string; ename?: string; data?: Record<string, string> }>;
+    expect(results["exit"]).toMatchObject({ status: "error", ename: "ProcessExitError" });
+    expect(results["fine"]).toMatchObject({ status: "ok", data: { "text/plain": "42" } });
+    expect(client.process.exitCode).toBeNull();
+  }, 60_000);
+
+  it("an endless loop in a user expression stops on an interrupt", async () => {
+    // No cell to run: the expression starts at once (an interrupt during a cell's compilation would stop the cell).
+    const pending = request("", { loop: "(() => { while (true) {} })()" });
+    let reply: Awaited<typeof pending> | undefined;
+    void pending.then((r) => (reply = r));
+    // Interrupt until the reply comes (the expression starts after the cell has run): a deadline, not a sleep.
+    const deadline = Date.now() + 30_000;
+    while (!reply && Date.now() < deadline) {
+      await client.request("interrupt_request", {}, { channel: "control" });
+      await Promise.race([pending, new Promise((r) => setTimeout(r, 200))]);
+    }
+    expect(reply, "no reply: the loop was not interrupted").toBeDefined();
+    const results = reply!.content["user_expressions"] as Record<string, { status: string; ename?: string }>;
+    expect(results["loop"]).toMatchObject({ status: "error", ename: "InterruptedError" });
+    expect((await client.execute("survivor * 2")).reply.content["status"]).toBe("ok");
+  }, 60_000);
+
+  it("a replayed signed message is refused, not executed twice", async () => {
+    const frames = encode(client.signer, client.session, "execute_request", { code: "(globalThis as any).__replays = ((globalThis as any).__replays ?? 0) + 1", silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: false }, {}, [], { cellId: "replay" });
+    await client.sendRaw(frames);
+    await client.sendRaw(frames);
+    const { reply } = await client.execute("(globalThis as any).__replays", { cellId: "count" });
+    expect(reply.content["status"]).toBe("ok");
+    const shown = await client.execute("String((globalThis as any).__replays)", { cellId: "count2" });
+    const result = shown.iopub.find((m) => m.header.msg_type === "execute_result" || m.header.msg_type === "display_data");
+    expect((result!.content["data"] as Record<string, string>)["text/plain"]).toBe("1");
+    await waitFor(() => client.stderr.includes("refused a replayed shell message"));
+  }, 60_000);
+});
+
+/** Resolves once `condition()` holds; fails after `ms`. */
+async function waitFor(condition: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error("condition not met before the deadline");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe("reactive displays over the wire", () => {
   it("sends dependents' re-runs as update_display_data under the current request, before idle", async () => {
     await client.execute("const base = 2", { cellId: "A" });

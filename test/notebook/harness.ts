@@ -22,7 +22,8 @@ export class TestNotebook {
     this.nb = new Notebook({ ...opts, outputs: this.router });
   }
 
-  async execute(code: string, cellId: string, opts: { until?: Promise<unknown> } = {}): Promise<ExecuteOutcome> {
+  async execute(code: string, cellId: string, opts: { until?: Promise<unknown> | (() => Promise<unknown>) } = {}): Promise<ExecuteOutcome> {
+    this.saved.begin(cellId);
     this.router.begin({ ref: cellId, cellId, count: ++this.count, silent: false });
     const outcome = await this.nb.execute(code, { cellId, until: opts.until });
     this.router.end();

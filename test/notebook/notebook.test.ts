@@ -51,7 +51,7 @@ describe("reactive notebook", () => {
       await t.execute("e + 1", "R");
       const dup = await t.execute("const e = 5", "E2");
       expect(dup.error?.ename).toBe("DuplicateDefinitionError");
-      expect(dup.error?.evalue).toMatch(/"e" is already defined by cell \[E\].*Rename it in \[E2\]/);
+      expect(dup.error?.evalue).toMatch(/"e" is already defined by the cell `const e = 100`; .*Rename it in this cell/);
       expect(t.last("R")).toBe("101");
       // Deleting the first hands the name to the second: readers re-run with its value.
       await t.delete(["E"]);

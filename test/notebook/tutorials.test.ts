@@ -149,8 +149,8 @@ describe("09-reactive-tour", () => {
     const before = chainSpace(optionsOf("space")).size();
     const after = chainSpace(optionsOf("space-edit")).size();
     expect(before).not.toBe(after);
-    expect(plain("space")).toContain(`'${before} architectures'`);
-    expect(plain("space-edit")).toContain(`'${after} architectures'`);
+    expect(plain("space")).toContain(`${before} architectures`);
+    expect(plain("space-edit")).toContain(`${after} architectures`);
     // The reactive plot follows the edit; the snapshot keeps the first search; their populations differ.
     expect(plain("population-plot")).toContain(`Population (${after} architectures in the space)`);
     expect(plain("before")).toContain(`Before the edit: population over ${before} architectures`);
