@@ -46,16 +46,29 @@ export class Kernel {
   /** The request whose cell is being compiled (an interrupt then stops the cell before it starts). */
   private compiling = false;
   private closed = false;
+  /** The transport was started before the kernel was made (see the constructor). */
+  private started = false;
   private stopCapture: (() => void) | undefined;
 
-  constructor(info: ConnectionInfo, opts: { cwd?: string; log?: (s: string) => void; session?: NotebookSession } = {}) {
+  /**
+   * A kernel on `info`'s ports, or on an already started `transport` (kernel/main.ts starts the sockets first, so a
+   * client's kernel_info is answered while the notebook machinery loads).
+   */
+  constructor(info: ConnectionInfo | Transport, opts: { cwd?: string; log?: (s: string) => void; session?: NotebookSession } = {}) {
     const stderrWrite = process.stderr.write.bind(process.stderr);
     this.log = opts.log ?? ((s: string) => void stderrWrite(`[nasbook kernel] ${s}\n`));
-    this.transport = new Transport(info, {
-      onMessage: (msg, reply, channel) => this.onMessage(msg, reply, channel),
+    const handlers = {
+      onMessage: (msg: JupyterMessage, reply: Reply, channel: "shell" | "control") => this.onMessage(msg, reply, channel),
       onInterrupt: () => this.interrupt(),
       log: this.log,
-    });
+    };
+    if (info instanceof Transport) {
+      this.transport = info;
+      this.transport.setHandlers(handlers);
+      this.started = true;
+    } else {
+      this.transport = new Transport(info, handlers);
+    }
     this.router = new OutputRouter<Partial<Header>>((op) => void this.send(op), (f) => setImmediate(f));
     const session = opts.session;
     this.notebook = new Notebook({
@@ -84,14 +97,19 @@ export class Kernel {
 
   /** Binds the sockets and serves until shutdown. */
   async start(): Promise<void> {
-    await this.transport.start();
+    if (!this.started) await this.transport.start();
     // What library code prints goes to the cell running it; background errors to their cell; process.exit refused.
     this.stopCapture = captureProcessOutput(this.notebook.runningCells, {
       print: (cellId, name, text) => this.router.stream(cellId !== undefined && this.notebook.cell(cellId) ? cellId : undefined, name, text),
       label: (id) => this.notebook.label(id),
     });
     void this.runExecutor();
-    await this.transport.publish("status", { execution_state: "starting" }, {});
+    if (!this.started) await this.transport.publish("status", { execution_state: "starting" }, {});
+  }
+
+  /** Handles a message that arrived before the kernel was made (kernel/main.ts queued it). */
+  receive(msg: JupyterMessage, reply: Reply, channel: "shell" | "control"): void {
+    this.onMessage(msg, reply, channel);
   }
 
   /** Stops running cells; an interrupt during compilation stops the cell before it starts. */

@@ -99,7 +99,7 @@ export class Transport {
   private readonly seen = new Set<string>();
   private closed = false;
 
-  constructor(private readonly info: ConnectionInfo, private readonly handlers: TransportHandlers) {
+  constructor(private readonly info: ConnectionInfo, private handlers: TransportHandlers) {
     this.signer = new Signer(info.key, info.signature_scheme || "hmac-sha256");
     this.iopubSender = new SerialSender(this.iopub, handlers.log);
     this.shellSender = new SerialSender(this.shell, handlers.log);
@@ -110,15 +110,20 @@ export class Transport {
     return `${this.info.transport}://${this.info.ip}${sep}${port}`;
   }
 
-  /** Binds the sockets and starts serving the shell channel. */
+  /** Who handles messages from now on (the kernel, once it has loaded, takes over from the start-up handlers). */
+  setHandlers(handlers: TransportHandlers): void {
+    this.handlers = handlers;
+  }
+
+  /** Binds the sockets and serves the shell channel at once; heartbeat and control follow on the watchdog thread. */
   async start(): Promise<void> {
     await Promise.all([
       this.shell.bind(this.address(this.info.shell_port)),
       this.stdin.bind(this.address(this.info.stdin_port)),
       this.iopub.bind(this.address(this.info.iopub_port)),
     ]);
-    await this.startWatchdog();
     void this.serve(this.shell, this.shellSender, "shell");
+    await this.startWatchdog();
   }
 
   private async startWatchdog(): Promise<void> {
