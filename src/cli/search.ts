@@ -11,7 +11,9 @@ import { bullmqExecutor, DEFAULT_QUEUE, RedisUrlError, checkRedisUrl } from "../
 import { poolExecutor } from "../exec/pool.js";
 import { searchProgress } from "../exec/progress.js";
 import { evaluatorFingerprint, trialKey } from "../exec/trialKey.js";
+import { probeRedis } from "../exec/redisConnection.js";
 import { redisStore } from "../exec/redisStore.js";
+import { loadSharedKey } from "../exec/sharedKey.js";
 import { directoryStore } from "../exec/store.js";
 import type { Executor, TrialStore } from "../exec/types.js";
 import { search, type SearchResult, type StrategyFactory, type SpaceStrategyFactory } from "../search.js";
@@ -75,7 +77,11 @@ where trials run:
   --executor NAME     inprocess (default), pool (worker threads), bullmq (nasbook worker processes via Redis)
   --workers N         pool: worker threads (default: cores)
   --parallel K        architectures asked and evaluated at once (default 1; the executor's slots for pool)
-  --redis URL         bullmq / --store redis: Redis server, e.g. redis://127.0.0.1:6379
+  --redis URL         bullmq / --store redis: Redis server, e.g. redis://127.0.0.1:6379 (rediss:// for TLS;
+                      a password goes in the URL; default NASBOOK_REDIS_URL, which keeps it out of ps)
+  --redis-ca FILE     the CA certificate (PEM) of a rediss:// server with a self-signed certificate
+  --key-file FILE     bullmq / --store redis: the shared key that signs jobs and results (default NASBOOK_KEY,
+                      else ~/.config/nasbook/key; workers must use the same)
   --queue NAME        bullmq: queue name (default ${DEFAULT_QUEUE}; workers must serve the same)
   --timeout S         per-trial limit in seconds (a trial past it is failed and its worker replaced)
 
@@ -102,6 +108,8 @@ interface Parsed {
   workers?: number;
   parallel?: number;
   redis?: string;
+  redisCa?: string;
+  keyFile?: string;
   queue: string;
   timeout?: number;
   store?: string;
@@ -116,6 +124,7 @@ function parse(argv: string[]): Parsed | "help" {
     strategy: { type: "string" }, space: { type: "string" }, dataset: { type: "string" }, table: { type: "string" },
     task: { type: "string" }, epochs: { type: "string" }, queries: { type: "string" }, seed: { type: "string" },
     executor: { type: "string" }, workers: { type: "string" }, parallel: { type: "string" }, redis: { type: "string" },
+    "redis-ca": { type: "string" }, "key-file": { type: "string" },
     queue: { type: "string" }, timeout: { type: "string" }, store: { type: "string" }, checkpoint: { type: "string" },
     history: { type: "string" }, json: { type: "boolean" }, quiet: { type: "boolean" }, help: { type: "boolean", short: "h" },
   });
@@ -133,14 +142,15 @@ function parse(argv: string[]): Parsed | "help" {
   }
   if (str("epochs") !== undefined && space !== "chain") throw new CliUsageError("search", "--epochs applies to --space chain (the nb201 table needs no training)");
   const executor = oneOf("search", "executor", str("executor") ?? "inprocess", EXECUTORS);
-  const redis = str("redis");
+  const wantsRedis = executor === "bullmq" || str("store") === "redis";
+  const redis = str("redis") ?? (wantsRedis ? process.env.NASBOOK_REDIS_URL?.trim() || undefined : undefined);
   if (redis !== undefined) checkRedisUrl(redis);
   if (executor === "bullmq" && redis === undefined) throw new CliUsageError("search", "--executor bullmq needs --redis URL, e.g. --redis redis://127.0.0.1:6379");
   if (str("store") === "redis" && redis === undefined) throw new CliUsageError("search", "--store redis needs --redis URL");
   if (str("workers") !== undefined && executor !== "pool") throw new CliUsageError("search", "--workers applies to --executor pool (with bullmq, start more nasbook workers)");
   if (str("store") === "") throw new CliUsageError("search", "--store needs a directory, redis or off");
   return {
-    strategy, space, executor, redis,
+    strategy, space, executor, redis, redisCa: str("redis-ca"), keyFile: str("key-file"),
     dataset: str("dataset") ?? "cifar10",
     table: str("table"),
     epochs: str("epochs") === undefined ? 3 : positiveInt("search", "epochs", str("epochs")!),
@@ -185,6 +195,15 @@ export async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
+  if (p.redis !== undefined) {
+    try {
+      await probeRedis({ url: p.redis, ca: p.redisCa }); // unreachable or refusing: one line now, not a silent wait
+    } catch (e) {
+      if (!(e instanceof NasbookError)) throw e;
+      console.error(`nasbook search: ${e.message}`);
+      return 1;
+    }
+  }
   const made = cliStrategies[p.strategy]!(p.space);
   if (typeof made === "string") {
     console.error(`nasbook search: ${made}`);
@@ -213,15 +232,24 @@ export async function main(argv: string[]): Promise<number> {
 
   let executor: Executor | undefined;
   let store: TrialStore | false = false;
-  if (p.executor === "pool") executor = poolExecutor({ workers: p.workers });
-  if (p.executor === "bullmq") {
-    const b = bullmqExecutor({ redis: p.redis!, queue: p.queue });
-    executor = b;
-    store = b.store;
+  try {
+    if (p.executor === "pool") executor = poolExecutor({ workers: p.workers });
+    if (p.executor === "bullmq") {
+      const b = bullmqExecutor({ redis: p.redis!, ca: p.redisCa, keyFile: p.keyFile, queue: p.queue });
+      executor = b;
+      store = b.store;
+    }
+    if (p.store === "off") store = false;
+    else if (p.store === "redis") store = p.executor === "bullmq" ? store : redisStore(p.redis!, { key: loadSharedKey({ keyFile: p.keyFile }), ca: p.redisCa });
+    else if (p.store !== undefined) store = directoryStore(p.store);
+  } catch (e) {
+    await executor?.close();
+    if (e instanceof NasbookError) {
+      console.error(`nasbook search: ${e.message}`);
+      return 1;
+    }
+    throw e;
   }
-  if (p.store === "off") store = false;
-  else if (p.store === "redis") store = p.executor === "bullmq" ? store : redisStore(p.redis!);
-  else if (p.store !== undefined) store = directoryStore(p.store);
   const parallel = p.parallel ?? (p.executor === "pool" ? executor!.slots : 1);
 
   const progress = p.quiet || p.json ? undefined : searchProgress({ label: p.strategy, total: p.queries });
