@@ -4,6 +4,7 @@
  */
 import { NasbookError } from "../errors.js";
 import { DEFAULT_QUEUE, LOCK_DURATION_MS, RedisUrlError, STALLED_INTERVAL_MS, checkRedisUrl, redactUrl, serveQueue, type QueueWorker } from "../exec/bullmq.js";
+import { tooManyThreads } from "../exec/pool.js";
 import { CliUsageError, parseCli, positiveInt } from "./args.js";
 
 /** Seconds a stopping worker lets its running trials finish before handing them back (`--grace`). */
@@ -24,7 +25,9 @@ options:
   --key-file FILE    the shared key that signs jobs and results (default: NASBOOK_KEY, else ~/.config/nasbook/key,
                      created on first use; searches must use the same key)
   --queue NAME       queue to serve (default ${DEFAULT_QUEUE}; must match the search's --queue)
-  --concurrency N    trials at once, each on its own worker thread with its own tfjs backend (default 1)
+  --concurrency N    trials at once, each on its own worker thread with its own tfjs backend (default 1; at most
+                     2 per core unless --oversubscribe)
+  --oversubscribe    allow --concurrency above 2 per core (each thread holds its own tfjs backend and data)
   --grace S          on SIGINT/SIGTERM, seconds a running trial may take to finish before it is handed back
                      to the queue (default ${DEFAULT_GRACE_SECONDS}; a second signal hands it back at once)
   --quiet            no line per trial
@@ -48,6 +51,7 @@ export async function main(argv: string[]): Promise<number> {
       queue: { type: "string" },
       concurrency: { type: "string" },
       grace: { type: "string" },
+      oversubscribe: { type: "boolean" },
       quiet: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     });
@@ -59,6 +63,8 @@ export async function main(argv: string[]): Promise<number> {
     if (typeof values.redis !== "string") throw new CliUsageError("worker", "--redis URL is required (or NASBOOK_REDIS_URL), e.g. --redis redis://127.0.0.1:6379");
     checkRedisUrl(values.redis);
     concurrency = values.concurrency === undefined ? 1 : positiveInt("worker", "concurrency", values.concurrency as string);
+    const tooMany = values.oversubscribe ? undefined : tooManyThreads(concurrency, "--oversubscribe");
+    if (tooMany) throw new CliUsageError("worker", `--concurrency ${tooMany}`);
     grace = DEFAULT_GRACE_SECONDS;
     if (values.grace !== undefined) {
       grace = Number(values.grace);
@@ -85,6 +91,7 @@ export async function main(argv: string[]): Promise<number> {
       modules: (values.module as unknown as string[] | undefined) ?? [],
       queue,
       concurrency,
+      oversubscribe: !!values.oversubscribe,
       onJob: quiet ? undefined : (e) => {
         const what = `trial ${e.job.index} ${e.job.arch} (${e.job.key.slice(0, 12)})`;
         if (e.type === "start") console.log(`start ${what}`);

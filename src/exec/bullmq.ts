@@ -283,8 +283,9 @@ export interface QueueWorkerOptions extends SharedKeyOptions {
   /** The CA of a `rediss://` server's certificate (see BullmqExecutorOptions.ca). */
   ca?: RedisTarget["ca"];
   queue?: string;
-  /** Trials run at once, each on its own worker thread (default 1). */
+  /** Trials run at once, each on its own worker thread (default 1; at most threadLimit() unless `oversubscribe`). */
   concurrency?: number;
+  oversubscribe?: boolean;
   /**
    * The modules (file paths or package names) whose exported spaces and evaluators jobs may name, besides the
    * built-ins. Nothing else is ever imported for a job.
@@ -331,7 +332,7 @@ export async function serveQueue(opts: QueueWorkerOptions): Promise<QueueWorker>
   const allowlist = moduleAllowlist(opts.modules ?? []);
   await probeRedis(target); // an unreachable or refusing server: one clear error now, not a silent wait
   const store = redisStore(opts.redis, { key, ca: opts.ca });
-  const pool = poolExecutor({ workers: concurrency });
+  const pool = poolExecutor({ workers: concurrency, oversubscribe: opts.oversubscribe });
   await pool.warmUp(); // "serving" means ready: threads and backends up before the first job is taken
   // Running jobs, each with the controller a graceful stop aborts to hand it back.
   const running = new Map<Job<TrialJob, JobOutcome>, AbortController>();

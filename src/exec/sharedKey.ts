@@ -92,3 +92,12 @@ export function loadSharedKey(opts: SharedKeyOptions = {}): SharedKey {
   if (env !== undefined && env.trim() !== "") return fromText(env, "NASBOOK_KEY");
   return userKey(defaultKeyFile());
 }
+
+/**
+ * The shared key when one is configured (an option, a key file given or named by NASBOOK_KEY_FILE, or NASBOOK_KEY),
+ * else undefined: what a trial directory signs its entries with (a key is optional there, as nothing runs code).
+ */
+export function configuredSharedKey(opts: SharedKeyOptions = {}): SharedKey | undefined {
+  const configured = opts.key !== undefined || opts.keyFile !== undefined || !!process.env.NASBOOK_KEY_FILE?.trim() || !!process.env.NASBOOK_KEY?.trim();
+  return configured ? loadSharedKey(opts) : undefined;
+}

@@ -66,7 +66,9 @@ describe.skipIf(skip)("a job that vanishes while its search waits", () => {
       await expect(runA).rejects.toBeInstanceOf(AbortError);
       expect(await q.getJobState("shared-trial")).toBe("unknown"); // A's cancel removed the job B waits for
       // B notices within a few seconds and queues it again
+      const removedAt = performance.now();
       await untilAsync(async () => (await q.getJobState("shared-trial")) === "waiting", 30_000, "the job queued again by B");
+      console.log(`vanished job (removed by another search's cancel) queued again after ${((performance.now() - removedAt) / 1000).toFixed(2)} s`);
       workers = [await startWorker(server.url, queue, ["--quiet"])];
       const r: TrialResult = await within(runB, 120_000, "the search that shared the cancelled trial");
       expect(r.status).toBe("ok");
@@ -88,8 +90,10 @@ describe.skipIf(skip)("a job that vanishes while its search waits", () => {
       await untilAsync(async () => warn.mock.calls.length > 0, 60_000, "the no-worker notice");
       expect(String(warn.mock.calls[0]![0])).toMatch(/no worker serves queue "flushed" on redis:\/\/127\.0\.0\.1:\d+, and trials are waiting; start one: nasbook worker --redis/);
       await raw.flushall();
+      const flushedAt = performance.now();
       expect(await q.getJobState("flushed-trial")).toBe("unknown");
       await untilAsync(async () => (await q.getJobState("flushed-trial")) === "waiting", 30_000, "the job queued again");
+      console.log(`vanished job (FLUSHALL) queued again after ${((performance.now() - flushedAt) / 1000).toFixed(2)} s`);
       workers = [await startWorker(server.url, queue, ["--quiet"])];
       const r = await within(run, 120_000, "the search whose job was flushed");
       expect(r.status).toBe("ok");
