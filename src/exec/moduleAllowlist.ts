@@ -19,8 +19,8 @@ const here = fileURLToPath(import.meta.url);
 const compiled = !here.endsWith(".ts");
 const packageRoot = resolve(here, compiled ? "../../../.." : "../../..");
 
-/** A job's module string as a file path, if it is one (a file URL, an absolute or a relative path). */
-function asPath(module: string): string | undefined {
+/** A job's module string as a file path, if it is one (a file URL, an absolute path, or one relative to `cwd`). */
+function asPath(module: string, cwd: string): string | undefined {
   if (module.startsWith("file:")) {
     try {
       return fileURLToPath(module);
@@ -29,7 +29,7 @@ function asPath(module: string): string | undefined {
     }
   }
   if (/^[a-z][a-z0-9+.-]*:/i.test(module)) return undefined; // node:, data:, http:, ...
-  if (isAbsolute(module) || module.startsWith("./") || module.startsWith("../")) return resolve(module);
+  if (isAbsolute(module) || module.startsWith("./") || module.startsWith("../")) return resolve(cwd, module);
   return undefined; // a bare specifier: a package name
 }
 
@@ -92,7 +92,7 @@ export function moduleAllowlist(entries: readonly string[], cwd = process.cwd())
       if (r.kind !== "module") throw new RecipeError(`recipe kind ${JSON.stringify(r.kind)} is neither "builtin" nor "module"`);
       const { module, export: name } = r;
       if (typeof module !== "string" || typeof name !== "string") throw new RecipeError("a module recipe needs a module and an export name");
-      const path = asPath(module);
+      const path = asPath(module, cwd);
       const own = path !== undefined ? ownModule(path) : undefined;
       if (own) return { ...r, module: own } as Recipe;
       const file = path !== undefined ? files.get(real(path)) : undefined;
