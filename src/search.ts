@@ -22,6 +22,7 @@ import { evaluatorFingerprint, sha256Hex, trialKey } from "./exec/trialKey.js";
 import type { SearchProgress } from "./exec/progress.js";
 import type { Executor, TrialStore } from "./exec/types.js";
 import { Rng } from "./rng.js";
+import { yieldToEventLoop } from "./eventLoop.js";
 import type { SearchSpace } from "./space/types.js";
 import type { SpaceStrategyFactory, StrategyFactory, StrategySnapshot } from "./strategy/types.js";
 
@@ -431,6 +432,7 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
         // Aborted before the next trial started (trials start in ask order: nothing after it runs either).
         if (signal.aborted && asked.length > 0 && !asked[0]!.run) aborted = true;
         // Tell every settled trial at the head, in ask order.
+        let told = 0;
         while (asked.length > 0 && asked[0]!.done && !aborted) {
           const { arch, batch: trialBatch, run } = asked.shift()!;
           let settled: { rec: TrialRecord; fromCheckpoint: boolean };
@@ -454,7 +456,12 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
           bestSoFar.push(best ? best.fitness : -Infinity);
           const withSnapshot = listening && snapshotEvery > 0 && history.length % snapshotEvery === 0;
           emit({ type: "trial", trial, best, queries: history.length, snapshot: withSnapshot ? strategy.snapshot() : undefined, running: runningCount(), cachedHits });
+          told++;
         }
+        // A macrotask between trials: an evaluator that only awaits promises (a table lookup, a training loop that
+        // never yields) would otherwise hold the event loop for the whole search, so no edit, interrupt or abort
+        // could reach it until the end.
+        if (told > 0) await yieldToEventLoop();
         if (aborted) {
           await Promise.allSettled(asked.map((t) => t.run)); // every trial has stopped (an ignoring evaluator: its run has returned)
           stopped = "aborted";

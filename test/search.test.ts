@@ -35,6 +35,25 @@ describe("search loop", () => {
     expect(r.best!.fitness).toBe(Math.max(...r.history.map((t) => t.fitness)));
   });
 
+  it("gives the event loop a turn between trials, so an abort reaches an evaluator that never yields a macrotask", async () => {
+    // Promise-only work: without a macrotask between trials, the setImmediate below could fire only after all 200.
+    const ev: Evaluator<Bits> = {
+      name: "microtasks-only",
+      objective: "ones",
+      async evaluate(a) {
+        for (let i = 0; i < 200; i++) await Promise.resolve();
+        return { metrics: { ones: a.filter((b) => b === 1).length }, cost: { seconds: 0 }, status: "ok" };
+      },
+    };
+    const controller = new AbortController();
+    const run = search({ space, strategy: randomSearch(), evaluator: ev, budget: { queries: 200 }, seed: 1, signal: controller.signal }).result();
+    setImmediate(() => controller.abort());
+    const r = await run;
+    expect(r.stopped).toBe("aborted");
+    expect(r.history.length).toBeGreaterThanOrEqual(1);
+    expect(r.history.length).toBeLessThanOrEqual(2);
+  });
+
   it("stops at the seconds budget", async () => {
     const r = await search({ space, strategy: randomSearch(), evaluator: onesEvaluator(target, { delayMs: 20 }), budget: { seconds: 0.15 }, seed: 3 }).result();
     expect(r.stopped).toBe("seconds");
