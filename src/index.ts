@@ -146,6 +146,8 @@ export { poolExecutor, sharedPool, PoolOptionsError } from "./exec/pool.js";
 export type { PoolExecutor, PoolOptions } from "./exec/pool.js";
 export { bullmqExecutor, serveQueue, checkRedisUrl, RedisUrlError, DEFAULT_QUEUE } from "./exec/bullmq.js";
 export type { BullmqExecutor, BullmqExecutorOptions, QueueWorker, QueueWorkerOptions } from "./exec/bullmq.js";
+export { RedisUnreachableError, JobRefusedError } from "./exec/bullmq.js";
+export { SharedKeyError } from "./exec/sharedKey.js";
 export { redisStore } from "./exec/redisStore.js";
 export type { RedisStoreOptions, RedisTrialStore } from "./exec/redisStore.js";
 export { jobOf, runTrialJob, TrialTimeoutError } from "./exec/trialJob.js";

@@ -11,7 +11,7 @@
  */
 import { spawn } from "node:child_process";
 import { Writable } from "node:stream";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { dataDir, setDataDir } from "../data/dir.js";
@@ -21,6 +21,7 @@ import { NotebookSession } from "../notebook/session.js";
 import { searchProgress, type ProgressOptions } from "../exec/progress.js";
 import { outputs as out, readIpynb, serializeIpynb, type NotebookDocument } from "../notebook/ipynb.js";
 import { inlinePlotlyOnce, runNotebook, type CellFailure, type RunProgress, type RunSnapshot } from "../notebook/runner.js";
+import { refuseClashingPaths, writeOutputFile } from "./outputPaths.js";
 
 /** Set in the child process that actually runs the notebook. */
 const childFlag = "NASBOOK_RUN_CHILD";
@@ -115,6 +116,10 @@ export async function main(argv: string[]): Promise<number> {
     console.error(USAGE);
     return err.message ? 2 : 0;
   }
+  const clash = refuseClashingPaths("run", [
+    { path: args.notebook, name: "the notebook", role: "input" }, { path: args.out, name: "--out", role: "output" }, { path: args.html, name: "--html", role: "output" },
+  ]);
+  if (clash !== undefined) return clash;
   const notebookPath = resolve(args.notebook);
   const outPath = args.out === undefined ? undefined : resolve(args.out);
   const html = args.html === undefined ? undefined : resolve(args.html);
@@ -170,15 +175,9 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function writeOutputs(doc: NotebookDocument, outPath: string | undefined, html: string | undefined): void {
-  if (outPath) {
-    mkdirSync(dirname(outPath), { recursive: true });
-    // plotly.js stays out of the saved notebook (4.6 MB); the HTML report below inlines it once.
-    writeFileSync(outPath, serializeIpynb(withoutPlotlyLibrary(doc)));
-  }
-  if (html) {
-    mkdirSync(dirname(html), { recursive: true });
-    writeFileSync(html, notebookToHtml(doc));
-  }
+  // plotly.js stays out of the saved notebook (4.6 MB); the HTML report below inlines it once.
+  if (outPath) writeOutputFile(outPath, serializeIpynb(withoutPlotlyLibrary(doc)), "the executed notebook");
+  if (html) writeOutputFile(html, notebookToHtml(doc), "the HTML report");
 }
 
 /** Why a child process ended, in words. */
