@@ -170,6 +170,12 @@ export async function main(argv: string[]): Promise<number> {
       `${result.failures.length ? "failed" : "done"} in ${result.seconds.toFixed(1)} s` +
         (wrote.length ? `; wrote ${wrote.join(", ")}` : " (nothing written: give --out and/or --html)"),
     );
+  } else if (outPath === undefined && html === undefined) {
+    // Quiet or not, a run that saves nothing says so: its outputs are gone when it ends.
+    console.error(
+      `nasbook run: ran ${args.notebook} (${result.failures.length ? `${result.failures.length} cell(s) failed` : "every cell ok"}); ` +
+        "nothing written: give --out FILE.ipynb and/or --html FILE.html to keep the outputs",
+    );
   }
   return result.failures.length ? 1 : 0;
 }
