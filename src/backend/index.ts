@@ -132,13 +132,16 @@ async function start(name: BackendName, skipped: { name: BackendName; error: str
       if (nodeVersion !== tfjsVersion) {
         throw new Error(`@tensorflow/tfjs-node ${nodeVersion} does not match @tensorflow/tfjs ${tfjsVersion}; pin both to the same version`);
       }
+      // TensorFlow logs its oneDNN and CPU-feature notices to fd 2 when it loads, outside any cell's output.
+      process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
       const specifier = "@tensorflow/tfjs-node";
       await import(specifier);
       if (!(await tf.setBackend("tensorflow"))) throw new Error("tfjs-node loaded but its backend did not initialise");
+      const binding = (tf.engine().backend as unknown as { binding?: { TF_Version?: string } }).binding;
       return {
         name, forced, tfjsVersion, trainingKernels: [], skipped: [...skipped],
         threads: os.availableParallelism(),
-        reason: because(`native TensorFlow via @tensorflow/tfjs-node ${nodeVersion}`),
+        reason: because(`native TensorFlow ${binding?.TF_Version ?? "(version unknown)"} via @tensorflow/tfjs-node ${nodeVersion}`),
       };
     }
     case "wasm": {
