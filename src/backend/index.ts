@@ -5,6 +5,7 @@
  */
 import { createRequire } from "node:module";
 import os from "node:os";
+import { isMainThread } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs";
 import {
   BackendUnavailableError, automaticOrder, installHint, parseBackendChoice, type BackendName,
@@ -15,7 +16,8 @@ import { asWasmBackend } from "./wasm/heap.js";
 import {
   registerTrainingKernels, unregisterTrainingKernels, type TrainingKernelRegistration,
 } from "./wasm/registerTrainingKernels.js";
-import { trainingModuleFor } from "./wasm/trainingModule.js";
+import { registerThreadedWasmBackend, xnnpackThreads } from "./wasm/threadedWasm.js";
+import { startTrainingThreads, trainingModuleFor } from "./wasm/trainingModule.js";
 
 export { BackendUnavailableError, UnknownBackendError, parseBackendChoice, type BackendName } from "./choice.js";
 export type { TrainingKernelRegistration } from "./wasm/registerTrainingKernels.js";
@@ -49,6 +51,27 @@ export interface InitBackendOptions {
   backend?: string;
   /** Do not print the choice to stderr. */
   quiet?: boolean;
+  /**
+   * wasm only: compute threads for one training (XNNPACK and nasbook's kernels). Default: NASBOOK_WASM_THREADS, else
+   * the machine's cores on the main thread and 1 in a worker thread (a pool of N workers already keeps N cores busy).
+   */
+  threads?: number;
+}
+
+/** Largest wasm thread count we start (XNNPACK's pool in tfjs is built for at most 8). */
+const maxWasmThreads = 8;
+
+/** The wasm thread count: the option, else NASBOOK_WASM_THREADS, else cores on the main thread and 1 in workers. */
+export function wasmThreads(option: number | undefined): number {
+  const env = process.env.NASBOOK_WASM_THREADS;
+  const value = option ?? (env === undefined || env.trim() === "" ? undefined : Number(env));
+  if (value === undefined) return isMainThread ? Math.min(os.availableParallelism(), maxWasmThreads) : 1;
+  if (!Number.isInteger(value) || value < 1 || value > maxWasmThreads) {
+    throw new BackendUnavailableError(
+      `wasm threads must be an integer from 1 to ${maxWasmThreads}, got ${option !== undefined ? option : `NASBOOK_WASM_THREADS="${env}"`}`,
+    );
+  }
+  return value;
 }
 
 let pending: Promise<BackendInfo> | undefined;
@@ -70,7 +93,13 @@ export function initBackend(options: InitBackendOptions = {}): Promise<BackendIn
     return pending;
   }
   forcedName = forced;
-  pending = select(forced, options.quiet ?? false).then(
+  let threads: number;
+  try {
+    threads = wasmThreads(options.threads);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  pending = select(forced, options.quiet ?? false, threads).then(
     (info) => {
       chosen = info;
       return info;
@@ -98,12 +127,12 @@ function packageVersion(name: string): string | undefined {
   }
 }
 
-async function select(forced: BackendName | undefined, quiet: boolean): Promise<BackendInfo> {
+async function select(forced: BackendName | undefined, quiet: boolean, threads: number): Promise<BackendInfo> {
   const order = forced === undefined ? automaticOrder : [forced];
   const skipped: { name: BackendName; error: string }[] = [];
   for (const name of order) {
     try {
-      const info = await start(name, skipped, forced !== undefined);
+      const info = await start(name, skipped, forced !== undefined, threads);
       if (!quiet) process.stderr.write(`nasbook: tfjs backend "${info.name}": ${info.reason}\n`);
       return info;
     } catch (err) {
@@ -121,7 +150,9 @@ function skippedText(skipped: { name: BackendName; error: string }[]): string {
   return skipped.map((s) => `${s.name === "tensorflow" ? "tfjs-node" : s.name} unavailable (${s.error.split("\n")[0]})`).join("; ");
 }
 
-async function start(name: BackendName, skipped: { name: BackendName; error: string }[], forced: boolean): Promise<BackendInfo> {
+async function start(
+  name: BackendName, skipped: { name: BackendName; error: string }[], forced: boolean, threads: number,
+): Promise<BackendInfo> {
   const tfjsVersion = tf.version.tfjs;
   const prefix = forced ? "forced by NASBOOK_BACKEND/option" : skipped.length > 0 ? skippedText(skipped) : "";
   const because = (text: string) => (prefix === "" ? text : `${prefix}; ${text}`);
@@ -147,20 +178,26 @@ async function start(name: BackendName, skipped: { name: BackendName; error: str
     case "wasm": {
       // require(), not import(): an ESM import of this CommonJS bundle first scans all of it for its export names
       requireHere("@tensorflow/tfjs-backend-wasm");
+      // More than one thread: tfjs's threaded build (shared heap, XNNPACK pool) and nasbook's kernel threads.
+      if (threads > 1) registerThreadedWasmBackend(threads);
       const kernels = registerTrainingKernels();
       try {
         if (!(await tf.setBackend("wasm"))) throw new Error("the wasm backend did not initialise");
-        trainingModuleFor(asWasmBackend(tf.engine().backend)); // load our kernels now, not in the first gradient
+        const backend = asWasmBackend(tf.engine().backend);
+        await startTrainingThreads(backend, threads);
+        trainingModuleFor(backend); // load our kernels now, not in the first gradient
       } catch (err) {
         unregisterTrainingKernels();
         throw err;
       }
       registerDilatedConvGradients();
       const simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) === true;
+      const running = threads > 1 ? Math.min(xnnpackThreads(), trainingModuleFor(asWasmBackend(tf.engine().backend)).threads) : 1;
       return {
-        name, forced, tfjsVersion, trainingKernels: kernels, skipped: [...skipped], threads: 1, simd,
+        name, forced, tfjsVersion, trainingKernels: kernels, skipped: [...skipped], threads: running, simd,
         reason: because(
-          `wasm (XNNPACK${simd ? " SIMD" : ""}, 1 thread) with ${kernels.length} nasbook training kernels ` +
+          `wasm (XNNPACK${simd ? " SIMD" : ""}, ${running} thread${running === 1 ? "" : "s"}` +
+            `${threads > 1 ? ", threaded build" : ""}) with ${kernels.length} nasbook training kernels ` +
             `(${kernels.filter((k) => k.action === "added").length} added, ${kernels.filter((k) => k.action === "replaced").length} replaced)`,
         ),
       };
