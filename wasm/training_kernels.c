@@ -406,6 +406,28 @@ void batch_norm_grad_dx(const float* dy, const float* factor, int rows, int cols
   }
 }
 
+/** out[r, c] = row[c] / divisor for `rows` rows: the gradient of a mean over leading axes (as tfjs divides). */
+EXPORT(broadcast_rows)
+void broadcast_rows(const float* row, int cols, int rows, float divisor, float* out) {
+  v128_t d = wasm_f32x4_splat(divisor);
+  for (int r = 0; r < rows; r++) {
+    float* o = out + (size_t)r * cols;
+    int c = 0;
+    for (; c + 4 <= cols; c += 4) wasm_v128_store(o + c, wasm_f32x4_div(wasm_v128_load(row + c), d));
+    for (; c < cols; c++) o[c] = row[c] / divisor;
+  }
+}
+
+/** out[i] = 2 * x[i] * dy[i] for n floats: the gradient of square(x). */
+EXPORT(square_grad)
+void square_grad(const float* x, const float* dy, int n, float* out) {
+  int i = 0;
+  v128_t two = wasm_f32x4_splat(2.0f);
+  for (; i + 4 <= n; i += 4)
+    wasm_v128_store(out + i, wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(x + i), two), wasm_v128_load(dy + i)));
+  for (; i < n; i++) out[i] = x[i] * 2.0f * dy[i];
+}
+
 /** acc[i] += s[i] for n floats (adds the partial results of row slices, in a fixed order). */
 EXPORT(add_floats)
 void add_floats(float* acc, const float* s, int n) { add_into(acc, s, n); }

@@ -14,7 +14,7 @@ import { Worker } from "node:worker_threads";
 import { AbortError, NasbookError } from "../errors.js";
 import { compiledTwin } from "./compiled.js";
 import { failedResult, type TrialResult } from "../estimate/types.js";
-import type { FromWorker, ToWorker } from "./poolWorker.js";
+import type { FromWorker, PoolWorkerData, ToWorker } from "./poolWorker.js";
 import { TrialTimeoutError, jobOf, type TrialJob } from "./trialJob.js";
 import type { Executor, TrialTask } from "./types.js";
 
@@ -23,6 +23,11 @@ export interface PoolOptions {
   workers?: number;
   /** Seconds a thread may take to stop after an abort before it is terminated (default 5). */
   abortGraceSeconds?: number;
+  /**
+   * Compute threads of each worker's wasm backend (default 1: the pool's workers already keep the cores busy, so
+   * `workers * threadsPerWorker` should not exceed the cores). Ignored by tfjs-node and cpu.
+   */
+  threadsPerWorker?: number;
 }
 
 /** A pool executor; `runJob` runs a job already in recipe form (used by `nasbook worker --concurrency N`). */
@@ -44,15 +49,15 @@ export class PoolOptionsError extends NasbookError {}
  * sources, the compiled twin in dist/ when dist is current (no TypeScript compiled in the thread), else the
  * TypeScript source through tsx's loader (registered inside the thread).
  */
-function startThread(): Worker {
+function startThread(workerData: PoolWorkerData): Worker {
   const here = import.meta.url;
-  if (!here.endsWith(".ts")) return new Worker(new URL("./poolWorker.js", here));
+  if (!here.endsWith(".ts")) return new Worker(new URL("./poolWorker.js", here), { workerData });
   const twin = compiledTwin(new URL("./poolWorker.ts", here));
-  if (twin) return new Worker(new URL(twin));
+  if (twin) return new Worker(new URL(twin), { workerData });
   const tsxApi = pathToFileURL(createRequire(here).resolve("tsx/esm/api")).href;
   const entry = new URL("./poolWorker.ts", here).href;
   const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(boot, { eval: true });
+  return new Worker(boot, { eval: true, workerData });
 }
 
 interface Pending {
@@ -76,6 +81,10 @@ export function poolExecutor(opts: PoolOptions = {}): PoolExecutor {
   const size = opts.workers ?? os.availableParallelism();
   if (!(Number.isInteger(size) && size >= 1)) throw new PoolOptionsError(`workers must be an integer >= 1, got ${size}; e.g. { workers: 2 }`);
   const graceMs = (opts.abortGraceSeconds ?? 5) * 1000;
+  const threadsPerWorker = opts.threadsPerWorker ?? 1;
+  if (!(Number.isInteger(threadsPerWorker) && threadsPerWorker >= 1)) {
+    throw new PoolOptionsError(`threadsPerWorker must be an integer >= 1, got ${threadsPerWorker}; e.g. { workers: 1, threadsPerWorker: 2 }`);
+  }
   const slots: Slot[] = [];
   const queue: Pending[] = [];
   let nextId = 0;
@@ -101,7 +110,7 @@ export function poolExecutor(opts: PoolOptions = {}): PoolExecutor {
     old.removeAllListeners();
     old.on("error", () => undefined);
     void old.terminate();
-    attach(slot, startThread());
+    attach(slot, startThread({ threads: threadsPerWorker }));
   };
 
   const attach = (slot: Slot, thread: Worker) => {
@@ -187,7 +196,7 @@ export function poolExecutor(opts: PoolOptions = {}): PoolExecutor {
     while (slots.length < size) {
       const slot: Slot = { thread: undefined as unknown as Worker, ready: false, timers: [] };
       slots.push(slot);
-      attach(slot, startThread());
+      attach(slot, startThread({ threads: threadsPerWorker }));
     }
   };
 

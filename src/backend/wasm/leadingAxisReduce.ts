@@ -15,7 +15,7 @@ interface KernelArgs {
 }
 
 /** Number of leading axes reduced, or 0 when `axis` is not a leading prefix short of all axes. */
-function leadingAxes(axis: number | number[] | undefined, shape: number[]): number {
+export function leadingAxes(axis: number | number[] | undefined, shape: number[]): number {
   const axes = [...util.parseAxisParam(axis ?? shape.map((_, i) => i), shape)].sort((p, q) => p - q);
   if (axes.length === 0 || axes.length >= shape.length) return 0;
   return axes.every((a, i) => a === i) ? axes.length : 0;

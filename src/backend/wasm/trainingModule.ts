@@ -43,6 +43,8 @@ export interface TrainingKernelExports {
   ): void;
   batch_norm_grad_dx(dy: number, factor: number, rows: number, cols: number, dx: number): void;
   add_floats(acc: number, s: number, n: number): void;
+  broadcast_rows(row: number, cols: number, rows: number, divisor: number, out: number): void;
+  square_grad(x: number, dy: number, n: number, out: number): void;
   scale_floats(p: number, n: number, scale: number): void;
   batch_norm(
     x: number, mean: number, variance: number, offset: number, scale: number, eps: number, rows: number, cols: number,
