@@ -61,19 +61,39 @@ export interface InitBackendOptions {
 /** Largest wasm thread count we start (XNNPACK's pool in tfjs is built for at most 8). */
 const maxWasmThreads = 8;
 
-/** The wasm thread count: the option, else NASBOOK_WASM_THREADS, else cores on the main thread and 1 in workers. */
-export function wasmThreads(option: number | undefined): number {
-  const env = process.env.NASBOOK_WASM_THREADS;
-  const value = option ?? (env === undefined || env.trim() === "" ? undefined : Number(env));
-  if (value === undefined) return isMainThread ? Math.min(os.availableParallelism(), maxWasmThreads) : 1;
-  if (!Number.isInteger(value) || value < 1 || value > maxWasmThreads) {
-    throw new BackendUnavailableError(
-      `wasm threads must be an integer from 1 to ${maxWasmThreads}, got ${option !== undefined ? option : `NASBOOK_WASM_THREADS="${env}"`}`,
-    );
-  }
-  return value;
+/** A wasm thread count and why. */
+export interface WasmThreadChoice {
+  threads: number;
+  why: string;
 }
 
+/**
+ * The wasm thread count: the option, else NASBOOK_WASM_THREADS, else 1 in a worker thread (a pool of N workers
+ * already keeps N cores busy), else the idle cores. Idle, because splitting every op over threads that the OS keeps
+ * descheduling makes each op wait for the slowest: on 2 cores at load 15, a small supernet trained 2.5x slower on 2
+ * threads than on 1 (docs/notes/issue-29.md). Results do not depend on the count (test/backend/threads.test.ts).
+ */
+export function wasmThreads(option: number | undefined): WasmThreadChoice {
+  const env = process.env.NASBOOK_WASM_THREADS;
+  const value = option ?? (env === undefined || env.trim() === "" ? undefined : Number(env));
+  if (value !== undefined) {
+    if (!Number.isInteger(value) || value < 1 || value > maxWasmThreads) {
+      throw new BackendUnavailableError(
+        `wasm threads must be an integer from 1 to ${maxWasmThreads}, got ${option !== undefined ? option : `NASBOOK_WASM_THREADS="${env}"`}`,
+      );
+    }
+    return { threads: value, why: option !== undefined ? "threads option" : "NASBOOK_WASM_THREADS" };
+  }
+  if (!isMainThread) return { threads: 1, why: "worker thread" };
+  const cores = os.availableParallelism();
+  const load = os.loadavg()[0] ?? 0;
+  return { threads: idleCoreThreads(cores, load), why: `idle cores: ${cores} cores, load ${load.toFixed(1)}; NASBOOK_WASM_THREADS sets it` };
+}
+
+/** Threads for the cores that `load` (1-minute load average) leaves idle, our own thread included; 1 to 8. */
+export function idleCoreThreads(cores: number, load: number): number {
+  return Math.max(1, Math.min(cores, maxWasmThreads, Math.floor(cores - load + 0.5)));
+}
 let pending: Promise<BackendInfo> | undefined;
 let chosen: BackendInfo | undefined;
 let forcedName: BackendName | undefined;
@@ -93,7 +113,7 @@ export function initBackend(options: InitBackendOptions = {}): Promise<BackendIn
     return pending;
   }
   forcedName = forced;
-  let threads: number;
+  let threads: WasmThreadChoice;
   try {
     threads = wasmThreads(options.threads);
   } catch (err) {
@@ -127,7 +147,7 @@ function packageVersion(name: string): string | undefined {
   }
 }
 
-async function select(forced: BackendName | undefined, quiet: boolean, threads: number): Promise<BackendInfo> {
+async function select(forced: BackendName | undefined, quiet: boolean, threads: WasmThreadChoice): Promise<BackendInfo> {
   const order = forced === undefined ? automaticOrder : [forced];
   const skipped: { name: BackendName; error: string }[] = [];
   for (const name of order) {
@@ -151,8 +171,9 @@ function skippedText(skipped: { name: BackendName; error: string }[]): string {
 }
 
 async function start(
-  name: BackendName, skipped: { name: BackendName; error: string }[], forced: boolean, threads: number,
+  name: BackendName, skipped: { name: BackendName; error: string }[], forced: boolean, choice: WasmThreadChoice,
 ): Promise<BackendInfo> {
+  const threads = choice.threads;
   const tfjsVersion = tf.version.tfjs;
   const prefix = forced ? "forced by NASBOOK_BACKEND/option" : skipped.length > 0 ? skippedText(skipped) : "";
   const because = (text: string) => (prefix === "" ? text : `${prefix}; ${text}`);
@@ -197,7 +218,7 @@ async function start(
         name, forced, tfjsVersion, trainingKernels: kernels, skipped: [...skipped], threads: running, simd,
         reason: because(
           `wasm (XNNPACK${simd ? " SIMD" : ""}, ${running} thread${running === 1 ? "" : "s"}` +
-            `${threads > 1 ? ", threaded build" : ""}) with ${kernels.length} nasbook training kernels ` +
+            `${threads > 1 ? ", threaded build" : ""} [${choice.why}]) with ${kernels.length} nasbook training kernels ` +
             `(${kernels.filter((k) => k.action === "added").length} added, ${kernels.filter((k) => k.action === "replaced").length} replaced)`,
         ),
       };

@@ -5,6 +5,7 @@
  */
 import { execFile } from "node:child_process";
 import { describe, expect, it } from "vitest";
+import { idleCoreThreads } from "../../src/backend/index.js";
 
 interface ChildResult {
   threads: number;
@@ -38,4 +39,13 @@ describe("wasm training on several threads", () => {
   it("refuses a thread count it cannot start, naming the range", async () => {
     await expect(trainWith(0)).rejects.toThrow(/wasm threads must be an integer from 1 to 8, got NASBOOK_WASM_THREADS="0"/);
   });
+});
+
+describe("default thread count", () => {
+  const cases: [cores: number, load: number, threads: number][] = [
+    [2, 0.2, 2], [2, 0.6, 1], [2, 15, 1], [8, 2.5, 6], [16, 0, 8], [1, 0, 1],
+  ];
+  for (const [cores, load, threads] of cases) {
+    it(`${cores} cores at load ${load}: ${threads} thread(s)`, () => expect(idleCoreThreads(cores, load)).toBe(threads));
+  }
 });
