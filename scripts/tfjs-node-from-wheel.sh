@@ -72,7 +72,7 @@ with zipfile.ZipFile(wheel) as z:
     missing = [n for n in libs if n not in names]
     if missing:
         sys.exit(f"tfjs-node-from-wheel: {os.path.basename(wheel)} has no {', '.join(missing)} "
-                 "(wheels before TensorFlow 2.12 keep the C API inside the Python extension); use 2.15.1")
+                 "(the 2.9.1 wheel, for one, keeps its C API inside the Python extension); use 2.15.1")
     for name in names:
         if name in libs:
             target = os.path.join(deps, "lib", os.path.basename(name))
