@@ -18,6 +18,7 @@
 import { execFile } from "node:child_process";
 import os from "node:os";
 import { parseArgs } from "node:util";
+import { median } from "./stats.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -60,11 +61,6 @@ async function torchRun(): Promise<TorchRun[] | undefined> {
   }
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length === 0 ? NaN : s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
 const round = (x: number) => Number(x.toPrecision(4));
 
 const load: number[] = [];
