@@ -54,6 +54,7 @@ export type { RegularizedEvolutionOptions } from "./strategy/evolution.js";
 export { localSearch, nb201ParamsWarmup } from "./strategy/localSearch.js";
 export type { LocalSearchOptions, ZeroCostWarmup } from "./strategy/localSearch.js";
 export * as viz from "./viz/index.js";
+export * as ui from "./ui/index.js";
 
 // rich display protocol (the reactive Notebook itself is `import { Notebook } from "nasbook/notebook"`: it loads the
 // TypeScript compiler, which a plain `import * as nas from "nasbook"` should not pay for)

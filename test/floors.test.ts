@@ -21,7 +21,7 @@ const FLOORS: Record<string, number> = {
   strategy: 6,
   exec: 7,
   "checkpoint.ts": 7.5, "search.ts": 8,
-  viz: 9,
+  viz: 9, ui: 9,
   notebook: 10,
   cli: 11, "cli.ts": 11,
   "index.ts": 12,
