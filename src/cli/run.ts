@@ -29,10 +29,11 @@ const childFlag = "NASBOOK_RUN_CHILD";
 const snapshotFile = "NASBOOK_RUN_SNAPSHOT";
 
 const USAGE =
-  "usage: nasbook run <notebook.ipynb> [--out executed.ipynb] [--html report.html] [--seed N] [--allow-errors] [--progress|--quiet]\n" +
+  "usage: nasbook run <notebook.ipynb> [--out executed.ipynb] [--html report.html] [--seed N] [--set NAME=V ...] [--allow-errors] [--progress|--quiet]\n" +
   "  --out F         write the executed notebook (outputs + manifest) to F\n" +
   "  --html F        write a self-contained HTML report (interactive figures, works offline) to F\n" +
   "  --seed N        set the notebook's `seed` (its parameters cell: `const seed = ...`)\n" +
+  "  --set NAME=V    start the control assigned to NAME (`const NAME = nas.ui.range(...)`) at V; repeatable\n" +
   "  --allow-errors  run every cell even after one fails (the exit code is still 1)\n" +
   "  --progress      show progress even when stderr is not a terminal; --quiet never shows it";
 
@@ -41,6 +42,7 @@ interface RunArgs {
   out?: string;
   html?: string;
   seed?: number;
+  set: Record<string, string>;
   allowErrors: boolean;
   progress: boolean;
 }
@@ -48,7 +50,8 @@ interface RunArgs {
 class UsageError extends Error {}
 
 function parseArgs(argv: string[]): RunArgs {
-  const args: Partial<RunArgs> & { allowErrors: boolean; progress: boolean } = {
+  const args: Partial<RunArgs> & { allowErrors: boolean; progress: boolean; set: Record<string, string> } = {
+    set: {},
     allowErrors: false,
     progress: Boolean(process.stderr.isTTY),
   };
@@ -66,6 +69,11 @@ function parseArgs(argv: string[]): RunArgs {
       const s = next();
       if (!/^-?\d+$/.test(s)) throw new UsageError(`--seed must be an integer, got "${s}"`);
       args.seed = Number(s);
+    } else if (flag === "--set") {
+      const pair = next();
+      const eq = pair.indexOf("=");
+      if (eq <= 0) throw new UsageError(`--set takes NAME=VALUE, got "${pair}"; e.g. --set budget=50`);
+      args.set[pair.slice(0, eq)] = pair.slice(eq + 1);
     } else if (flag === "--allow-errors") args.allowErrors = true;
     else if (flag === "--progress") args.progress = true;
     else if (flag === "--quiet") args.progress = false;
@@ -149,6 +157,7 @@ export async function main(argv: string[]): Promise<number> {
     result = await runNotebook(doc, {
       cwd,
       seed: args.seed,
+      set: args.set,
       session,
       continueOnError: args.allowErrors,
       onProgress: args.progress ? progressPrinter(args.notebook, (s) => void stderrWrite(s)) : undefined,
