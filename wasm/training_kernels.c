@@ -313,6 +313,62 @@ void max_pool_grad(const float* x, const float* dy, float* dx, int n, int h, int
 }
 
 // ---------------------------------------------------------------------------------------------
+// Average-pool gradient. tfjs's forward pass (cpu and XNNPACK alike) divides each window by the number of its
+// elements inside the input, so under 'same' (or explicit) padding a border window of a 3x3 pool averages 4 or 6
+// values, not 9. Its gradient must divide by the same count: dx[p] = sum over the windows o containing p of
+// dy[o] / count(o). (tfjs 4.22's cpu and stock wasm kernels divide by the full window size instead.)
+// Computed per input pixel (a gather), so any split of the input rows gives the same bits.
+// ---------------------------------------------------------------------------------------------
+
+// The window positions o (0 <= o < on) along one axis whose window [o*s - p, o*s - p + f) contains index i.
+static inline int first_window(int i, int f, int s, int p) {
+  int lo = i + p - f + 1;
+  return lo <= 0 ? 0 : (lo + s - 1) / s;
+}
+static inline int last_window(int i, int s, int p, int on) {
+  int hi = (i + p) / s;
+  return hi < on - 1 ? hi : on - 1;
+}
+// How many indices of window o lie inside [0, n).
+static inline int inside(int o, int f, int s, int p, int n) {
+  int start = o * s - p;
+  int end = start + f < n ? start + f : n;
+  return end - (start > 0 ? start : 0);
+}
+
+/** Rows [r0, r1) of dx (row r = image r / h, input row r % h) = gradient of avgPool given dy; NHWC. */
+EXPORT(avg_pool_grad)
+void avg_pool_grad(const float* dy, float* dx, int h, int w, int ch, int fh, int fw, int sh, int sw, int pt, int pl,
+                   int oh, int ow, int r0, int r1) {
+  __builtin_memset(dx + (size_t)r0 * w * ch, 0, (size_t)(r1 - r0) * w * ch * 4);
+  const float full = 1.0f / (float)(fh * fw);
+  for (int r = r0; r < r1; r++) {
+    int b = r / h;
+    int iy = r - b * h;
+    int y0 = first_window(iy, fh, sh, pt), y1 = last_window(iy, sh, pt, oh);
+    float* dxr = dx + (size_t)r * w * ch;
+    for (int ix = 0; ix < w; ix++) {
+      int x0 = first_window(ix, fw, sw, pl), x1 = last_window(ix, sw, pl, ow);
+      float* d = dxr + (size_t)ix * ch;
+      for (int y = y0; y <= y1; y++) {
+        int rows = inside(y, fh, sh, pt, h);
+        for (int xo = x0; xo <= x1; xo++) {
+          int cols = inside(xo, fw, sw, pl, w);
+          float s = rows == fh && cols == fw ? full : 1.0f / (float)(rows * cols);
+          v128_t sv = wasm_f32x4_splat(s);
+          const float* g = dy + (((size_t)b * oh + y) * ow + xo) * ch;
+          int c = 0;
+          for (; c + 4 <= ch; c += 4) {
+            wasm_v128_store(d + c, wasm_f32x4_add(wasm_v128_load(d + c), wasm_f32x4_mul(wasm_v128_load(g + c), sv)));
+          }
+          for (; c < ch; c++) d[c] += g[c] * s;
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Reductions and broadcasts that batch norm and bias gradients need.
 // ---------------------------------------------------------------------------------------------
 
