@@ -18,8 +18,8 @@
  *
  * --stock K1,K2: on wasm, also train every model with tfjs's stock kernels K1, K2 in place of nasbook's (same
  * process, alternating which goes first each round) and report ratioToStock, the median per-round ratio of samples/s
- * ours / stock. With AvgPoolGrad among them, also times that kernel alone on nb201cell's pooling shape
- * ([batch,28,28,16], 3x3, stride 1, 'same'): milliseconds per call, ours and stock.
+ * ours / stock (cpuRatioToStock: the same per CPU-second). With AvgPoolGrad among them, also times that kernel alone
+ * on nb201cell's pooling shape ([batch,28,28,16], 3x3, stride 1, 'same'): wall and CPU milliseconds per call.
  *
  * Options: --reps 5 --seconds 3 --models convnet,mlp,convbn --backends wasm,cpu --no-torch --stock AvgPoolGrad
  * Last stdout line: {"bench":"train","results":[{"backend","model","batch","samplesPerSec","gflops","ratioToTorch"},...]}
@@ -113,7 +113,14 @@ const ratios = new Map<string, number[]>();
 const ratios1 = new Map<string, number[]>(); // against torch on one thread
 const flopsOf = new Map<ModelName, number>();
 const stockRatios = new Map<string, number[]>(); // `wasm/${model}` -> samples/s ours / stock, per round
-const avgPoolGradMs = { ours: [] as number[], stock: [] as number[] }; // per call, per round
+const stockCpuRatios = new Map<string, number[]>(); // same, samples per CPU-second
+interface KernelTime {
+  /** Wall-clock milliseconds per call. */
+  ms: number;
+  /** CPU milliseconds of the process per call: what the kernel costs, whatever the load. */
+  cpuMs: number;
+}
+const avgPoolGradTimes = { ours: [] as KernelTime[], stock: [] as KernelTime[] }; // per round
 
 /** Runs a and b, a first on even rounds and b first on odd ones; returns [a's result, b's result]. */
 function inTurn<A, B>(round: number, a: () => A, b: () => B): [A, B] {
@@ -125,22 +132,26 @@ function inTurn<A, B>(round: number, a: () => A, b: () => B): [A, B] {
   return [a(), rb];
 }
 
-/** Milliseconds per AvgPoolGrad call (whichever kernel is registered) on nb201cell's pooling shape, after warm-up. */
-function timeAvgPoolGrad(): number {
+/** Time per AvgPoolGrad call (whichever kernel is registered) on nb201cell's pooling shape, after warm-up. */
+function timeAvgPoolGrad(): KernelTime {
   const input = tf.randomNormal([batch, 28, 28, 16], 0, 1, "float32", 3);
   const dy = tf.randomNormal([batch, 28, 28, 16], 0, 1, "float32", 4);
   const attrs = { filterSize: [3, 3], strides: [1, 1], pad: "same" };
-  const call = () => (tf.engine().runKernel("AvgPoolGrad", { dy, input }, attrs) as tf.Tensor).dataSync().length;
+  // wasm kernels run synchronously: the call has finished when runKernel returns (no readback, which would cost more
+  // than the kernel).
+  const call = () => (tf.engine().runKernel("AvgPoolGrad", { dy, input }, attrs) as tf.Tensor).shape.length;
   for (let i = 0; i < 3; i++) tf.tidy(call);
   let calls = 0;
+  const cpuStart = process.cpuUsage();
   const start = performance.now();
   while (calls < 10 || performance.now() - start < 1000) {
     tf.tidy(call);
     calls++;
   }
   const ms = (performance.now() - start) / calls;
+  const cpu = process.cpuUsage(cpuStart);
   tf.dispose([input, dy]);
-  return ms;
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000 / calls };
 }
 let torchThreads = 0;
 const push = (m: Map<string, number[]>, k: string, v: number) => m.set(k, [...(m.get(k) ?? []), v]);
@@ -162,9 +173,12 @@ for (let r = 0; r < reps; r++) {
     const compare = backend === "wasm" && stockKernels.length > 0;
     if (compare && stockKernels.includes("AvgPoolGrad")) {
       const [ours, stock] = inTurn(r, timeAvgPoolGrad, () => withStockKernels(["AvgPoolGrad"], timeAvgPoolGrad));
-      avgPoolGradMs.ours.push(ours);
-      avgPoolGradMs.stock.push(stock);
-      console.log(`round ${r + 1}/${reps} AvgPoolGrad [${batch},28,28,16] 3x3 s1 same: ours ${ours.toFixed(2)} ms, stock ${stock.toFixed(2)} ms per call`);
+      avgPoolGradTimes.ours.push(ours);
+      avgPoolGradTimes.stock.push(stock);
+      console.log(
+        `round ${r + 1}/${reps} AvgPoolGrad [${batch},28,28,16] 3x3 s1 same, per call: ours ${ours.ms.toFixed(2)} ms ` +
+          `(${ours.cpuMs.toFixed(2)} CPU-ms), stock ${stock.ms.toFixed(2)} ms (${stock.cpuMs.toFixed(2)} CPU-ms)`,
+      );
     }
     for (const name of modelNames) {
       const train = (): Measurement => measureModel(name, seconds, 3, 3, Infinity, batch);
@@ -175,9 +189,10 @@ for (let r = 0; r < reps; r++) {
         push(runs, `wasm-stock/${name}`, stock.samplesPerSec);
         push(cpuRuns, `wasm-stock/${name}`, stock.samplesPerCpuSec);
         push(stockRatios, `wasm/${name}`, ours.samplesPerSec / stock.samplesPerSec);
+        push(stockCpuRatios, `wasm/${name}`, ours.samplesPerCpuSec / stock.samplesPerCpuSec);
         console.log(
           `round ${r + 1}/${reps} wasm-stock ${name} (stock ${stockKernels.join(",")}): ${stock.samplesPerSec.toFixed(0)} samples/s, ` +
-            `ours / stock ${(ours.samplesPerSec / stock.samplesPerSec).toFixed(3)}`,
+            `ours / stock ${(ours.samplesPerSec / stock.samplesPerSec).toFixed(3)}, per CPU-second ${(ours.samplesPerCpuSec / stock.samplesPerCpuSec).toFixed(3)}`,
         );
       } else {
         m = train();
@@ -232,7 +247,10 @@ const results = [...runs.entries()].map(([key, values]) => {
     samplesPerCpuSec: cpuRuns.get(key) ? round(median(cpuRuns.get(key) as number[])) : null,
     // wasm registered beside another chosen backend (no initBackend for it) runs on one thread.
     threads: backend === "torch" ? torchThreads : backend.startsWith("wasm") && info.name === "wasm" ? info.threads : 1,
-    ...(stockRatios.has(key) ? { ratioToStock: round(median(stockRatios.get(key)!)), stockRounds: stockRatios.get(key)!.map((v) => round(v)) } : {}),
+    ...(stockRatios.has(key) ? {
+      ratioToStock: round(median(stockRatios.get(key)!)), stockRounds: stockRatios.get(key)!.map((v) => round(v)),
+      cpuRatioToStock: round(median(stockCpuRatios.get(key)!)), stockCpuRounds: stockCpuRatios.get(key)!.map((v) => round(v)),
+    } : {}),
   };
 });
 for (const r of results) {
@@ -241,17 +259,26 @@ for (const r of results) {
       `${String(r.gflops ?? "-").padStart(7)} GFLOP/s  ratioToTorch ${r.ratioToTorch ?? "n/a"}` +
       (r.ratioToTorch1Thread !== null ? `  (vs torch 1 thread: ${r.ratioToTorch1Thread})` : "") +
       `  ${r.samplesPerCpuSec ?? "-"} samples per CPU-second` +
-      (r.ratioToStock !== undefined ? `  ours / stock ${stockKernels.join(",")}: ${r.ratioToStock} (rounds ${r.stockRounds!.join(", ")})` : ""),
+      (r.ratioToStock !== undefined
+        ? `\n  ours / stock ${stockKernels.join(",")}: ${r.ratioToStock} (rounds ${r.stockRounds!.join(", ")}), ` +
+          `per CPU-second ${r.cpuRatioToStock} (rounds ${r.stockCpuRounds!.join(", ")})`
+        : ""),
   );
 }
-const kernelTimes = avgPoolGradMs.ours.length === 0 ? undefined : {
+const { ours: oursTimes, stock: stockTimes } = avgPoolGradTimes;
+const kernelTimes = oursTimes.length === 0 ? undefined : {
   shape: [batch, 28, 28, 16], window: 3, stride: 1, pad: "same",
-  oursMs: round(median(avgPoolGradMs.ours)), stockMs: round(median(avgPoolGradMs.stock)),
-  stockOverOurs: round(median(avgPoolGradMs.stock.map((s, i) => s / avgPoolGradMs.ours[i]!))),
-  rounds: avgPoolGradMs.ours.map((o, i) => ({ oursMs: round(o), stockMs: round(avgPoolGradMs.stock[i]!) })),
+  oursMs: round(median(oursTimes.map((t) => t.ms))), stockMs: round(median(stockTimes.map((t) => t.ms))),
+  oursCpuMs: round(median(oursTimes.map((t) => t.cpuMs))), stockCpuMs: round(median(stockTimes.map((t) => t.cpuMs))),
+  stockOverOurs: round(median(stockTimes.map((s, i) => s.ms / oursTimes[i]!.ms))),
+  stockOverOursCpu: round(median(stockTimes.map((s, i) => s.cpuMs / oursTimes[i]!.cpuMs))),
+  rounds: oursTimes.map((o, i) => ({ ours: o, stock: stockTimes[i]! })),
 };
 if (kernelTimes) {
-  console.log(`AvgPoolGrad alone: ours ${kernelTimes.oursMs} ms, stock ${kernelTimes.stockMs} ms per call (stock / ours ${kernelTimes.stockOverOurs})`);
+  console.log(
+    `AvgPoolGrad alone, per call: ours ${kernelTimes.oursMs} ms (${kernelTimes.oursCpuMs} CPU-ms), stock ${kernelTimes.stockMs} ms ` +
+      `(${kernelTimes.stockCpuMs} CPU-ms); stock / ours ${kernelTimes.stockOverOurs} wall, ${kernelTimes.stockOverOursCpu} CPU`,
+  );
 }
 console.log(JSON.stringify({
   bench: "train",
