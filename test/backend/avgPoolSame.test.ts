@@ -160,7 +160,7 @@ describe("avgPool gradient against finite differences of the forward pass", () =
   });
 });
 
-// An NB201 cell whose edges are mostly avg_pool_3x3 ('same'-padded, 8x8 maps: a third of the pixels are on a border),
+// An NB201 cell whose edges are mostly avg_pool_3x3 ('same'-padded, 8x8 maps: 28 of 64 pixels are on a border),
 // between a conv stem and a linear head, trained with Adam.
 const CELL_ARCH = "|avg_pool_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|avg_pool_3x3~0|skip_connect~1|avg_pool_3x3~2|";
 
