@@ -119,7 +119,7 @@ describe("exporting a found trial", () => {
   const images = Float32Array.from({ length: 40 * 8 * 8 }, (_, i) => Math.sin(i * 0.37) + ((i * 7919) % 13) / 13);
   const labels = Int32Array.from({ length: 40 }, (_, i) => i % 3);
   const ds = { images, labels, shape: [8, 8, 1] as const, numClasses: 3 };
-  const data = { name: "tiny", train: ds, val: ds, test: ds };
+  const data = { name: "tiny", train: ds, val: ds, test: ds, note: "" };
   const space = chainSpace({ filters: [2, 4], units: [4], maxConv: 1, maxDense: 1 });
 
   it("retrains the best trial from its seed to the same validation accuracy and exports its best epoch's weights", async () => {
