@@ -30,6 +30,8 @@ export interface LatencyEvaluatorOptions<A> {
   backend?: string;
   /** Names the builder in the fingerprint when `build` is not made by modelBuilder(). */
   buildId?: string;
+  /** A second (third ...) measurement of the same cells gets its own trial keys (test-retest); default 1. */
+  round?: number;
 }
 
 /** Processor model and core count: latencies are only comparable on the same kind of machine. */
@@ -61,12 +63,14 @@ export function latencyEvaluator<A>(options: LatencyEvaluatorOptions<A>): Evalua
         kind: "latency", build: builderFingerprint(options.build, options.buildId, `latencyEvaluator "${name}"`),
         inputShape: [...options.inputShape], numClasses: options.numClasses, latency, backend: tf.getBackend(),
         machine: machineFingerprint(), seeded: false,
+        // Round 1 keeps the keys it always had; later rounds are new trials.
+        ...(options.round !== undefined && options.round > 1 ? { round: options.round } : {}),
       };
     },
     recipe: spaceRecipe
       ? {
           kind: "builtin", name: "latency",
-          options: { space: spaceRecipe, size, inputShape: [...options.inputShape], numClasses: options.numClasses, latency, backend: options.backend ?? "auto", name: options.name },
+          options: { space: spaceRecipe, size, inputShape: [...options.inputShape], numClasses: options.numClasses, latency, backend: options.backend ?? "auto", name: options.name, round: options.round },
         }
       : undefined,
     async evaluate(arch: A, opts: EvaluateOptions): Promise<TrialResult> {

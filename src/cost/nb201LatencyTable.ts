@@ -45,6 +45,7 @@ export function nb201LatencyEvaluator(o: Nb201LatencyOptions = {}): Evaluator<Nb
     numClasses: net.numClasses,
     latency: { ...NB201_LATENCY_TIMING, ...o.latency },
     backend: o.backend ?? "wasm",
+    round,
   });
 }
 

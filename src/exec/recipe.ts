@@ -69,7 +69,7 @@ export const EVALUATOR_RECIPES: Record<string, (o: Options) => Evaluator<unknown
       name: o.name as string | undefined,
       build: modelBuilder(builtinSpace(o.space as Recipe | undefined, "latency"), (o.size ?? {}) as NetworkSize),
       inputShape: o.inputShape as ImageShape, numClasses: o.numClasses as number,
-      latency: o.latency as LatencyOptions | undefined, backend: o.backend as string | undefined,
+      latency: o.latency as LatencyOptions | undefined, backend: o.backend as string | undefined, round: o.round as number | undefined,
     }),
   proxy: (o) => {
     const space = builtinSpace(o.space as Recipe | undefined, "proxy");

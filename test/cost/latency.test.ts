@@ -57,6 +57,11 @@ describe("measuring latency", () => {
     expect(fp.seeded).toBe(false);
     const again = await evaluatorFromRecipe(ev.recipe!);
     expect(await again.fingerprint!()).toEqual(fp);
+    // A retest round is a new trial (its own key), and round 1 keeps the keys it had before rounds existed.
+    expect(fp.round).toBeUndefined();
+    const retest = latencyEvaluator({ build: modelBuilder(space, { channels: 2, cellsPerStage: 1 }), inputShape: [8, 8, 3], numClasses: 4, latency: { repeats: 3 }, backend: "current", round: 2 });
+    expect((await retest.fingerprint!()).round).toBe(2);
+    expect(await (await evaluatorFromRecipe(retest.recipe!)).fingerprint!()).toEqual(await retest.fingerprint!());
   });
 
   it("combineEvaluators merges metrics, keeps the first's objective, and fails when any part fails", async () => {
