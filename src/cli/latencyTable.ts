@@ -12,7 +12,9 @@ Times the NAS-Bench-201 network (C=16, N=5, 32x32x3, batch 1) of every cell on t
 --repeats timed inferences (default 7) after 2 warm-up ones, and stores each cell as a trial in --store
 (default ${defaultLatencyDir()}). Resumable: cells already stored are skipped. --workers N > 1 measures on
 a worker-thread pool (faster, but cells timed side by side disturb each other on a busy machine).
---round N measures again as a separate table (test-retest). --status only counts the stored cells.`;
+--round N measures again as a separate table (test-retest). --status only counts the stored cells.
+--order-seed N shuffles the order differently: two processes with different seeds fill one store side by side
+(each skips what the other stored). Each cell records the wall-clock and the CPU time of its inferences.`;
 
 export async function main(argv: string[]): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {
@@ -23,7 +25,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     v = parseCli("latency-table", argv, {
       store: { type: "string" }, workers: { type: "string" }, limit: { type: "string" }, repeats: { type: "string" },
-      round: { type: "string" }, status: { type: "boolean" },
+      round: { type: "string" }, status: { type: "boolean" }, "order-seed": { type: "string" },
     });
   } catch (e) {
     if (e instanceof CliUsageError) {
@@ -45,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const t0 = performance.now();
   const r = await buildNb201LatencyTable({
-    store, latency, round, limit: num("limit"), executor: workers > 1 ? "pool" : "inprocess", workers,
+    store, latency, round, limit: num("limit"), orderSeed: typeof v["order-seed"] === "string" ? Number(v["order-seed"]) : undefined, executor: workers > 1 ? "pool" : "inprocess", workers,
     onCell: (done, cached) => {
       if (done % 100 === 0) console.log(`${done} cells (${cached} from the store), ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     },

@@ -1,7 +1,8 @@
 /**
  * The latency evaluator: builds an architecture's network and measures its inference latency on the tfjs backend it
- * will run on (see measureLatency), reporting `latency_ms` (median), `latency_iqr_ms` (noise), `latency_min_ms`,
- * and the network's `params` and `flops`. A result is a property of the machine as much as of the architecture, so
+ * will run on (see measureLatency), reporting `latency_ms` (median wall-clock), `latency_iqr_ms` (noise),
+ * `latency_min_ms`, `latency_cpu_ms` / `latency_cpu_iqr_ms` (median CPU time: the robust figure on a busy machine, see
+ * measureLatency) and the network's `params` and `flops`. A result is a property of the machine as much as of the architecture, so
  * the machine's processor is part of the fingerprint: a latency cached on one machine is never reused on another.
  */
 import os from "node:os";
@@ -62,7 +63,7 @@ export function latencyEvaluator<A>(options: LatencyEvaluatorOptions<A>): Evalua
       return {
         kind: "latency", build: builderFingerprint(options.build, options.buildId, `latencyEvaluator "${name}"`),
         inputShape: [...options.inputShape], numClasses: options.numClasses, latency, backend: tf.getBackend(),
-        machine: machineFingerprint(), seeded: false,
+        machine: machineFingerprint(), seeded: false, clock: "wall+cpu",
         // Round 1 keeps the keys it always had; later rounds are new trials.
         ...(options.round !== undefined && options.round > 1 ? { round: options.round } : {}),
       };
@@ -84,7 +85,10 @@ export function latencyEvaluator<A>(options: LatencyEvaluatorOptions<A>): Evalua
           const m = measureLatency(built.model, latency);
           return {
             status: "ok",
-            metrics: { latency_ms: m.median, latency_iqr_ms: m.iqr, latency_min_ms: m.min, params: built.params, flops: built.flops },
+            metrics: {
+              latency_ms: m.median, latency_iqr_ms: m.iqr, latency_min_ms: m.min, latency_cpu_ms: m.cpuMedian, latency_cpu_iqr_ms: m.cpuIqr,
+              params: built.params, flops: built.flops,
+            },
             cost: { seconds: (performance.now() - t0) / 1000 },
           };
         } finally {

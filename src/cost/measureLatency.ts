@@ -25,6 +25,15 @@ export interface LatencyMeasurement {
   max: number;
   /** Every timed inference (ms), in order. */
   samples: number[];
+  /**
+   * CPU time of each timed inference (ms, this process's user + system time): what the inference costs a core it has
+   * to itself. On a busy machine the wall-clock time also counts the time other processes held the core; the CPU
+   * time does not, so it is the robust figure there (the backends run inference on the calling thread).
+   */
+  cpuSamples: number[];
+  /** Median CPU milliseconds. */
+  cpuMedian: number;
+  cpuIqr: number;
   batchSize: number;
   backend: string;
 }
@@ -77,12 +86,17 @@ export function measureLatency(model: tf.LayersModel, options: LatencyOptions = 
   try {
     for (let i = 0; i < warmup; i++) once();
     const samples: number[] = [];
+    const cpuSamples: number[] = [];
     for (let i = 0; i < repeats; i++) {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       once();
       samples.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      cpuSamples.push((c.user + c.system) / 1000);
     }
-    return { ...summarizeSamples(samples), samples, batchSize, backend: tf.getBackend() };
+    const cpu = summarizeSamples(cpuSamples);
+    return { ...summarizeSamples(samples), samples, cpuSamples, cpuMedian: cpu.median, cpuIqr: cpu.iqr, batchSize, backend: tf.getBackend() };
   } finally {
     x.dispose();
   }

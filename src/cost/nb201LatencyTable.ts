@@ -56,6 +56,8 @@ export function defaultLatencyDir(): string {
 }
 
 export interface BuildLatencyTableOptions extends Nb201LatencyOptions {
+  /** Seed of the enumeration order (default 0); processes with different seeds fill one store side by side. */
+  orderSeed?: number;
   store?: TrialStore;
   executor?: Executor | "inprocess" | "pool";
   workers?: number;
@@ -72,7 +74,7 @@ export async function buildNb201LatencyTable(o: BuildLatencyTableOptions = {}): 
   const pool = o.executor === "pool";
   const workers = pool ? (o.workers ?? 1) : 1;
   const run = search({
-    space, strategy: enumeration(), evaluator: nb201LatencyEvaluator(o), budget: { queries: o.limit ?? Number(space.size()) }, seed: 0,
+    space, strategy: enumeration(), evaluator: nb201LatencyEvaluator(o), budget: { queries: o.limit ?? Number(space.size()) }, seed: o.orderSeed ?? 0,
     store, executor: o.executor ?? "inprocess", workers: pool ? workers : undefined, parallel: workers, signal: o.signal, snapshotEvery: 0,
   });
   let done = 0;
@@ -93,6 +95,9 @@ export interface Nb201LatencyRow {
   latency_ms: number;
   latency_iqr_ms: number;
   latency_min_ms: number;
+  /** Median CPU time of an inference: what the cell costs a core of its own (robust to other processes' load). */
+  latency_cpu_ms: number;
+  latency_cpu_iqr_ms: number;
   params: number;
   flops: number;
 }
@@ -108,7 +113,8 @@ export async function loadNb201LatencyTable(o: Nb201LatencyOptions & { store?: T
   results.forEach((r, i) => {
     if (r?.status !== "ok") return;
     const m = r.metrics;
-    rows.set(archs[i]!, { arch: archs[i]!, latency_ms: m.latency_ms!, latency_iqr_ms: m.latency_iqr_ms!, latency_min_ms: m.latency_min_ms!, params: m.params!, flops: m.flops! });
+    rows.set(archs[i]!, { arch: archs[i]!, latency_ms: m.latency_ms!, latency_iqr_ms: m.latency_iqr_ms!, latency_min_ms: m.latency_min_ms!,
+      latency_cpu_ms: m.latency_cpu_ms!, latency_cpu_iqr_ms: m.latency_cpu_iqr_ms!, params: m.params!, flops: m.flops! });
   });
   return { rows, complete: rows.size === archs.length };
 }
