@@ -10,7 +10,7 @@
  */
 import os from "node:os";
 import { kernelCounts, fitLatencyPredictor } from "../src/cost/latencyPredictor.js";
-import { loadNb201LatencyTable, NB201_LATENCY_NETWORK } from "../src/cost/nb201LatencyTable.js";
+import { loadNb201LatencyTable, NB201_LATENCY_NETWORK, type Nb201LatencyRow } from "../src/cost/nb201LatencyTable.js";
 import { directoryStore } from "../src/exec/store.js";
 import { modelBuilder } from "../src/model/build.js";
 import { spearman } from "../src/predict/rank.js";
@@ -33,12 +33,15 @@ if (rows.length < 50) throw new Error(`only ${rows.length} cells measured; run \
 console.log(`${round1.rows.size} cells measured (round 2: ${round2.rows.size}); using ${rows.length}`);
 
 // Measurement noise: spread within a cell's timed inferences, and agreement of two separate measurements.
-const spread = [...round1.rows.values()].map((r) => r.latency_iqr_ms / r.latency_ms).sort((a, b) => a - b);
+const clocks = { wall: "latency_ms", cpu: "latency_cpu_ms" } as const;
+type Clock = keyof typeof clocks;
+const value = (r: Nb201LatencyRow, c: Clock) => r[clocks[c]];
+const spread = (c: Clock) => [...round1.rows.values()].map((r) => (c === "wall" ? r.latency_iqr_ms / r.latency_ms : r.latency_cpu_iqr_ms / r.latency_cpu_ms)).sort((a, b) => a - b);
 const both = [...round2.rows.values()].filter((r) => round1.rows.has(r.arch));
-const retest = both.length >= 10 ? {
+const retest = (c: Clock) => both.length >= 10 ? {
   cells: both.length,
-  spearman: spearman(both.map((r) => round1.rows.get(r.arch)!.latency_ms), both.map((r) => r.latency_ms)),
-  medianRelDiff: [...both.map((r) => Math.abs(r.latency_ms - round1.rows.get(r.arch)!.latency_ms) / round1.rows.get(r.arch)!.latency_ms)].sort((a, b) => a - b)[Math.floor(both.length / 2)]!,
+  spearman: +spearman(both.map((r) => value(round1.rows.get(r.arch)!, c)), both.map((r) => value(r, c))).toFixed(4),
+  medianRelDiff: +[...both.map((r) => Math.abs(value(r, c) - value(round1.rows.get(r.arch)!, c)) / value(round1.rows.get(r.arch)!, c))].sort((a, b) => a - b)[Math.floor(both.length / 2)]!.toFixed(4),
 } : undefined;
 
 // Kernel counts of every used cell's network (zero-initialised: only the layers matter).
@@ -65,28 +68,31 @@ function scores(pred: number[], truth: number[]) {
   };
 }
 
-const truth = test.map((t) => t.r.latency_ms);
 const results: Record<string, unknown>[] = [];
-for (const size of [25, 50, 100, 200, 500, 1000, trainAll.length].filter((s, i, a) => s <= trainAll.length && a.indexOf(s) === i)) {
-  const train = trainAll.slice(0, size);
-  const p = fitLatencyPredictor(train.map((t) => ({ counts: t.counts, latencyMs: t.r.latency_ms })));
-  const kernel = test.map((t) => p.predict(t.counts).ms);
-  // Peer: latency = a + b * FLOPs, least squares on the same training cells.
-  const fx = train.map((t) => t.r.flops);
-  const fy = train.map((t) => t.r.latency_ms);
-  const mx = mean(fx);
-  const my = mean(fy);
-  const b = fx.reduce((s, x, i) => s + (x - mx) * (fy[i]! - my), 0) / fx.reduce((s, x) => s + (x - mx) ** 2, 0);
-  const flopsPred = test.map((t) => my + b * (t.r.flops - mx));
-  const row = { trainCells: size, kernels: p.table.size, predictor: scores(kernel, truth), flopsLinear: scores(flopsPred, truth) };
-  results.push(row);
-  console.log(`train ${String(size).padStart(5)} cells: per-kernel ${JSON.stringify(row.predictor)} | FLOPs-linear ${JSON.stringify(row.flopsLinear)}`);
+for (const clock of ["cpu", "wall"] as const) {
+  const truth = test.map((t) => value(t.r, clock));
+  for (const size of [25, 50, 100, 200, 500, 1000, trainAll.length].filter((s, i, a) => s <= trainAll.length && a.indexOf(s) === i)) {
+    const train = trainAll.slice(0, size);
+    const p = fitLatencyPredictor(train.map((t) => ({ counts: t.counts, latencyMs: value(t.r, clock) })));
+    const kernel = test.map((t) => p.predict(t.counts).ms);
+    // Peer: latency = a + b * FLOPs, least squares on the same training cells.
+    const fx = train.map((t) => t.r.flops);
+    const fy = train.map((t) => value(t.r, clock));
+    const mx = mean(fx);
+    const my = mean(fy);
+    const b = fx.reduce((s, x, i) => s + (x - mx) * (fy[i]! - my), 0) / fx.reduce((s, x) => s + (x - mx) ** 2, 0);
+    const flopsPred = test.map((t) => my + b * (t.r.flops - mx));
+    const row = { clock, trainCells: size, kernels: p.table.size, predictor: scores(kernel, truth), flopsLinear: scores(flopsPred, truth) };
+    results.push(row);
+    console.log(`${clock} train ${String(size).padStart(5)} cells: per-kernel ${JSON.stringify(row.predictor)} | FLOPs-linear ${JSON.stringify(row.flopsLinear)}`);
+  }
 }
 
-const q = (p: number) => +spread[Math.floor(p * (spread.length - 1))]!.toFixed(3);
-console.log(`noise: IQR/median per cell: median ${q(0.5)}, 90th percentile ${q(0.9)}; retest ${JSON.stringify(retest)}`);
+const q = (xs: number[], p: number) => +xs[Math.floor(p * (xs.length - 1))]!.toFixed(3);
+const noise = Object.fromEntries((["cpu", "wall"] as const).map((c) => [c, { iqrOverMedian: { median: q(spread(c), 0.5), p90: q(spread(c), 0.9) }, retest: retest(c) }]));
+console.log(`noise: ${JSON.stringify(noise)}`);
 console.log(JSON.stringify({
   bench: "latency-predictor", cellsMeasured: round1.rows.size, used: rows.length, heldOut: nTest, load: { start: +loadStart.toFixed(2), end: +os.loadavg()[0]!.toFixed(2), cores: os.availableParallelism() },
-  noise: { iqrOverMedian: { median: q(0.5), p90: q(0.9) }, retest: retest && { cells: retest.cells, spearman: +retest.spearman.toFixed(4), medianRelDiff: +retest.medianRelDiff.toFixed(4) } },
+  noise,
   results,
 }));

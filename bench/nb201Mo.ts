@@ -6,7 +6,7 @@
  * the hypervolume of the whole table's true front. Reported at each query budget over seeds, and paired with random
  * search on the same seeds (mean difference, 95% interval, wins/ties/losses, sign-flip permutation p).
  *
- *   npm run bench:nb201-mo -- [--seeds 30] [--queries 50,100,300] [--cost flops|params|latency] [--dataset cifar10]
+ *   npm run bench:nb201-mo -- [--seeds 30] [--queries 50,100,300] [--cost flops|params|latency|latency-cpu] [--dataset cifar10]
  *                             [--strategies nsga2,mo-regularized-evolution] [--latency-store DIR] [--data DIR]
  */
 import { setDataDir } from "../src/data/dir.js";
@@ -34,9 +34,9 @@ if (dataArg !== undefined) setDataDir(dataArg);
 const seeds = Number(arg("seeds", "30"));
 const queryLevels = arg("queries", "50,100,300").split(",").map(Number);
 const cost = arg("cost", "flops");
-if (!["flops", "params", "latency"].includes(cost)) throw new Error(`--cost must be flops, params or latency, got ${cost}`);
+if (!["flops", "params", "latency", "latency-cpu"].includes(cost)) throw new Error(`--cost must be flops, params, latency (wall clock) or latency-cpu, got ${cost}`);
 const dataset = nb201Dataset(arg("dataset", "cifar10"));
-const costMetric = cost === "latency" ? "latency_ms" : cost;
+const costMetric = cost === "latency" ? "latency_ms" : cost === "latency-cpu" ? "latency_cpu_ms" : cost;
 const objectives = ["max:val_acc", `min:${costMetric}`] as const;
 
 const strategies: Record<string, StrategyFactory> = {
@@ -50,7 +50,7 @@ for (const w of wanted) if (!strategies[w]) throw new Error(`unknown strategy "$
 const space = nb201Space();
 const table = loadNb201Table();
 let latency: NonNullable<Parameters<typeof nb201CostEvaluator>[0]>["latency"];
-if (cost === "latency") {
+if (cost.startsWith("latency")) {
   const storeDir = stringFlag("latency-store");
   const t = await loadNb201LatencyTable(storeDir ? { store: directoryStore(storeDir) } : {});
   requireCompleteTable(t);

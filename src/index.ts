@@ -178,3 +178,4 @@ export type { Objective, ObjectiveSpec } from "./strategy/objectives.js";
 export { exportModel, ExportCheckError, EXPORT_FORMATS } from "./export/exportModel.js";
 export type { ExportFormat, ExportModelOptions, ExportReport } from "./export/exportModel.js";
 export { UnsupportedLayerError } from "./export/exportGraph.js";
+export { runOnnx, OnnxRuntimeMissingError } from "./export/onnxCheck.js";

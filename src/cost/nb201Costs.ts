@@ -36,6 +36,7 @@ export function nb201CostEvaluator(o: Nb201CostOptions = {}): Evaluator<Nb201Arc
         }
         metrics.latency_ms = row.latency_ms;
         metrics.latency_iqr_ms = row.latency_iqr_ms;
+        metrics.latency_cpu_ms = row.latency_cpu_ms;
       }
       return { status: "ok", metrics, cost: { seconds: 0, queries: 1 } };
     },
