@@ -10,7 +10,8 @@
  */
 import os from "node:os";
 import { kernelCounts, fitLatencyPredictor } from "../src/cost/latencyPredictor.js";
-import { loadNb201LatencyTable, NB201_LATENCY_NETWORK, type Nb201LatencyRow } from "../src/cost/nb201LatencyTable.js";
+import { NB201_LATENCY_NETWORK, type Nb201LatencyRow } from "../src/cost/nb201Latency.js";
+import { loadNb201LatencyTable } from "../src/latencyTable.js";
 import { directoryStore } from "../src/exec/store.js";
 import { modelBuilder } from "../src/model/build.js";
 import { spearman } from "../src/predict/rank.js";

@@ -12,7 +12,8 @@
 import { setDataDir } from "../src/data/dir.js";
 import { combineEvaluators } from "../src/cost/combined.js";
 import { nb201CostEvaluator } from "../src/cost/nb201Costs.js";
-import { loadNb201LatencyTable, nb201LatencyEvaluator, requireCompleteTable } from "../src/cost/nb201LatencyTable.js";
+import { nb201LatencyEvaluator } from "../src/cost/nb201Latency.js";
+import { loadNb201LatencyTable, requireCompleteTable } from "../src/latencyTable.js";
 import { directoryStore } from "../src/exec/store.js";
 import { evaluatorFingerprint } from "../src/exec/trialKey.js";
 import { loadNb201Table, nb201Dataset, nb201TableEvaluator } from "../src/estimate/nb201Table.js";

@@ -2,7 +2,7 @@
  * `nasbook latency-table`: measures the latency of every NAS-Bench-201 cell on this machine (see
  * src/cost/nb201LatencyTable.ts), into a directory trial store; stop it any time, the next run goes on.
  */
-import { buildNb201LatencyTable, defaultLatencyDir, loadNb201LatencyTable } from "../cost/nb201LatencyTable.js";
+import { buildNb201LatencyTable, defaultLatencyDir, loadNb201LatencyTable } from "../latencyTable.js";
 import { directoryStore } from "../exec/store.js";
 import { CliUsageError, parseCli, positiveInt } from "./args.js";
 

@@ -4,9 +4,8 @@
  * gives the objective; a metric reported by several keeps the first one's value. Any failure fails the trial.
  */
 import { NasbookError } from "../errors.js";
-import { evaluatorFromRecipe } from "../exec/recipe.js";
 import type { EvaluateOptions, Evaluator, TrialResult } from "../estimate/types.js";
-import type { Recipe } from "../recipe.js";
+import { wrapperRecipeModule } from "./wrapperRecipeModule.js";
 
 /** Evaluates with every evaluator, in order, and merges their metrics (seconds add up). */
 export function combineEvaluators<A>(...evaluators: Evaluator<A>[]): Evaluator<A> {
@@ -24,7 +23,7 @@ export function combineEvaluators<A>(...evaluators: Evaluator<A>[]): Evaluator<A
           return { kind: "combined", parts, seeded: parts.some((p) => p.seeded !== false) };
         }
       : undefined,
-    recipe: recipes.every((r) => r !== undefined) ? { kind: "module", module: import.meta.url, export: "combinedEvaluatorFromRecipe", options: { parts: recipes } } : undefined,
+    recipe: recipes.every((r) => r !== undefined) ? { kind: "module", module: wrapperRecipeModule(), export: "combinedEvaluatorFromRecipe", options: { parts: recipes } } : undefined,
     async evaluate(a: A, opts: EvaluateOptions): Promise<TrialResult> {
       const metrics: Record<string, number> = {};
       let seconds = 0;
@@ -39,7 +38,3 @@ export function combineEvaluators<A>(...evaluators: Evaluator<A>[]): Evaluator<A
   };
 }
 
-/** Rebuilds a combined evaluator from its module recipe. */
-export async function combinedEvaluatorFromRecipe(o: { parts: Recipe[] }): Promise<Evaluator<unknown>> {
-  return combineEvaluators(...(await Promise.all(o.parts.map((r) => evaluatorFromRecipe(r)))));
-}

@@ -8,9 +8,8 @@
  * least violating wins. Multi-objective strategies read `violation` directly (constrained domination).
  */
 import { NasbookError } from "../errors.js";
-import { evaluatorFromRecipe } from "../exec/recipe.js";
 import type { EvaluateOptions, Evaluator, TrialResult } from "../estimate/types.js";
-import type { Recipe } from "../recipe.js";
+import { wrapperRecipeModule } from "./wrapperRecipeModule.js";
 
 /** Limits on one metric. */
 export interface Limit {
@@ -70,7 +69,7 @@ export function constrainedEvaluator<A>(inner: Evaluator<A>, options: Constraine
     objective: `constrained_${objective}`,
     fingerprint: inFingerprint ? async () => ({ kind: "constrained", inner: await inFingerprint(), limits: options.limits, objective, floor }) : undefined,
     recipe: inner.recipe
-      ? { kind: "module", module: import.meta.url, export: "constrainedEvaluatorFromRecipe", options: { inner: inner.recipe, limits: options.limits, objective: options.objective, floor: options.floor } }
+      ? { kind: "module", module: wrapperRecipeModule(), export: "constrainedEvaluatorFromRecipe", options: { inner: inner.recipe, limits: options.limits, objective: options.objective, floor: options.floor } }
       : undefined,
     async evaluate(a: A, opts: EvaluateOptions): Promise<TrialResult> {
       const r = await inner.evaluate(a, opts);
@@ -89,7 +88,3 @@ export function constrainedEvaluator<A>(inner: Evaluator<A>, options: Constraine
   };
 }
 
-/** Rebuilds a constrained evaluator in another process (pool, BullMQ worker) from its module recipe. */
-export async function constrainedEvaluatorFromRecipe(o: { inner: Recipe; limits: Record<string, Limit>; objective?: string; floor?: number }): Promise<Evaluator<unknown>> {
-  return constrainedEvaluator(await evaluatorFromRecipe(o.inner), { limits: o.limits, objective: o.objective, floor: o.floor });
-}

@@ -9,7 +9,7 @@ import type { EvaluateOptions, Evaluator, TrialResult } from "../estimate/types.
 import { nb201Flops } from "../model/nb201Flops.js";
 import { nb201Params } from "../model/nb201Params.js";
 import { formatNb201, type Nb201Arch } from "../space/nb201.js";
-import { NB201_LATENCY_NETWORK, type Nb201LatencyRow } from "./nb201LatencyTable.js";
+import { NB201_LATENCY_NETWORK, type Nb201LatencyRow } from "./nb201Latency.js";
 
 export interface Nb201CostOptions {
   /** Measured latencies by cell (loadNb201LatencyTable's rows); without it, only params and FLOPs are reported. */

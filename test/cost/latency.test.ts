@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { latencyEvaluator, machineFingerprint } from "../../src/cost/latencyEvaluator.js";
 import { LatencyOptionsError, measureLatency, quantile, summarizeSamples } from "../../src/cost/measureLatency.js";
 import { combineEvaluators } from "../../src/cost/combined.js";
+import { constrainedEvaluator } from "../../src/cost/constrained.js";
 import { evaluatorFromRecipe } from "../../src/exec/recipe.js";
 import { modelBuilder } from "../../src/model/build.js";
 import { nb201Space, parseNb201 } from "../../src/space/nb201.js";
@@ -62,6 +63,16 @@ describe("measuring latency", () => {
     const retest = latencyEvaluator({ build: modelBuilder(space, { channels: 2, cellsPerStage: 1 }), inputShape: [8, 8, 3], numClasses: 4, latency: { repeats: 3 }, backend: "current", round: 2 });
     expect((await retest.fingerprint!()).round).toBe(2);
     expect(await (await evaluatorFromRecipe(retest.recipe!)).fingerprint!()).toEqual(await retest.fingerprint!());
+  });
+
+  it("a constrained evaluator over a combined one rebuilds from its recipe in another process's way (module recipe in exec/)", async () => {
+    const space = nb201Space();
+    const lat = latencyEvaluator({ build: modelBuilder(space, { channels: 2, cellsPerStage: 1 }), inputShape: [8, 8, 3], numClasses: 4, latency: { repeats: 2 }, backend: "current" });
+    const wrapped = constrainedEvaluator(combineEvaluators(lat, lat), { limits: { latency_ms: { max: 1e9 } } });
+    expect(wrapped.recipe).toMatchObject({ kind: "module", export: "constrainedEvaluatorFromRecipe" });
+    const rebuilt = await evaluatorFromRecipe(wrapped.recipe!);
+    expect(rebuilt.objective).toBe("constrained_latency_ms");
+    expect(await rebuilt.fingerprint!()).toEqual(await wrapped.fingerprint!());
   });
 
   it("combineEvaluators merges metrics, keeps the first's objective, and fails when any part fails", async () => {
