@@ -4,6 +4,9 @@
  */
 import { readFileSync } from "node:fs";
 import * as tf from "@tensorflow/tfjs";
+import { LayerFactory } from "../src/model/layerFactory.js";
+import { nb201Cell } from "../src/model/nb201.js";
+import { parseNb201 } from "../src/space/nb201.js";
 
 /** CPU seconds the process's main thread has used (Linux /proc; undefined elsewhere). */
 function mainThreadCpuSeconds(): number | undefined {
@@ -17,12 +20,31 @@ function mainThreadCpuSeconds(): number | undefined {
 }
 
 /** The bench models. */
-export type ModelName = "convnet" | "mlp" | "convbn";
+export type ModelName = "convnet" | "mlp" | "convbn" | "nb201cell";
 
-/** The reference models of bench:train (same layers as bench/train_torch.py). */
-export function buildModel(name: ModelName): tf.Sequential {
-  const m = tf.sequential();
+/** Models bench/train_torch.py also builds (nb201cell is tfjs only). */
+export const torchModels: readonly ModelName[] = ["convnet", "mlp", "convbn"];
+
+/**
+ * The NB201 cell of nb201cell: four avg_pool_3x3 edges ('same' padding: on 28x28 maps 14% of the pixels are on a
+ * border), one nor_conv_3x3 and one skip.
+ */
+export const NB201_BENCH_CELL = "|avg_pool_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|avg_pool_3x3~0|skip_connect~1|avg_pool_3x3~2|";
+
+/** nb201cell: conv16 3x3 'same' -> BN -> the NB201 cell above at 16 channels -> BN -> relu -> global avg pool -> dense10. */
+function nb201CellModel(inputShape: number[]): tf.LayersModel {
+  const f = new LayerFactory(1);
+  const input = tf.input({ shape: inputShape });
+  const stem = f.bn(f.conv(input, { filters: 16, kernel: 3 }));
+  const cell = nb201Cell(f, stem, parseNb201(NB201_BENCH_CELL), 16);
+  return tf.model({ inputs: input, outputs: f.dense(f.globalAvgPool(f.relu(f.bn(cell))), 10) });
+}
+
+/** The reference models of bench:train (the first three: same layers as bench/train_torch.py). */
+export function buildModel(name: ModelName): tf.LayersModel {
   const inputShape = [28, 28, 1];
+  if (name === "nb201cell") return nb201CellModel(inputShape);
+  const m = tf.sequential();
   switch (name) {
     case "convnet":
       m.add(tf.layers.conv2d({ inputShape, filters: 32, kernelSize: 3, activation: "relu" }));
@@ -54,7 +76,7 @@ export function buildModel(name: ModelName): tf.Sequential {
 }
 
 /** Forward FLOPs per sample (2 per multiply-add of convolutions and dense layers). */
-export function forwardFlops(model: tf.Sequential): number {
+export function forwardFlops(model: tf.LayersModel): number {
   let flops = 0;
   for (const layer of model.layers) {
     const out = layer.outputShape as number[];

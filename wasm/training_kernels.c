@@ -313,6 +313,92 @@ void max_pool_grad(const float* x, const float* dy, float* dx, int n, int h, int
 }
 
 // ---------------------------------------------------------------------------------------------
+// Average-pool gradient. tfjs's forward pass (cpu and XNNPACK alike) divides each window by the number of its
+// elements inside the input, so under 'same' (or explicit) padding a border window of a 3x3 pool averages 4 or 6
+// values, not 9. Its gradient must divide by the same count: dx[p] = sum over the windows o containing p of
+// dy[o] / count(o). (tfjs 4.22's cpu and stock wasm kernels divide by the full window size instead.)
+// Computed per input pixel (a gather), so any split of the input rows gives the same bits.
+// ---------------------------------------------------------------------------------------------
+
+// The window positions o (0 <= o < on) along one axis whose window [o*s - p, o*s - p + f) contains index i.
+static inline int first_window(int i, int f, int s, int p) {
+  int lo = i + p - f + 1;
+  return lo <= 0 ? 0 : (lo + s - 1) / s;
+}
+static inline int last_window(int i, int s, int p, int on) {
+  int hi = (i + p) / s;
+  return hi < on - 1 ? hi : on - 1;
+}
+// How many indices of window o lie inside [0, n).
+static inline int inside(int o, int f, int s, int p, int n) {
+  int start = o * s - p;
+  int end = start + f < n ? start + f : n;
+  return end - (start > 0 ? start : 0);
+}
+
+// The scale of window (y, xo): 1 / its count of elements inside the input.
+static inline float window_scale(int y, int xo, int fh, int fw, int sh, int sw, int pt, int pl, int h, int w, float full) {
+  int rows = inside(y, fh, sh, pt, h), cols = inside(xo, fw, sw, pl, w);
+  return rows == fh && cols == fw ? full : 1.0f / (float)(rows * cols);
+}
+
+/**
+ * Rows [r0, r1) of dx (row r = image r / h, input row r % h) = gradient of avgPool given dy; NHWC. Each dx element
+ * is a sum over its windows in a fixed order (rows, then columns), accumulated in registers 16 channels at a time.
+ */
+EXPORT(avg_pool_grad)
+void avg_pool_grad(const float* dy, float* dx, int h, int w, int ch, int fh, int fw, int sh, int sw, int pt, int pl,
+                   int oh, int ow, int r0, int r1) {
+  const float full = 1.0f / (float)(fh * fw);
+  for (int r = r0; r < r1; r++) {
+    int b = r / h;
+    int iy = r - b * h;
+    int y0 = first_window(iy, fh, sh, pt), y1 = last_window(iy, sh, pt, oh);
+    const float* dyb = dy + (size_t)b * oh * ow * ch;
+    float* dxr = dx + (size_t)r * w * ch;
+    for (int ix = 0; ix < w; ix++) {
+      int x0 = first_window(ix, fw, sw, pl), x1 = last_window(ix, sw, pl, ow);
+      float* d = dxr + (size_t)ix * ch;
+      int c = 0;
+      for (; c + 16 <= ch; c += 16) {
+        v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+        for (int y = y0; y <= y1; y++) {
+          for (int xo = x0; xo <= x1; xo++) {
+            v128_t sv = wasm_f32x4_splat(window_scale(y, xo, fh, fw, sh, sw, pt, pl, h, w, full));
+            const float* g = dyb + ((size_t)y * ow + xo) * ch + c;
+            a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(g), sv));
+            a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(g + 4), sv));
+            a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(g + 8), sv));
+            a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(g + 12), sv));
+          }
+        }
+        wasm_v128_store(d + c, a0);
+        wasm_v128_store(d + c + 4, a1);
+        wasm_v128_store(d + c + 8, a2);
+        wasm_v128_store(d + c + 12, a3);
+      }
+      for (; c + 4 <= ch; c += 4) {
+        v128_t a = wasm_f32x4_splat(0.0f);
+        for (int y = y0; y <= y1; y++) {
+          for (int xo = x0; xo <= x1; xo++) {
+            v128_t sv = wasm_f32x4_splat(window_scale(y, xo, fh, fw, sh, sw, pt, pl, h, w, full));
+            a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load(dyb + ((size_t)y * ow + xo) * ch + c), sv));
+          }
+        }
+        wasm_v128_store(d + c, a);
+      }
+      for (; c < ch; c++) {
+        float a = 0.0f;
+        for (int y = y0; y <= y1; y++) {
+          for (int xo = x0; xo <= x1; xo++) a += dyb[((size_t)y * ow + xo) * ch + c] * window_scale(y, xo, fh, fw, sh, sw, pt, pl, h, w, full);
+        }
+        d[c] = a;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Reductions and broadcasts that batch norm and bias gradients need.
 // ---------------------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import {
   BackendUnavailableError, automaticOrder, installHint, parseBackendChoice, type BackendName,
 } from "./choice.js";
 import { silenceCpuBanner } from "./cpuBanner.js";
+import { registerCpuKernels } from "./cpuKernels.js";
 import { registerDilatedConvGradients } from "./dilatedConvGradients.js";
 import { asWasmBackend } from "./wasm/heap.js";
 import {
@@ -22,8 +23,11 @@ import { startTrainingThreads, trainingModuleFor } from "./wasm/trainingModule.j
 export { BackendUnavailableError, UnknownBackendError, parseBackendChoice, type BackendName } from "./choice.js";
 export type { TrainingKernelRegistration } from "./wasm/registerTrainingKernels.js";
 
-// Before any cell or model touches tfjs' default (cpu) backend: its Node.js banner never reaches an output.
+// Before any cell or model touches tfjs' default (cpu) backend: its Node.js banner never reaches an output, and its
+// average-pool gradient divides by the valid count, as its forward pass does (src/backend/cpuKernels.ts). 'cpu' is
+// also what a training with backend "current" runs on before any initBackend().
 silenceCpuBanner();
+registerCpuKernels();
 
 /** What was chosen and why; JSON-serialisable, for run manifests. */
 export interface BackendInfo {
@@ -39,7 +43,7 @@ export interface BackendInfo {
   simd?: boolean;
   /** @tensorflow/tfjs version. */
   tfjsVersion: string;
-  /** wasm only: kernels nasbook added or replaced. */
+  /** Kernels nasbook added or replaced on this backend (wasm: the training kernels; cpu: AvgPoolGrad). */
   trainingKernels: TrainingKernelRegistration[];
   /** Backends tried before this one, with the error each gave. */
   skipped: { name: BackendName; error: string }[];
@@ -148,6 +152,9 @@ function packageVersion(name: string): string | undefined {
 }
 
 async function select(forced: BackendName | undefined, quiet: boolean, threads: WasmThreadChoice): Promise<BackendInfo> {
+  // 'cpu' is in every process, as the fallback and as the reference that comparisons run on: fixed whatever we choose
+  // (again here, in case a comparison restored the stock kernels).
+  registerCpuKernels();
   const order = forced === undefined ? automaticOrder : [forced];
   const skipped: { name: BackendName; error: string }[] = [];
   for (const name of order) {
@@ -226,7 +233,7 @@ async function start(
     case "cpu": {
       if (!(await tf.setBackend("cpu"))) throw new Error("the cpu backend did not initialise");
       return {
-        name, forced, tfjsVersion, trainingKernels: [], skipped: [...skipped], threads: 1,
+        name, forced, tfjsVersion, trainingKernels: registerCpuKernels(), skipped: [...skipped], threads: 1,
         reason: because("pure-JS cpu backend (slow: about 3 samples/s on a small convnet)"),
       };
     }

@@ -35,6 +35,10 @@ export interface TrainingKernelExports {
     x: number, dy: number, dx: number, n: number, h: number, w: number, ch: number, fh: number, fw: number,
     sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, oh: number, ow: number,
   ): void;
+  avg_pool_grad(
+    dy: number, dx: number, h: number, w: number, ch: number, fh: number, fw: number, sh: number, sw: number,
+    pt: number, pl: number, oh: number, ow: number, r0: number, r1: number,
+  ): void;
   column_sum(x: number, rows: number, cols: number, scale: number, out: number, block: number): void;
   batch_norm_grad_sums(x: number, dy: number, mean: number, rows: number, cols: number, sumDy: number, sumDyXm: number, scratch: number): void;
   batch_norm_grad_finish(
