@@ -90,6 +90,35 @@ export abstract class Control<T> {
   protected abstract html(): string;
 }
 
+const groupBrand = Symbol.for("nasbook.controlGroup");
+
+/**
+ * What a cell that defines several controls shows: all of them, one under the other (a cell `const a =
+ * nas.ui.range(...); const b = nas.ui.select(...)` shows both). Each control still has its own variable: moving one
+ * re-runs its readers only.
+ */
+export class ControlGroup {
+  constructor(readonly controls: readonly Control<unknown>[]) {
+    Object.defineProperty(this, groupBrand, { value: true });
+  }
+
+  /** One line per control. */
+  toString(): string {
+    return this.controls.map((c) => c.toString()).join("\n");
+  }
+
+  /** The controls' static drawings, stacked, and their lines. */
+  toMimeBundle(): Record<string, string> {
+    const html = this.controls.map((c) => c.toMimeBundle()["text/html"]).join("");
+    return { "text/plain": this.toString(), "text/html": `<div class="nasbook-controls">${html}</div>` };
+  }
+}
+
+/** True for a group of controls (of any copy of this module). */
+export function isControlGroup(value: unknown): value is ControlGroup {
+  return value !== null && typeof value === "object" && (value as Record<symbol, unknown>)[groupBrand] === true;
+}
+
 /** True for a control (of any copy of this module). */
 export function isControl(value: unknown): value is Control<unknown> {
   return value !== null && typeof value === "object" && (value as Record<symbol, unknown>)[brand] === true;
