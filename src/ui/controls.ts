@@ -32,7 +32,8 @@ const brand = Symbol.for("nasbook.control");
 export abstract class Control<T> {
   declare readonly __nasbookControlValue: T;
   private current: T;
-  private readonly listeners = new Set<(value: T) => void>();
+  /** Listeners see the value through `this` (a Set of `(value: T) => void` would make Control<number> no Control<unknown>). */
+  private readonly listeners = new Set<() => void>();
 
   protected constructor(value: T, readonly label: string | undefined) {
     this.current = value;
@@ -52,13 +53,14 @@ export abstract class Control<T> {
     const v = this.check(value);
     if (Object.is(v, this.current)) return;
     this.current = v;
-    for (const l of [...this.listeners]) l(v);
+    for (const l of [...this.listeners]) l();
   }
 
   /** Calls `listener` with every new value; returns the function that stops it. */
   subscribe(listener: (value: T) => void): () => void {
-    this.listeners.add(listener);
-    return () => void this.listeners.delete(listener);
+    const heard = (): void => listener(this.current);
+    this.listeners.add(heard);
+    return () => void this.listeners.delete(heard);
   }
 
   /** Sets the value from text (`nasbook run --set name=value`), with an error naming what the control accepts. */
@@ -221,6 +223,10 @@ export class ChoiceControl<T> extends Control<T> {
   }
   get labels(): string[] {
     return this.options.map((o) => this.format(o));
+  }
+  /** Its label and the chosen option as the control shows it. */
+  override toString(): string {
+    return `${this.label ?? this.kind}: ${this.format(this.value)}`;
   }
   setFromText(text: string): void {
     const i = this.labels.indexOf(text);
