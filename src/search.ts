@@ -254,6 +254,9 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
   }
   const objective = cfg.objective ?? cfg.evaluator.objective;
   const snapshotEvery = cfg.snapshotEvery ?? 1;
+  // Made now, not when the search is first consumed: a space without a capability the strategy needs is an error
+  // of this call (CapabilityError), where the user wrote it.
+  const strategy = (cfg.strategy as SpaceStrategyFactory<A>).create(cfg.space, new Rng(cfg.seed).fork("strategy"));
 
   // Event queue between the loop and (at most one) iterator.
   const queue: (SearchEvent<A> | SearchStartedEvent)[] = [];
@@ -275,7 +278,6 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
 
   async function run(): Promise<SearchResult<A>> {
     const { space, evaluator } = cfg;
-    const strategy = (cfg.strategy as SpaceStrategyFactory<A>).create(space, new Rng(cfg.seed).fork("strategy"));
 
     // The store: an explicit one needs a fingerprint (else a clear error); the fallback store is skipped, with a
     // note, for an evaluator that has none, so a notebook with its own evaluator still runs.

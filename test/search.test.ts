@@ -129,6 +129,14 @@ describe("search loop", () => {
     expect(ev.calls).toBeLessThanOrEqual(5);
   });
 
+  it("a space without a capability the strategy needs is refused by search() itself, before anything is consumed", () => {
+    const noCrossover = bitSpace(6, { crossover: false });
+    const evaluator = onesEvaluator(target.slice(0, 6));
+    expect(() => search({ space: noCrossover, strategy: regularizedEvolution({ crossover: 0.5 }), evaluator, budget: { queries: 4 }, seed: 0 }))
+      .toThrow(/regularized-evolution needs the space to provide crossover, but bits6 does not/);
+    expect(evaluator.calls).toBe(0);
+  });
+
   it("parallel asks evaluate batches and still honour the query budget", async () => {
     const r = await search({ space, strategy: randomSearch(), evaluator: hashEvaluator(1), budget: { queries: 10 }, seed: 2, parallel: 4 }).result();
     expect(r.history.map((t) => t.batch)).toEqual([0, 0, 0, 0, 1, 1, 1, 1, 2, 2]);
