@@ -100,7 +100,7 @@ export { hyperband } from "./estimate/hyperband.js";
 export { computeProxies, PROXIES, PROXY_NAMES, synflow, snip, gradNorm, jacobCov, naswot, grasp, fisher } from "./estimate/proxies.js";
 export type { ProxyName } from "./estimate/proxies.js";
 export { proxyEvaluator } from "./estimate/proxyEvaluator.js";
-export { precomputedProxyEvaluator, loadZcTable, proxyCorrelations, spearmanCorrelation, spearmanBootstrapCI, parseZcTable } from "./estimate/precomputedProxies.js";
+export { precomputedProxyEvaluator, loadZcTable, proxyCorrelations, spearmanBootstrapCI, parseZcTable } from "./estimate/precomputedProxies.js";
 
 // weight sharing: supernets, DARTS, GDAS, one-shot (SPOS), ENAS
 export { alphaTable, softmaxWeights } from "./model/supernet.js";

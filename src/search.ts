@@ -22,6 +22,7 @@ import { evaluatorFingerprint, sha256Hex, trialKey } from "./exec/trialKey.js";
 import type { SearchProgress } from "./exec/progress.js";
 import type { Executor, TrialStore } from "./exec/types.js";
 import { Rng } from "./rng.js";
+import { asyncChannel, type AsyncChannel } from "./asyncChannel.js";
 import { yieldToEventLoop } from "./eventLoop.js";
 import type { SearchSpace } from "./space/types.js";
 import type { SpaceStrategyFactory, StrategyFactory, StrategySnapshot } from "./strategy/types.js";
@@ -258,11 +259,9 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
   // of this call (CapabilityError), where the user wrote it.
   const strategy = (cfg.strategy as SpaceStrategyFactory<A>).create(cfg.space, new Rng(cfg.seed).fork("strategy"));
 
-  // Event queue between the loop and (at most one) iterator.
-  const queue: (SearchEvent<A> | SearchStartedEvent)[] = [];
-  let wake: (() => void) | undefined;
-  let listening = false;
-  let finished = false;
+  // Events go to (at most one) iterator through a channel, made when someone iterates.
+  let channel: AsyncChannel<SearchEvent<A> | SearchStartedEvent> | undefined;
+  const listening = () => channel !== undefined && !channel.closed;
   let running: Promise<SearchResult<A>> | undefined;
   // Closing the iterator (a consumer's `break`, or a notebook cell invalidated upstream) stops the search.
   const stop = new AbortController();
@@ -271,9 +270,7 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
   let progress: SearchProgress | undefined;
   const emit = (e: SearchEvent<A> | SearchStartedEvent) => {
     progress?.update(e as SearchEvent<unknown> | SearchStartedEvent);
-    if (!listening) return;
-    queue.push(e);
-    wake?.();
+    channel?.push(e);
   };
 
   async function run(): Promise<SearchResult<A>> {
@@ -461,7 +458,7 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
           history.push(trial);
           best = bestOf(best, trial);
           bestSoFar.push(best ? best.fitness : -Infinity);
-          const withSnapshot = listening && snapshotEvery > 0 && history.length % snapshotEvery === 0;
+          const withSnapshot = listening() && snapshotEvery > 0 && history.length % snapshotEvery === 0;
           emit({ type: "trial", trial, best, queries: history.length, snapshot: withSnapshot ? strategy.snapshot() : undefined, running: runningCount(), cachedHits });
           told++;
         }
@@ -508,42 +505,16 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
   // iterates it (the notebook's runtime, outside any cell): what it prints — the trial store line, a store
   // warning — lands on the output of the cell that made it, even after that cell has returned its stream.
   const inCaller = AsyncResource.bind((f: () => Promise<SearchResult<A>>) => f());
-  const start = () => {
-    running ??= inCaller(run).finally(() => {
-      finished = true;
-      wake?.();
-    });
-    return running;
-  };
+  const start = () => (running ??= inCaller(run));
 
   return {
     result: start,
     [Symbol.asyncIterator](): AsyncIterator<SearchEvent<A> | SearchStartedEvent> {
-      if (listening || running) throw new Error("a search can be iterated once, before it starts; call search() again for another run");
-      listening = true;
-      const p = start();
-      let failure: unknown;
-      p.catch((e: unknown) => (failure = e));
-      return {
-        async next(): Promise<IteratorResult<SearchEvent<A> | SearchStartedEvent>> {
-          for (;;) {
-            if (queue.length > 0) return { value: queue.shift()!, done: false };
-            if (finished) {
-              await p.catch(() => undefined);
-              if (failure !== undefined) throw failure;
-              return { value: undefined, done: true };
-            }
-            await new Promise<void>((r) => (wake = r));
-            wake = undefined;
-          }
-        },
-        async return(): Promise<IteratorResult<SearchEvent<A> | SearchStartedEvent>> {
-          stop.abort(new Error("the search's event stream was closed"));
-          listening = false;
-          queue.length = 0;
-          return { value: undefined, done: true };
-        },
-      };
+      if (channel || running) throw new Error("a search can be iterated once, before it starts; call search() again for another run");
+      const events = asyncChannel<SearchEvent<A> | SearchStartedEvent>(() => stop.abort(new Error("the search's event stream was closed")));
+      channel = events;
+      start().then(() => events.end(), (error: unknown) => events.end({ error }));
+      return events.iterator;
     },
   };
 }
