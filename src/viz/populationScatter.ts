@@ -4,7 +4,7 @@
  * multi-objective NAS, e.g. Elsken, Metzen & Hutter 2019, "Efficient Multi-objective NAS via Lamarckian Evolution").
  * Hover shows the architecture string.
  */
-import type { StrategySnapshot } from "../strategy/types.js";
+import type { PopulationMember, StrategySnapshot } from "../strategy/types.js";
 import { NasbookError } from "../errors.js";
 import { PlotlyFigure, type PlotlyTrace } from "./figure.js";
 import { figureId } from "./ids.js";
@@ -12,7 +12,7 @@ import { metricLabel } from "./metricLabels.js";
 import { paretoFront } from "./pareto.js";
 import { PLOTLY_CONFIG, axis, baseLayout, integerTicks, legendBelow } from "./plotlyTheme.js";
 
-export type PopulationMember = NonNullable<StrategySnapshot["population"]>[number];
+export type { PopulationMember } from "../strategy/types.js";
 
 export interface PopulationOptions {
   id?: string;
