@@ -102,11 +102,12 @@ export function apiEntries(): ApiEntry[] {
  */
 export function collisions(entries: readonly ApiEntry[]): string[] {
   const top = new Set(entries.filter((e) => !e.name.includes(".")).map((e) => e.name));
-  const same = entries.filter((e) => e.name.startsWith("viz.") && top.has(e.name.slice(4))).map((e) => `${e.name} and ${e.name.slice(4)}`);
+  const last = (name: string): string => name.slice(name.lastIndexOf(".") + 1);
+  const same = entries.filter((e) => e.name.includes(".") && top.has(last(e.name))).map((e) => `${e.name} and ${last(e.name)}`);
   const seen = new Map<string, string>();
   const alike: string[] = [];
-  for (const e of entries.filter(isRuntime)) {
-    const key = e.name.replace(/^viz\./, "").replace(/_/g, "").toLowerCase();
+  for (const e of entries.filter((x) => isRuntime(x) && x.kind !== "namespace")) {
+    const key = last(e.name).replace(/_/g, "").toLowerCase();
     const other = seen.get(key);
     if (other !== undefined) alike.push(`${other} and ${e.name}`);
     else seen.set(key, e.name);
@@ -117,7 +118,7 @@ export function collisions(entries: readonly ApiEntry[]): string[] {
 /** The report's text (markdown: a count, then one section per kind). */
 export function renderReport(entries: readonly ApiEntry[]): string {
   const top = entries.filter((e) => !e.name.includes("."));
-  const viz = entries.filter((e) => e.name.startsWith("viz."));
+  const namespaces = top.filter((e) => e.kind === "namespace").map((e) => e.name);
   const count = (es: readonly ApiEntry[]) => `${es.filter(isRuntime).length} runtime values, ${es.filter((e) => !isRuntime(e)).length} types`;
   const out = [
     "# nasbook public API",
@@ -126,8 +127,8 @@ export function renderReport(entries: readonly ApiEntry[]): string {
     "is out of date. Review its diff: every change here is a change of what users can call.",
     "",
     `- \`import * as nas from "nasbook"\`: ${count(top)}`,
-    `- \`nas.viz\`: ${count(viz)}`,
-    `- names in both (collisions): ${collisions(entries).length}`,
+    ...namespaces.map((ns) => `- \`nas.${ns}\`: ${count(entries.filter((e) => e.name.startsWith(`${ns}.`)))}`),
+    `- names that mean two things (collisions): ${collisions(entries).length}`,
     "",
   ];
   for (const e of entries) {
