@@ -7,7 +7,7 @@
  *     contracts name;
  *  2. every built-in space, strategy, evaluator and weight-sharing search, with the models and data they train on;
  *  3. `search` and what its options take: trial stores, executors, a progress display;
- *  4. `viz`, the figures, and the rich-display protocol (`mimeSymbol`, `mimeOutput`);
+ *  4. `viz`, the figures, `ui`, the controls, and the rich-display protocol (`mimeSymbol`, `mimeOutput`);
  *  5. the statistics tutorials report (rank correlations).
  * Everything else (codecs, job runners, hashing, trial keys, recipes, the notebook's session, helpers of one
  * algorithm) is in `nasbook/internal`, for tests and benchmarks. Each name says what it is, and no name means two
@@ -125,6 +125,29 @@ export type { DataSplits, ImageDataset, ImageShape } from "./data/types.js";
 export { initBackend, backendInfo } from "./backend/index.js";
 export type { BackendInfo, BackendName, InitBackendOptions } from "./backend/index.js";
 
+// costs and several objectives: latency and FLOPs evaluators, constraints, multi-objective strategies, model export
+export { measureLatency } from "./cost/measureLatency.js";
+export type { LatencyOptions, LatencyMeasurement } from "./cost/measureLatency.js";
+export { latencyEvaluator } from "./cost/latencyEvaluator.js";
+export type { LatencyEvaluatorOptions } from "./cost/latencyEvaluator.js";
+export { nb201LatencyEvaluator } from "./cost/nb201Latency.js";
+export type { Nb201LatencyOptions, Nb201LatencyRow } from "./cost/nb201Latency.js";
+export { loadNb201LatencyTable } from "./latencyTable.js";
+export { nb201CostEvaluator } from "./cost/nb201Costs.js";
+export type { Nb201CostOptions } from "./cost/nb201Costs.js";
+export { combineEvaluators } from "./cost/combined.js";
+export { constrainedEvaluator } from "./cost/constrained.js";
+export type { ConstrainedOptions, Limit } from "./cost/constrained.js";
+export { nsga2 } from "./strategy/nsga2.js";
+export type { Nsga2Options } from "./strategy/nsga2.js";
+export { moRegularizedEvolution } from "./strategy/moEvolution.js";
+export type { MoRegularizedEvolutionOptions } from "./strategy/moEvolution.js";
+export { enumeration } from "./strategy/enumeration.js";
+export { hypervolume } from "./strategy/hypervolume.js";
+export type { Objective, ObjectiveSpec } from "./strategy/objectives.js";
+export { exportModel } from "./export/exportModel.js";
+export type { ExportFormat, ExportModelOptions, ExportReport } from "./export/exportModel.js";
+
 // where trials run and what they remember: stores, executors, a progress display
 export type { Recipe } from "./recipe.js";
 export type { Executor, TrialStore } from "./exec/types.js";
@@ -143,5 +166,7 @@ export type { ProgressOptions, SearchProgress } from "./exec/progress.js";
 // figures and the rich-display protocol (the reactive Notebook itself is `import { Notebook } from "nasbook/notebook"`:
 // it loads the TypeScript compiler, which a plain `import * as nas from "nasbook"` should not pay for)
 export * as viz from "./viz/index.js";
+// controls in cells (range, select, ...): their values are what readers see
+export * as ui from "./ui/index.js";
 export { mimeSymbol, mimeOutput } from "./notebook/mime.js";
 export type { MimeBundle, MimeRenderable } from "./notebook/mime.js";

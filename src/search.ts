@@ -23,6 +23,7 @@ import type { SearchProgress } from "./exec/progress.js";
 import type { Executor, TrialStore } from "./exec/types.js";
 import { Rng } from "./rng.js";
 import { asyncChannel, type AsyncChannel } from "./asyncChannel.js";
+import { mimeSymbol } from "./mimeSymbol.js";
 import { yieldToEventLoop } from "./eventLoop.js";
 import type { SearchSpace } from "./space/types.js";
 import type { SpaceStrategyFactory, StrategyFactory, StrategySnapshot } from "./strategy/types.js";
@@ -238,6 +239,18 @@ function judged(r: TrialResult, objective: string, evaluator: string): TrialResu
 /** Executors for which "parallel is 1" was already said in this process. */
 const notedSerial = new WeakSet<Executor>();
 
+/** One line saying what a search event means: where the search is and its best so far. */
+export function eventLine(e: SearchEvent<unknown> | SearchStartedEvent, total?: number): string {
+  const best = (b: Trial<unknown> | undefined): string => (b ? `best ${b.fitness.toFixed(2)} (${b.archString})` : "no result yet");
+  if (e.type === "started") return `search started: ${e.total ?? "?"} trials on ${e.executor}${e.store ? `, store ${e.store}` : ""}${e.resumable ? `, ${e.resumable} from the checkpoint` : ""}`;
+  if (e.type === "trial") {
+    const cached = e.cachedHits ? `, ${e.cachedHits} from the store` : "";
+    return `trial ${e.queries}${total === undefined ? "" : `/${total}`}: ${best(e.best)}${cached}`;
+  }
+  const r = e.result;
+  return `search done: ${r.history.length} trials (${r.stopped}), ${best(r.best)}${r.cachedHits ? `, ${r.cachedHits} from the store` : ""}`;
+}
+
 /** Runs a search; iterate it for live events, or await `.result()`. */
 export function search<A, R extends TrialResult = TrialResult>(cfg: SearchConfig<A, R> & { startedEvent: true }): SearchRun<A, R, SearchEvent<A, R> | SearchStartedEvent>;
 export function search<A, R extends TrialResult = TrialResult>(cfg: SearchConfig<A, R>): SearchRun<A, R>;
@@ -284,6 +297,8 @@ export function search<A, R extends TrialResult = TrialResult>(cfg: SearchConfig
   // The caller's progress display, fed every event whether or not anyone iterates.
   let progress: SearchProgress | undefined;
   const emit = (e: SearchEvent<A, R> | SearchStartedEvent) => {
+    // Shown in a notebook as one line (a cell whose value is the search streams its events), not as a dump.
+    Object.defineProperty(e, mimeSymbol, { value: () => ({ "text/plain": eventLine(e, budget.queries) }), enumerable: false });
     progress?.update(e as SearchEvent<unknown> | SearchStartedEvent);
     channel?.push(e);
   };

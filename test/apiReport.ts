@@ -49,6 +49,8 @@ function entryOf(checker: ts.TypeChecker, name: string, exported: ts.Symbol): Ap
     const inner = checker.getExportsOfModule(symbol).sort((a, b) => a.name.localeCompare(b.name));
     return [{ name, kind: "namespace", lines: [`${inner.length} names`] }, ...inner.flatMap((s) => entryOf(checker, `${name}.${s.name}`, s))];
   }
+  // `export type { SomeClass }`: the name is a type there, not a value, whatever it names.
+  const typeOnly = (exported.declarations ?? []).some((d) => ts.isTypeOnlyExportDeclaration(d));
   if (f & ts.SymbolFlags.Class) {
     const type = typeAt(symbol);
     const ctors = type.getConstructSignatures().map((s) => `new ${checker.signatureToString(s, undefined, FLAGS)}`);
@@ -59,7 +61,7 @@ function entryOf(checker: ts.TypeChecker, name: string, exported: ts.Symbol): Ap
       .filter((m) => ours(m) && !(m.declarations ?? []).some((d) => ts.getCombinedModifierFlags(d) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected) || (ts.isPropertyDeclaration(d) || ts.isMethodDeclaration(d)) && ts.isPrivateIdentifier(d.name)))
       .map((m) => `${m.name}: ${checker.typeToString(typeAt(m), undefined, FLAGS)}`);
     const statics = checker.getPropertiesOfType(type).filter((m) => m.name !== "prototype" && ours(m)).map((m) => `static ${m.name}: ${checker.typeToString(typeAt(m), undefined, FLAGS)}`);
-    return [{ name, kind: "class", lines: [...ctors, ...statics, ...members] }];
+    return [{ name, kind: typeOnly ? "type" : "class", lines: [...ctors, ...statics, ...members] }];
   }
   if (f & ts.SymbolFlags.Function) {
     const sigs = typeAt(symbol).getCallSignatures().map((s) => checker.signatureToString(s, undefined, FLAGS));

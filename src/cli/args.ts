@@ -17,7 +17,8 @@ type Options = NonNullable<ParseArgsConfig["options"]>;
 
 /** Parses argv strictly; `--n -5` is read as the value -5 of --n (so it is refused as a bad value, not a flag). */
 export function parseCli(command: string, argv: readonly string[], options: Options): Record<string, string | boolean | undefined> {
-  return parseCommandLine(command, argv, options).values;
+  // As node's parseArgs types it: a `multiple: true` flag's value is an array, which its caller reads as one.
+  return parseCommandLine(command, argv, options).values as Record<string, string | boolean | undefined>;
 }
 
 /**
@@ -29,7 +30,7 @@ export function parseCommandLine(
   argv: readonly string[],
   options: Options,
   opts: { maxPositionals?: number } = {},
-): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+): { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] } {
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -42,10 +43,10 @@ export function parseCommandLine(
   }
   const valid = Object.keys(options).map((k) => `--${k}`).join(", ");
   const maxPositionals = opts.maxPositionals ?? 0;
-  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  let parsed: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] };
   try {
     const { values, positionals } = parseArgs({ args, options, strict: true, allowPositionals: maxPositionals > 0 });
-    parsed = { values: values as Record<string, string | boolean | undefined>, positionals };
+    parsed = { values, positionals };
   } catch (e) {
     const code = (e as { code?: string }).code;
     const msg = (e as Error).message;

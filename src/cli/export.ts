@@ -15,7 +15,7 @@ const USAGE =
   "  --no-code   show prose and outputs only";
 
 export async function main(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   let positionals: string[];
   try {
     ({ values, positionals } = parseCommandLine("export", argv, {

@@ -41,7 +41,7 @@ export function prefixNote(prefix: string, dataPaths: readonly string[] | undefi
 export async function main(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === "install" || sub === "uninstall") {
-    let values: Record<string, string | boolean | undefined>;
+    let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
     try {
       ({ values } = parseCommandLine(`kernel ${sub}`, rest, { user: { type: "boolean" }, prefix: { type: "string" } }));
     } catch (err) {

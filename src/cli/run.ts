@@ -30,10 +30,11 @@ const childFlag = "NASBOOK_RUN_CHILD";
 const snapshotFile = "NASBOOK_RUN_SNAPSHOT";
 
 const USAGE =
-  "usage: nasbook run <notebook.ipynb> [--out executed.ipynb] [--html report.html] [--seed N] [--allow-errors] [--progress|--quiet]\n" +
+  "usage: nasbook run <notebook.ipynb> [--out executed.ipynb] [--html report.html] [--seed N] [--set NAME=V ...] [--allow-errors] [--progress|--quiet]\n" +
   "  --out F         write the executed notebook (outputs + manifest) to F\n" +
   "  --html F        write a self-contained HTML report (interactive figures, works offline) to F\n" +
   "  --seed N        set the notebook's `seed` (its parameters cell: `const seed = ...`)\n" +
+  "  --set NAME=V    start the control assigned to NAME (`const NAME = nas.ui.range(...)`) at V; repeatable\n" +
   "  --allow-errors  run every cell even after one fails (the exit code is still 1)\n" +
   "  --progress      show progress even when stderr is not a terminal; --quiet never shows it";
 
@@ -42,6 +43,7 @@ interface RunArgs {
   out?: string;
   html?: string;
   seed?: number;
+  set: Record<string, string>;
   allowErrors: boolean;
   progress: boolean;
 }
@@ -52,6 +54,7 @@ function parseRunArgs(argv: string[]): RunArgs | "help" {
     out: { type: "string" },
     html: { type: "string" },
     seed: { type: "string" },
+    set: { type: "string", multiple: true },
     "allow-errors": { type: "boolean" },
     progress: { type: "boolean" },
     quiet: { type: "boolean" },
@@ -62,11 +65,18 @@ function parseRunArgs(argv: string[]): RunArgs | "help" {
   const notebook = positionals[0];
   if (notebook === undefined) throw new CliUsageError("run", "which notebook? e.g. nasbook run notebooks/00-quickstart.ipynb --html out/report.html");
   const seed = typeof values["seed"] === "string" ? integer("run", "seed", values["seed"]) : undefined;
+  const set: Record<string, string> = {};
+  for (const pair of Array.isArray(values["set"]) ? values["set"].map(String) : []) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new CliUsageError("run", `--set takes NAME=VALUE, got "${pair}"; e.g. --set budget=50`);
+    set[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
   return {
     notebook,
     out: typeof values["out"] === "string" ? values["out"] : undefined,
     html: typeof values["html"] === "string" ? values["html"] : undefined,
     seed,
+    set,
     allowErrors: values["allow-errors"] === true,
     // --quiet wins over --progress; without either, progress shows on a terminal.
     progress: values["quiet"] === true ? false : values["progress"] === true || Boolean(process.stderr.isTTY),
@@ -149,6 +159,7 @@ export async function main(argv: string[]): Promise<number> {
     result = await runNotebook(doc, {
       cwd,
       seed: args.seed,
+      set: args.set,
       session,
       continueOnError: args.allowErrors,
       onProgress: args.progress ? progressPrinter(args.notebook, (s) => void stderrWrite(s)) : undefined,
@@ -169,6 +180,12 @@ export async function main(argv: string[]): Promise<number> {
     console.error(
       `${result.failures.length ? "failed" : "done"} in ${result.seconds.toFixed(1)} s` +
         (wrote.length ? `; wrote ${wrote.join(", ")}` : " (nothing written: give --out and/or --html)"),
+    );
+  } else if (outPath === undefined && html === undefined) {
+    // Quiet or not, a run that saves nothing says so: its outputs are gone when it ends.
+    console.error(
+      `nasbook run: ran ${args.notebook} (${result.failures.length ? `${result.failures.length} cell(s) failed` : "every cell ok"}); ` +
+        "nothing written: give --out FILE.ipynb and/or --html FILE.html to keep the outputs",
     );
   }
   return result.failures.length ? 1 : 0;

@@ -86,6 +86,12 @@ export interface TrainRun extends ResumableRun {
 export interface TrainEvaluator<A> extends ResumableEvaluator<A, TrainTrialResult | FailedTrainResult> {
   evaluate(arch: A, opts: EvaluateOptions): Promise<TrainTrialResult | FailedTrainResult>;
   startRun(arch: A, opts: { seed: number; maxEpochs: number }): TrainRun;
+  /**
+   * Trains `arch` exactly as `evaluate` does (same seed and budget: same weights on the same backend) and hands
+   * over the network holding its best epoch's weights, the ones its reported metrics came from. The caller
+   * disposes `built.model`. A failed training is thrown.
+   */
+  trainModel(arch: A, opts: EvaluateOptions): Promise<{ built: BuiltModel; result: TrainTrialResult }>;
 }
 
 /** The model is larger than the evaluator allows (a guard against running out of memory). */
@@ -114,7 +120,7 @@ export function trainEvaluator<A>(options: TrainEvaluatorOptions<A>): TrainEvalu
   const name = options.name ?? "train";
   const baseConfig = (): TrainConfig => ({ ...DEFAULT_TRAIN, ...options.train });
 
-  function startRun(arch: A, run: { seed: number; maxEpochs: number }): TrainRun {
+  function startRun(arch: A, run: { seed: number; maxEpochs: number }): TrainRun & { takeModel(): BuiltModel } {
     let live: { built: BuiltModel; trainer: Trainer; cfg: TrainConfig } | undefined;
     let failed: FailedTrainResult | undefined;
     const curves: EpochRecord[] = [];
@@ -182,6 +188,14 @@ export function trainEvaluator<A>(options: TrainEvaluatorOptions<A>): TrainEvalu
         }
       },
       dispose: release,
+      takeModel() {
+        if (!live) throw new NasbookError("this training run holds no model (it failed or was disposed)");
+        const { built, trainer } = live;
+        trainer.restoreBestWeights();
+        trainer.dispose();
+        live = undefined;
+        return built;
+      },
     };
   }
 
@@ -201,6 +215,17 @@ export function trainEvaluator<A>(options: TrainEvaluatorOptions<A>): TrainEvalu
       name: options.name, train: options.train, normalize: options.normalize, maxParams: options.maxParams, backend: options.backend,
     }),
     startRun,
+    async trainModel(arch: A, opts: EvaluateOptions) {
+      const epochs = opts.budget?.epochs ?? baseConfig().epochs;
+      const run = startRun(arch, { seed: opts.seed, maxEpochs: epochs });
+      try {
+        const result = await run.continueTo(epochs, { signal: opts.signal, seconds: opts.budget?.seconds });
+        if (result.status !== "ok") throw new NasbookError(`training ${name} failed: ${result.error}`);
+        return { built: run.takeModel(), result };
+      } finally {
+        run.dispose();
+      }
+    },
     async evaluate(arch: A, opts: EvaluateOptions): Promise<TrainTrialResult | FailedTrainResult> {
       const epochs = opts.budget?.epochs ?? baseConfig().epochs;
       const run = startRun(arch, { seed: opts.seed, maxEpochs: epochs });

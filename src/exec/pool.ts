@@ -18,7 +18,7 @@ import { Worker } from "node:worker_threads";
 import { AbortError, NasbookError } from "../errors.js";
 import { compiledTwin } from "./compiled.js";
 import { failedResult, type TrialResult } from "../estimate/types.js";
-import type { FromWorker, ToWorker } from "./poolWorker.js";
+import type { FromWorker, PoolWorkerData, ToWorker } from "./poolWorker.js";
 import { TrialTimeoutError, jobOf, type TrialJob } from "./trialJob.js";
 import type { Executor, TrialTask } from "./types.js";
 
@@ -29,6 +29,11 @@ export interface PoolOptions {
   oversubscribe?: boolean;
   /** Seconds a thread may take to stop after an abort before it is terminated (default 5). */
   abortGraceSeconds?: number;
+  /**
+   * Compute threads of each worker's wasm backend (default 1: the pool's workers already keep the cores busy, so
+   * `workers * threadsPerWorker` should not exceed the cores). Ignored by tfjs-node and cpu.
+   */
+  threadsPerWorker?: number;
 }
 
 /** A pool executor; `runJob` runs a job already in recipe form (used by `nasbook worker --concurrency N`). */
@@ -68,15 +73,15 @@ export function tooManyThreads(workers: number, flag = "oversubscribe: true"): s
  * sources, the compiled twin in dist/ when dist is current (no TypeScript compiled in the thread), else the
  * TypeScript source through tsx's loader (registered inside the thread).
  */
-function startThread(): Worker {
+function startThread(workerData: PoolWorkerData): Worker {
   const here = import.meta.url;
-  if (!here.endsWith(".ts")) return new Worker(new URL("./poolWorker.js", here));
+  if (!here.endsWith(".ts")) return new Worker(new URL("./poolWorker.js", here), { workerData });
   const twin = compiledTwin(new URL("./poolWorker.ts", here));
-  if (twin) return new Worker(new URL(twin));
+  if (twin) return new Worker(new URL(twin), { workerData });
   const tsxApi = pathToFileURL(createRequire(here).resolve("tsx/esm/api")).href;
   const entry = new URL("./poolWorker.ts", here).href;
   const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(boot, { eval: true });
+  return new Worker(boot, { eval: true, workerData });
 }
 
 interface Pending {
@@ -102,6 +107,10 @@ export function poolExecutor(opts: PoolOptions = {}): PoolExecutor {
   const tooMany = opts.oversubscribe ? undefined : tooManyThreads(size);
   if (tooMany) throw new PoolOptionsError(`workers: ${tooMany}`);
   const graceMs = (opts.abortGraceSeconds ?? 5) * 1000;
+  const threadsPerWorker = opts.threadsPerWorker ?? 1;
+  if (!(Number.isInteger(threadsPerWorker) && threadsPerWorker >= 1)) {
+    throw new PoolOptionsError(`threadsPerWorker must be an integer >= 1, got ${threadsPerWorker}; e.g. { workers: 1, threadsPerWorker: 2 }`);
+  }
   const slots: Slot[] = [];
   const queue: Pending[] = [];
   let nextId = 0;
@@ -127,7 +136,7 @@ export function poolExecutor(opts: PoolOptions = {}): PoolExecutor {
     old.removeAllListeners();
     old.on("error", () => undefined);
     void old.terminate();
-    attach(slot, startThread());
+    attach(slot, startThread({ threads: threadsPerWorker }));
   };
 
   const attach = (slot: Slot, thread: Worker) => {
@@ -212,7 +221,7 @@ export function poolExecutor(opts: PoolOptions = {}): PoolExecutor {
   const startSlot = () => {
     const slot: Slot = { thread: undefined as unknown as Worker, ready: false, timers: [] };
     slots.push(slot);
-    attach(slot, startThread());
+    attach(slot, startThread({ threads: threadsPerWorker }));
   };
   const ensureStarted = () => {
     while (slots.length < size) startSlot();

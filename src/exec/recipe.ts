@@ -18,6 +18,9 @@ import { nb201Space } from "../space/nb201.js";
 import { pnasSpace } from "../space/pnas.js";
 import type { SearchSpace } from "../space/types.js";
 import { zophLeSpace } from "../space/zophLe.js";
+import { latencyEvaluator } from "../cost/latencyEvaluator.js";
+import type { LatencyOptions } from "../cost/measureLatency.js";
+import type { ImageShape } from "../data/types.js";
 import { RecipeError, asEvaluator, asSpace, checkRecipe, fromModule } from "./recipeModule.js";
 import type { Recipe } from "./types.js";
 
@@ -61,6 +64,13 @@ export const EVALUATOR_RECIPES: Record<string, (o: Options) => Evaluator<unknown
       backend: o.backend as "auto" | "current" | undefined,
     });
   },
+  latency: (o) =>
+    latencyEvaluator({
+      name: o.name as string | undefined,
+      build: modelBuilder(builtinSpace(o.space as Recipe | undefined, "latency"), (o.size ?? {}) as NetworkSize),
+      inputShape: o.inputShape as ImageShape, numClasses: o.numClasses as number,
+      latency: o.latency as LatencyOptions | undefined, backend: o.backend as string | undefined, round: o.round as number | undefined,
+    }),
   proxy: (o) => {
     const space = builtinSpace(o.space as Recipe | undefined, "proxy");
     const dataRecipe = o.data as DataRecipe | undefined;

@@ -170,6 +170,7 @@ describe("the process's warm pool (executor: \"pool\")", () => {
     expect(() => search({ ...cfg(1), workers: 2 })).toThrow(/workers: 2 sets the threads of executor: "pool"; add executor: "pool"/);
     expect(() => search({ ...cfg(1), executor: "threads" as "pool" })).toThrow(/executor must be "inprocess", "pool" or an executor/);
     expect(() => search({ ...cfg(1), executor: "pool", workers: 0 })).toThrow(/workers must be an integer >= 1/);
+    expect(() => poolExecutor({ workers: 1, threadsPerWorker: 0 })).toThrow(/threadsPerWorker must be an integer >= 1/);
   });
 });
 
