@@ -146,6 +146,7 @@ export { enumeration } from "./strategy/enumeration.js";
 export { hypervolume } from "./strategy/hypervolume.js";
 export type { Objective, ObjectiveSpec } from "./strategy/objectives.js";
 export { exportModel } from "./export/exportModel.js";
+export { runOnnx } from "./export/onnxCheck.js";
 export type { ExportFormat, ExportModelOptions, ExportReport } from "./export/exportModel.js";
 
 // where trials run and what they remember: stores, executors, a progress display

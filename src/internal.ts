@@ -88,4 +88,4 @@ export { nonDominatedSort } from "./strategy/nondominated.js";
 export { allChoices } from "./strategy/enumeration.js";
 export { ExportCheckError, EXPORT_FORMATS } from "./export/exportModel.js";
 export { UnsupportedLayerError } from "./export/exportGraph.js";
-export { runOnnx, OnnxRuntimeMissingError } from "./export/onnxCheck.js";
+export { OnnxRuntimeMissingError } from "./export/onnxCheck.js";
