@@ -19,7 +19,8 @@ import { jobOf } from "../../src/exec/trialJob.js";
 import { search, type SearchResult } from "../../src/search.js";
 import { bits, execSearchConfig, stepped } from "../fixtures/execEvaluators.js";
 import { redisAvailable, startRedis, type RedisServer } from "../fixtures/redis.js";
-import { TEST_KEY, readLog, startWorker, until, type WorkerProcess } from "../fixtures/workers.js";
+import { until } from "../fixtures/until.js";
+import { TEST_KEY, readLog, startWorker, type WorkerProcess } from "../fixtures/workers.js";
 
 const skip = !redisAvailable() && process.env.CI !== "true";
 const dir = mkdtempSync(join(tmpdir(), "nasbook-bullmq-"));
