@@ -152,14 +152,14 @@ export class NotebookPage {
   cells(): Promise<ShownCell[]> {
     return this.page.evaluate(() => {
       // textContent, not innerText: cells scrolled out of view are not rendered (content-visibility) but are there.
-      const text = (el: Element): string => {
-        const copy = el.cloneNode(true) as Element;
-        for (const s of copy.querySelectorAll("script, style")) s.remove();
-        return copy.textContent?.trim() ?? "";
-      };
+      // (No named functions in here: a bundler's keepNames helper does not exist in the page.)
       return [...document.querySelectorAll(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell")].map((c) => ({
         prompt: c.querySelector(".jp-InputArea-prompt")?.textContent?.trim() ?? "",
-        outputs: [...c.querySelectorAll(".jp-OutputArea-child .jp-OutputArea-output")].map(text),
+        outputs: [...c.querySelectorAll(".jp-OutputArea-child .jp-OutputArea-output")].map((o) => {
+          const copy = o.cloneNode(true) as Element;
+          for (const s of copy.querySelectorAll("script, style")) s.remove();
+          return copy.textContent?.trim() ?? "";
+        }),
         figureTitles: [...c.querySelectorAll(".jp-OutputArea-child .gtitle")].map((t) => t.textContent ?? ""),
       }));
     });
@@ -185,11 +185,11 @@ export class NotebookPage {
     return readFileSync(path, "utf8");
   }
 
+  /** JupyterLab marks the document's tab while it has unsaved changes; Notebook 7 shows no such mark (its save is
+   * known by the file's new mtime alone: the server writes atomically). */
   private dirty(): Promise<boolean> {
-    return this.page.evaluate((app) =>
-      app === "lab"
-        ? document.querySelector(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty") !== null
-        : document.querySelector(".jp-NotebookPanel.jp-mod-dirty, #jp-title .jp-mod-dirty") !== null, this.server.app);
+    if (this.server.app !== "lab") return Promise.resolve(false);
+    return this.page.evaluate(() => document.querySelector(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty") !== null);
   }
 
   /** Replaces the text of code cell `index` in its editor (as typed, without the editor's auto-closing brackets). */
