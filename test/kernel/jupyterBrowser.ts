@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSy
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
 import { freePort, installTestKernel, waitForHttp } from "./jupyterHelpers.js";
 
 /** The venv holding JupyterLab 4, Notebook 7 and ipywidgets 8 (see .ci/run for the pinned versions). */
@@ -88,6 +89,35 @@ export async function startJupyter(app: JupyterApp, root: string, kernelEnv: Rec
 /** Headless Chromium (Debian's, no browser download) with a fresh profile. */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+/**
+ * For a describe block: a `jupyter <app>` server over a fresh directory that `prepare` fills, and Chromium, started
+ * before its tests (unless `skip`) and stopped after them. `open(file)` opens one of the directory's notebooks.
+ */
+export function jupyterForTests(app: JupyterApp, opts: { skip: boolean; kernelEnv?: Record<string, string>; prepare: (root: string) => void }): {
+  root: string;
+  open(file: string): Promise<NotebookPage>;
+} {
+  const root = mkdtempSync(join(tmpdir(), `nasbook-jupyter-${app}-`));
+  let server: JupyterServer | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    if (opts.skip) return;
+    opts.prepare(root);
+    [server, browser] = await Promise.all([startJupyter(app, root, opts.kernelEnv), launchChromium()]);
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  }, 60_000);
+  return {
+    root,
+    open: (file) => {
+      if (!server || !browser) throw new Error(`jupyter ${app} is not running (skipped, or it failed to start)`);
+      return NotebookPage.open(browser, server, file);
+    },
+  };
 }
 
 /** Polls `check` until it returns a value other than undefined/false; throws `what` (and the last state) after `ms`. */

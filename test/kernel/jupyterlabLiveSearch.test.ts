@@ -4,12 +4,10 @@
 // within one trial — at most one of its trials starts, and at most one is recorded, after the keypress that sent the
 // edit (the evaluator logs both, in epoch ms) — and the reader, in its one output, follows the new search.
 // A last cell, added and run through the UI, reads that log.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
-import { launchChromium, NotebookPage, skipJupyterBrowser, startJupyter, until, type JupyterServer } from "./jupyterBrowser.js";
+import { describe, expect, it } from "vitest";
+import { jupyterForTests, skipJupyterBrowser, until } from "./jupyterBrowser.js";
 import { editedSpace, liveSearchCells, liveSearchNotebook, readerLine } from "./liveSearchNotebook.js";
 
 const FILE = "live-search.ipynb";
@@ -18,22 +16,10 @@ const skip = skipJupyterBrowser("the JupyterLab live search");
 const at = (id: string) => liveSearchCells.findIndex((c) => c.id === id);
 
 describe("a live search under JupyterLab 4's Run All, and an edit of its space while it runs", () => {
-  let server: JupyterServer | undefined;
-  let browser: Browser | undefined;
-  const root = mkdtempSync(join(tmpdir(), "nasbook-jlab-live-"));
-
-  beforeAll(async () => {
-    if (skip) return;
-    writeFileSync(join(root, FILE), JSON.stringify(liveSearchNotebook()));
-    [server, browser] = await Promise.all([startJupyter("lab", root, { NASBOOK_TRIALS: "off" }), launchChromium()]);
-  }, 180_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  }, 60_000);
+  const lab = jupyterForTests("lab", { skip, kernelEnv: { NASBOOK_TRIALS: "off" }, prepare: (root) => writeFileSync(join(root, FILE), JSON.stringify(liveSearchNotebook())) });
 
   it.skipIf(skip)("the reader shows progress live; the edit stops the old search within a trial and the reader follows the new one in place", async () => {
-    const page = await NotebookPage.open(browser!, server!, FILE);
+    const page = await lab.open(FILE);
     try {
       await page.runAll();
       // Every text the reader showed, in order, and how many outputs it had each time.

@@ -2,15 +2,13 @@
 // `space` cell in the editor and run only that cell. The cells that read `space` (the search line, the population
 // plot) show the new space's search in place — one output each, as before, nothing appended — and the `before`
 // snapshot, which reads nothing the edit changes, keeps the first search. The saved notebook holds the same.
-import { cpSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { chainSpace } from "../../src/space/chain.js";
 import { formatSpaceSize } from "../../src/space/size.js";
 import { joinSource, readIpynb, type CodeCell, type NotebookDocument } from "../../src/notebook/ipynb.js";
-import { launchChromium, NotebookPage, skipJupyterBrowser, startJupyter, until, type JupyterServer, type ShownCell } from "./jupyterBrowser.js";
+import { jupyterForTests, skipJupyterBrowser, until, type ShownCell } from "./jupyterBrowser.js";
 
 const FILE = "09-reactive-tour.ipynb";
 const skip = skipJupyterBrowser("the JupyterLab reactive tour");
@@ -32,23 +30,11 @@ const sizes = {
 };
 
 describe("tutorial 09 in JupyterLab 4: editing the space cell updates its dependents in place", () => {
-  let server: JupyterServer | undefined;
-  let browser: Browser | undefined;
-  const root = mkdtempSync(join(tmpdir(), "nasbook-jlab-tour-"));
-
-  beforeAll(async () => {
-    if (skip) return;
-    cpSync(resolve("notebooks", FILE), join(root, FILE));
-    [server, browser] = await Promise.all([startJupyter("lab", root, { NASBOOK_TRIALS: "off" }), launchChromium()]);
-  }, 180_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  }, 60_000);
+  const lab = jupyterForTests("lab", { skip, kernelEnv: { NASBOOK_TRIALS: "off" }, prepare: (root) => cpSync(resolve("notebooks", FILE), join(root, FILE)) });
 
   it.skipIf(skip)("after Run All, an edit of `space` re-runs the search and the plot in place; the snapshot keeps the first search", async () => {
     expect(new Set(Object.values(sizes)).size, JSON.stringify(sizes)).toBe(3);
-    const page = await NotebookPage.open(browser!, server!, FILE);
+    const page = await lab.open(FILE);
     try {
       await page.runAll();
       const ran = await page.waitAllExecuted(codeIds.length, 900_000);

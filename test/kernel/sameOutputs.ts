@@ -9,10 +9,13 @@
  * them as they arrive; how they were split carries no meaning).
  */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { expect } from "vitest";
 import { dataPath } from "../../src/data/dir.js";
-import { joinSource, type CodeCell, type NotebookDocument } from "../../src/notebook/ipynb.js";
+import { joinSource, readIpynb, type CodeCell, type NotebookDocument } from "../../src/notebook/ipynb.js";
+import type { NotebookPage } from "./jupyterBrowser.js";
 
 /** The data files a tutorial names in metadata.nasbook.data that are not in the data directory. */
 export function missingData(nb: NotebookDocument): string[] {
@@ -63,14 +66,62 @@ export function shownOutputs(nb: NotebookDocument): Record<string, ShownOutput[]
   return shown;
 }
 
-/** `nasbook run FILE --out OUT` (cwd `dir`) in its own process; resolves with its exit status, stderr and seconds. */
-export function nasbookRun(dir: string, file: string, out: string, env: Record<string, string>): Promise<{ status: number | null; stderr: string; seconds: number }> {
+/**
+ * `nasbook run FILE --out OUT` (cwd `dir`) in its own process; resolves with its exit status, stderr and seconds.
+ * Aborting `signal` kills it (a test that failed early does not leave it running).
+ */
+export function nasbookRun(dir: string, file: string, out: string, env: Record<string, string>, signal?: AbortSignal): Promise<{ status: number | null; stderr: string; seconds: number }> {
   return new Promise((resolvePromise, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [resolve("bin/nasbook.js"), "run", file, "--out", out], { cwd: dir, env, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, [resolve("bin/nasbook.js"), "run", file, "--out", out], { cwd: dir, env, stdio: ["ignore", "ignore", "pipe"], signal });
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr = (stderr + d).slice(-20_000)));
     child.on("error", reject);
     child.on("close", (status) => resolvePromise({ status, stderr, seconds: (performance.now() - t0) / 1000 }));
   });
+}
+
+/**
+ * Runs notebook `file` of `dir` under a Jupyter UI's Run All (`open` it, Run > Run All Cells, wait until every code
+ * cell has an execution count and the kernel is idle, save with the UI) and, at the same time, with `nasbook run`;
+ * then expects the same outputs: every code cell executed, no error, `shownOutputs` equal. Returns the saved notebook.
+ */
+export async function expectRunAllLikeNasbookRun(
+  open: (file: string) => Promise<NotebookPage>,
+  dir: string,
+  file: string,
+  env: Record<string, string>,
+  label: string,
+): Promise<NotebookDocument> {
+  const t0 = performance.now();
+  const codeCells = readIpynb(join(dir, file)).cells.filter((c) => c.cell_type === "code").length;
+  const out = join(mkdtempSync(join(tmpdir(), "nasbook-run-")), file);
+  const stopRun = new AbortController(); // kills nasbook run if the test fails before awaiting it
+  const headless = nasbookRun(dir, file, out, { ...(process.env as Record<string, string>), ...env }, stopRun.signal);
+  headless.catch(() => undefined);
+  try {
+    const page = await open(file);
+    let saved: NotebookDocument;
+    let uiSeconds: number;
+    try {
+      await page.runAll();
+      await page.waitAllExecuted(codeCells, 900_000);
+      uiSeconds = (performance.now() - t0) / 1000;
+      await page.screenshot(label.replace(/\W+/g, "-"));
+      saved = JSON.parse(await page.save()) as NotebookDocument;
+    } finally {
+      await page.close();
+    }
+    const run = await headless;
+    console.log(`${label}: Run All ${uiSeconds.toFixed(1)} s, nasbook run ${run.seconds.toFixed(1)} s (at the same time)`);
+    expect(run.status, run.stderr.slice(-3000)).toBe(0);
+    const counts = saved.cells.filter((c) => c.cell_type === "code").map((c) => (c as CodeCell).execution_count);
+    expect(counts.every((n) => typeof n === "number"), `${label}: execution counts saved: ${JSON.stringify(counts)}`).toBe(true);
+    const shown = shownOutputs(saved);
+    expect(Object.values(shown).flat().filter((o) => o.type === "error"), `${label}: errors`).toEqual([]);
+    expect(shown, `${label}: saved outputs vs nasbook run's`).toEqual(shownOutputs(readIpynb(out)));
+    return saved;
+  } finally {
+    stopRun.abort();
+  }
 }
