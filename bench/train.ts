@@ -22,6 +22,7 @@ import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../src/backend/index.js";
 import { registerTrainingKernels } from "../src/backend/wasm/registerTrainingKernels.js";
+import { measure as measureModel, type ModelName } from "./trainModels.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -37,102 +38,6 @@ const reps = Number(args.reps);
 const seconds = Number(args.seconds);
 const batch = Number(args.batch);
 const modelNames = (args.models as string).split(",") as ModelName[];
-
-type ModelName = "convnet" | "mlp" | "convbn";
-
-function buildModel(name: ModelName): tf.Sequential {
-  const m = tf.sequential();
-  const inputShape = [28, 28, 1];
-  switch (name) {
-    case "convnet":
-      m.add(tf.layers.conv2d({ inputShape, filters: 32, kernelSize: 3, activation: "relu" }));
-      m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-      m.add(tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: "relu" }));
-      m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-      m.add(tf.layers.flatten());
-      m.add(tf.layers.dense({ units: 128, activation: "relu" }));
-      m.add(tf.layers.dense({ units: 10 }));
-      break;
-    case "mlp":
-      m.add(tf.layers.flatten({ inputShape }));
-      m.add(tf.layers.dense({ units: 256, activation: "relu" }));
-      m.add(tf.layers.dense({ units: 128, activation: "relu" }));
-      m.add(tf.layers.dense({ units: 10 }));
-      break;
-    case "convbn":
-      for (const [i, filters] of [32, 64].entries()) {
-        m.add(tf.layers.conv2d({ ...(i === 0 ? { inputShape } : {}), filters, kernelSize: 3, useBias: false }));
-        m.add(tf.layers.batchNormalization({ epsilon: 1e-3 }));
-        m.add(tf.layers.activation({ activation: "relu" }));
-        m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-      }
-      m.add(tf.layers.flatten());
-      m.add(tf.layers.dense({ units: 10 }));
-      break;
-  }
-  return m;
-}
-
-/** Forward FLOPs per sample (2 per multiply-add of convolutions and dense layers). */
-function forwardFlops(model: tf.Sequential): number {
-  let flops = 0;
-  for (const layer of model.layers) {
-    const out = layer.outputShape as number[];
-    const w = layer.getWeights()[0];
-    if (layer.getClassName() === "Conv2D" && w !== undefined) {
-      const [kh, kw, ci, co] = w.shape as number[];
-      flops += 2 * (out[1] as number) * (out[2] as number) * kh! * kw! * ci! * co!;
-    } else if (layer.getClassName() === "Dense" && w !== undefined) {
-      flops += 2 * (w.shape[0] as number) * (w.shape[1] as number);
-    }
-  }
-  return flops;
-}
-
-interface Measurement {
-  samplesPerSec: number;
-  /** Samples per second of this process's CPU time: what the code costs, whatever the machine's load. */
-  samplesPerCpuSec: number;
-  flopsPerSample: number;
-  steps: number;
-}
-
-/** Trains `name` on the current backend: warm-up steps, then timed steps for `secs` (at least minSteps). */
-function measure(name: ModelName, secs: number, warmup: number, minSteps: number, maxSteps = Infinity, batchSize = batch): Measurement {
-  const batch = batchSize;
-  const model = buildModel(name);
-  const flopsPerSample = 3 * forwardFlops(model);
-  const opt = tf.train.adam(1e-3);
-  const xs = tf.randomNormal([batch, 28, 28, 1], 0, 1, "float32", 1);
-  const ys = tf.tidy(() => tf.oneHot(tf.randomUniform([batch], 0, 10, "int32", 2), 10));
-  const step = () => {
-    const loss = opt.minimize(
-      () => tf.losses.softmaxCrossEntropy(ys, model.apply(xs, { training: true }) as tf.Tensor) as tf.Scalar,
-      true,
-    ) as tf.Scalar;
-    loss.dataSync(); // a scalar; wasm is synchronous, so this only forces completion
-    loss.dispose();
-  };
-  for (let i = 0; i < warmup; i++) step();
-  let steps = 0;
-  const cpuStart = process.cpuUsage();
-  const start = performance.now();
-  let elapsed = 0;
-  while (steps < maxSteps && (steps < minSteps || elapsed < secs * 1000)) {
-    step();
-    steps++;
-    elapsed = performance.now() - start;
-  }
-  const cpu = process.cpuUsage(cpuStart);
-  tf.dispose([xs, ys]);
-  opt.dispose();
-  model.dispose();
-  return {
-    samplesPerSec: (steps * batch) / (elapsed / 1000),
-    samplesPerCpuSec: (steps * batch) / ((cpu.user + cpu.system) / 1e6),
-    flopsPerSample, steps,
-  };
-}
 
 interface TorchResult {
   model: ModelName;
@@ -215,7 +120,7 @@ for (let r = 0; r < reps; r++) {
   for (const backend of fastBackends) {
     await tf.setBackend(backend);
     for (const name of modelNames) {
-      const m = measure(name, seconds, 3, 3);
+      const m = measureModel(name, seconds, 3, 3, Infinity, batch);
       flopsOf.set(name, m.flopsPerSample);
       push(runs, `${backend}/${name}`, m.samplesPerSec);
       push(cpuRuns, `${backend}/${name}`, m.samplesPerCpuSec);
@@ -238,7 +143,7 @@ if (backends.includes("cpu")) {
   await tf.setBackend("cpu");
   for (const name of modelNames) {
     const cpuBatch = name === "mlp" ? batch : Math.min(batch, 16);
-    const m = name === "mlp" ? measure(name, 0, 1, 3, 3) : measure(name, 0, 1, 2, 2, cpuBatch);
+    const m = name === "mlp" ? measureModel(name, 0, 1, 3, 3, batch) : measureModel(name, 0, 1, 2, 2, cpuBatch);
     flopsOf.set(name, m.flopsPerSample);
     push(runs, `cpu/${name}`, m.samplesPerSec);
     push(cpuRuns, `cpu/${name}`, m.samplesPerCpuSec);

@@ -163,6 +163,23 @@ export class KernelClient {
     return { reply, iopub };
   }
 
+  /** Resolves with the iopub messages of request `msgId` so far once one satisfies `condition` (a deadline, not a sleep). */
+  async waitForIopub(msgId: string, condition: (m: JupyterMessage) => boolean, ms = 30_000): Promise<JupyterMessage[]> {
+    const end = Date.now() + ms;
+    while (!(this.byParent.get(msgId) ?? []).some(condition)) {
+      if (Date.now() > end) throw new Error(`no such iopub message for ${msgId} within ${ms} ms`);
+      await new Promise<void>((r) => {
+        const timer = setTimeout(r, 100);
+        this.waiters.set(msgId, () => {
+          clearTimeout(timer);
+          r();
+        });
+      });
+      this.waiters.delete(msgId);
+    }
+    return [...this.byParent.get(msgId)!];
+  }
+
   /** Waits for the idle status of request `msgId` and returns its iopub messages. */
   async untilIdle(msgId: string): Promise<JupyterMessage[]> {
     const isIdle = (m: JupyterMessage) => m.header.msg_type === "status" && m.content["execution_state"] === "idle";

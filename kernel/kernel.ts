@@ -16,6 +16,7 @@ import { OutputRouter, type OutputOp } from "../src/notebook/outputRouter.js";
 import type { NotebookSession } from "../src/notebook/session.js";
 import { evaluateUserExpressions } from "../src/notebook/userExpressions.js";
 import { CommRegistry, graphTarget } from "./comms.js";
+import { KernelWidgets } from "./widgets.js";
 import { clearInterruptFlag, interruptRequested } from "./interruptFlag.js";
 import { handleRequest, type HistoryEntry, type RequestContext } from "./requests.js";
 import { Transport, type ConnectionInfo, type Reply } from "./transport.js";
@@ -46,6 +47,9 @@ export class Kernel {
   /** The request whose cell is being compiled (an interrupt then stops the cell before it starts). */
   private compiling = false;
   private closed = false;
+  private readonly widgets: KernelWidgets;
+  /** The message being handled last (an execute request, or a comm message): where kernel-side messages go. */
+  private currentParent: Partial<Header> = {};
   /** The transport was started before the kernel was made (see the constructor). */
   private started = false;
   private stopCapture: (() => void) | undefined;
@@ -71,10 +75,21 @@ export class Kernel {
     }
     this.router = new OutputRouter<Partial<Header>>((op) => void this.send(op), (f) => setImmediate(f));
     const session = opts.session;
+    // Controls are widgets: their comms open under the request that shows them, then follow the frontend's messages.
+    this.widgets = new KernelWidgets(
+      this.comms,
+      (t, content, metadata) => this.transport.publish(t, content, this.currentParent, metadata),
+      async () => {
+        await this.notebook.whenSettled();
+        this.router.flush(); // what the move changed goes out before the comm message's idle
+      },
+      this.log,
+    );
     this.notebook = new Notebook({
       cwd: opts.cwd,
       outputs: this.router,
       interruptRequested,
+      render: (value, cellId) => this.widgets.render(value, cellId),
       ...(session ? { bindLibrary: (lib: Record<string, unknown>) => session.bind(lib) } : {}),
     });
     this.comms.register("nasbook.graph", graphTarget(this.notebook));
@@ -146,7 +161,10 @@ export class Kernel {
       log: this.log,
     };
     try {
-      this.router.handling(msg.header);
+      if (msg.header.msg_type.startsWith("comm_")) {
+        this.router.handling(msg.header);
+        this.currentParent = msg.header;
+      }
       await handleRequest(msg, reply, channel, ctx);
     } finally {
       await publish("status", { execution_state: "idle" });
@@ -200,6 +218,7 @@ export class Kernel {
   private async execute({ msg, reply, index }: Queued): Promise<void> {
     const c = msg.content;
     const parent = msg.header;
+    this.currentParent = parent;
     const publish = (t: string, content: Record<string, unknown>) => this.transport.publish(t, content, parent);
     await publish("status", { execution_state: "busy" });
     if (typeof c["code"] !== "string") {
@@ -267,6 +286,7 @@ export class Kernel {
     if (this.closed) return;
     this.closed = true;
     this.stopCapture?.();
+    this.widgets.dispose();
     this.notebook.dispose();
     this.wakeExecutor?.();
     await this.transport.close();

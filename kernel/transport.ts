@@ -190,8 +190,8 @@ export class Transport {
   }
 
   /** Publishes on iopub under `parent`. Updates and streams of one event-loop turn go out together. */
-  publish(msgType: string, content: Record<string, unknown>, parent: Partial<Header>): Promise<void> {
-    return this.iopubSender.send(encodeText(this.signer, this.session, msgType, content, parent), batched.has(msgType));
+  publish(msgType: string, content: Record<string, unknown>, parent: Partial<Header>, metadata: Record<string, unknown> = {}): Promise<void> {
+    return this.iopubSender.send(encodeText(this.signer, this.session, msgType, content, parent, [], metadata), batched.has(msgType));
   }
 
   async close(): Promise<void> {

@@ -54,6 +54,7 @@ export type { RegularizedEvolutionOptions } from "./strategy/evolution.js";
 export { localSearch, nb201ParamsWarmup } from "./strategy/localSearch.js";
 export type { LocalSearchOptions, ZeroCostWarmup } from "./strategy/localSearch.js";
 export * as viz from "./viz/index.js";
+export * as ui from "./ui/index.js";
 
 // rich display protocol (the reactive Notebook itself is `import { Notebook } from "nasbook/notebook"`: it loads the
 // TypeScript compiler, which a plain `import * as nas from "nasbook"` should not pay for)
@@ -146,6 +147,8 @@ export { poolExecutor, sharedPool, PoolOptionsError } from "./exec/pool.js";
 export type { PoolExecutor, PoolOptions } from "./exec/pool.js";
 export { bullmqExecutor, serveQueue, checkRedisUrl, RedisUrlError, DEFAULT_QUEUE } from "./exec/bullmq.js";
 export type { BullmqExecutor, BullmqExecutorOptions, QueueWorker, QueueWorkerOptions } from "./exec/bullmq.js";
+export { RedisUnreachableError, JobRefusedError } from "./exec/bullmq.js";
+export { SharedKeyError } from "./exec/sharedKey.js";
 export { redisStore } from "./exec/redisStore.js";
 export type { RedisStoreOptions, RedisTrialStore } from "./exec/redisStore.js";
 export { jobOf, runTrialJob, TrialTimeoutError } from "./exec/trialJob.js";

@@ -12,10 +12,11 @@
 import { AsyncResource } from "node:async_hooks";
 import { randomBytes } from "node:crypto";
 import { setMaxListeners } from "node:events";
-import { openCheckpoint, type Checkpoint, type CheckpointHeader, type TrialRecord } from "./checkpoint.js";
+import { CHECKPOINT_VERSION, openCheckpoint, type Checkpoint, type CheckpointHeader, type TrialRecord } from "./checkpoint.js";
 import { AbortError, BudgetError, CheckpointError, NasbookError } from "./errors.js";
 import { failedResult, type EvalBudget, type Evaluator, type TrialResult } from "./estimate/types.js";
 import { executorFor } from "./exec/executors.js";
+import { resultProblem } from "./exec/resultCheck.js";
 import { isStorable } from "./exec/store.js";
 import { evaluatorFingerprint, sha256Hex, trialKey } from "./exec/trialKey.js";
 import type { SearchProgress } from "./exec/progress.js";
@@ -186,6 +187,18 @@ function bestOf<A>(a: Trial<A> | undefined, b: Trial<A>): Trial<A> | undefined {
   return !a || b.fitness > a.fitness ? b : a;
 }
 
+/** An evaluator returned something that is not a TrialResult that can be checkpointed and resumed. */
+export class InvalidResultError extends NasbookError {}
+
+/**
+ * A result that could not be stored, checkpointed and resumed as it is (resultProblem) becomes a failed trial with
+ * the reason, before anything is written: a search never writes a checkpoint it cannot resume.
+ */
+function validated(r: TrialResult, evaluator: string, seconds: number): TrialResult {
+  const problem = resultProblem(r);
+  return problem ? failedResult(new InvalidResultError(`evaluator ${evaluator} returned an invalid result: ${problem}`), seconds) : r;
+}
+
 /**
  * The loop's verdict on a result, decided here only: an "ok" result without a finite objective is failed
  * (missing metric, NaN or ±Infinity), so every strategy, plot and checkpoint sees the same thing.
@@ -208,6 +221,18 @@ function judged(r: TrialResult, objective: string, evaluator: string): TrialResu
 
 /** Executors for which "parallel is 1" was already said in this process. */
 const notedSerial = new WeakSet<Executor>();
+
+/** One line saying what a search event means: where the search is and its best so far. */
+export function eventLine(e: SearchEvent<unknown> | SearchStartedEvent, total?: number): string {
+  const best = (b: Trial<unknown> | undefined): string => (b ? `best ${b.fitness.toFixed(2)} (${b.archString})` : "no result yet");
+  if (e.type === "started") return `search started: ${e.total ?? "?"} trials on ${e.executor}${e.store ? `, store ${e.store}` : ""}${e.resumable ? `, ${e.resumable} from the checkpoint` : ""}`;
+  if (e.type === "trial") {
+    const cached = e.cachedHits ? `, ${e.cachedHits} from the store` : "";
+    return `trial ${e.queries}${total === undefined ? "" : `/${total}`}: ${best(e.best)}${cached}`;
+  }
+  const r = e.result;
+  return `search done: ${r.history.length} trials (${r.stopped}), ${best(r.best)}${r.cachedHits ? `, ${r.cachedHits} from the store` : ""}`;
+}
 
 /** Runs a search; iterate it for live events, or await `.result()`. */
 export function search<A>(cfg: SearchConfig<A> & { startedEvent: true }): SearchRun<A, SearchEvent<A> | SearchStartedEvent>;
@@ -254,6 +279,8 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
   // The caller's progress display, fed every event whether or not anyone iterates.
   let progress: SearchProgress | undefined;
   const emit = (e: SearchEvent<A> | SearchStartedEvent) => {
+    // Shown in a notebook as one line (a cell whose value is the search streams its events), not as a dump.
+    Object.defineProperty(e, Symbol.for("nasbook.mime"), { value: () => ({ "text/plain": eventLine(e, budget.queries) }), enumerable: false });
     progress?.update(e as SearchEvent<unknown> | SearchStartedEvent);
     if (!listening) return;
     queue.push(e);
@@ -284,7 +311,7 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
     const nonce = randomBytes(8).toString("hex");
 
     const header: CheckpointHeader = {
-      type: "header", version: 2, space: space.name, strategy: cfg.strategy.name, evaluator: evaluator.name, objective,
+      type: "header", version: CHECKPOINT_VERSION, space: space.name, strategy: cfg.strategy.name, evaluator: evaluator.name, objective,
       seed: cfg.seed, parallel, fingerprint: fingerprint ?? null, evalBudget: (cfg.evalBudget as Record<string, unknown> | undefined) ?? null,
     };
     const ckpt: Checkpoint | undefined = cfg.checkpoint ? openCheckpoint(cfg.checkpoint, header) : undefined;
@@ -349,6 +376,7 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
           result = failedResult(deadline.signal.reason, (performance.now() - t0) / 1000);
           checkpointed = false;
         }
+        result = validated(result, evaluator.name, (performance.now() - t0) / 1000);
         if (store && isStorable(result)) {
           await store.put(key, result).catch((e: unknown) => (putFailure ??= (e as Error).message));
         }

@@ -344,18 +344,18 @@ void column_sum(const float* x, int rows, int cols, float scale, float* out, flo
  * Gradients of y = (x - mean) * scale / sqrt(var + eps) + offset for x [rows, cols] and per-column
  * mean/var/scale, with mean and var as separate inputs (as tfjs's FusedBatchNorm gradient defines them):
  * dx = dy*scale*inv, dmean = -scale*inv*sum(dy), dvar = -scale*inv^3/2 * sum(dy*(x-mean)),
- * dscale = inv*sum(dy*(x-mean)), doffset = sum(dy). scale = 0 pointer means scale 1.
- * scratch: 4*cols floats.
+ * dscale = inv*sum(dy*(x-mean)), doffset = sum(dy). In three steps so row ranges can run on several threads:
+ * batch_norm_grad_sums per row range, batch_norm_grad_finish once, batch_norm_grad_dx per row range.
  */
-EXPORT(batch_norm_grad)
-void batch_norm_grad(const float* x, const float* dy, const float* mean, const float* var, const float* scale, float eps,
-                     int rows, int cols, float* dx, float* dmean, float* dvar, float* dscale, float* doffset,
-                     float* scratch) {
-  float* sum_dy = scratch;
-  float* sum_dyxm = scratch + cols;
-  float* blk_dy = scratch + 2 * cols;
-  float* blk_dyxm = scratch + 3 * cols;
-  __builtin_memset(sum_dy, 0, (size_t)cols * 8);
+
+/** sum_dy[c] = sum_r dy[r,c], sum_dyxm[c] = sum_r dy[r,c]*(x[r,c]-mean[c]) over `rows` rows; scratch: 2*cols floats. */
+EXPORT(batch_norm_grad_sums)
+void batch_norm_grad_sums(const float* x, const float* dy, const float* mean, int rows, int cols, float* sum_dy,
+                          float* sum_dyxm, float* scratch) {
+  float* blk_dy = scratch;
+  float* blk_dyxm = scratch + cols;
+  __builtin_memset(sum_dy, 0, (size_t)cols * 4);
+  __builtin_memset(sum_dyxm, 0, (size_t)cols * 4);
   for (int r0 = 0; r0 < rows; r0 += SUM_BLOCK) {
     int r1 = rows - r0 < SUM_BLOCK ? rows : r0 + SUM_BLOCK;
     __builtin_memset(blk_dy, 0, (size_t)cols * 8);
@@ -377,23 +377,65 @@ void batch_norm_grad(const float* x, const float* dy, const float* mean, const f
     add_into(sum_dy, blk_dy, cols);
     add_into(sum_dyxm, blk_dyxm, cols);
   }
-  // Per-column factors reuse the block scratch: blk_dy[c] = scale*inv.
+}
+
+/** Per-column gradients from the sums; factor[c] = scale*inv for batch_norm_grad_dx. scale = 0 pointer means 1. */
+EXPORT(batch_norm_grad_finish)
+void batch_norm_grad_finish(const float* sum_dy, const float* sum_dyxm, const float* var, const float* scale, float eps,
+                            int cols, float* factor, float* dmean, float* dvar, float* dscale, float* doffset) {
   for (int c = 0; c < cols; c++) {
     float inv = 1.0f / __builtin_sqrtf(var[c] + eps);
     float sc = scale ? scale[c] : 1.0f;
-    blk_dy[c] = sc * inv;
+    factor[c] = sc * inv;
     doffset[c] = sum_dy[c];
     dscale[c] = sum_dyxm[c] * inv;
     dmean[c] = -sc * inv * sum_dy[c];
     dvar[c] = -0.5f * sc * inv * inv * inv * sum_dyxm[c];
   }
+}
+
+/** dx[r,c] = dy[r,c] * factor[c] over `rows` rows. */
+EXPORT(batch_norm_grad_dx)
+void batch_norm_grad_dx(const float* dy, const float* factor, int rows, int cols, float* dx) {
   for (int r = 0; r < rows; r++) {
     const float* gr = dy + (size_t)r * cols;
     float* d = dx + (size_t)r * cols;
     int c = 0;
-    for (; c + 4 <= cols; c += 4) wasm_v128_store(d + c, wasm_f32x4_mul(wasm_v128_load(gr + c), wasm_v128_load(blk_dy + c)));
-    for (; c < cols; c++) d[c] = gr[c] * blk_dy[c];
+    for (; c + 4 <= cols; c += 4) wasm_v128_store(d + c, wasm_f32x4_mul(wasm_v128_load(gr + c), wasm_v128_load(factor + c)));
+    for (; c < cols; c++) d[c] = gr[c] * factor[c];
   }
+}
+
+/** out[r, c] = row[c] / divisor for `rows` rows: the gradient of a mean over leading axes (as tfjs divides). */
+EXPORT(broadcast_rows)
+void broadcast_rows(const float* row, int cols, int rows, float divisor, float* out) {
+  v128_t d = wasm_f32x4_splat(divisor);
+  for (int r = 0; r < rows; r++) {
+    float* o = out + (size_t)r * cols;
+    int c = 0;
+    for (; c + 4 <= cols; c += 4) wasm_v128_store(o + c, wasm_f32x4_div(wasm_v128_load(row + c), d));
+    for (; c < cols; c++) o[c] = row[c] / divisor;
+  }
+}
+
+/** out[i] = 2 * x[i] * dy[i] for n floats: the gradient of square(x). */
+EXPORT(square_grad)
+void square_grad(const float* x, const float* dy, int n, float* out) {
+  int i = 0;
+  v128_t two = wasm_f32x4_splat(2.0f);
+  for (; i + 4 <= n; i += 4)
+    wasm_v128_store(out + i, wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(x + i), two), wasm_v128_load(dy + i)));
+  for (; i < n; i++) out[i] = x[i] * 2.0f * dy[i];
+}
+
+/** acc[i] += s[i] for n floats (adds the partial results of row slices, in a fixed order). */
+EXPORT(add_floats)
+void add_floats(float* acc, const float* s, int n) { add_into(acc, s, n); }
+
+/** p[i] *= scale for n floats. */
+EXPORT(scale_floats)
+void scale_floats(float* p, int n, float scale) {
+  for (int i = 0; i < n; i++) p[i] *= scale;
 }
 
 /**

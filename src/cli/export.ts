@@ -2,10 +2,10 @@
  * `nasbook export <notebook.ipynb> --html [--out report.html] [--no-code]`: converts a notebook (executed by
  * `nasbook run` or by Jupyter) into one self-contained HTML file that opens offline with working figures.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { notebookToHtml } from "../notebook/htmlExport.js";
 import { readIpynb } from "../notebook/ipynb.js";
+import { refuseClashingPaths, writeOutputFile } from "./outputPaths.js";
 
 const USAGE =
   "usage: nasbook export <notebook.ipynb> --html [--out report.html] [--no-code]\n" +
@@ -51,9 +51,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   const path = resolve(notebook);
   const target = resolve(out ?? join(dirname(path), `${basename(path, extname(path))}.html`));
+  const clash = refuseClashingPaths("export", [{ path, name: "the notebook", role: "input" }, { path: target, name: "--out", role: "output" }]);
+  if (clash !== undefined) return clash;
   const doc = readIpynb(path);
-  mkdirSync(dirname(target), { recursive: true });
-  writeFileSync(target, notebookToHtml(doc, { showCode }));
+  writeOutputFile(target, notebookToHtml(doc, { showCode }), "the HTML export");
   console.log(`wrote ${target}`);
   return 0;
 }

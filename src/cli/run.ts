@@ -11,7 +11,7 @@
  */
 import { spawn } from "node:child_process";
 import { Writable } from "node:stream";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { dataDir, setDataDir } from "../data/dir.js";
@@ -21,6 +21,7 @@ import { NotebookSession } from "../notebook/session.js";
 import { searchProgress, type ProgressOptions } from "../exec/progress.js";
 import { outputs as out, readIpynb, serializeIpynb, type NotebookDocument } from "../notebook/ipynb.js";
 import { inlinePlotlyOnce, runNotebook, type CellFailure, type RunProgress, type RunSnapshot } from "../notebook/runner.js";
+import { refuseClashingPaths, writeOutputFile } from "./outputPaths.js";
 
 /** Set in the child process that actually runs the notebook. */
 const childFlag = "NASBOOK_RUN_CHILD";
@@ -28,10 +29,11 @@ const childFlag = "NASBOOK_RUN_CHILD";
 const snapshotFile = "NASBOOK_RUN_SNAPSHOT";
 
 const USAGE =
-  "usage: nasbook run <notebook.ipynb> [--out executed.ipynb] [--html report.html] [--seed N] [--allow-errors] [--progress|--quiet]\n" +
+  "usage: nasbook run <notebook.ipynb> [--out executed.ipynb] [--html report.html] [--seed N] [--set NAME=V ...] [--allow-errors] [--progress|--quiet]\n" +
   "  --out F         write the executed notebook (outputs + manifest) to F\n" +
   "  --html F        write a self-contained HTML report (interactive figures, works offline) to F\n" +
   "  --seed N        set the notebook's `seed` (its parameters cell: `const seed = ...`)\n" +
+  "  --set NAME=V    start the control assigned to NAME (`const NAME = nas.ui.range(...)`) at V; repeatable\n" +
   "  --allow-errors  run every cell even after one fails (the exit code is still 1)\n" +
   "  --progress      show progress even when stderr is not a terminal; --quiet never shows it";
 
@@ -40,6 +42,7 @@ interface RunArgs {
   out?: string;
   html?: string;
   seed?: number;
+  set: Record<string, string>;
   allowErrors: boolean;
   progress: boolean;
 }
@@ -47,7 +50,8 @@ interface RunArgs {
 class UsageError extends Error {}
 
 function parseArgs(argv: string[]): RunArgs {
-  const args: Partial<RunArgs> & { allowErrors: boolean; progress: boolean } = {
+  const args: Partial<RunArgs> & { allowErrors: boolean; progress: boolean; set: Record<string, string> } = {
+    set: {},
     allowErrors: false,
     progress: Boolean(process.stderr.isTTY),
   };
@@ -65,6 +69,11 @@ function parseArgs(argv: string[]): RunArgs {
       const s = next();
       if (!/^-?\d+$/.test(s)) throw new UsageError(`--seed must be an integer, got "${s}"`);
       args.seed = Number(s);
+    } else if (flag === "--set") {
+      const pair = next();
+      const eq = pair.indexOf("=");
+      if (eq <= 0) throw new UsageError(`--set takes NAME=VALUE, got "${pair}"; e.g. --set budget=50`);
+      args.set[pair.slice(0, eq)] = pair.slice(eq + 1);
     } else if (flag === "--allow-errors") args.allowErrors = true;
     else if (flag === "--progress") args.progress = true;
     else if (flag === "--quiet") args.progress = false;
@@ -115,6 +124,10 @@ export async function main(argv: string[]): Promise<number> {
     console.error(USAGE);
     return err.message ? 2 : 0;
   }
+  const clash = refuseClashingPaths("run", [
+    { path: args.notebook, name: "the notebook", role: "input" }, { path: args.out, name: "--out", role: "output" }, { path: args.html, name: "--html", role: "output" },
+  ]);
+  if (clash !== undefined) return clash;
   const notebookPath = resolve(args.notebook);
   const outPath = args.out === undefined ? undefined : resolve(args.out);
   const html = args.html === undefined ? undefined : resolve(args.html);
@@ -144,6 +157,7 @@ export async function main(argv: string[]): Promise<number> {
     result = await runNotebook(doc, {
       cwd,
       seed: args.seed,
+      set: args.set,
       session,
       continueOnError: args.allowErrors,
       onProgress: args.progress ? progressPrinter(args.notebook, (s) => void stderrWrite(s)) : undefined,
@@ -165,20 +179,20 @@ export async function main(argv: string[]): Promise<number> {
       `${result.failures.length ? "failed" : "done"} in ${result.seconds.toFixed(1)} s` +
         (wrote.length ? `; wrote ${wrote.join(", ")}` : " (nothing written: give --out and/or --html)"),
     );
+  } else if (outPath === undefined && html === undefined) {
+    // Quiet or not, a run that saves nothing says so: its outputs are gone when it ends.
+    console.error(
+      `nasbook run: ran ${args.notebook} (${result.failures.length ? `${result.failures.length} cell(s) failed` : "every cell ok"}); ` +
+        "nothing written: give --out FILE.ipynb and/or --html FILE.html to keep the outputs",
+    );
   }
   return result.failures.length ? 1 : 0;
 }
 
 function writeOutputs(doc: NotebookDocument, outPath: string | undefined, html: string | undefined): void {
-  if (outPath) {
-    mkdirSync(dirname(outPath), { recursive: true });
-    // plotly.js stays out of the saved notebook (4.6 MB); the HTML report below inlines it once.
-    writeFileSync(outPath, serializeIpynb(withoutPlotlyLibrary(doc)));
-  }
-  if (html) {
-    mkdirSync(dirname(html), { recursive: true });
-    writeFileSync(html, notebookToHtml(doc));
-  }
+  // plotly.js stays out of the saved notebook (4.6 MB); the HTML report below inlines it once.
+  if (outPath) writeOutputFile(outPath, serializeIpynb(withoutPlotlyLibrary(doc)), "the executed notebook");
+  if (html) writeOutputFile(html, notebookToHtml(doc), "the HTML report");
 }
 
 /** Why a child process ended, in words. */

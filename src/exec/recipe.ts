@@ -77,7 +77,7 @@ export const EVALUATOR_RECIPES: Record<string, (o: Options) => Evaluator<unknown
 
 function spaceFromRecipeSync(r: Recipe): SearchSpace<unknown> {
   if (r.kind !== "builtin") throw new RecipeError(`a built-in evaluator's space must be a built-in space recipe, got a ${r.kind} recipe`);
-  const make = SPACE_RECIPES[r.name];
+  const make = Object.hasOwn(SPACE_RECIPES, r.name) ? SPACE_RECIPES[r.name] : undefined; // not "constructor" & co.
   if (!make) throw new RecipeError(`unknown built-in space "${r.name}" (spaces: ${Object.keys(SPACE_RECIPES).join(", ")})`);
   return make(r.options ?? {});
 }
@@ -87,7 +87,7 @@ export async function evaluatorFromRecipe(recipe: Recipe): Promise<Evaluator<unk
   const r = checkRecipe(recipe);
   let ev: unknown;
   if (r.kind === "builtin") {
-    const make = EVALUATOR_RECIPES[r.name];
+    const make = Object.hasOwn(EVALUATOR_RECIPES, r.name) ? EVALUATOR_RECIPES[r.name] : undefined;
     if (!make) throw new RecipeError(`unknown built-in evaluator "${r.name}" (evaluators: ${Object.keys(EVALUATOR_RECIPES).join(", ")})`);
     ev = make(r.options ?? {});
   } else {

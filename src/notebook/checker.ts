@@ -85,8 +85,8 @@ function globalsDeclaration(): string {
     `  function display(...values: unknown[]): void;`,
     `  /** Clears what this cell printed and displayed so far (Jupyter's clear_output; wait: clear on next output). */`,
     `  function clearOutput(options?: { wait?: boolean }): void;`,
-    `  /** What other cells see of a variable: each value of a stream, the result of a promise. */`,
-    `  type NasbookSeen<T> = T extends object ? (T extends AsyncIterable<infer U> ? U : T extends Generator<infer U, any, any> ? U : Awaited<T>) : T;`,
+    `  /** What other cells see of a variable: a control's value, each value of a stream, the result of a promise. */`,
+    `  type NasbookSeen<T> = T extends object ? (T extends { readonly __nasbookControlValue: infer V } ? V : T extends AsyncIterable<infer U> ? U : T extends Generator<infer U, any, any> ? U : Awaited<T>) : T;`,
     `}`,
     `export {};`,
   ].join("\n");

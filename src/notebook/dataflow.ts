@@ -70,6 +70,8 @@ export interface DataflowHost {
   console(cellId: string): unknown;
   /** How messages name cell `cellId` (see cellLabel.ts). */
   label(cellId: string): string;
+  /** A value to give the control named `name` when a cell makes it (`nasbook run --set name=value`); optional. */
+  controlValue?(name: string): string | undefined;
 }
 
 /** What the dataflow reports: the output router listens. */
@@ -84,6 +86,8 @@ export interface DataflowEvents {
   display?(cellId: string, values: readonly unknown[]): void;
   /** `clearOutput({ wait })` in the cell. */
   clear?(cellId: string, wait: boolean): void;
+  /** A control (the value of `name` in cell `cellId`) moved: its readers are about to re-run. */
+  control?(cellId: string, name: string): void;
 }
 
 interface CellResult {
@@ -112,6 +116,27 @@ interface CellState {
   observers: TrackedObserver[];
   /** The hubs of its current run's streams, by source. */
   hubs: Map<object, StreamHub>;
+}
+
+/** The variable of a name some cell reads; for a control, the control it follows and how to stop following it. */
+interface NameVar {
+  readonly variable: Variable;
+  readonly owner: string;
+  control?: ControlLike;
+  unsubscribe?: () => void;
+}
+
+/** What the dataflow needs of a control (src/ui/controls.ts): its value, and hearing it change. */
+interface ControlLike {
+  readonly value: unknown;
+  subscribe(listener: () => void): () => void;
+}
+
+const controlBrand = Symbol.for("nasbook.control");
+
+/** True for a control of src/ui (of any copy of that module: the brand is a registered symbol). */
+export function isControlLike(value: unknown): value is ControlLike {
+  return value !== null && typeof value === "object" && (value as Record<symbol, unknown>)[controlBrand] === true;
 }
 
 interface TrackedObserver extends Observer {
@@ -233,7 +258,7 @@ export class Dataflow {
   private readonly runtime = new Runtime();
   private readonly module: Module;
   private readonly cells = new Map<string, CellState>();
-  private readonly nameVars = new Map<string, { variable: Variable; owner: string }>();
+  private readonly nameVars = new Map<string, NameVar>();
   private readonly tick: Variable;
   private ticks = 0;
   private tickDone = 0;
@@ -287,12 +312,37 @@ export class Dataflow {
     const entry = this.nameVars.get(name);
     if (entry?.owner === owner) return;
     entry?.variable.delete();
+    entry?.unsubscribe?.();
     this.nameVars.delete(name);
     if (owner === undefined) return;
     const variable = this.module.variable();
-    variable.define(nameVarName(owner, name), [cellVarName(owner)], (r: CellResult) => this.streamed(r.names[name], owner));
-    this.nameVars.set(name, { variable, owner });
+    const next: NameVar = { variable, owner };
+    this.nameVars.set(name, next);
+    this.defineName(name, next);
     this.advanceTick();
+  }
+
+  /**
+   * Defines a name's variable: what its owner's result holds under the name, as readers see it. A control gives its
+   * value, and its variable is defined again whenever the control moves, so exactly its readers re-run.
+   */
+  private defineName(name: string, entry: NameVar): void {
+    const { owner } = entry;
+    entry.variable.define(nameVarName(owner, name), [cellVarName(owner)], (r: CellResult) => {
+      const v = r.names[name];
+      if (!isControlLike(v)) return this.streamed(v, owner);
+      if (entry.control !== v) {
+        entry.unsubscribe?.();
+        entry.control = v;
+        entry.unsubscribe = v.subscribe(() => {
+          if (this.nameVars.get(name) !== entry) return;
+          this.events.control?.(owner, name);
+          this.defineName(name, entry);
+          this.advanceTick();
+        });
+      }
+      return v.value;
+    });
   }
 
   /** Deletes cells: their variables go, their runs are aborted. */
@@ -414,6 +464,7 @@ export class Dataflow {
   }
 
   dispose(): void {
+    for (const entry of this.nameVars.values()) entry.unsubscribe?.();
     for (const cell of this.cells.values()) {
       cell.controller?.abort(new AbortError("the notebook was disposed"));
       for (const hub of cell.hubs.values()) hub.close();
@@ -485,8 +536,10 @@ export class Dataflow {
     const variable = (cell.displayVar ??= this.module.variable(this.observe(cell, "display")));
     const displayName = c!.displayName;
     variable.define(displayVarName(cell.id), [cellVarName(cell.id)], (r: CellResult) => {
-      if (r.hasValue) return this.streamed(r.value, cell.id);
+      // A control shows itself (its widget), not its values.
+      if (r.hasValue) return isControlLike(r.value) ? r.value : this.streamed(r.value, cell.id);
       const v = r.names[displayName!];
+      if (isControlLike(v)) return v;
       return rendersItself(v) ? this.streamed(v, cell.id) : undefined;
     });
   }
@@ -590,7 +643,15 @@ export class Dataflow {
       const call = (): Promise<CellResult> =>
         fn(this.host.importer, guard, this.host.library(), signal, invalidation, display, clearOutput, this.host.console(id), ...inputs);
       const result = this.host.running.run(id, () => (this.host.callInterruptibly ? this.host.callInterruptibly(fn, call) : call()));
-      return await controller.untilInterrupted(result);
+      const r = await controller.untilInterrupted(result);
+      // A control a run is told to start at (`nasbook run --set`) takes that value before any reader sees it.
+      if (this.host.controlValue) {
+        for (const [name, v] of Object.entries(r.names)) {
+          const text = isControlLike(v) ? this.host.controlValue(name) : undefined;
+          if (text !== undefined) (v as unknown as { setFromText(t: string): void }).setFromText(text);
+        }
+      }
+      return r;
     } finally {
       cell.running--;
       this.runningBodies--;

@@ -23,6 +23,8 @@ export interface NodeHostOptions {
   readonly modules: Readonly<Record<string, () => unknown>>;
   /** How messages name a cell. */
   readonly label: (cellId: string) => string;
+  /** A value for the control named `name` when its cell makes it (see DataflowHost.controlValue). */
+  readonly controlValue?: (name: string) => string | undefined;
 }
 
 // Calling a cell through a one-line vm script lets SIGINT break a synchronous infinite loop in the cell.
@@ -76,6 +78,7 @@ export function nodeHost(opts: NodeHostOptions): DataflowHost & { readonly runni
     library: opts.library,
     loadLibrary: opts.loadLibrary,
     label: opts.label,
+    controlValue: opts.controlValue,
     console: (cellId) => {
       let c = consoles.get(cellId);
       if (!c) {

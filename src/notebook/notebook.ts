@@ -56,6 +56,13 @@ export interface NotebookOptions {
   readonly interruptRequested?: () => boolean;
   /** Type-check an empty cell right after construction, so the first real cell is fast (default true). */
   readonly warmUp?: boolean;
+  /**
+   * How a value a cell shows becomes a MIME bundle, before the default (toMimeBundle): the kernel draws controls
+   * as Jupyter widgets. Undefined: the default.
+   */
+  readonly render?: (value: unknown, cellId: string) => MimeBundle | undefined;
+  /** Values to give controls by variable name when their cell makes them (`nasbook run --set name=value`). */
+  readonly controlValues?: ReadonlyMap<string, string>;
 }
 
 /** What `execute` reports for the executed cell once the affected subgraph has settled (or was preempted). */
@@ -107,6 +114,8 @@ export class Notebook {
   private executions = 0;
   private lastExecution = 0;
   private readonly host: ReturnType<typeof nodeHost>;
+  /** Names of the controls that took a value from `controlValues`. */
+  readonly controlsSet = new Set<string>();
 
   constructor(private readonly options: NotebookOptions = {}) {
     this.outputs = options.outputs ?? {};
@@ -123,19 +132,24 @@ export class Notebook {
         tslab: () => this.tslab,
       },
       label: (id) => cellLabel(this.compiler.cell(id)?.analysis.code),
+      controlValue: options.controlValues ? (name) => {
+        const v = options.controlValues!.get(name);
+        if (v !== undefined) this.controlsSet.add(name);
+        return v;
+      } : undefined,
     });
     this.running = this.host.running;
-    const toBundle = (v: unknown): MimeBundle | undefined => toMimeBundle(v);
+    const toBundle = (v: unknown, id: string): MimeBundle | undefined => (v === undefined ? undefined : options.render?.(v, id)) ?? toMimeBundle(v);
     this.dataflow = new Dataflow(this.host, {
       run: (id) => this.outputs.run?.(id),
-      value: (id, v, streaming) => this.outputs.value?.(id, toBundle(v), streaming),
+      value: (id, v, streaming) => this.outputs.value?.(id, toBundle(v, id), streaming),
       error: (id, e) => {
         const shown = this.mapLines(e);
         this.outputs.error?.(id, errorBundle(shown), this.report(shown));
       },
       display: (id, values) => {
         for (const v of values) {
-          const b = toBundle(v);
+          const b = toBundle(v, id);
           if (b) this.outputs.display?.(id, b);
         }
       },

@@ -102,6 +102,8 @@ export class OutputRouter<R> {
   private readonly cells = new Map<string, CellOutputs<R>>();
   private current: (RouterRequest<R> & { ended: boolean }) | undefined;
   private lastParent: R | undefined;
+  /** The last non-execute message handled since the current request began (see `handling`). */
+  private handlingRef: R | undefined;
   /** tslab-style display ids made by `display(..., displayId)`: where each lives. */
   private readonly named = new Map<string, { cellId: string; inComposite: boolean }>();
   private flushScheduled = false;
@@ -133,6 +135,7 @@ export class OutputRouter<R> {
     this.flush();
     this.current = { ...request, ended: false };
     this.lastParent = request.ref;
+    this.handlingRef = undefined;
     if (request.cellId === undefined) return;
     const s = this.state(request.cellId);
     s.executions++;
@@ -156,9 +159,13 @@ export class OutputRouter<R> {
     this.current = undefined;
   }
 
-  /** The request being handled for another message (a comm message from a control): updates go under it. */
+  /**
+   * A message other than an execute request is being handled (a control's comm message): between execute requests,
+   * what it causes goes out under it.
+   */
   handling(ref: R): void {
     this.lastParent = ref;
+    this.handlingRef = ref;
   }
 
   /** True when the cell's output is its composite display (its errors show there, not as `error` output). */
@@ -180,7 +187,8 @@ export class OutputRouter<R> {
   }
 
   private parentFor(s: CellOutputs<R>): R | undefined {
-    return this.current?.ref ?? s.lastRequest ?? this.lastParent;
+    if (this.current && !this.current.ended) return this.current.ref;
+    return this.handlingRef ?? this.current?.ref ?? s.lastRequest ?? this.lastParent;
   }
 
   private silent(cellId: string): boolean {

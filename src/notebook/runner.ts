@@ -27,6 +27,10 @@ import { buildManifest, dataRecords, trackDataReads, type RunManifest, type Seed
 import { captureProcessOutput } from "./nodeCapture.js";
 import { Notebook, type NotebookOutputs } from "./notebook.js";
 import { SavedOutputs } from "./savedOutputs.js";
+import { WidgetBook } from "./widgets.js";
+import { analyseCell } from "./analysis.js";
+import { isControl } from "../ui/controls.js";
+import { createHash } from "node:crypto";
 import { OutputRouter } from "./outputRouter.js";
 import type { NotebookSession } from "./session.js";
 import { plotlyLibraryHtml } from "../viz/plotlyLibrary.js";
@@ -48,6 +52,11 @@ export interface RunOptions {
   cwd?: string;
   /** Replaces the notebook's `seed` (see the module comment); undefined keeps the notebook's own. */
   seed?: number;
+  /**
+   * Values for the notebook's controls, by the name of the variable that holds them (`nasbook run --set
+   * budget=50`): each control takes its value when its cell makes it, before any reader runs.
+   */
+  set?: Readonly<Record<string, string>>;
   /** Keep running after a cell fails (default false: stop at the first error, as nbconvert does). */
   continueOnError?: boolean;
   /**
@@ -101,6 +110,9 @@ export interface RunResult {
 
 /** The notebook has no place for `--seed` to go. */
 export class SeedParameterError extends NasbookError {}
+
+/** `--set name=value` names no control of the notebook. */
+export class SetParameterError extends NasbookError {}
 
 function seedDeclaration(code: string): ts.VariableDeclaration | undefined {
   const sf = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
@@ -219,9 +231,23 @@ export async function runNotebook(doc: NotebookDocument, options: RunOptions = {
     clear: (id, wait) => router.clear(id, wait),
     forget: (id) => router.forget(id),
   };
+  // Controls are saved as widgets (their state in the notebook's metadata), with ids derived from their order, so
+  // two runs write the same notebook.
+  const widgets = new WidgetBook((n) => createHash("sha256").update(`nasbook-widget:${n}`).digest("hex").slice(0, 32));
+  const set = new Map(Object.entries(options.set ?? {}));
+  if (set.size) {
+    // Before running: each name must be declared by some cell (whether it holds a control is known once it ran).
+    const declared = new Set(codeCells.flatMap((c) => analyseCell(joinSource(c.source)).values));
+    const missing = [...set.keys()].filter((n) => !declared.has(n));
+    if (missing.length) {
+      throw new SetParameterError(`--set: no cell of this notebook declares ${missing.map((n) => `"${n}"`).join(", ")}; --set names the variable a control is assigned to, e.g. \`const budget = nas.ui.range(...)\` is --set budget=50`);
+    }
+  }
   const notebook = new Notebook({
     cwd: options.cwd,
     outputs,
+    render: (value) => (isControl(value) ? widgets.bundle(value) : undefined),
+    ...(set.size ? { controlValues: set } : {}),
     ...(session ? { bindLibrary: (lib: Record<string, unknown>) => session.bind(lib) } : {}),
   });
   const progress = options.onProgress;
@@ -284,6 +310,15 @@ export async function runNotebook(doc: NotebookDocument, options: RunOptions = {
     files = stopTracking();
   }
   for (const cell of codeCells) cell.outputs = saved.of(cell.id);
+  const unused = [...set.keys()].filter((name) => !notebook.controlsSet.has(name));
+  if (unused.length) {
+    const controls = [...widgets.entries()].length;
+    throw new SetParameterError(
+      `--set ${unused.map((n) => `${n}=…`).join(", ")}: no control of this notebook is named ${unused.map((n) => `"${n}"`).join(" or ")} ` +
+        `(${controls ? "--set names the variable a control is assigned to, e.g. `const budget = nas.ui.range(...)` is --set budget=50" : "it has no controls"})`,
+    );
+  }
+  if ([...widgets.entries()].length) executed.metadata["widgets"] = widgets.metadata();
   // A cell that failed later (a stream's error, a re-run) shows an error output too: count it once.
   for (const cell of codeCells) {
     if (failures.some((f) => f.cellId === cell.id)) continue;
@@ -299,6 +334,7 @@ export async function runNotebook(doc: NotebookDocument, options: RunOptions = {
     dataFiles: dataRecords(files, dataDir()),
     code: codeCells.map((c) => joinSource(c.source)).join("\n\u241e\n"),
     trialStore: session?.storeUsage(),
+    ...(set.size ? { set: Object.fromEntries(set) } : {}),
   });
   const meta = (executed.metadata["nasbook"] ?? {}) as Record<string, unknown>;
   executed.metadata["nasbook"] = { ...meta, manifest };

@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import type { ProgressOptions, SearchProgress } from "../exec/progress.js";
+import { configuredSharedKey } from "../exec/sharedKey.js";
 import { defaultTrialDir, directoryStore } from "../exec/store.js";
 import type { TrialStore } from "../exec/types.js";
 import type { SearchEvent, SearchStartedEvent } from "../search.js";
@@ -73,7 +74,9 @@ export class NotebookSession {
     let problem: string | undefined;
     if (options.notebook !== undefined && process.env.NASBOOK_TRIALS?.trim().toLowerCase() !== "off") {
       try {
-        store = directoryStore(notebookTrialDir(notebookDirOf(options.notebook)));
+        // Keyed when a shared key is configured (NASBOOK_KEY, NASBOOK_KEY_FILE): then nobody without the key can
+        // plant a result in the notebook's store (see src/exec/store.ts).
+        store = directoryStore(notebookTrialDir(notebookDirOf(options.notebook)), { key: configuredSharedKey() });
       } catch (e) {
         // An unwritable cache must not stop a notebook from running: it runs without a store, and says so.
         problem = `no trial store for this notebook (${(e as Error).message}); set NASBOOK_TRIALS=DIR to choose one`;

@@ -13,16 +13,19 @@ import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AbortError } from "../../src/errors.js";
 import { LOCK_DURATION_MS, bullmqExecutor } from "../../src/exec/bullmq.js";
+import { loadSharedKey } from "../../src/exec/sharedKey.js";
+import { signJob } from "../../src/exec/signature.js";
 import { jobOf } from "../../src/exec/trialJob.js";
 import { search, type SearchResult } from "../../src/search.js";
 import { bits, execSearchConfig, stepped } from "../fixtures/execEvaluators.js";
 import { redisAvailable, startRedis, type RedisServer } from "../fixtures/redis.js";
-import { readLog, startWorker, until, type WorkerProcess } from "../fixtures/workers.js";
+import { TEST_KEY, readLog, startWorker, until, type WorkerProcess } from "../fixtures/workers.js";
 
 const skip = !redisAvailable() && process.env.CI !== "true";
 const dir = mkdtempSync(join(tmpdir(), "nasbook-bullmq-"));
 const rows = (r: SearchResult<unknown>) => r.history.map((t) => [t.index, t.archString, t.seed, t.result.status, t.result.metrics.val_acc]);
 let queueNo = 0;
+const key = loadSharedKey({ key: TEST_KEY });
 
 describe.skipIf(skip)("BullMQ executor with nasbook worker processes", () => {
   let server: RedisServer;
@@ -50,7 +53,7 @@ describe.skipIf(skip)("BullMQ executor with nasbook worker processes", () => {
   it("same seed => identical history in-process and over BullMQ with 2 worker processes; both workers ran trials", async () => {
     const { queue, log } = fresh();
     workers = await Promise.all([startWorker(server.url, queue), startWorker(server.url, queue)]);
-    const executor = bullmqExecutor({ redis: server.url, queue });
+    const executor = bullmqExecutor({ redis: server.url, queue, key: TEST_KEY });
     try {
       const r = await search({ ...execSearchConfig(log, { queries: 16 }), executor, store: executor.store }).result();
       expect(rows(r)).toEqual(await reference({ queries: 16 }));
@@ -67,7 +70,7 @@ describe.skipIf(skip)("BullMQ executor with nasbook worker processes", () => {
   it("a worker SIGKILLed mid-trial: its trial is retried by the other worker, counted once, history identical", async () => {
     const { queue, log } = fresh();
     workers = await Promise.all([startWorker(server.url, queue), startWorker(server.url, queue)]);
-    const executor = bullmqExecutor({ redis: server.url, queue });
+    const executor = bullmqExecutor({ redis: server.url, queue, key: TEST_KEY });
     const cfg = { queries: 8, steps: 20, stepMs: 50 }; // a trial takes ~1 s
     try {
       const run = search({ ...execSearchConfig(log, cfg), executor, store: executor.store }).result();
@@ -96,7 +99,7 @@ describe.skipIf(skip)("BullMQ executor with nasbook worker processes", () => {
     const { queue, log } = fresh();
     const victim = await startWorker(server.url, queue, ["--grace", "0"]);
     workers = [victim, ...(await Promise.all([startWorker(server.url, queue), startWorker(server.url, queue)]))];
-    const executor = bullmqExecutor({ redis: server.url, queue });
+    const executor = bullmqExecutor({ redis: server.url, queue, key: TEST_KEY });
     const cfg = { queries: 8, steps: 40, stepMs: 50 }; // a trial takes ~2 s
     try {
       const run = search({ ...execSearchConfig(log, cfg), executor, store: executor.store }).result();
@@ -127,7 +130,7 @@ describe.skipIf(skip)("BullMQ executor with nasbook worker processes", () => {
     const { queue, log } = fresh();
     const victim = await startWorker(server.url, queue, ["--grace", "30"]);
     workers = [victim, await startWorker(server.url, queue)];
-    const executor = bullmqExecutor({ redis: server.url, queue });
+    const executor = bullmqExecutor({ redis: server.url, queue, key: TEST_KEY });
     const cfg = { queries: 3, steps: 110, stepMs: 50 }; // ~5.5 s: longer than the lock, which must be renewed while stopping
     try {
       const run = search({ ...execSearchConfig(log, cfg), executor, store: executor.store }).result();
@@ -165,7 +168,7 @@ describe.skipIf(skip)("BullMQ executor with nasbook worker processes", () => {
     const startedBeforeKill = count("start");
     // the workers finish the orphaned trials meanwhile
     await until(() => count("end") >= startedBeforeKill, 30_000, "orphaned trials to finish");
-    const executor = bullmqExecutor({ redis: server.url, queue });
+    const executor = bullmqExecutor({ redis: server.url, queue, key: TEST_KEY });
     try {
       const t0 = performance.now();
       const r = await search({ ...execSearchConfig(log, { stepMs: 40 }), executor, store: executor.store, checkpoint }).result();
@@ -182,7 +185,7 @@ describe.skipIf(skip)("BullMQ executor with nasbook worker processes", () => {
   it("Redis restarted mid-search with appendonly on: nothing is lost, the search completes with the same history", async () => {
     const { queue, log } = fresh();
     workers = await Promise.all([startWorker(server.url, queue), startWorker(server.url, queue)]);
-    const executor = bullmqExecutor({ redis: server.url, queue });
+    const executor = bullmqExecutor({ redis: server.url, queue, key: TEST_KEY });
     const cfg = { queries: 12, steps: 10, stepMs: 40 };
     try {
       const run = search({ ...execSearchConfig(log, cfg), executor, store: executor.store }).result();
@@ -204,7 +207,7 @@ describe.skipIf(skip)("BullMQ executor with nasbook worker processes", () => {
   it("a trial past its timeout on a worker is failed (not stored), the worker's thread replaced, and the worker serves on", async () => {
     const { queue } = fresh();
     workers = [await startWorker(server.url, queue)];
-    const executor = bullmqExecutor({ redis: server.url, queue });
+    const executor = bullmqExecutor({ redis: server.url, queue, key: TEST_KEY });
     const space = bits({ n: 6 });
     const evaluator = stepped({ hangOn: ["101101"] });
     const task = (a: string, i: number) => ({ key: `timeout-${queueNo}-${i}`, index: i, arch: space.parse(a), archString: a, seed: i, space, evaluator, timeoutSeconds: 1 });
@@ -225,7 +228,7 @@ describe.skipIf(skip)("BullMQ executor with nasbook worker processes", () => {
   it("cancelling removes the waiting jobs and stops the running one within one step", async () => {
     const { queue, log } = fresh();
     workers = [await startWorker(server.url, queue)];
-    const executor = bullmqExecutor({ redis: server.url, queue });
+    const executor = bullmqExecutor({ redis: server.url, queue, key: TEST_KEY });
     const space = bits({ n: 6 });
     const evaluator = stepped({ steps: 500, stepMs: 20, logFile: log });
     const ac = new AbortController();
@@ -259,7 +262,7 @@ describe.skipIf(skip)("BullMQ executor with nasbook worker processes", () => {
     // can no longer remove the fetched job, and its cancel message comes before the worker has started it.
     const { queue, log } = fresh();
     workers = [await startWorker(server.url, queue)];
-    const executor = bullmqExecutor({ redis: server.url, queue });
+    const executor = bullmqExecutor({ redis: server.url, queue, key: TEST_KEY });
     const space = bits({ n: 6 });
     const evaluator = stepped({ steps: 500, stepMs: 20, logFile: log });
     const task = (a: string, i: number) => ({ key: `early-${queueNo}-${i}`, index: i, arch: space.parse(a), archString: a, seed: i, space, evaluator });
@@ -270,8 +273,8 @@ describe.skipIf(skip)("BullMQ executor with nasbook worker processes", () => {
       const busy = executor.run(task("000001", 0), ac.signal); // holds the only worker
       busy.catch(() => undefined);
       await until(() => readLog(log).some((l) => l.what === "start"), 30_000, "the first trial to start");
-      const cancelled = await q.add("trial", await jobOf(task("000010", 1)), { jobId: "early-cancelled" });
-      const stale = await q.add("trial", await jobOf({ ...task("000100", 2), evaluator: stepped({ steps: 2, stepMs: 1, logFile: log }) }), { jobId: "early-stale" });
+      const cancelled = await q.add("trial", signJob(key, queue, { ...(await jobOf(task("000010", 1))), key: "early-cancelled" }), { jobId: "early-cancelled" });
+      const stale = await q.add("trial", signJob(key, queue, { ...(await jobOf({ ...task("000100", 2), evaluator: stepped({ steps: 2, stepMs: 1, logFile: log }) })), key: "early-stale" }), { jobId: "early-stale" });
       await pub.publish(`nasbook:cancel:${queue}`, `${cancelled.id} ${cancelled.timestamp}`);
       await pub.publish(`nasbook:cancel:${queue}`, `${stale.id} ${stale.timestamp - 1}`); // an earlier job under that id
       await new Promise((r) => setTimeout(r, 200)); // the messages reach the worker while it runs the first trial

@@ -57,6 +57,8 @@ describe("pool executor", () => {
   it("a trial past its timeout is failed with TrialTimeoutError, its thread replaced, and the next trial runs", async () => {
     const pool = poolExecutor({ workers: 1 });
     try {
+      // The timeout counts from the trial's start, not the thread's: start the thread first (it took 10 s at load 25).
+      await pool.warmUp();
       const t0 = performance.now();
       const r = await pool.runJob(job("111000", { hangOn: ["111000"] }, { timeoutSeconds: 0.5 }), never);
       const waited = (performance.now() - t0) / 1000;
@@ -168,6 +170,7 @@ describe("the process's warm pool (executor: \"pool\")", () => {
     expect(() => search({ ...cfg(1), workers: 2 })).toThrow(/workers: 2 sets the threads of executor: "pool"; add executor: "pool"/);
     expect(() => search({ ...cfg(1), executor: "threads" as "pool" })).toThrow(/executor must be "inprocess", "pool" or an executor/);
     expect(() => search({ ...cfg(1), executor: "pool", workers: 0 })).toThrow(/workers must be an integer >= 1/);
+    expect(() => poolExecutor({ workers: 1, threadsPerWorker: 0 })).toThrow(/threadsPerWorker must be an integer >= 1/);
   });
 });
 

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../src/backend/index.js";
+import { tfjsNodeAvailable } from "../backend/crossBackend.js";
 import { alphaTable } from "../../src/model/supernet.js";
 import { dartsSupernet, deriveDartsCell } from "../../src/model/supernetDarts.js";
 import { crossEntropy } from "../../src/model/supernetOps.js";
@@ -113,10 +114,15 @@ describe("dartsSupernet", () => {
     const x = tf.randomNormal([2, ...SHAPE], 0, 1, "float32", 4) as tf.Tensor4D;
     const logits = () => tf.tidy(() => net.logits(x, { kind: "path", arch: GENOTYPE }).arraySync().flat());
     const onWasm = logits();
-    await tf.setBackend("cpu");
     try {
+      await tf.setBackend("cpu");
       const onCpu = logits();
       onCpu.forEach((v, i) => expect(v).toBeCloseTo(onWasm[i]!, 4));
+      if (await tfjsNodeAvailable()) {
+        await tf.setBackend("tensorflow");
+        const native = logits();
+        native.forEach((v, i) => expect(v, `tfjs-node logit ${i}`).toBeCloseTo(onWasm[i]!, 4));
+      }
     } finally {
       await tf.setBackend("wasm");
     }

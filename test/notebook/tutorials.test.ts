@@ -171,7 +171,7 @@ describe("npm start, piped", () => {
     expect(lines[0]).toMatch(/^nasbook run notebooks\/00-quickstart\.ipynb: \d+ code cells/);
     expect(r.stderr).toMatch(/\[ ?\d+\/\d+\] const budget = \{ queries: 16 \}/); // each cell as it starts
     expect(r.stderr).toMatch(/regularized-evolution +16\/16 +cached \d+/); // the search's progress
-    expect(r.stderr).toMatch(/^tfjs backend: (tfjs-node|wasm|cpu) — .+$/m);
+    expect(r.stderr).toMatch(/^tfjs backend: (tensorflow|wasm|cpu) — .+$/m); // "tensorflow" is tfjs-node
     expect(lines.filter((l) => l !== "").at(-1)).toBe(`done in ${/done in ([\d.]+) s/.exec(r.stderr)![1]} s; wrote ${join(dir, "q.ipynb")}, ${join(dir, "q.html")}`);
   }, 600_000);
 });

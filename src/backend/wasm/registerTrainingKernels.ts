@@ -3,7 +3,7 @@
  * and replaces the slow or wrong stock ones. Idempotent; `unregisterTrainingKernels` restores stock.
  */
 import {
-  findBackend, getGradient, getKernel, registerGradient, registerKernel, unregisterKernel, type KernelConfig,
+  findBackend, getGradient, getKernel, registerGradient, registerKernel, unregisterKernel, type GradConfig, type KernelConfig,
 } from "@tensorflow/tfjs";
 import { batchNormGradConfig, fusedBatchNormConfig, fusedBatchNormGradient } from "./batchNorm.js";
 import { conv2dBackpropFilterConfig } from "./conv2dBackpropFilter.js";
@@ -12,6 +12,9 @@ import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from "./d
 import { meanConfig, sumConfig } from "./leadingAxisReduce.js";
 import { batchMatMulConfig, fusedMatMulConfig } from "./matMul.js";
 import { maxPoolGradConfig } from "./maxPoolGrad.js";
+import {
+  broadcastRowsConfig, broadcastRowsGradient, meanGradient, squareGradConfig, squareGradGradient, squareGradient,
+} from "./momentsGradients.js";
 import { castConfig, identityConfig } from "./sharedIdentity.js";
 import { tileConfig } from "./tile.js";
 
@@ -28,6 +31,8 @@ type Plan = { why: string } & ({ config: KernelConfig } | { wrap: (stock: Kernel
 const plans: Record<string, Plan> = {
   FusedBatchNorm: { wrap: fusedBatchNormConfig, why: "stock batch norm is slow; one SIMD pass" },
   NasbookBatchNormGrad: { config: batchNormGradConfig, why: "batch-norm gradient in two passes instead of about a dozen ops" },
+  NasbookBroadcastRows: { config: broadcastRowsConfig, why: "gradient of a mean over leading axes (tf.moments) in one pass instead of three" },
+  NasbookSquareGrad: { config: squareGradConfig, why: "gradient of square (tf.moments) in one pass instead of two" },
   Conv2DBackpropFilter: { config: conv2dBackpropFilterConfig, why: "missing in wasm; im2col + SIMD GEMM" },
   Conv2DBackpropInput: { config: conv2dBackpropInputConfig, why: "stock is a scalar loop; SIMD GEMM + col2im" },
   DepthwiseConv2dNativeBackpropInput: { config: depthwiseBackpropInputConfig, why: "missing in wasm" },
@@ -45,7 +50,13 @@ const plans: Record<string, Plan> = {
 /** Stock wasm kernels we replaced, kept so wrappers can delegate and unregister can restore them. */
 const stock = new Map<string, KernelConfig>();
 let registered: TrainingKernelRegistration[] | undefined;
-let stockBatchNormGradient: ReturnType<typeof getGradient> | undefined;
+/** Gradients (global, not per backend) that switch to our kernels when the backend is wasm, and tfjs's originals. */
+const gradientOverrides: Record<string, (stock: GradConfig) => GradConfig> = {
+  FusedBatchNorm: fusedBatchNormGradient,
+  Mean: meanGradient,
+  Square: squareGradient,
+};
+const stockGradients = new Map<string, GradConfig>();
 
 /** Registers the training kernels for 'wasm' (tfjs-backend-wasm must be imported first). */
 export function registerTrainingKernels(): TrainingKernelRegistration[] {
@@ -66,11 +77,14 @@ export function registerTrainingKernels(): TrainingKernelRegistration[] {
     }
     done.push({ kernelName, action: existing === undefined ? "added" : "replaced", why: plan.why });
   }
-  // FusedBatchNorm's gradient (global, not per backend) switches to our kernel when the backend is wasm.
-  const stockGradient = getGradient("FusedBatchNorm");
-  if (stockGradient !== undefined && stockBatchNormGradient === undefined) {
-    stockBatchNormGradient = stockGradient;
-    registerGradient(fusedBatchNormGradient(stockGradient));
+  registerGradient(broadcastRowsGradient);
+  registerGradient(squareGradGradient);
+  for (const [kernelName, override] of Object.entries(gradientOverrides)) {
+    const stockGradient = getGradient(kernelName);
+    if (stockGradient !== undefined && !stockGradients.has(kernelName)) {
+      stockGradients.set(kernelName, stockGradient);
+      registerGradient(override(stockGradient));
+    }
   }
   registered = done;
   return done;
@@ -90,8 +104,8 @@ export function unregisterTrainingKernels(): void {
     }
   }
   stock.clear();
-  if (stockBatchNormGradient !== undefined) registerGradient(stockBatchNormGradient);
-  stockBatchNormGradient = undefined;
+  for (const gradient of stockGradients.values()) registerGradient(gradient);
+  stockGradients.clear();
   registered = undefined;
 }
 
