@@ -195,12 +195,23 @@ export class NotebookPage {
     });
   }
 
-  /** Waits until every code cell (there are `count`) shows an execution count and the kernel is idle. */
+  /**
+   * Waits until every code cell (there are `count`) shows an execution count and the kernel is idle. Fails at once
+   * when the run stopped short: once cells were running, none is any more, the kernel is idle and some cell has no
+   * count (a failed cell made the client abort the rest).
+   */
   async waitAllExecuted(count: number, ms: number): Promise<ShownCell[]> {
+    let started = false;
     return until(`${this.file}: every code cell executed`, ms, async () => {
       const cells = await this.cells();
-      const done = cells.length === count && cells.every((c) => /^\[\d+\]:$/.test(c.prompt)) && (await this.kernelState()) === "idle";
-      return done ? cells : undefined;
+      const running = cells.some((c) => c.prompt === "[*]:");
+      started ||= running;
+      const counted = cells.length === count && cells.every((c) => /^\[\d+\]:$/.test(c.prompt));
+      if (!counted && !running && started && (await this.kernelState()) === "idle" && !(await this.cells()).some((c) => c.prompt === "[*]:")) {
+        const shown = cells.map((c, i) => `${i} ${c.prompt} ${c.outputs.join(" | ").slice(0, 300)}`).join("\n");
+        throw new Error(`${this.file}: the run stopped with cells not executed:\n${shown}`);
+      }
+      return counted && (await this.kernelState()) === "idle" ? cells : undefined;
     }, async () => JSON.stringify((await this.cells()).map((c) => c.prompt)));
   }
 

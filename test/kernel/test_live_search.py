@@ -49,6 +49,7 @@ class Shown:
         self.text = {}  # cell -> text/plain it shows now (its last output)
         self.changes = {}  # cell -> every text it showed, in order, without repeats
         self.errors = []
+        self.failed = []  # (cell, status) of execute_replies other than ok
 
     def request(self, cell_id, code):
         self.cell_of_request[send_execute(self.kc, code, cell_id)] = cell_id
@@ -60,6 +61,13 @@ class Shown:
             seen.append(text)
 
     def pump(self, timeout):
+        while True:  # replies: a failed or aborted cell ends the wait at once
+            try:
+                r = self.kc.get_shell_msg(timeout=0)
+            except Exception:
+                break
+            if r["msg_type"] == "execute_reply" and r["content"]["status"] != "ok":
+                self.failed.append((self.cell_of_request.get(r["parent_header"].get("msg_id")), r["content"]["status"]))
         try:
             m = self.kc.get_iopub_msg(timeout=timeout)
         except Exception:
@@ -83,6 +91,7 @@ class Shown:
             v = check()
             if v:
                 return v
+            assert not self.failed, f"{what}: cells failed {self.failed}; errors: {self.errors}; shown: {self.text}"
             if time.time() > end:
                 raise AssertionError(f"{what}: not reached within {DEADLINE} s; shown: {self.text}; errors: {self.errors}")
             self.pump(0.2)
