@@ -15,7 +15,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { setDataDir } from "../src/data/dir.js";
-import { figuresPage, searchCurves, type SearchCurvePoint, type SearchRun } from "../src/viz/index.js";
+import { figuresPage, searchCurves, type SearchCurvePoint, type CurveRun } from "../src/viz/index.js";
 import { NB201_DATASETS, loadNb201Table, nb201TableEvaluator, type Nb201Dataset } from "../src/estimate/nb201Table.js";
 import { search } from "../src/search.js";
 import { nb201Space, nb201Key, type Nb201Arch } from "../src/space/nb201.js";
@@ -50,7 +50,7 @@ const table = loadNb201Table();
 
 /** `signal`: the dataset whose 12-epoch validation the search maximised (its own, or CIFAR-10's in transfer rows). */
 const results: { strategy: string; dataset: Nb201Dataset; signal: Nb201Dataset; queries: number; seeds: number; mean: number; std: number; perSeed: number[]; zcCpuSeconds?: number }[] = [];
-const curves: { dataset: Nb201Dataset; run: SearchRun }[] = [];
+const curves: { dataset: Nb201Dataset; run: CurveRun }[] = [];
 const maxQ = Math.max(...queryLevels);
 const t0 = performance.now();
 for (const name of wanted) {

@@ -6,6 +6,8 @@
  *   convnet: conv32 3x3 -> maxpool -> conv64 3x3 -> maxpool -> dense128 -> dense10 (about 15.8 MFLOP/sample)
  *   mlp:     784-256-128-10
  *   convbn:  conv32 3x3 -> BN -> relu -> maxpool -> conv64 3x3 -> BN -> relu -> maxpool -> dense10
+ *   nb201cell: conv16 3x3 -> BN -> an NB201 cell with four avg_pool_3x3 edges -> BN -> relu -> global avg pool ->
+ *            dense10 (tfjs only: not in train_torch.py, so no PyTorch peer); not in the default --models
  * The machine is shared, so wasm and torch alternate for --reps rounds and we report medians, and the
  * median of the per-round ratios. 'cpu' (about 3 samples/s on the convnet) is timed on a few steps only,
  * at batch 16 for the convnets.
@@ -14,14 +16,20 @@
  * samplesPerCpuSec divides by the process's CPU time (all threads): what training costs, whatever the load.
  * GFLOP/s counts 3x the forward FLOPs per sample (forward + two backward products).
  *
- * Options: --reps 5 --seconds 3 --models convnet,mlp,convbn --backends wasm,cpu --no-torch
+ * --stock K1,K2: on wasm, also train every model with tfjs's stock kernels K1, K2 in place of nasbook's (same
+ * process, alternating which goes first each round) and report ratioToStock, the median per-round ratio of samples/s
+ * ours / stock (cpuRatioToStock: the same per CPU-second). With AvgPoolGrad among them, also times that kernel alone
+ * on nb201cell's pooling shape ([batch,28,28,16], 3x3, stride 1, 'same'): wall and CPU milliseconds per call.
+ *
+ * Options: --reps 5 --seconds 3 --models convnet,mlp,convbn --backends wasm,cpu --no-torch --stock AvgPoolGrad
  * Last stdout line: {"bench":"train","results":[{"backend","model","batch","samplesPerSec","gflops","ratioToTorch"},...]}
  */
 import { execFile } from "node:child_process";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../src/backend/index.js";
-import { registerTrainingKernels } from "../src/backend/wasm/registerTrainingKernels.js";
+import { registerTrainingKernels, withStockKernels } from "../src/backend/wasm/registerTrainingKernels.js";
+import { measure as measureModel, torchModels, type Measurement, type ModelName } from "./trainModels.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -31,108 +39,15 @@ const { values: args } = parseArgs({
     models: { type: "string", default: "convnet,mlp,convbn" },
     backends: { type: "string" },
     "no-torch": { type: "boolean", default: false },
+    stock: { type: "string" },
   },
 });
 const reps = Number(args.reps);
 const seconds = Number(args.seconds);
 const batch = Number(args.batch);
 const modelNames = (args.models as string).split(",") as ModelName[];
-
-type ModelName = "convnet" | "mlp" | "convbn";
-
-function buildModel(name: ModelName): tf.Sequential {
-  const m = tf.sequential();
-  const inputShape = [28, 28, 1];
-  switch (name) {
-    case "convnet":
-      m.add(tf.layers.conv2d({ inputShape, filters: 32, kernelSize: 3, activation: "relu" }));
-      m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-      m.add(tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: "relu" }));
-      m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-      m.add(tf.layers.flatten());
-      m.add(tf.layers.dense({ units: 128, activation: "relu" }));
-      m.add(tf.layers.dense({ units: 10 }));
-      break;
-    case "mlp":
-      m.add(tf.layers.flatten({ inputShape }));
-      m.add(tf.layers.dense({ units: 256, activation: "relu" }));
-      m.add(tf.layers.dense({ units: 128, activation: "relu" }));
-      m.add(tf.layers.dense({ units: 10 }));
-      break;
-    case "convbn":
-      for (const [i, filters] of [32, 64].entries()) {
-        m.add(tf.layers.conv2d({ ...(i === 0 ? { inputShape } : {}), filters, kernelSize: 3, useBias: false }));
-        m.add(tf.layers.batchNormalization({ epsilon: 1e-3 }));
-        m.add(tf.layers.activation({ activation: "relu" }));
-        m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-      }
-      m.add(tf.layers.flatten());
-      m.add(tf.layers.dense({ units: 10 }));
-      break;
-  }
-  return m;
-}
-
-/** Forward FLOPs per sample (2 per multiply-add of convolutions and dense layers). */
-function forwardFlops(model: tf.Sequential): number {
-  let flops = 0;
-  for (const layer of model.layers) {
-    const out = layer.outputShape as number[];
-    const w = layer.getWeights()[0];
-    if (layer.getClassName() === "Conv2D" && w !== undefined) {
-      const [kh, kw, ci, co] = w.shape as number[];
-      flops += 2 * (out[1] as number) * (out[2] as number) * kh! * kw! * ci! * co!;
-    } else if (layer.getClassName() === "Dense" && w !== undefined) {
-      flops += 2 * (w.shape[0] as number) * (w.shape[1] as number);
-    }
-  }
-  return flops;
-}
-
-interface Measurement {
-  samplesPerSec: number;
-  /** Samples per second of this process's CPU time: what the code costs, whatever the machine's load. */
-  samplesPerCpuSec: number;
-  flopsPerSample: number;
-  steps: number;
-}
-
-/** Trains `name` on the current backend: warm-up steps, then timed steps for `secs` (at least minSteps). */
-function measure(name: ModelName, secs: number, warmup: number, minSteps: number, maxSteps = Infinity, batchSize = batch): Measurement {
-  const batch = batchSize;
-  const model = buildModel(name);
-  const flopsPerSample = 3 * forwardFlops(model);
-  const opt = tf.train.adam(1e-3);
-  const xs = tf.randomNormal([batch, 28, 28, 1], 0, 1, "float32", 1);
-  const ys = tf.tidy(() => tf.oneHot(tf.randomUniform([batch], 0, 10, "int32", 2), 10));
-  const step = () => {
-    const loss = opt.minimize(
-      () => tf.losses.softmaxCrossEntropy(ys, model.apply(xs, { training: true }) as tf.Tensor) as tf.Scalar,
-      true,
-    ) as tf.Scalar;
-    loss.dataSync(); // a scalar; wasm is synchronous, so this only forces completion
-    loss.dispose();
-  };
-  for (let i = 0; i < warmup; i++) step();
-  let steps = 0;
-  const cpuStart = process.cpuUsage();
-  const start = performance.now();
-  let elapsed = 0;
-  while (steps < maxSteps && (steps < minSteps || elapsed < secs * 1000)) {
-    step();
-    steps++;
-    elapsed = performance.now() - start;
-  }
-  const cpu = process.cpuUsage(cpuStart);
-  tf.dispose([xs, ys]);
-  opt.dispose();
-  model.dispose();
-  return {
-    samplesPerSec: (steps * batch) / (elapsed / 1000),
-    samplesPerCpuSec: (steps * batch) / ((cpu.user + cpu.system) / 1e6),
-    flopsPerSample, steps,
-  };
-}
+const torchModelNames = modelNames.filter((m) => torchModels.includes(m));
+const stockKernels = args.stock?.split(",").filter((k) => k !== "") ?? [];
 
 interface TorchResult {
   model: ModelName;
@@ -158,7 +73,7 @@ async function torchAvailable(): Promise<string | undefined> {
 /** One PyTorch measurement of every model; threads 0 = all cores. */
 async function torchRound(threads: number): Promise<TorchResult[]> {
   const out = await run("/usr/bin/python3", [
-    new URL("./train_torch.py", import.meta.url).pathname, "--models", modelNames.join(","), "--batch", String(batch),
+    new URL("./train_torch.py", import.meta.url).pathname, "--models", torchModelNames.join(","), "--batch", String(batch),
     "--seconds", String(seconds), ...(threads > 0 ? ["--threads", String(threads)] : []),
   ]);
   return out.trim().split("\n").map((l) => JSON.parse(l) as TorchResult);
@@ -186,7 +101,7 @@ if (info.name !== "wasm") {
 if (info.name !== "cpu") available.push("cpu");
 const backends = (args.backends?.split(",") ?? available).filter((b) => available.includes(b));
 const fastBackends = backends.filter((b) => b !== "cpu");
-const torchVersion = args["no-torch"] ? undefined : await torchAvailable();
+const torchVersion = args["no-torch"] || torchModelNames.length === 0 ? undefined : await torchAvailable();
 console.log(`backend choice: ${info.name} — ${info.reason}`);
 console.log(torchVersion ? `PyTorch ${torchVersion} peer via /usr/bin/python3` : "PyTorch peer: absent (/usr/bin/python3 -c 'import torch' failed or --no-torch); ratioToTorch is null");
 
@@ -197,6 +112,47 @@ const batchOf = new Map<string, number>(); // entries not measured at --batch
 const ratios = new Map<string, number[]>();
 const ratios1 = new Map<string, number[]>(); // against torch on one thread
 const flopsOf = new Map<ModelName, number>();
+const stockRatios = new Map<string, number[]>(); // `wasm/${model}` -> samples/s ours / stock, per round
+const stockCpuRatios = new Map<string, number[]>(); // same, samples per CPU-second
+interface KernelTime {
+  /** Wall-clock milliseconds per call. */
+  ms: number;
+  /** CPU milliseconds of the process per call: what the kernel costs, whatever the load. */
+  cpuMs: number;
+}
+const avgPoolGradTimes = { ours: [] as KernelTime[], stock: [] as KernelTime[] }; // per round
+
+/** Runs a and b, a first on even rounds and b first on odd ones; returns [a's result, b's result]. */
+function inTurn<A, B>(round: number, a: () => A, b: () => B): [A, B] {
+  if (round % 2 === 0) {
+    const ra = a();
+    return [ra, b()];
+  }
+  const rb = b();
+  return [a(), rb];
+}
+
+/** Time per AvgPoolGrad call (whichever kernel is registered) on nb201cell's pooling shape, after warm-up. */
+function timeAvgPoolGrad(): KernelTime {
+  const input = tf.randomNormal([batch, 28, 28, 16], 0, 1, "float32", 3);
+  const dy = tf.randomNormal([batch, 28, 28, 16], 0, 1, "float32", 4);
+  const attrs = { filterSize: [3, 3], strides: [1, 1], pad: "same" };
+  // wasm kernels run synchronously: the call has finished when runKernel returns (no readback, which would cost more
+  // than the kernel).
+  const call = () => (tf.engine().runKernel("AvgPoolGrad", { dy, input }, attrs) as tf.Tensor).shape.length;
+  for (let i = 0; i < 3; i++) tf.tidy(call);
+  let calls = 0;
+  const cpuStart = process.cpuUsage();
+  const start = performance.now();
+  while (calls < 10 || performance.now() - start < 1000) {
+    tf.tidy(call);
+    calls++;
+  }
+  const ms = (performance.now() - start) / calls;
+  const cpu = process.cpuUsage(cpuStart);
+  tf.dispose([input, dy]);
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000 / calls };
+}
 let torchThreads = 0;
 const push = (m: Map<string, number[]>, k: string, v: number) => m.set(k, [...(m.get(k) ?? []), v]);
 for (let r = 0; r < reps; r++) {
@@ -214,8 +170,33 @@ for (let r = 0; r < reps; r++) {
   }
   for (const backend of fastBackends) {
     await tf.setBackend(backend);
+    const compare = backend === "wasm" && stockKernels.length > 0;
+    if (compare && stockKernels.includes("AvgPoolGrad")) {
+      const [ours, stock] = inTurn(r, timeAvgPoolGrad, () => withStockKernels(["AvgPoolGrad"], timeAvgPoolGrad));
+      avgPoolGradTimes.ours.push(ours);
+      avgPoolGradTimes.stock.push(stock);
+      console.log(
+        `round ${r + 1}/${reps} AvgPoolGrad [${batch},28,28,16] 3x3 s1 same, per call: ours ${ours.ms.toFixed(2)} ms ` +
+          `(${ours.cpuMs.toFixed(2)} CPU-ms), stock ${stock.ms.toFixed(2)} ms (${stock.cpuMs.toFixed(2)} CPU-ms)`,
+      );
+    }
     for (const name of modelNames) {
-      const m = measure(name, seconds, 3, 3);
+      const train = (): Measurement => measureModel(name, seconds, 3, 3, Infinity, batch);
+      let m: Measurement;
+      if (compare) {
+        const [ours, stock] = inTurn(r, train, () => withStockKernels(stockKernels, train));
+        m = ours;
+        push(runs, `wasm-stock/${name}`, stock.samplesPerSec);
+        push(cpuRuns, `wasm-stock/${name}`, stock.samplesPerCpuSec);
+        push(stockRatios, `wasm/${name}`, ours.samplesPerSec / stock.samplesPerSec);
+        push(stockCpuRatios, `wasm/${name}`, ours.samplesPerCpuSec / stock.samplesPerCpuSec);
+        console.log(
+          `round ${r + 1}/${reps} wasm-stock ${name} (stock ${stockKernels.join(",")}): ${stock.samplesPerSec.toFixed(0)} samples/s, ` +
+            `ours / stock ${(ours.samplesPerSec / stock.samplesPerSec).toFixed(3)}, per CPU-second ${(ours.samplesPerCpuSec / stock.samplesPerCpuSec).toFixed(3)}`,
+        );
+      } else {
+        m = train();
+      }
       flopsOf.set(name, m.flopsPerSample);
       push(runs, `${backend}/${name}`, m.samplesPerSec);
       push(cpuRuns, `${backend}/${name}`, m.samplesPerCpuSec);
@@ -238,7 +219,7 @@ if (backends.includes("cpu")) {
   await tf.setBackend("cpu");
   for (const name of modelNames) {
     const cpuBatch = name === "mlp" ? batch : Math.min(batch, 16);
-    const m = name === "mlp" ? measure(name, 0, 1, 3, 3) : measure(name, 0, 1, 2, 2, cpuBatch);
+    const m = name === "mlp" ? measureModel(name, 0, 1, 3, 3, batch) : measureModel(name, 0, 1, 2, 2, cpuBatch);
     flopsOf.set(name, m.flopsPerSample);
     push(runs, `cpu/${name}`, m.samplesPerSec);
     push(cpuRuns, `cpu/${name}`, m.samplesPerCpuSec);
@@ -264,7 +245,12 @@ const results = [...runs.entries()].map(([key, values]) => {
     ratioToTorch1Thread: ratios1.get(key) ? round(median(ratios1.get(key) as number[])) : null,
     rounds: values.map((v) => round(v)),
     samplesPerCpuSec: cpuRuns.get(key) ? round(median(cpuRuns.get(key) as number[])) : null,
-    threads: backend === "torch" ? torchThreads : backend === "wasm" ? info.threads : 1,
+    // wasm registered beside another chosen backend (no initBackend for it) runs on one thread.
+    threads: backend === "torch" ? torchThreads : backend.startsWith("wasm") && info.name === "wasm" ? info.threads : 1,
+    ...(stockRatios.has(key) ? {
+      ratioToStock: round(median(stockRatios.get(key)!)), stockRounds: stockRatios.get(key)!.map((v) => round(v)),
+      cpuRatioToStock: round(median(stockCpuRatios.get(key)!)), stockCpuRounds: stockCpuRatios.get(key)!.map((v) => round(v)),
+    } : {}),
   };
 });
 for (const r of results) {
@@ -272,7 +258,26 @@ for (const r of results) {
     `${r.backend.padEnd(10)} ${r.model.padEnd(8)} ${String(r.samplesPerSec).padStart(8)} samples/s ` +
       `${String(r.gflops ?? "-").padStart(7)} GFLOP/s  ratioToTorch ${r.ratioToTorch ?? "n/a"}` +
       (r.ratioToTorch1Thread !== null ? `  (vs torch 1 thread: ${r.ratioToTorch1Thread})` : "") +
-      `  ${r.samplesPerCpuSec ?? "-"} samples per CPU-second`,
+      `  ${r.samplesPerCpuSec ?? "-"} samples per CPU-second` +
+      (r.ratioToStock !== undefined
+        ? `\n  ours / stock ${stockKernels.join(",")}: ${r.ratioToStock} (rounds ${r.stockRounds!.join(", ")}), ` +
+          `per CPU-second ${r.cpuRatioToStock} (rounds ${r.stockCpuRounds!.join(", ")})`
+        : ""),
+  );
+}
+const { ours: oursTimes, stock: stockTimes } = avgPoolGradTimes;
+const kernelTimes = oursTimes.length === 0 ? undefined : {
+  shape: [batch, 28, 28, 16], window: 3, stride: 1, pad: "same",
+  oursMs: round(median(oursTimes.map((t) => t.ms))), stockMs: round(median(stockTimes.map((t) => t.ms))),
+  oursCpuMs: round(median(oursTimes.map((t) => t.cpuMs))), stockCpuMs: round(median(stockTimes.map((t) => t.cpuMs))),
+  stockOverOurs: round(median(stockTimes.map((s, i) => s.ms / oursTimes[i]!.ms))),
+  stockOverOursCpu: round(median(stockTimes.map((s, i) => s.cpuMs / oursTimes[i]!.cpuMs))),
+  rounds: oursTimes.map((o, i) => ({ ours: o, stock: stockTimes[i]! })),
+};
+if (kernelTimes) {
+  console.log(
+    `AvgPoolGrad alone, per call: ours ${kernelTimes.oursMs} ms (${kernelTimes.oursCpuMs} CPU-ms), stock ${kernelTimes.stockMs} ms ` +
+      `(${kernelTimes.stockCpuMs} CPU-ms); stock / ours ${kernelTimes.stockOverOurs} wall, ${kernelTimes.stockOverOursCpu} CPU`,
   );
 }
 console.log(JSON.stringify({
@@ -280,4 +285,6 @@ console.log(JSON.stringify({
   backend: info,
   torch: torchVersion ? { version: torchVersion, threads: torchThreads } : { absent: true },
   reps, seconds, results,
+  ...(stockKernels.length > 0 ? { stock: stockKernels } : {}),
+  ...(kernelTimes ? { avgPoolGrad: kernelTimes } : {}),
 }));

@@ -42,6 +42,42 @@ export class KernelClient {
     this.signer = new Signer(info.key, info.signature_scheme);
   }
 
+  /** A fresh connection file on free loopback ports (for a kernel started in this process). */
+  static async connectionInfo(): Promise<ConnectionInfo> {
+    const ports = await Promise.all([0, 1, 2, 3, 4].map(() => freePort()));
+    return {
+      transport: "tcp", ip: "127.0.0.1", shell_port: ports[0]!, iopub_port: ports[1]!, stdin_port: ports[2]!,
+      control_port: ports[3]!, hb_port: ports[4]!, key: randomBytes(16).toString("hex"), signature_scheme: "hmac-sha256",
+    };
+  }
+
+  /** Connects to a kernel already listening on `info`'s ports (one started in this process; `process` is unused). */
+  static async connect(info: ConnectionInfo): Promise<KernelClient> {
+    const client = new KernelClient(info, { exitCode: null, kill: () => true } as unknown as ChildProcess);
+    client.attach();
+    for (let i = 0; ; i++) {
+      const reply = await Promise.race([client.request("kernel_info_request", {}), new Promise<undefined>((r) => setTimeout(r, 1000))]);
+      if (reply) return client;
+      if (i > 60) throw new Error("kernel did not answer kernel_info");
+    }
+  }
+
+  private attach(): void {
+    const url = (p: number) => `tcp://127.0.0.1:${p}`;
+    this.shell.connect(url(this.info.shell_port));
+    this.control.connect(url(this.info.control_port));
+    this.iopub.connect(url(this.info.iopub_port));
+    this.iopub.subscribe();
+    void this.pump(this.shell);
+    void this.pump(this.control);
+    void this.pumpIopub();
+  }
+
+  /** Closes this client's sockets (the kernel is not told). */
+  disconnect(): void {
+    for (const s of [this.shell, this.control, this.iopub]) s.close();
+  }
+
   /**
    * Launches `argv` (with `{connection_file}` replaced) and connects once the kernel answers kernel_info.
    * `key` and `signatureScheme` override the connection file's random key and hmac-sha256 ("" = no signing);
@@ -64,14 +100,7 @@ export class KernelClient {
     });
     const client = new KernelClient(info, child);
     child.stderr!.on("data", (d: Buffer) => (client.stderr += d.toString()));
-    const url = (p: number) => `tcp://127.0.0.1:${p}`;
-    client.shell.connect(url(info.shell_port));
-    client.control.connect(url(info.control_port));
-    client.iopub.connect(url(info.iopub_port));
-    client.iopub.subscribe();
-    void client.pump(client.shell);
-    void client.pump(client.control);
-    void client.pumpIopub();
+    client.attach();
     // The kernel may not be listening yet: ask for kernel_info until it answers.
     for (let i = 0; ; i++) {
       const reply = await Promise.race([client.request("kernel_info_request", {}), new Promise<undefined>((r) => setTimeout(r, 1000))]);
@@ -132,6 +161,23 @@ export class KernelClient {
     const reply = await req;
     const iopub = await this.untilIdle(req.msgId);
     return { reply, iopub };
+  }
+
+  /** Resolves with the iopub messages of request `msgId` so far once one satisfies `condition` (a deadline, not a sleep). */
+  async waitForIopub(msgId: string, condition: (m: JupyterMessage) => boolean, ms = 30_000): Promise<JupyterMessage[]> {
+    const end = Date.now() + ms;
+    while (!(this.byParent.get(msgId) ?? []).some(condition)) {
+      if (Date.now() > end) throw new Error(`no such iopub message for ${msgId} within ${ms} ms`);
+      await new Promise<void>((r) => {
+        const timer = setTimeout(r, 100);
+        this.waiters.set(msgId, () => {
+          clearTimeout(timer);
+          r();
+        });
+      });
+      this.waiters.delete(msgId);
+    }
+    return [...this.byParent.get(msgId)!];
   }
 
   /** Waits for the idle status of request `msgId` and returns its iopub messages. */

@@ -22,7 +22,8 @@ export interface CommTarget {
   close?(comm: Comm, data: Record<string, unknown>): void;
 }
 
-type Publish = (msgType: string, content: Record<string, unknown>) => Promise<void>;
+/** Publishes on iopub; `metadata` goes in the message's metadata (the widget protocol puts its version there). */
+type Publish = (msgType: string, content: Record<string, unknown>, metadata?: Record<string, unknown>) => Promise<void>;
 
 /** The kernel's comm targets and open comms. */
 export class CommRegistry {
@@ -39,6 +40,28 @@ export class CommRegistry {
     const comms: Record<string, { target_name: string }> = {};
     for (const c of this.open.values()) if (typeof targetName !== "string" || targetName === c.target) comms[c.id] = { target_name: c.target };
     return comms;
+  }
+
+  /**
+   * Opens a comm from the kernel's side (a widget's model): sends comm_open on `target` with `data` and message
+   * `metadata`; messages the frontend sends on it go to the target's `message`.
+   */
+  async openFromKernel(id: string, target: string, data: Record<string, unknown>, publish: Publish, metadata: Record<string, unknown> = {}): Promise<Comm> {
+    const comm: Comm & { publish: Publish } = { id, target, publish, send: (d) => comm.publish("comm_msg", { comm_id: id, data: d }) };
+    this.open.set(id, comm);
+    await publish("comm_open", { comm_id: id, target_name: target, data }, metadata);
+    return comm;
+  }
+
+  /** Closes a comm the kernel opened (comm_close to the frontend). */
+  async closeFromKernel(id: string, publish: Publish): Promise<void> {
+    if (!this.open.delete(id)) return;
+    await publish("comm_close", { comm_id: id, data: {} });
+  }
+
+  /** The comm with this id, if open. */
+  get(id: string): Comm | undefined {
+    return this.open.get(id);
   }
 
   /** Handles comm_open, comm_msg and comm_close; `publish` sends on iopub under the incoming message. */

@@ -2,6 +2,9 @@
  * The kernelspec: where Jupyter finds the kernel and how it launches it. argv uses absolute paths (this Node
  * binary, this checkout's bin/nasbook.js), so it works from a fresh clone without a build or a global install.
  *
+ * It also holds `kernel.js` (kernel/classicNotebook.js), which classic Notebook 6 loads: it makes Notebook 6 send cell
+ * ids with every execution, as JupyterLab, Notebook 7 and VS Code do.
+ *
  * The directory also holds a copy of plotly.js (`plotly-<version>.min.js`): Jupyter servers serve a kernelspec's
  * files at `<base_url>kernelspecs/<kernel>/<file>` (the handler that serves logos, in Notebook 6 and jupyter_server),
  * so figures load the library from there and no output has to carry its 4.6 MB. kernel.json tells the kernel where
@@ -10,7 +13,8 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, join, resolve } from "node:path";
-import { packageRoot } from "../src/notebook/compiler.js";
+import { fileURLToPath } from "node:url";
+import { packageRoot } from "../src/packageLocation.js";
 import { plotlyBundlePath, plotlyResourceFile, type KernelspecPlotly } from "../src/viz/plotlyLibrary.js";
 
 /** The kernel's directory name under `kernels/`. */
@@ -61,8 +65,10 @@ export function installKernelSpec(opts: { user?: boolean; prefix?: string }): In
   const plotly = plotlyResourceFile();
   for (const f of readdirSync(dir)) if (/^plotly-.*\.min\.js$/.test(f) && f !== plotly) rmSync(join(dir, f), { force: true });
   copyFileSync(plotlyBundlePath(), join(dir, plotly));
+  // Classic Notebook 6 loads kernel.js from the kernelspec: it makes it send cell ids, as JupyterLab does.
+  copyFileSync(fileURLToPath(new URL("./classicNotebook.js", import.meta.url)), join(dir, "kernel.js"));
   writeFileSync(join(dir, "kernel.json"), JSON.stringify(kernelSpec(dir), null, 2) + "\n");
-  return { dir, files: ["kernel.json", plotly] };
+  return { dir, files: ["kernel.json", "kernel.js", plotly] };
 }
 
 /**

@@ -1,8 +1,15 @@
-/** Starts the kernel for a connection file: `nasbook kernel start <connection_file>`. */
-import { useNotebookTrialStore } from "../src/exec/defaults.js";
-import { defaultPlotlySession } from "../src/viz/plotlyLibrary.js";
-import { Kernel, readConnectionFile } from "./kernel.js";
-import { kernelspecPlotly } from "./kernelspec.js";
+/**
+ * Starts the kernel for a connection file: `nasbook kernel start <connection_file>`.
+ *
+ * The sockets come first, with only what they need loaded: a client's kernel_info is answered at once, while the
+ * notebook machinery (the TypeScript compiler, the dataflow runtime, the library's defaults) loads; messages that
+ * arrive meanwhile are handled, in order, once it has.
+ */
+import { readFileSync } from "node:fs";
+import { kernelInfo } from "./requests.js";
+import { Transport, type ConnectionInfo, type Reply } from "./transport.js";
+import type { Kernel } from "./kernel.js";
+import type { JupyterMessage } from "./wire.js";
 
 /** How often the kernel checks that the process that launched it is still there. */
 const parentPollMs = 1000;
@@ -35,13 +42,44 @@ function exitWithParent(kernel: Kernel): void {
 
 /** Runs the kernel until a shutdown_request arrives (the process then exits). */
 export async function startKernel(connectionFile: string): Promise<never> {
-  // Trials are stored per notebook (Jupyter names the notebook in JPY_SESSION_NAME), so re-running a cell reuses them.
-  useNotebookTrialStore(process.env.JPY_SESSION_NAME || process.cwd());
+  const info = JSON.parse(readFileSync(connectionFile, "utf8")) as ConnectionInfo;
+  const stderrWrite = process.stderr.write.bind(process.stderr);
+  const log = (s: string): void => void stderrWrite(`[nasbook kernel] ${s}\n`);
+  const waiting: Array<{ msg: JupyterMessage; reply: Reply; channel: "shell" | "control" }> = [];
+  let interrupted = false;
+  const transport = new Transport(info, {
+    onMessage: (msg, reply, channel) => {
+      if (msg.header.msg_type === "kernel_info_request") {
+        // Answered at once, as status busy, reply, idle: the machinery behind execute is still loading.
+        void (async () => {
+          await transport.publish("status", { execution_state: "busy" }, msg.header);
+          await reply("kernel_info_reply", kernelInfo());
+          await transport.publish("status", { execution_state: "idle" }, msg.header);
+        })();
+        return;
+      }
+      waiting.push({ msg, reply, channel });
+    },
+    onInterrupt: () => void (interrupted = true),
+    log,
+  });
+  await transport.start();
+  await transport.publish("status", { execution_state: "starting" }, {});
+  const [{ Kernel }, { NotebookSession }, { defaultPlotlySession }, { kernelspecPlotly }] = await Promise.all([
+    import("./kernel.js"), import("../src/notebook/session.js"), import("../src/viz/plotlyLibrary.js"), import("./kernelspec.js"),
+  ]);
+  // Trials are stored per notebook directory (Jupyter starts a kernel in its notebook's directory), shared with
+  // `nasbook run` of the same notebooks, so re-running a cell reuses them.
+  const session = new NotebookSession({ notebook: process.cwd() });
+  if (session.storeProblem) log(session.storeProblem);
   // Figures load plotly.js from the Jupyter server's kernelspec copy when there is one, so no output carries it.
   const plotly = kernelspecPlotly();
   defaultPlotlySession.serveFromKernelspec(plotly.resource);
-  if (!plotly.resource) process.stderr.write(`[nasbook kernel] the first plotly figure carries plotly.js: ${plotly.reason}\n`);
-  const kernel = new Kernel(readConnectionFile(connectionFile), { cwd: process.cwd() });
+  if (!plotly.resource) log(`the first plotly figure carries plotly.js: ${plotly.reason}`);
+  const kernel = new Kernel(transport, { cwd: process.cwd(), session, log });
+  // In order, and before anything newer reaches the kernel (it handles new messages from its construction on).
+  for (const w of waiting.splice(0)) kernel.receive(w.msg, w.reply, w.channel);
+  void interrupted; // nothing ran yet: an interrupt during start-up has nothing to stop
   await kernel.start();
   exitWithParent(kernel);
   // Serve forever: the shutdown handler exits the process.

@@ -45,6 +45,9 @@ try {
   // src/backend/wasm/trainingModule.ts loads ../../../wasm/training_kernels.wasm: dist/wasm/ from dist/src/backend/wasm/.
   mkdirSync(join(staging, "wasm"), { recursive: true });
   copyFileSync(join(root, "wasm", "training_kernels.wasm"), join(staging, "wasm", "training_kernels.wasm"));
+  copyFileSync(join(root, "wasm", "training_kernels_shared.wasm"), join(staging, "wasm", "training_kernels_shared.wasm"));
+  // kernel/kernelspec.ts installs the classic Notebook's kernel.js from beside itself.
+  copyFileSync(join(root, "kernel", "classicNotebook.js"), join(staging, "kernel", "classicNotebook.js"));
   rewriteTfjsImports(staging);
   if (rewritten === 0) throw new Error("build: found no `@tensorflow/tfjs` import to rewrite in dist/; update scripts/build.js");
   const old = join(root, `.dist-old-${process.pid}`);

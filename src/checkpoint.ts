@@ -7,6 +7,8 @@
  *   are an unterminated, unparsable last line (a record torn by a kill) of a checkpoint that passed the header
  *   check and whose lock this process holds;
  * - a damaged line anywhere else is refused with file:line and the fix, never truncated;
+ * - every record carries a checksum of its content (version 3 on), so damage that still parses (a digit of a
+ *   metric, a letter of the objective, a flipped bit) is refused too, instead of resuming a different history;
  * - each record is one `write` of a whole line, and an append after a last line that lost its newline starts
  *   with one, so records never merge.
  */
@@ -15,10 +17,13 @@ import { dirname } from "node:path";
 import { CheckpointError } from "./errors.js";
 import type { TrialResult } from "./estimate/types.js";
 import { decodeResult, encodeResult } from "./exec/resultCodec.js";
+import { describeFsError } from "./exec/fileWrite.js";
+import { sha256Hex } from "./hash.js";
 
 export interface CheckpointHeader {
   type: "header";
-  version: 1 | 2;
+  /** 3: records carry checksums; 2 added the fingerprint and evaluation budget. Older versions are read as they are. */
+  version: 1 | 2 | 3;
   space: string;
   strategy: string;
   evaluator: string;
@@ -134,22 +139,47 @@ function refuseMismatch(path: string, saved: CheckpointHeader, header: Checkpoin
   }
 }
 
-type Parsed = { kind: "record"; rec: CheckpointHeader | BatchRecord | TrialRecord } | { kind: "bad"; why: string };
+/** The version this code writes: every record with its checksum. */
+export const CHECKPOINT_VERSION = 3;
 
-function parseLine(line: string): Parsed {
-  let rec: unknown;
+/** A record's checksum: the first 16 hex digits of the sha256 of its JSON without the checksum. */
+function checksum(recordJson: string): string {
+  return sha256Hex(recordJson).slice(0, 16);
+}
+
+/** The line written for a record: its JSON with its checksum as a last field, `sum`. */
+function lineOf(rec: object): string {
+  const json = JSON.stringify(rec);
+  return `${json.slice(0, -1)},"sum":"${checksum(json)}"}`;
+}
+
+/** `notJson`: the line does not parse at all (what a write torn by a kill leaves), as opposed to a wrong record. */
+type Parsed = { kind: "record"; rec: CheckpointHeader | BatchRecord | TrialRecord } | { kind: "bad"; why: string; notJson?: boolean };
+
+/**
+ * Parses a line. A record with a checksum must match it. One without is damage in a version-3 file (`sums`
+ * "required", known once its header is read) and for a version-3 header; in older files it is an older record.
+ */
+function parseLine(line: string, sums: "required" | "optional"): Parsed {
+  let parsed: unknown;
   try {
-    rec = JSON.parse(line);
+    parsed = JSON.parse(line);
   } catch (e) {
-    return { kind: "bad", why: `not JSON (${(e as Error).message})` };
+    return { kind: "bad", why: `not JSON (${(e as Error).message})`, notJson: true };
   }
-  const r = rec as { type?: unknown };
-  if (r && r.type === "header") return { kind: "record", rec: rec as CheckpointHeader };
-  if (r && r.type === "batch" && typeof (rec as BatchRecord).batch === "number") return { kind: "record", rec: rec as BatchRecord };
-  if (r && r.type === "trial" && typeof (rec as TrialRecord).index === "number") {
-    const result = decodeResult((rec as TrialRecord).result);
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return { kind: "bad", why: "not a checkpoint record (header, batch or trial)" };
+  const { sum, ...rec } = parsed as Record<string, unknown>;
+  if ("sum" in parsed) {
+    if (sum !== checksum(JSON.stringify(rec))) return { kind: "bad", why: "its checksum does not match its content (the line was altered or damaged)" };
+  } else if (sums === "required" || (rec.type === "header" && typeof rec.version === "number" && rec.version >= CHECKPOINT_VERSION)) {
+    return { kind: "bad", why: "it has no checksum, which every record of a version-3 checkpoint has (the line was altered or damaged)" };
+  }
+  if (rec.type === "header" && typeof rec.version === "number") return { kind: "record", rec: rec as unknown as CheckpointHeader };
+  if (rec.type === "batch" && typeof rec.batch === "number" && typeof rec.size === "number") return { kind: "record", rec: rec as unknown as BatchRecord };
+  if (rec.type === "trial" && typeof rec.index === "number" && typeof rec.arch === "string") {
+    const result = decodeResult(rec.result);
     if (!result) return { kind: "bad", why: "a trial record without a valid result" };
-    return { kind: "record", rec: { ...(rec as TrialRecord), result } };
+    return { kind: "record", rec: { ...(rec as unknown as TrialRecord), result } };
   }
   return { kind: "bad", why: "not a checkpoint record (header, batch or trial)" };
 }
@@ -181,12 +211,14 @@ export function openCheckpoint(path: string, header: CheckpointHeader): Checkpoi
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
       if (line.trim() === "") continue;
-      const p = parseLine(line);
+      // The header says whether records carry checksums; a header line itself is checked when it has one.
+      const p = parseLine(line, saved && saved.header.version >= 3 ? "required" : "optional");
       if (p.kind === "bad") {
         if (!saved) {
-          throw new CheckpointError(`${path} has no header line (${path}:${i + 1} is ${p.why}): it is not a nasbook checkpoint. Delete it or choose another path.`);
+          throw new CheckpointError(`${path} has no header line (${path}:${i + 1} is ${p.why}): it is not a nasbook checkpoint, or its header is damaged. Delete it or choose another path.`);
         }
-        if (i === tail) { tornBytes = Buffer.byteLength(line); break; } // torn by a kill mid-write: dropped below
+        // Torn by a kill mid-write (an unterminated line that is not even JSON): dropped below.
+        if (i === tail && p.notJson) { tornBytes = Buffer.byteLength(line); break; }
         throw new CheckpointError(
           `${path}:${i + 1} is damaged (${p.why}); nothing was changed. Fix or delete that line (the records around it are kept), ` +
             "or delete the file to start afresh.",
@@ -205,7 +237,14 @@ export function openCheckpoint(path: string, header: CheckpointHeader): Checkpoi
     let needNewline = tornBytes === 0 && text.length > 0 && !text.endsWith("\n");
     const write = (rec: CheckpointHeader | BatchRecord | TrialRecord) => {
       const out = rec.type === "trial" ? { ...rec, result: encodeResult(rec.result) } : rec;
-      writeSync(file, (needNewline ? "\n" : "") + JSON.stringify(out) + "\n");
+      try {
+        // A short write (a disk filling up) is continued, never left as a line that the next record merges into.
+        const bytes = Buffer.from((needNewline ? "\n" : "") + lineOf(out) + "\n");
+        for (let off = 0; off < bytes.length;) off += writeSync(file, bytes, off, bytes.length - off);
+      } catch (e) {
+        // A full disk mid-line leaves a torn last line, which a resume drops; the search stops here with one line.
+        throw new CheckpointError(describeFsError(e, path, "the checkpoint"));
+      }
       needNewline = false;
     };
     if (!saved) write(header);

@@ -10,6 +10,8 @@ const commands: Record<string, { module: string; help: string }> = {
   worker: { module: "./cli/worker.js", help: "serve BullMQ trials of distributed searches: nasbook worker --redis URL [--queue Q]" },
   run: { module: "./cli/run.js", help: "execute a notebook headless: nasbook run nb.ipynb [--out F] [--html F] [--seed N]" },
   export: { module: "./cli/export.js", help: "export a notebook to a single offline HTML file" },
+  "export-model": { module: "./cli/exportModel.js", help: "train a found architecture from its seed and export it: tfjs, ONNX, PyTorch (--help)" },
+  "latency-table": { module: "./cli/latencyTable.js", help: "measure every NB201 cell's latency on this machine (resumable): nasbook latency-table --help" },
   kernel: { module: "./cli/kernel.js", help: "Jupyter kernel: nasbook kernel install|uninstall [--user|--prefix P]" },
 };
 

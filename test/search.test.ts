@@ -35,6 +35,25 @@ describe("search loop", () => {
     expect(r.best!.fitness).toBe(Math.max(...r.history.map((t) => t.fitness)));
   });
 
+  it("gives the event loop a turn between trials, so an abort reaches an evaluator that never yields a macrotask", async () => {
+    // Promise-only work: without a macrotask between trials, the setImmediate below could fire only after all 200.
+    const ev: Evaluator<Bits> = {
+      name: "microtasks-only",
+      objective: "ones",
+      async evaluate(a) {
+        for (let i = 0; i < 200; i++) await Promise.resolve();
+        return { metrics: { ones: a.filter((b) => b === 1).length }, cost: { seconds: 0 }, status: "ok" };
+      },
+    };
+    const controller = new AbortController();
+    const run = search({ space, strategy: randomSearch(), evaluator: ev, budget: { queries: 200 }, seed: 1, signal: controller.signal }).result();
+    setImmediate(() => controller.abort());
+    const r = await run;
+    expect(r.stopped).toBe("aborted");
+    expect(r.history.length).toBeGreaterThanOrEqual(1);
+    expect(r.history.length).toBeLessThanOrEqual(2);
+  });
+
   it("stops at the seconds budget", async () => {
     const r = await search({ space, strategy: randomSearch(), evaluator: onesEvaluator(target, { delayMs: 20 }), budget: { seconds: 0.15 }, seed: 3 }).result();
     expect(r.stopped).toBe("seconds");
@@ -73,8 +92,9 @@ describe("search loop", () => {
   it("records a result without the objective as failed, naming the metric", async () => {
     const ev = { name: "wrong", objective: "val_acc", evaluate: async () => ({ metrics: { acc: 1 }, cost: { seconds: 0 }, status: "ok" as const }) };
     const r = await search({ space, strategy: randomSearch(), evaluator: ev, budget: { queries: 2 }, seed: 1 }).result();
-    expect(r.history[0]!.result.status).toBe("failed");
-    expect(r.history[0]!.result.error).toMatch(/no "val_acc" \(metrics: acc\)/);
+    const { result } = r.history[0]!;
+    expect(result.status).toBe("failed");
+    expect(result.status === "failed" ? result.error : "").toMatch(/no "val_acc" \(metrics: acc\)/);
   });
 
   it("streams one event per trial, then done, with snapshots", async () => {
@@ -108,6 +128,14 @@ describe("search loop", () => {
     const r = await run.result();
     expect(r.stopped).toBe("aborted");
     expect(ev.calls).toBeLessThanOrEqual(5);
+  });
+
+  it("a space without a capability the strategy needs is refused by search() itself, before anything is consumed", () => {
+    const noCrossover = bitSpace(6, { crossover: false });
+    const evaluator = onesEvaluator(target.slice(0, 6));
+    expect(() => search({ space: noCrossover, strategy: regularizedEvolution({ crossover: 0.5 }), evaluator, budget: { queries: 4 }, seed: 0 }))
+      .toThrow(/regularized-evolution needs the space to provide crossover, but bits6 does not/);
+    expect(evaluator.calls).toBe(0);
   });
 
   it("parallel asks evaluate batches and still honour the query budget", async () => {

@@ -313,6 +313,92 @@ void max_pool_grad(const float* x, const float* dy, float* dx, int n, int h, int
 }
 
 // ---------------------------------------------------------------------------------------------
+// Average-pool gradient. tfjs's forward pass (cpu and XNNPACK alike) divides each window by the number of its
+// elements inside the input, so under 'same' (or explicit) padding a border window of a 3x3 pool averages 4 or 6
+// values, not 9. Its gradient must divide by the same count: dx[p] = sum over the windows o containing p of
+// dy[o] / count(o). (tfjs 4.22's cpu and stock wasm kernels divide by the full window size instead.)
+// Computed per input pixel (a gather), so any split of the input rows gives the same bits.
+// ---------------------------------------------------------------------------------------------
+
+// The window positions o (0 <= o < on) along one axis whose window [o*s - p, o*s - p + f) contains index i.
+static inline int first_window(int i, int f, int s, int p) {
+  int lo = i + p - f + 1;
+  return lo <= 0 ? 0 : (lo + s - 1) / s;
+}
+static inline int last_window(int i, int s, int p, int on) {
+  int hi = (i + p) / s;
+  return hi < on - 1 ? hi : on - 1;
+}
+// How many indices of window o lie inside [0, n).
+static inline int inside(int o, int f, int s, int p, int n) {
+  int start = o * s - p;
+  int end = start + f < n ? start + f : n;
+  return end - (start > 0 ? start : 0);
+}
+
+// The scale of window (y, xo): 1 / its count of elements inside the input.
+static inline float window_scale(int y, int xo, int fh, int fw, int sh, int sw, int pt, int pl, int h, int w, float full) {
+  int rows = inside(y, fh, sh, pt, h), cols = inside(xo, fw, sw, pl, w);
+  return rows == fh && cols == fw ? full : 1.0f / (float)(rows * cols);
+}
+
+/**
+ * Rows [r0, r1) of dx (row r = image r / h, input row r % h) = gradient of avgPool given dy; NHWC. Each dx element
+ * is a sum over its windows in a fixed order (rows, then columns), accumulated in registers 16 channels at a time.
+ */
+EXPORT(avg_pool_grad)
+void avg_pool_grad(const float* dy, float* dx, int h, int w, int ch, int fh, int fw, int sh, int sw, int pt, int pl,
+                   int oh, int ow, int r0, int r1) {
+  const float full = 1.0f / (float)(fh * fw);
+  for (int r = r0; r < r1; r++) {
+    int b = r / h;
+    int iy = r - b * h;
+    int y0 = first_window(iy, fh, sh, pt), y1 = last_window(iy, sh, pt, oh);
+    const float* dyb = dy + (size_t)b * oh * ow * ch;
+    float* dxr = dx + (size_t)r * w * ch;
+    for (int ix = 0; ix < w; ix++) {
+      int x0 = first_window(ix, fw, sw, pl), x1 = last_window(ix, sw, pl, ow);
+      float* d = dxr + (size_t)ix * ch;
+      int c = 0;
+      for (; c + 16 <= ch; c += 16) {
+        v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+        for (int y = y0; y <= y1; y++) {
+          for (int xo = x0; xo <= x1; xo++) {
+            v128_t sv = wasm_f32x4_splat(window_scale(y, xo, fh, fw, sh, sw, pt, pl, h, w, full));
+            const float* g = dyb + ((size_t)y * ow + xo) * ch + c;
+            a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(g), sv));
+            a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(g + 4), sv));
+            a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(g + 8), sv));
+            a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(g + 12), sv));
+          }
+        }
+        wasm_v128_store(d + c, a0);
+        wasm_v128_store(d + c + 4, a1);
+        wasm_v128_store(d + c + 8, a2);
+        wasm_v128_store(d + c + 12, a3);
+      }
+      for (; c + 4 <= ch; c += 4) {
+        v128_t a = wasm_f32x4_splat(0.0f);
+        for (int y = y0; y <= y1; y++) {
+          for (int xo = x0; xo <= x1; xo++) {
+            v128_t sv = wasm_f32x4_splat(window_scale(y, xo, fh, fw, sh, sw, pt, pl, h, w, full));
+            a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load(dyb + ((size_t)y * ow + xo) * ch + c), sv));
+          }
+        }
+        wasm_v128_store(d + c, a);
+      }
+      for (; c < ch; c++) {
+        float a = 0.0f;
+        for (int y = y0; y <= y1; y++) {
+          for (int xo = x0; xo <= x1; xo++) a += dyb[((size_t)y * ow + xo) * ch + c] * window_scale(y, xo, fh, fw, sh, sw, pt, pl, h, w, full);
+        }
+        d[c] = a;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Reductions and broadcasts that batch norm and bias gradients need.
 // ---------------------------------------------------------------------------------------------
 
@@ -344,18 +430,18 @@ void column_sum(const float* x, int rows, int cols, float scale, float* out, flo
  * Gradients of y = (x - mean) * scale / sqrt(var + eps) + offset for x [rows, cols] and per-column
  * mean/var/scale, with mean and var as separate inputs (as tfjs's FusedBatchNorm gradient defines them):
  * dx = dy*scale*inv, dmean = -scale*inv*sum(dy), dvar = -scale*inv^3/2 * sum(dy*(x-mean)),
- * dscale = inv*sum(dy*(x-mean)), doffset = sum(dy). scale = 0 pointer means scale 1.
- * scratch: 4*cols floats.
+ * dscale = inv*sum(dy*(x-mean)), doffset = sum(dy). In three steps so row ranges can run on several threads:
+ * batch_norm_grad_sums per row range, batch_norm_grad_finish once, batch_norm_grad_dx per row range.
  */
-EXPORT(batch_norm_grad)
-void batch_norm_grad(const float* x, const float* dy, const float* mean, const float* var, const float* scale, float eps,
-                     int rows, int cols, float* dx, float* dmean, float* dvar, float* dscale, float* doffset,
-                     float* scratch) {
-  float* sum_dy = scratch;
-  float* sum_dyxm = scratch + cols;
-  float* blk_dy = scratch + 2 * cols;
-  float* blk_dyxm = scratch + 3 * cols;
-  __builtin_memset(sum_dy, 0, (size_t)cols * 8);
+
+/** sum_dy[c] = sum_r dy[r,c], sum_dyxm[c] = sum_r dy[r,c]*(x[r,c]-mean[c]) over `rows` rows; scratch: 2*cols floats. */
+EXPORT(batch_norm_grad_sums)
+void batch_norm_grad_sums(const float* x, const float* dy, const float* mean, int rows, int cols, float* sum_dy,
+                          float* sum_dyxm, float* scratch) {
+  float* blk_dy = scratch;
+  float* blk_dyxm = scratch + cols;
+  __builtin_memset(sum_dy, 0, (size_t)cols * 4);
+  __builtin_memset(sum_dyxm, 0, (size_t)cols * 4);
   for (int r0 = 0; r0 < rows; r0 += SUM_BLOCK) {
     int r1 = rows - r0 < SUM_BLOCK ? rows : r0 + SUM_BLOCK;
     __builtin_memset(blk_dy, 0, (size_t)cols * 8);
@@ -377,23 +463,65 @@ void batch_norm_grad(const float* x, const float* dy, const float* mean, const f
     add_into(sum_dy, blk_dy, cols);
     add_into(sum_dyxm, blk_dyxm, cols);
   }
-  // Per-column factors reuse the block scratch: blk_dy[c] = scale*inv.
+}
+
+/** Per-column gradients from the sums; factor[c] = scale*inv for batch_norm_grad_dx. scale = 0 pointer means 1. */
+EXPORT(batch_norm_grad_finish)
+void batch_norm_grad_finish(const float* sum_dy, const float* sum_dyxm, const float* var, const float* scale, float eps,
+                            int cols, float* factor, float* dmean, float* dvar, float* dscale, float* doffset) {
   for (int c = 0; c < cols; c++) {
     float inv = 1.0f / __builtin_sqrtf(var[c] + eps);
     float sc = scale ? scale[c] : 1.0f;
-    blk_dy[c] = sc * inv;
+    factor[c] = sc * inv;
     doffset[c] = sum_dy[c];
     dscale[c] = sum_dyxm[c] * inv;
     dmean[c] = -sc * inv * sum_dy[c];
     dvar[c] = -0.5f * sc * inv * inv * inv * sum_dyxm[c];
   }
+}
+
+/** dx[r,c] = dy[r,c] * factor[c] over `rows` rows. */
+EXPORT(batch_norm_grad_dx)
+void batch_norm_grad_dx(const float* dy, const float* factor, int rows, int cols, float* dx) {
   for (int r = 0; r < rows; r++) {
     const float* gr = dy + (size_t)r * cols;
     float* d = dx + (size_t)r * cols;
     int c = 0;
-    for (; c + 4 <= cols; c += 4) wasm_v128_store(d + c, wasm_f32x4_mul(wasm_v128_load(gr + c), wasm_v128_load(blk_dy + c)));
-    for (; c < cols; c++) d[c] = gr[c] * blk_dy[c];
+    for (; c + 4 <= cols; c += 4) wasm_v128_store(d + c, wasm_f32x4_mul(wasm_v128_load(gr + c), wasm_v128_load(factor + c)));
+    for (; c < cols; c++) d[c] = gr[c] * factor[c];
   }
+}
+
+/** out[r, c] = row[c] / divisor for `rows` rows: the gradient of a mean over leading axes (as tfjs divides). */
+EXPORT(broadcast_rows)
+void broadcast_rows(const float* row, int cols, int rows, float divisor, float* out) {
+  v128_t d = wasm_f32x4_splat(divisor);
+  for (int r = 0; r < rows; r++) {
+    float* o = out + (size_t)r * cols;
+    int c = 0;
+    for (; c + 4 <= cols; c += 4) wasm_v128_store(o + c, wasm_f32x4_div(wasm_v128_load(row + c), d));
+    for (; c < cols; c++) o[c] = row[c] / divisor;
+  }
+}
+
+/** out[i] = 2 * x[i] * dy[i] for n floats: the gradient of square(x). */
+EXPORT(square_grad)
+void square_grad(const float* x, const float* dy, int n, float* out) {
+  int i = 0;
+  v128_t two = wasm_f32x4_splat(2.0f);
+  for (; i + 4 <= n; i += 4)
+    wasm_v128_store(out + i, wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(x + i), two), wasm_v128_load(dy + i)));
+  for (; i < n; i++) out[i] = x[i] * 2.0f * dy[i];
+}
+
+/** acc[i] += s[i] for n floats (adds the partial results of row slices, in a fixed order). */
+EXPORT(add_floats)
+void add_floats(float* acc, const float* s, int n) { add_into(acc, s, n); }
+
+/** p[i] *= scale for n floats. */
+EXPORT(scale_floats)
+void scale_floats(float* p, int n, float scale) {
+  for (int i = 0; i < n; i++) p[i] *= scale;
 }
 
 /**

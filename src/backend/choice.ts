@@ -42,7 +42,8 @@ export function installHint(name: BackendName): string {
     case "tensorflow":
       return (
         "install it with `npm install --save-exact @tensorflow/tfjs-node@4.22.0` (its install script downloads " +
-        "libtensorflow from Google storage; behind a mirror set TFJS_NODE_CDN_STORAGE to the mirror's URL)"
+        "libtensorflow from Google storage; behind a mirror set TFJS_NODE_CDN_STORAGE to the mirror's URL), or, " +
+        "without Google storage, build it against PyPI's tensorflow-cpu wheel: scripts/tfjs-node-from-wheel.sh"
       );
     case "wasm":
       return "reinstall `@tensorflow/tfjs-backend-wasm@4.22.0` and check that wasm/training_kernels.wasm is present";

@@ -11,16 +11,18 @@
  */
 import { spawn } from "node:child_process";
 import { Writable } from "node:stream";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { dataDir, setDataDir } from "../data/dir.js";
-import { packageRoot } from "../notebook/compiler.js";
+import { packageRoot } from "../packageLocation.js";
 import { notebookToHtml, withoutPlotlyLibrary } from "../notebook/htmlExport.js";
-import { setDefaultSearchProgress, useNotebookTrialStore } from "../exec/defaults.js";
-import { searchProgress } from "../exec/progress.js";
+import { NotebookSession } from "../notebook/session.js";
+import { searchProgress, type ProgressOptions } from "../exec/progress.js";
 import { outputs as out, readIpynb, serializeIpynb, type NotebookDocument } from "../notebook/ipynb.js";
 import { inlinePlotlyOnce, runNotebook, type CellFailure, type RunProgress, type RunSnapshot } from "../notebook/runner.js";
+import { CliUsageError, integer, parseCommandLine } from "./args.js";
+import { refuseClashingPaths, writeOutputFile } from "./outputPaths.js";
 
 /** Set in the child process that actually runs the notebook. */
 const childFlag = "NASBOOK_RUN_CHILD";
@@ -28,10 +30,11 @@ const childFlag = "NASBOOK_RUN_CHILD";
 const snapshotFile = "NASBOOK_RUN_SNAPSHOT";
 
 const USAGE =
-  "usage: nasbook run <notebook.ipynb> [--out executed.ipynb] [--html report.html] [--seed N] [--allow-errors] [--progress|--quiet]\n" +
+  "usage: nasbook run <notebook.ipynb> [--out executed.ipynb] [--html report.html] [--seed N] [--set NAME=V ...] [--allow-errors] [--progress|--quiet]\n" +
   "  --out F         write the executed notebook (outputs + manifest) to F\n" +
   "  --html F        write a self-contained HTML report (interactive figures, works offline) to F\n" +
   "  --seed N        set the notebook's `seed` (its parameters cell: `const seed = ...`)\n" +
+  "  --set NAME=V    start the control assigned to NAME (`const NAME = nas.ui.range(...)`) at V; repeatable\n" +
   "  --allow-errors  run every cell even after one fails (the exit code is still 1)\n" +
   "  --progress      show progress even when stderr is not a terminal; --quiet never shows it";
 
@@ -40,41 +43,44 @@ interface RunArgs {
   out?: string;
   html?: string;
   seed?: number;
+  set: Record<string, string>;
   allowErrors: boolean;
   progress: boolean;
 }
 
-class UsageError extends Error {}
-
-function parseArgs(argv: string[]): RunArgs {
-  const args: Partial<RunArgs> & { allowErrors: boolean; progress: boolean } = {
-    allowErrors: false,
-    progress: Boolean(process.stderr.isTTY),
-  };
-  const value = (flag: string, v: string | undefined): string => {
-    if (v === undefined || v.startsWith("--")) throw new UsageError(`${flag} needs a value`);
-    return v;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const [flag, inline] = a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
-    const next = (): string => (inline !== undefined ? inline : value(flag, argv[++i]));
-    if (flag === "--out") args.out = next();
-    else if (flag === "--html") args.html = next();
-    else if (flag === "--seed") {
-      const s = next();
-      if (!/^-?\d+$/.test(s)) throw new UsageError(`--seed must be an integer, got "${s}"`);
-      args.seed = Number(s);
-    } else if (flag === "--allow-errors") args.allowErrors = true;
-    else if (flag === "--progress") args.progress = true;
-    else if (flag === "--quiet") args.progress = false;
-    else if (flag === "--help" || flag === "-h") throw new UsageError("");
-    else if (flag.startsWith("-")) throw new UsageError(`unknown option "${flag}"`);
-    else if (args.notebook === undefined) args.notebook = a;
-    else throw new UsageError(`one notebook at a time (got "${args.notebook}" and "${a}")`);
+/** `nasbook run`'s flags, parsed by the one command-line parser of every command (src/cli/args.ts). */
+function parseRunArgs(argv: string[]): RunArgs | "help" {
+  const { values, positionals } = parseCommandLine("run", argv, {
+    out: { type: "string" },
+    html: { type: "string" },
+    seed: { type: "string" },
+    set: { type: "string", multiple: true },
+    "allow-errors": { type: "boolean" },
+    progress: { type: "boolean" },
+    quiet: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  }, { maxPositionals: 2 });
+  if (values["help"] === true) return "help";
+  if (positionals.length > 1) throw new CliUsageError("run", `one notebook at a time (got "${positionals[0]}" and "${positionals[1]}")`);
+  const notebook = positionals[0];
+  if (notebook === undefined) throw new CliUsageError("run", "which notebook? e.g. nasbook run notebooks/00-quickstart.ipynb --html out/report.html");
+  const seed = typeof values["seed"] === "string" ? integer("run", "seed", values["seed"]) : undefined;
+  const set: Record<string, string> = {};
+  for (const pair of Array.isArray(values["set"]) ? values["set"].map(String) : []) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new CliUsageError("run", `--set takes NAME=VALUE, got "${pair}"; e.g. --set budget=50`);
+    set[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
-  if (!args.notebook) throw new UsageError("which notebook? e.g. nasbook run notebooks/00-quickstart.ipynb --html out/report.html");
-  return args as RunArgs;
+  return {
+    notebook,
+    out: typeof values["out"] === "string" ? values["out"] : undefined,
+    html: typeof values["html"] === "string" ? values["html"] : undefined,
+    seed,
+    set,
+    allowErrors: values["allow-errors"] === true,
+    // --quiet wins over --progress; without either, progress shows on a terminal.
+    progress: values["quiet"] === true ? false : values["progress"] === true || Boolean(process.stderr.isTTY),
+  };
 }
 
 function firstLine(source: string): string {
@@ -106,15 +112,24 @@ export function describeFailure(f: CellFailure, notebook: string): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let args: RunArgs;
+  let parsed: RunArgs | "help";
   try {
-    args = parseArgs(argv);
+    parsed = parseRunArgs(argv);
   } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    if (err.message) console.error(`nasbook run: ${err.message}\n`);
+    if (!(err instanceof CliUsageError)) throw err;
+    console.error(`${err.message}\n`);
     console.error(USAGE);
-    return err.message ? 2 : 0;
+    return 2;
   }
+  if (parsed === "help") {
+    console.error(USAGE);
+    return 0;
+  }
+  const args = parsed;
+  const clash = refuseClashingPaths("run", [
+    { path: args.notebook, name: "the notebook", role: "input" }, { path: args.out, name: "--out", role: "output" }, { path: args.html, name: "--html", role: "output" },
+  ]);
+  if (clash !== undefined) return clash;
   const notebookPath = resolve(args.notebook);
   const outPath = args.out === undefined ? undefined : resolve(args.out);
   const html = args.html === undefined ? undefined : resolve(args.html);
@@ -123,25 +138,29 @@ export async function main(argv: string[]): Promise<number> {
   // Cells run in the notebook's directory, as under Jupyter; pin the data directory first so that a relative
   // NASBOOK_DATA keeps meaning what it meant where the command was typed.
   setDataDir(dataDir());
-  useNotebookTrialStore(notebookPath); // re-running the notebook reuses every trial it computed (src/exec/defaults.ts)
   const cwd = dirname(notebookPath);
   const previousCwd = process.cwd();
   process.chdir(cwd);
   const stderrWrite = process.stderr.write.bind(process.stderr);
-  if (args.progress) {
-    // Each search in the notebook shows its own progress (done/total, cached hits, best, ETA) on the real stderr,
-    // not in the cell's saved output (cells' stderr is captured).
-    const stream = Object.assign(new Writable({ write: (chunk, _enc, done) => void (stderrWrite(chunk), done()) }), {
-      isTTY: process.stderr.isTTY,
-      columns: process.stderr.columns,
-    });
-    setDefaultSearchProgress((o) => searchProgress({ ...o, stream }));
-  }
+  // Each search in the notebook shows its own progress (done/total, cached hits, best, ETA) on the real stderr,
+  // not in the cell's saved output (cells' stderr is captured).
+  const stream = Object.assign(new Writable({ write: (chunk, _enc, done) => void (stderrWrite(chunk), done()) }), {
+    isTTY: process.stderr.isTTY,
+    columns: process.stderr.columns,
+  });
+  // Re-running the notebook reuses every trial it computed: the trial store of the notebook's directory.
+  const session = new NotebookSession({
+    notebook: notebookPath,
+    ...(args.progress ? { progress: (o: ProgressOptions) => searchProgress({ ...o, stream }) } : {}),
+  });
+  if (session.storeProblem) stderrWrite(`nasbook: ${session.storeProblem}\n`);
   let result;
   try {
     result = await runNotebook(doc, {
       cwd,
       seed: args.seed,
+      set: args.set,
+      session,
       continueOnError: args.allowErrors,
       onProgress: args.progress ? progressPrinter(args.notebook, (s) => void stderrWrite(s)) : undefined,
       // Written synchronously: a cell may block the event loop (or exhaust the heap) right after a snapshot.
@@ -162,20 +181,20 @@ export async function main(argv: string[]): Promise<number> {
       `${result.failures.length ? "failed" : "done"} in ${result.seconds.toFixed(1)} s` +
         (wrote.length ? `; wrote ${wrote.join(", ")}` : " (nothing written: give --out and/or --html)"),
     );
+  } else if (outPath === undefined && html === undefined) {
+    // Quiet or not, a run that saves nothing says so: its outputs are gone when it ends.
+    console.error(
+      `nasbook run: ran ${args.notebook} (${result.failures.length ? `${result.failures.length} cell(s) failed` : "every cell ok"}); ` +
+        "nothing written: give --out FILE.ipynb and/or --html FILE.html to keep the outputs",
+    );
   }
   return result.failures.length ? 1 : 0;
 }
 
 function writeOutputs(doc: NotebookDocument, outPath: string | undefined, html: string | undefined): void {
-  if (outPath) {
-    mkdirSync(dirname(outPath), { recursive: true });
-    // plotly.js stays out of the saved notebook (4.6 MB); the HTML report below inlines it once.
-    writeFileSync(outPath, serializeIpynb(withoutPlotlyLibrary(doc)));
-  }
-  if (html) {
-    mkdirSync(dirname(html), { recursive: true });
-    writeFileSync(html, notebookToHtml(doc));
-  }
+  // plotly.js stays out of the saved notebook (4.6 MB); the HTML report below inlines it once.
+  if (outPath) writeOutputFile(outPath, serializeIpynb(withoutPlotlyLibrary(doc)), "the executed notebook");
+  if (html) writeOutputFile(html, notebookToHtml(doc), "the HTML report");
 }
 
 /** Why a child process ended, in words. */

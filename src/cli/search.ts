@@ -3,15 +3,19 @@
  * the embedded synthetic task, run in-process, on a worker-thread pool or over BullMQ (`nasbook worker`s).
  * See HELP below for the flags.
  */
-import { appendFileSync, writeFileSync } from "node:fs";
+import { appendFileSync } from "node:fs";
 import { NasbookError } from "../errors.js";
 import { loadNb201Table, nb201TableEvaluator } from "../estimate/nb201Table.js";
 import type { Evaluator, TrialResult } from "../estimate/types.js";
 import { bullmqExecutor, DEFAULT_QUEUE, RedisUrlError, checkRedisUrl } from "../exec/bullmq.js";
-import { poolExecutor } from "../exec/pool.js";
+import { poolExecutor, tooManyThreads } from "../exec/pool.js";
 import { searchProgress } from "../exec/progress.js";
 import { evaluatorFingerprint, trialKey } from "../exec/trialKey.js";
+import { probeRedis } from "../exec/redisConnection.js";
 import { redisStore } from "../exec/redisStore.js";
+import { configuredSharedKey, loadSharedKey } from "../exec/sharedKey.js";
+import { describeFsError } from "../exec/fileWrite.js";
+import { FileWriteError, refuseClashingPaths, writeOutputFile } from "./outputPaths.js";
 import { directoryStore } from "../exec/store.js";
 import type { Executor, TrialStore } from "../exec/types.js";
 import { search, type SearchResult, type StrategyFactory, type SpaceStrategyFactory } from "../search.js";
@@ -73,9 +77,14 @@ what to search:
 
 where trials run:
   --executor NAME     inprocess (default), pool (worker threads), bullmq (nasbook worker processes via Redis)
-  --workers N         pool: worker threads (default: cores)
+  --workers N         pool: worker threads (default: cores; at most 2 per core unless --oversubscribe)
+  --oversubscribe     allow --workers above 2 per core (each thread holds its own tfjs backend and data)
   --parallel K        architectures asked and evaluated at once (default 1; the executor's slots for pool)
-  --redis URL         bullmq / --store redis: Redis server, e.g. redis://127.0.0.1:6379
+  --redis URL         bullmq / --store redis: Redis server, e.g. redis://127.0.0.1:6379 (rediss:// for TLS;
+                      a password goes in the URL; default NASBOOK_REDIS_URL, which keeps it out of ps)
+  --redis-ca FILE     the CA certificate (PEM) of a rediss:// server with a self-signed certificate
+  --key-file FILE     bullmq / --store redis: the shared key that signs jobs and results (default NASBOOK_KEY,
+                      else ~/.config/nasbook/key; workers must use the same); --store DIR: signs its entries
   --queue NAME        bullmq: queue name (default ${DEFAULT_QUEUE}; workers must serve the same)
   --timeout S         per-trial limit in seconds (a trial past it is failed and its worker replaced)
 
@@ -100,8 +109,11 @@ interface Parsed {
   seed: number;
   executor: (typeof EXECUTORS)[number];
   workers?: number;
+  oversubscribe: boolean;
   parallel?: number;
   redis?: string;
+  redisCa?: string;
+  keyFile?: string;
   queue: string;
   timeout?: number;
   store?: string;
@@ -116,6 +128,7 @@ function parse(argv: string[]): Parsed | "help" {
     strategy: { type: "string" }, space: { type: "string" }, dataset: { type: "string" }, table: { type: "string" },
     task: { type: "string" }, epochs: { type: "string" }, queries: { type: "string" }, seed: { type: "string" },
     executor: { type: "string" }, workers: { type: "string" }, parallel: { type: "string" }, redis: { type: "string" },
+    "redis-ca": { type: "string" }, "key-file": { type: "string" }, oversubscribe: { type: "boolean" },
     queue: { type: "string" }, timeout: { type: "string" }, store: { type: "string" }, checkpoint: { type: "string" },
     history: { type: "string" }, json: { type: "boolean" }, quiet: { type: "boolean" }, help: { type: "boolean", short: "h" },
   });
@@ -133,20 +146,24 @@ function parse(argv: string[]): Parsed | "help" {
   }
   if (str("epochs") !== undefined && space !== "chain") throw new CliUsageError("search", "--epochs applies to --space chain (the nb201 table needs no training)");
   const executor = oneOf("search", "executor", str("executor") ?? "inprocess", EXECUTORS);
-  const redis = str("redis");
+  const wantsRedis = executor === "bullmq" || str("store") === "redis";
+  const redis = str("redis") ?? (wantsRedis ? process.env.NASBOOK_REDIS_URL?.trim() || undefined : undefined);
   if (redis !== undefined) checkRedisUrl(redis);
   if (executor === "bullmq" && redis === undefined) throw new CliUsageError("search", "--executor bullmq needs --redis URL, e.g. --redis redis://127.0.0.1:6379");
   if (str("store") === "redis" && redis === undefined) throw new CliUsageError("search", "--store redis needs --redis URL");
   if (str("workers") !== undefined && executor !== "pool") throw new CliUsageError("search", "--workers applies to --executor pool (with bullmq, start more nasbook workers)");
   if (str("store") === "") throw new CliUsageError("search", "--store needs a directory, redis or off");
+  const workers = str("workers") === undefined ? undefined : positiveInt("search", "workers", str("workers")!);
+  const tooMany = workers !== undefined && !v.oversubscribe ? tooManyThreads(workers, "--oversubscribe") : undefined;
+  if (tooMany) throw new CliUsageError("search", `--workers ${tooMany}`);
   return {
-    strategy, space, executor, redis,
+    strategy, space, executor, redis, redisCa: str("redis-ca"), keyFile: str("key-file"),
     dataset: str("dataset") ?? "cifar10",
     table: str("table"),
     epochs: str("epochs") === undefined ? 3 : positiveInt("search", "epochs", str("epochs")!),
     queries: str("queries") === undefined ? 100 : positiveInt("search", "queries", str("queries")!),
     seed: str("seed") === undefined ? 0 : integer("search", "seed", str("seed")!),
-    workers: str("workers") === undefined ? undefined : positiveInt("search", "workers", str("workers")!),
+    workers, oversubscribe: !!v.oversubscribe,
     parallel: str("parallel") === undefined ? undefined : positiveInt("search", "parallel", str("parallel")!),
     queue: str("queue") ?? DEFAULT_QUEUE,
     timeout: str("timeout") === undefined ? undefined : positiveNumber("search", "timeout", str("timeout")!),
@@ -185,6 +202,21 @@ export async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
+  const clash = refuseClashingPaths("search", [
+    { path: p.table, name: "--table", role: "input" }, { path: p.history, name: "--history", role: "output" },
+    { path: p.checkpoint, name: "--checkpoint", role: "input and output" },
+    { path: p.store && !["off", "redis"].includes(p.store) ? p.store : undefined, name: "--store", role: "output", directory: true },
+  ]);
+  if (clash !== undefined) return clash;
+  if (p.redis !== undefined) {
+    try {
+      await probeRedis({ url: p.redis, ca: p.redisCa }); // unreachable or refusing: one line now, not a silent wait
+    } catch (e) {
+      if (!(e instanceof NasbookError)) throw e;
+      console.error(`nasbook search: ${e.message}`);
+      return 1;
+    }
+  }
   const made = cliStrategies[p.strategy]!(p.space);
   if (typeof made === "string") {
     console.error(`nasbook search: ${made}`);
@@ -213,19 +245,37 @@ export async function main(argv: string[]): Promise<number> {
 
   let executor: Executor | undefined;
   let store: TrialStore | false = false;
-  if (p.executor === "pool") executor = poolExecutor({ workers: p.workers });
-  if (p.executor === "bullmq") {
-    const b = bullmqExecutor({ redis: p.redis!, queue: p.queue });
-    executor = b;
-    store = b.store;
+  try {
+    if (p.executor === "pool") executor = poolExecutor({ workers: p.workers, oversubscribe: p.oversubscribe });
+    if (p.executor === "bullmq") {
+      const b = bullmqExecutor({ redis: p.redis!, ca: p.redisCa, keyFile: p.keyFile, queue: p.queue });
+      executor = b;
+      store = b.store;
+    }
+    if (p.store === "off") store = false;
+    else if (p.store === "redis") store = p.executor === "bullmq" ? store : redisStore(p.redis!, { key: loadSharedKey({ keyFile: p.keyFile }), ca: p.redisCa });
+    else if (p.store !== undefined) store = directoryStore(p.store, { key: configuredSharedKey({ keyFile: p.keyFile }) });
+  } catch (e) {
+    await executor?.close();
+    if (e instanceof NasbookError) {
+      console.error(`nasbook search: ${e.message}`);
+      return 1;
+    }
+    throw e;
   }
-  if (p.store === "off") store = false;
-  else if (p.store === "redis") store = p.executor === "bullmq" ? store : redisStore(p.redis!);
-  else if (p.store !== undefined) store = directoryStore(p.store);
   const parallel = p.parallel ?? (p.executor === "pool" ? executor!.slots : 1);
 
   const progress = p.quiet || p.json ? undefined : searchProgress({ label: p.strategy, total: p.queries });
-  if (p.history) writeFileSync(p.history, "");
+  if (p.history) {
+    try {
+      writeOutputFile(p.history, "", "the history");
+    } catch (e) {
+      if (!(e instanceof FileWriteError)) throw e;
+      console.error(`nasbook search: ${e.message}`);
+      await executor?.close();
+      return 1;
+    }
+  }
   let fingerprint: Record<string, unknown> | null | undefined;
   let result: SearchResult<unknown> | undefined;
   const interrupt = new AbortController();
@@ -258,7 +308,11 @@ export async function main(argv: string[]): Promise<number> {
           index: t.index, arch: t.archString, key, seed: t.seed, status: t.result.status,
           cached: t.cached, metrics: t.result.metrics, ...(t.result.error ? { error: t.result.error } : {}),
         };
-        appendFileSync(p.history, JSON.stringify(line) + "\n");
+        try {
+          appendFileSync(p.history, JSON.stringify(line) + "\n");
+        } catch (err) {
+          throw new FileWriteError(describeFsError(err, p.history, "the history")); // e.g. the disk filled up
+        }
       }
       if (e.type === "done") result = e.result;
     }

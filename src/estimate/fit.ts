@@ -9,6 +9,7 @@ import { batches } from "../data/batches.js";
 import { sizeOf, type ImageDataset } from "../data/types.js";
 import { NasbookError, throwIfAborted } from "../errors.js";
 import { Rng } from "../rng.js";
+import { yieldToEventLoop } from "../eventLoop.js";
 
 export type LrSchedule =
   | { kind: "constant" }
@@ -119,8 +120,6 @@ function disposeOptimizer(opt: tf.Optimizer): void {
   tf.dispose((opt as unknown as { c?: tf.Tensor }).c);
 }
 
-/** Lets timers and abort events run between steps (the backends compute synchronously). */
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface FitOptions {
   seed: number;

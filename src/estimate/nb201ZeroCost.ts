@@ -19,7 +19,8 @@ import { initBackend } from "../backend/index.js";
 import { batchOf } from "../data/batches.js";
 import { loadMnist } from "../data/mnist.js";
 import { sha256Hex } from "../hash.js";
-import { NB201_PAPER, nb201Flops, nb201Params, nb201TrainableLayers } from "../model/nb201Params.js";
+import { NB201_PAPER, nb201Params, nb201TrainableLayers } from "../model/nb201Params.js";
+import { nb201Flops } from "../model/nb201Flops.js";
 import { nb201Network } from "../model/nb201.js";
 import { Rng } from "../rng.js";
 import type { Nb201Arch } from "../space/nb201.js";
@@ -118,7 +119,7 @@ export function threadCpuSeconds(): number | undefined {
 /** The size metrics of a cell, from the architecture alone (no tensors): the C=16, N=5 network, 10 classes. */
 export function nb201SizeMetrics(arch: Nb201Arch): { params: number; flops: number; layers: number } {
   const size = { ...NB201_PAPER, numClasses: 10 };
-  return { params: nb201Params(arch, size), flops: nb201Flops(arch, size), layers: nb201TrainableLayers(arch, size) };
+  return { params: nb201Params(arch, size), flops: nb201Flops(arch, { ...size, inputShape: [32, 32, 3] }), layers: nb201TrainableLayers(arch, size) };
 }
 
 export interface Nb201ZeroCostEvaluator extends Evaluator<Nb201Arch> {

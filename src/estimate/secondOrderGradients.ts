@@ -37,7 +37,8 @@ const avgPoolGradGrad: GradConfig = {
     const [input] = saved as [Tensor];
     const { filterSize, strides, pad } = attrs;
     return {
-      // AvgPoolGrad spreads dy / (filter area) over each window: its adjoint averages over the same windows.
+      // AvgPoolGrad spreads dy[o] / count(o) over window o, count = the window's elements inside the input (nasbook's
+      // cpu and wasm kernels, and TensorFlow's): its adjoint averages each window over the same elements, i.e. avgPool.
       dy: () => tf.avgPool(ddx as tf.Tensor4D, filterSize as [number, number], strides as [number, number], pad as "same" | "valid"),
       input: () => tf.zerosLike(input),
     };

@@ -11,6 +11,12 @@
  * Cancellation: an aborted search removes its waiting jobs and publishes the keys of running ones on a cancel
  * channel; the worker running one aborts that trial's AbortSignal, so training stops within one step. A job a worker
  * took between the removal and the message (it fetches the next job as it finishes one) is refused when it starts.
+ * A job that vanishes while its search waits (another search's cancel removed it, Redis lost it) is noticed within
+ * about two seconds and queued again.
+ *
+ * Trust (docs/distributed.md): jobs are signed with the shared key (sharedKey.ts, signature.ts) and a worker
+ * refuses any job it cannot verify; a job's recipes only name what the worker was started with (built-ins and its
+ * `--module`s, moduleAllowlist.ts), never code to import; results are sealed with the same key.
  */
 // bullmq and ioredis load on first use (about 0.5 s), so `import * as nas from "nasbook"` does not pay for them
 import type { Job, Queue, QueueEvents, Worker } from "bullmq";
@@ -18,12 +24,18 @@ import type { Redis } from "ioredis";
 import { getMaxListeners, setMaxListeners } from "node:events";
 import { AbortError, NasbookError } from "../errors.js";
 import { failedResult, type TrialResult } from "../estimate/types.js";
+import { moduleAllowlist } from "./moduleAllowlist.js";
 import { poolExecutor, type PoolExecutor } from "./pool.js";
+import { checkRedisUrl, probeRedis, redactUrl, redisConnection, type RedisTarget } from "./redisConnection.js";
 import { redisStore, type RedisTrialStore } from "./redisStore.js";
 import { decodeResult, encodeResult } from "./resultCodec.js";
+import { loadSharedKey, type SharedKey, type SharedKeyOptions } from "./sharedKey.js";
+import { openResult, sealResult, signJob, verifyJob } from "./signature.js";
 import { isStorable } from "./store.js";
 import { jobOf, type TrialJob } from "./trialJob.js";
 import type { Executor, TrialTask } from "./types.js";
+
+export { checkRedisUrl, RedisUnreachableError, RedisUrlError, redactUrl } from "./redisConnection.js";
 
 /** Default queue name, shared by `nasbook search --executor bullmq` and `nasbook worker`. */
 export const DEFAULT_QUEUE = "nasbook";
@@ -38,6 +50,14 @@ const CANCEL_PREFIX = "nasbook:cancel:";
 const CANCEL_REASON = "cancelled by its search";
 /** How long a worker remembers a cancel for a job it has not started (it may have just fetched it). */
 const EARLY_CANCEL_MS = 60_000;
+/** How often a waiting search checks that its job still exists (and looks for its result in the store). */
+export const JOB_CHECK_MS = 1000;
+/** A job found missing this many checks in a row has vanished (one miss can be a job completing meanwhile). */
+const VANISHED_AFTER = 2;
+/** A trial whose job vanished this many times is failed rather than queued again. */
+const MAX_REQUEUES = 5;
+/** After this long waiting with no worker on the queue, the search says so (once per executor). */
+const NO_WORKER_NOTICE_MS = 10_000;
 
 /**
  * A cancel message names the job and when it was queued: a job queued again under the same id (another search
@@ -45,35 +65,17 @@ const EARLY_CANCEL_MS = 60_000;
  */
 const cancelMessage = (job: Pick<Job, "id" | "timestamp">) => `${job.id} ${job.timestamp}`;
 
-/** What a worker returns for a job: storable results are in the store, the others travel back in the job itself. */
+/**
+ * What a worker returns for a job: storable results are in the store, the others travel back in the job itself,
+ * sealed with the shared key (a value planted in Redis without the key is not believed).
+ */
 type JobOutcome = { stored: true } | { stored: false; result: unknown };
 
-/** The Redis URL is not one (e.g. `--redis localhost`). */
-export class RedisUrlError extends NasbookError {}
-
-/** Checks a Redis URL (redis:// or rediss://) and returns it. */
-export function checkRedisUrl(url: string): string {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new RedisUrlError(`"${url}" is not a Redis URL; give one like redis://127.0.0.1:6379`);
-  }
-  if (u.protocol !== "redis:" && u.protocol !== "rediss:") throw new RedisUrlError(`"${url}" is not a Redis URL (redis:// or rediss://); e.g. redis://127.0.0.1:6379`);
-  return url;
-}
-
-async function connection(url: string): Promise<Redis> {
-  const { Redis } = await import("ioredis");
-  // maxRetriesPerRequest null is what BullMQ requires: commands wait for a restarting server instead of failing
-  const r = new Redis(checkRedisUrl(url), { maxRetriesPerRequest: null });
-  r.on("error", () => undefined);
-  return r;
-}
-
-export interface BullmqExecutorOptions {
-  /** Redis URL, e.g. redis://127.0.0.1:6379. */
+export interface BullmqExecutorOptions extends SharedKeyOptions {
+  /** Redis URL, e.g. redis://127.0.0.1:6379, or rediss://... for TLS; a password goes in it (redis://:PASSWORD@host). */
   redis: string;
+  /** The CA of a `rediss://` server's certificate, PEM text or a file (default NASBOOK_REDIS_CA, else the system's). */
+  ca?: RedisTarget["ca"];
   /** Queue name (default "nasbook"); workers must serve the same one. */
   queue?: string;
   /** Trials the search may keep in flight (default 64; the search asks `parallel` at a time). */
@@ -94,14 +96,17 @@ type Settled = { kind: "completed"; outcome: JobOutcome | undefined } | { kind: 
 export function bullmqExecutor(opts: BullmqExecutorOptions): BullmqExecutor {
   const name = opts.queue ?? DEFAULT_QUEUE;
   checkRedisUrl(opts.redis);
-  const store = redisStore(opts.redis);
+  const target: RedisTarget = { url: opts.redis, ca: opts.ca };
+  const key = loadSharedKey(opts);
+  const store = redisStore(opts.redis, { key, ca: opts.ca });
   const waiters = new Map<string, Set<(s: Settled) => void>>();
   const notify = (jobId: string, s: Settled) => {
     for (const w of waiters.get(jobId) ?? []) w(s);
   };
   const ready: Promise<{ queue: Queue<TrialJob, JobOutcome>; events: QueueEvents; conn: Redis; eventsConn: Redis }> = (async () => {
+    await probeRedis(target); // an unreachable or refusing server: one clear error now, not a silent wait
     const bullmq = await import("bullmq");
-    const [conn, eventsConn] = await Promise.all([connection(opts.redis), connection(opts.redis)]);
+    const [conn, eventsConn] = await Promise.all([redisConnection(target), redisConnection(target)]);
     const queue = new bullmq.Queue<TrialJob, JobOutcome>(name, { connection: conn });
     const events = new bullmq.QueueEvents(name, { connection: eventsConn });
     events.on("completed", ({ jobId, returnvalue }) => {
@@ -121,20 +126,53 @@ export function bullmqExecutor(opts: BullmqExecutorOptions): BullmqExecutor {
   })();
   ready.catch(() => undefined);
 
-  const wait = (key: string, signal: AbortSignal, timeoutMs: number | undefined) => {
+  let noWorkerNoticed = false;
+  let lastWorkerCheck = 0;
+  /** Says once, after a job waited NO_WORKER_NOTICE_MS, that no worker serves this queue (not a silent wait). */
+  const noticeIfNoWorker = async (queue: Queue<TrialJob, JobOutcome>, waitingSince: number) => {
+    const now = Date.now();
+    if (noWorkerNoticed || now - waitingSince < NO_WORKER_NOTICE_MS || now - lastWorkerCheck < NO_WORKER_NOTICE_MS) return;
+    lastWorkerCheck = now;
+    if ((await queue.getWorkersCount()) > 0) return;
+    noWorkerNoticed = true;
+    console.warn(
+      `nasbook: no worker serves queue "${name}" on ${redactUrl(opts.redis)}, and trials are waiting; start one: ` +
+        `nasbook worker --redis ${redactUrl(opts.redis)} --queue ${name}`,
+    );
+  };
+
+  type Waited = Settled | { kind: "stored"; result: TrialResult } | { kind: "timeout" } | { kind: "vanished" };
+  const wait = (key: string, signal: AbortSignal, timeoutMs: number | undefined, queue: Queue<TrialJob, JobOutcome>) => {
     let listener: ((s: Settled) => void) | undefined;
     let poll: ReturnType<typeof setInterval> | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let onAbort: (() => void) | undefined;
-    const settled = new Promise<Settled | { kind: "stored"; result: TrialResult } | { kind: "timeout" }>((resolve, reject) => {
+    const settled = new Promise<Waited>((resolve, reject) => {
       listener = resolve;
       let set = waiters.get(key);
       if (!set) waiters.set(key, (set = new Set()));
       set.add(listener);
-      // Events can be missed across a Redis restart: the store is the truth, so look there now and then.
+      // Events can be missed across a Redis restart: the store is the truth, so look there now and then; and a job
+      // can vanish (another search's cancel removed it, a FLUSHALL, a restart without appendonly): look for it too.
+      let missing = 0;
+      let checking = false;
+      const waitingSince = Date.now();
+      const check = async () => {
+        const r = await store.get(key);
+        if (r) return resolve({ kind: "stored", result: r });
+        const state = await queue.getJobState(key);
+        if (state !== "unknown") {
+          missing = 0;
+          if (state === "waiting" || state === "prioritized") await noticeIfNoWorker(queue, waitingSince);
+          return;
+        }
+        if (++missing >= VANISHED_AFTER) resolve({ kind: "vanished" });
+      };
       poll = setInterval(() => {
-        store.get(key).then((r) => r && resolve({ kind: "stored", result: r }), () => undefined);
-      }, 1000);
+        if (checking) return; // the last check is still waiting on a restarting server
+        checking = true;
+        check().catch(() => undefined).finally(() => (checking = false));
+      }, JOB_CHECK_MS);
       if (timeoutMs !== undefined) timer = setTimeout(() => resolve({ kind: "timeout" }), timeoutMs);
       onAbort = () => reject(new AbortError(signal.reason));
       signal.addEventListener("abort", onAbort, { once: true });
@@ -160,19 +198,27 @@ export function bullmqExecutor(opts: BullmqExecutorOptions): BullmqExecutor {
     await conn.publish(CANCEL_PREFIX + name, cancelMessage(job));
   };
 
+  /** A result a worker sent back in the job (not storable), if it carries this key's seal. */
+  const unsealed = (trialKey: string, outcome: JobOutcome | undefined): TrialResult | undefined => {
+    if (!outcome || outcome.stored) return undefined;
+    return decodeResult(openResult(key, trialKey, outcome.result));
+  };
+
   const runJob = async (job: TrialJob, signal: AbortSignal): Promise<TrialResult> => {
     const { queue } = await ready;
     // one abort listener per trial in flight on the search's signal: more than Node's default warning level of 10
     setMaxListeners(Math.max(getMaxListeners(signal), 1000), signal);
     // The worker enforces the trial's timeout; this backstop covers a worker that died with it (plus retries).
     const backstopMs = job.timeoutSeconds !== undefined ? (job.timeoutSeconds + 2 * (LOCK_DURATION_MS / 1000) + 10) * 1000 : undefined;
+    const signed = signJob(key, name, job);
+    let requeued = 0;
     for (;;) {
       if (signal.aborted) throw new AbortError(signal.reason);
       const hit = await store.get(job.key);
       if (hit) return hit;
-      const outcome = wait(job.key, signal, backstopMs);
+      const outcome = wait(job.key, signal, backstopMs, queue);
       outcome.catch(() => undefined);
-      await queue.add("trial", job, { jobId: job.key, attempts: 1, removeOnComplete: true, removeOnFail: true });
+      await queue.add("trial", signed, { jobId: job.key, attempts: 1, removeOnComplete: true, removeOnFail: true });
       let s: Awaited<typeof outcome>;
       try {
         s = await outcome;
@@ -185,12 +231,17 @@ export function bullmqExecutor(opts: BullmqExecutorOptions): BullmqExecutor {
         await cancel(job.key).catch(() => undefined);
         return failedResult(new NasbookError(`trial ${job.key.slice(0, 12)} got no result from any worker within ${backstopMs! / 1000} s (its timeout ${job.timeoutSeconds} s)`), job.timeoutSeconds);
       }
-      if (s.kind === "completed") {
-        if (s.outcome && !s.outcome.stored) {
-          const r = decodeResult(s.outcome.result);
-          if (r) return r;
+      if (s.kind === "vanished") {
+        if (++requeued > MAX_REQUEUES) {
+          return failedResult(new NasbookError(
+            `trial ${job.key.slice(0, 12)}: its job vanished from queue "${name}" ${MAX_REQUEUES + 1} times (removed by another search's cancel, ` +
+              "a FLUSHALL, or a Redis restart without appendonly); run Redis with --appendonly yes and give each project its own --queue",
+          ));
         }
-        const r = await store.get(job.key);
+        continue; // queue it again
+      }
+      if (s.kind === "completed") {
+        const r = unsealed(job.key, s.outcome) ?? (await store.get(job.key));
         if (r) return r;
         continue; // completed but not stored (an entry evicted or corrupt): run it again
       }
@@ -227,21 +278,35 @@ export function bullmqExecutor(opts: BullmqExecutorOptions): BullmqExecutor {
   };
 }
 
-export interface QueueWorkerOptions {
+export interface QueueWorkerOptions extends SharedKeyOptions {
   redis: string;
+  /** The CA of a `rediss://` server's certificate (see BullmqExecutorOptions.ca). */
+  ca?: RedisTarget["ca"];
   queue?: string;
-  /** Trials run at once, each on its own worker thread (default 1). */
+  /** Trials run at once, each on its own worker thread (default 1; at most threadLimit() unless `oversubscribe`). */
   concurrency?: number;
+  oversubscribe?: boolean;
+  /**
+   * The modules (file paths or package names) whose exported spaces and evaluators jobs may name, besides the
+   * built-ins. Nothing else is ever imported for a job.
+   */
+  modules?: string[];
   lockDurationMs?: number;
   stalledIntervalMs?: number;
   /** Called when a job starts and ends (for `nasbook worker`'s log). */
   onJob?: (e: { type: "start" | "end"; job: TrialJob; status?: string; error?: string }) => void;
+  /** Called once for each job refused before it ran (unsigned, altered, naming a module the worker was not given). */
+  onRefused?: (e: { jobId: string; reason: string }) => void;
 }
 
 /** A running queue worker (what `nasbook worker` starts). */
 export interface QueueWorker {
   readonly worker: Worker<TrialJob, JobOutcome>;
   readonly pool: PoolExecutor;
+  /** The shared key it verifies jobs with (its id and where it came from are safe to print; the secret is not). */
+  readonly key: SharedKey;
+  /** The modules jobs may name besides the built-ins (`modules` as given). */
+  readonly modules: readonly string[];
   /**
    * A graceful stop: takes no more jobs, lets running trials finish for up to `graceSeconds` (default 0), then hands
    * the unfinished ones back to the queue (aborted here, moved to waiting, where another worker takes them at once,
@@ -252,6 +317,9 @@ export interface QueueWorker {
   close(): Promise<void>;
 }
 
+/** A job a worker will not run: not signed with its key, altered, or naming something it was not started with. */
+export class JobRefusedError extends NasbookError {}
+
 /** The reason a stopping worker gives the trials it hands back. */
 const HAND_BACK_REASON = "handed back: the worker is stopping";
 
@@ -259,8 +327,12 @@ const HAND_BACK_REASON = "handed back: the worker is stopping";
 export async function serveQueue(opts: QueueWorkerOptions): Promise<QueueWorker> {
   const name = opts.queue ?? DEFAULT_QUEUE;
   const concurrency = opts.concurrency ?? 1;
-  const store = redisStore(opts.redis);
-  const pool = poolExecutor({ workers: concurrency });
+  const target: RedisTarget = { url: checkRedisUrl(opts.redis), ca: opts.ca };
+  const key = loadSharedKey(opts);
+  const allowlist = moduleAllowlist(opts.modules ?? []);
+  await probeRedis(target); // an unreachable or refusing server: one clear error now, not a silent wait
+  const store = redisStore(opts.redis, { key, ca: opts.ca });
+  const pool = poolExecutor({ workers: concurrency, oversubscribe: opts.oversubscribe });
   await pool.warmUp(); // "serving" means ready: threads and backends up before the first job is taken
   // Running jobs, each with the controller a graceful stop aborts to hand it back.
   const running = new Map<Job<TrialJob, JobOutcome>, AbortController>();
@@ -270,18 +342,37 @@ export async function serveQueue(opts: QueueWorkerOptions): Promise<QueueWorker>
   // Cancels of jobs this worker was not running when the message came (cancelMessage → when it arrived)
   const cancelledEarly = new Map<string, number>();
   const { WaitingError } = await import("bullmq");
+  /** The job to run, checked: signed with our key, its recipes naming only what this worker runs. */
+  const admitted = (job: Job<TrialJob, JobOutcome>): TrialJob => {
+    const verified = verifyJob(key, name, job.id, job.data as unknown);
+    if ("refused" in verified) throw new JobRefusedError(verified.refused);
+    const j = verified.job;
+    try {
+      return { ...j, space: allowlist.admit(j.space), evaluator: allowlist.admit(j.evaluator) };
+    } catch (e) {
+      throw new JobRefusedError((e as Error).message);
+    }
+  };
   const processor = async (job: Job<TrialJob, JobOutcome>, token?: string, signal?: AbortSignal): Promise<JobOutcome> => {
     // No store lookup here: the search looked before queueing, and a duplicate run writes the same result (SET NX).
-    const data = job.data;
     if (stopping && token) {
       // Fetched after the stop began: a fetch already under way when the worker paused returns one more job (it
       // can be the very trial just handed back). It goes straight back without running; the paused worker fetches
       // nothing after it.
       await job.moveToWait(token);
-      handedBack.add(data.key);
+      handedBack.add(String(job.id));
       throw new WaitingError();
     }
     if (cancelledEarly.delete(cancelMessage(job))) throw new Error(CANCEL_REASON); // its search gave it up already
+    let data: TrialJob;
+    try {
+      data = admitted(job);
+    } catch (e) {
+      // Said once: the job fails (attempts 1), so no worker takes it again; its search records the reason.
+      const reason = `refused by nasbook worker ${process.pid}: ${(e as Error).message}`;
+      opts.onRefused?.({ jobId: String(job.id).slice(0, 64), reason });
+      throw new JobRefusedError(reason);
+    }
     const handBack = new AbortController();
     running.set(job, handBack);
     opts.onJob?.({ type: "start", job: data });
@@ -309,12 +400,12 @@ export async function serveQueue(opts: QueueWorkerOptions): Promise<QueueWorker>
     finished++;
     opts.onJob?.({ type: "end", job: data, status: result.status, error: result.error });
     // Failures that may not recur (a timeout, out of memory) are not stored: they go back with the job.
-    if (!isStorable(result)) return { stored: false, result: encodeResult(result) };
+    if (!isStorable(result)) return { stored: false, result: sealResult(key, data.key, encodeResult(result)) };
     await store.put(data.key, result);
     return { stored: true };
   };
   const { Worker } = await import("bullmq");
-  const workerConn = await connection(opts.redis);
+  const workerConn = await redisConnection(target);
   const worker = new Worker<TrialJob, JobOutcome>(name, processor, {
     connection: workerConn,
     concurrency,
@@ -324,7 +415,7 @@ export async function serveQueue(opts: QueueWorkerOptions): Promise<QueueWorker>
     autorun: true,
   });
   worker.on("error", () => undefined);
-  const subscriber = await connection(opts.redis);
+  const subscriber = await redisConnection(target);
   await subscriber.subscribe(CANCEL_PREFIX + name);
   subscriber.on("message", (_channel: string, message: string) => {
     const key = message.split(" ")[0]!;
@@ -346,6 +437,8 @@ export async function serveQueue(opts: QueueWorkerOptions): Promise<QueueWorker>
   return {
     worker,
     pool,
+    key,
+    modules: allowlist.entries,
     stop({ graceSeconds = 0 } = {}) {
       let now!: () => void;
       const cut = new Promise<void>((r) => (now = r));

@@ -5,14 +5,9 @@
  * start about twice as slow (each thread registers tsx and transpiles every module it imports).
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { basename, dirname, join, relative, sep } from "node:path";
+import { join, relative, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-
-const execDir = dirname(fileURLToPath(import.meta.url)); // <root>/src/exec or <root>/dist/src/exec
-const fromDist = basename(dirname(dirname(execDir))) === "dist";
-const root = fromDist ? dirname(dirname(dirname(execDir))) : dirname(dirname(execDir));
-const sourceDir = join(root, "src");
-const compiledDir = join(root, "dist", "src");
+import { compiledDir, sourceDir } from "../packageLocation.js";
 
 let newest: number | undefined;
 

@@ -6,6 +6,10 @@
  * a thread that does not answer within `abortGraceSeconds` is terminated and replaced. A trial past its
  * `timeoutSeconds` is failed with TrialTimeoutError and its thread terminated and replaced (recycled), so an
  * evaluator that ignores its signal cannot hang the search. A thread that crashes fails only its own trial.
+ *
+ * Threads start as trials need them (up to `workers`), not all at once, and `workers` is bounded by threadLimit()
+ * unless `oversubscribe` says otherwise: each thread holds its own tfjs backend and data (the audit measured 64
+ * threads above 3 GiB), and on more threads than cores trials only wait for each other.
  */
 import { createRequire } from "node:module";
 import os from "node:os";
@@ -14,15 +18,22 @@ import { Worker } from "node:worker_threads";
 import { AbortError, NasbookError } from "../errors.js";
 import { compiledTwin } from "./compiled.js";
 import { failedResult, type TrialResult } from "../estimate/types.js";
-import type { FromWorker, ToWorker } from "./poolWorker.js";
+import type { FromWorker, PoolWorkerData, ToWorker } from "./poolWorker.js";
 import { TrialTimeoutError, jobOf, type TrialJob } from "./trialJob.js";
 import type { Executor, TrialTask } from "./types.js";
 
 export interface PoolOptions {
-  /** Worker threads (default `os.availableParallelism()`). */
+  /** Worker threads (default `os.availableParallelism()`; at most threadLimit() unless `oversubscribe`). */
   workers?: number;
+  /** Allow more than threadLimit() threads (you have the memory, and trials that mostly wait). */
+  oversubscribe?: boolean;
   /** Seconds a thread may take to stop after an abort before it is terminated (default 5). */
   abortGraceSeconds?: number;
+  /**
+   * Compute threads of each worker's wasm backend (default 1: the pool's workers already keep the cores busy, so
+   * `workers * threadsPerWorker` should not exceed the cores). Ignored by tfjs-node and cpu.
+   */
+  threadsPerWorker?: number;
 }
 
 /** A pool executor; `runJob` runs a job already in recipe form (used by `nasbook worker --concurrency N`). */
@@ -32,6 +43,8 @@ export interface PoolExecutor extends Executor {
   readonly recycled: number;
   /** Trials that came back with a result from a thread. */
   readonly completed: number;
+  /** Threads started so far and not closed (they start as trials need them, up to `workers`). */
+  readonly threads: number;
   /** Starts every thread now and resolves when all have their backend ready (otherwise they start on first use). */
   warmUp(): Promise<void>;
 }
@@ -39,20 +52,36 @@ export interface PoolExecutor extends Executor {
 /** Bad pool options (e.g. `workers: 0`). */
 export class PoolOptionsError extends NasbookError {}
 
+/** Threads per core a pool may have without `oversubscribe`. */
+const THREADS_PER_CORE = 2;
+
+/** The most worker threads a pool (or `nasbook worker --concurrency`) runs without `oversubscribe`: 2 per core, at least 4. */
+export function threadLimit(): number {
+  return Math.max(4, THREADS_PER_CORE * os.availableParallelism());
+}
+
+/** Why `workers` threads are too many here, or undefined if they are not. */
+export function tooManyThreads(workers: number, flag = "oversubscribe: true"): string | undefined {
+  const limit = threadLimit();
+  if (workers <= limit) return undefined;
+  return `${workers} threads is more than ${limit} (${THREADS_PER_CORE} per core on this machine's ${os.availableParallelism()} cores, at least 4): ` +
+    `each thread holds its own tfjs backend and data, and beyond the cores trials only wait for each other; use ${limit} or fewer, or ${flag} if you mean it`;
+}
+
 /**
  * Starts a thread running poolWorker: the compiled .js next to this file when running from a build; from a clone's
  * sources, the compiled twin in dist/ when dist is current (no TypeScript compiled in the thread), else the
  * TypeScript source through tsx's loader (registered inside the thread).
  */
-function startThread(): Worker {
+function startThread(workerData: PoolWorkerData): Worker {
   const here = import.meta.url;
-  if (!here.endsWith(".ts")) return new Worker(new URL("./poolWorker.js", here));
+  if (!here.endsWith(".ts")) return new Worker(new URL("./poolWorker.js", here), { workerData });
   const twin = compiledTwin(new URL("./poolWorker.ts", here));
-  if (twin) return new Worker(new URL(twin));
+  if (twin) return new Worker(new URL(twin), { workerData });
   const tsxApi = pathToFileURL(createRequire(here).resolve("tsx/esm/api")).href;
   const entry = new URL("./poolWorker.ts", here).href;
   const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(boot, { eval: true });
+  return new Worker(boot, { eval: true, workerData });
 }
 
 interface Pending {
@@ -75,7 +104,13 @@ interface Slot {
 export function poolExecutor(opts: PoolOptions = {}): PoolExecutor {
   const size = opts.workers ?? os.availableParallelism();
   if (!(Number.isInteger(size) && size >= 1)) throw new PoolOptionsError(`workers must be an integer >= 1, got ${size}; e.g. { workers: 2 }`);
+  const tooMany = opts.oversubscribe ? undefined : tooManyThreads(size);
+  if (tooMany) throw new PoolOptionsError(`workers: ${tooMany}`);
   const graceMs = (opts.abortGraceSeconds ?? 5) * 1000;
+  const threadsPerWorker = opts.threadsPerWorker ?? 1;
+  if (!(Number.isInteger(threadsPerWorker) && threadsPerWorker >= 1)) {
+    throw new PoolOptionsError(`threadsPerWorker must be an integer >= 1, got ${threadsPerWorker}; e.g. { workers: 1, threadsPerWorker: 2 }`);
+  }
   const slots: Slot[] = [];
   const queue: Pending[] = [];
   let nextId = 0;
@@ -101,7 +136,7 @@ export function poolExecutor(opts: PoolOptions = {}): PoolExecutor {
     old.removeAllListeners();
     old.on("error", () => undefined);
     void old.terminate();
-    attach(slot, startThread());
+    attach(slot, startThread({ threads: threadsPerWorker }));
   };
 
   const attach = (slot: Slot, thread: Worker) => {
@@ -183,19 +218,24 @@ export function poolExecutor(opts: PoolOptions = {}): PoolExecutor {
     }
   };
 
+  const startSlot = () => {
+    const slot: Slot = { thread: undefined as unknown as Worker, ready: false, timers: [] };
+    slots.push(slot);
+    attach(slot, startThread({ threads: threadsPerWorker }));
+  };
   const ensureStarted = () => {
-    while (slots.length < size) {
-      const slot: Slot = { thread: undefined as unknown as Worker, ready: false, timers: [] };
-      slots.push(slot);
-      attach(slot, startThread());
-    }
+    while (slots.length < size) startSlot();
+  };
+  /** Starts threads for the trials waiting beyond those that free or starting threads will take. */
+  const grow = () => {
+    const free = slots.filter((s) => !s.current).length; // idle, or still starting
+    for (let need = queue.length - free; need > 0 && slots.length < size; need--) startSlot();
   };
 
   const runJob = (job: TrialJob, signal: AbortSignal): Promise<TrialResult> => {
     if (closed) return Promise.reject(new PoolOptionsError("this pool executor is closed; create another with poolExecutor()"));
     if (signal.aborted) return Promise.reject(new AbortError(signal.reason));
     if (broken) return Promise.resolve(failedResult(broken));
-    ensureStarted();
     return new Promise<TrialResult>((resolve, reject) => {
       const pending: Pending = { id: nextId++, job, signal, resolve, reject };
       // aborted while still waiting for a thread: leave the queue at once
@@ -212,6 +252,7 @@ export function poolExecutor(opts: PoolOptions = {}): PoolExecutor {
       pending.reject = (e) => { done(); reject(e); };
       queue.push(pending);
       dispatch();
+      grow();
     });
   };
 
@@ -220,6 +261,7 @@ export function poolExecutor(opts: PoolOptions = {}): PoolExecutor {
     slots: size,
     get recycled() { return recycled; },
     get completed() { return completed; },
+    get threads() { return slots.length; },
     runJob,
     async warmUp() {
       ensureStarted();
@@ -251,11 +293,11 @@ const shared = new Map<number, PoolExecutor>();
  * compiled. Idle threads do not keep the process alive; they end with it. `close()` ends this pool, and the next
  * call starts a fresh one. What `search({ executor: "pool" })` uses.
  */
-export function sharedPool(opts: { workers?: number } = {}): PoolExecutor {
+export function sharedPool(opts: { workers?: number; oversubscribe?: boolean } = {}): PoolExecutor {
   const size = opts.workers ?? os.availableParallelism();
   let pool = shared.get(size);
   if (!pool) {
-    const made = poolExecutor({ workers: size });
+    const made = poolExecutor({ workers: size, oversubscribe: opts.oversubscribe });
     pool = Object.assign(Object.create(made) as PoolExecutor, {
       async close() {
         if (shared.get(size) === pool) shared.delete(size);

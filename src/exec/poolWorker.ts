@@ -3,10 +3,15 @@
  * pool posts, one at a time, and answers each with its result. An "abort" message aborts that job's AbortSignal,
  * so an evaluator that checks it between training steps stops within one step.
  */
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import { initBackend } from "../backend/index.js";
 import { AbortError } from "../errors.js";
 import { runTrialJob, type TrialJob } from "./trialJob.js";
+
+/** What the pool tells a worker at start: its wasm compute threads (PoolOptions.threadsPerWorker). */
+export interface PoolWorkerData {
+  threads: number;
+}
 
 /** Messages from the pool to a worker. */
 export type ToWorker = { type: "run"; id: number; job: TrialJob } | { type: "abort"; id: number; reason: string };
@@ -20,7 +25,8 @@ const port = parentPort;
 if (port) {
   const controllers = new Map<number, AbortController>();
   const send = (m: FromWorker) => port.postMessage(m);
-  const backend = await initBackend({ quiet: true }).then((b) => b.name, (e: unknown) => `none (${String(e)})`);
+  const { threads } = (workerData ?? { threads: 1 }) as PoolWorkerData;
+  const backend = await initBackend({ quiet: true, threads }).then((b) => b.name, (e: unknown) => `none (${String(e)})`);
   port.on("message", (m: ToWorker) => {
     if (m.type === "abort") {
       controllers.get(m.id)?.abort(new Error(m.reason));

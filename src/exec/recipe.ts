@@ -18,6 +18,9 @@ import { nb201Space } from "../space/nb201.js";
 import { pnasSpace } from "../space/pnas.js";
 import type { SearchSpace } from "../space/types.js";
 import { zophLeSpace } from "../space/zophLe.js";
+import { latencyEvaluator } from "../cost/latencyEvaluator.js";
+import type { LatencyOptions } from "../cost/measureLatency.js";
+import type { ImageShape } from "../data/types.js";
 import { RecipeError, asEvaluator, asSpace, checkRecipe, fromModule } from "./recipeModule.js";
 import type { Recipe } from "./types.js";
 
@@ -61,6 +64,13 @@ export const EVALUATOR_RECIPES: Record<string, (o: Options) => Evaluator<unknown
       backend: o.backend as "auto" | "current" | undefined,
     });
   },
+  latency: (o) =>
+    latencyEvaluator({
+      name: o.name as string | undefined,
+      build: modelBuilder(builtinSpace(o.space as Recipe | undefined, "latency"), (o.size ?? {}) as NetworkSize),
+      inputShape: o.inputShape as ImageShape, numClasses: o.numClasses as number,
+      latency: o.latency as LatencyOptions | undefined, backend: o.backend as string | undefined, round: o.round as number | undefined,
+    }),
   proxy: (o) => {
     const space = builtinSpace(o.space as Recipe | undefined, "proxy");
     const dataRecipe = o.data as DataRecipe | undefined;
@@ -77,7 +87,7 @@ export const EVALUATOR_RECIPES: Record<string, (o: Options) => Evaluator<unknown
 
 function spaceFromRecipeSync(r: Recipe): SearchSpace<unknown> {
   if (r.kind !== "builtin") throw new RecipeError(`a built-in evaluator's space must be a built-in space recipe, got a ${r.kind} recipe`);
-  const make = SPACE_RECIPES[r.name];
+  const make = Object.hasOwn(SPACE_RECIPES, r.name) ? SPACE_RECIPES[r.name] : undefined; // not "constructor" & co.
   if (!make) throw new RecipeError(`unknown built-in space "${r.name}" (spaces: ${Object.keys(SPACE_RECIPES).join(", ")})`);
   return make(r.options ?? {});
 }
@@ -87,7 +97,7 @@ export async function evaluatorFromRecipe(recipe: Recipe): Promise<Evaluator<unk
   const r = checkRecipe(recipe);
   let ev: unknown;
   if (r.kind === "builtin") {
-    const make = EVALUATOR_RECIPES[r.name];
+    const make = Object.hasOwn(EVALUATOR_RECIPES, r.name) ? EVALUATOR_RECIPES[r.name] : undefined;
     if (!make) throw new RecipeError(`unknown built-in evaluator "${r.name}" (evaluators: ${Object.keys(EVALUATOR_RECIPES).join(", ")})`);
     ev = make(r.options ?? {});
   } else {

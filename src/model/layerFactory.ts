@@ -139,12 +139,12 @@ export class LayerFactory {
   /** Sum of one or more tensors of equal shape. */
   sum(xs: readonly Sym[]): Sym {
     if (xs.length === 0) throw new Error("sum of no tensors");
-    return xs.length === 1 ? xs[0]! : (tf.layers.add().apply(xs.slice()) as Sym);
+    return xs.length === 1 ? xs[0]! : (tf.layers.add().apply(distinct(xs)) as Sym);
   }
 
   concat(xs: readonly Sym[]): Sym {
     if (xs.length === 0) throw new Error("concat of no tensors");
-    return xs.length === 1 ? xs[0]! : (tf.layers.concatenate({ axis: -1 }).apply(xs.slice()) as Sym);
+    return xs.length === 1 ? xs[0]! : (tf.layers.concatenate({ axis: -1 }).apply(distinct(xs)) as Sym);
   }
 
   dense(x: Sym, units: number, activation?: "relu"): Sym {
@@ -160,6 +160,22 @@ export class LayerFactory {
   globalAvgPool(x: Sym): Sym {
     return tf.layers.globalAveragePooling2d({}).apply(x) as Sym;
   }
+}
+
+/**
+ * The inputs of a merge layer with every repeated tensor passed through an identity (linear activation) layer. A
+ * tfjs layer that receives the same tensor twice (NB201's x + skip(x) when two skip edges meet) fails when run:
+ * tfjs-layers' executor frees the tensor after its first use. The identity changes nothing else (no weights).
+ */
+function distinct(xs: readonly Sym[]): Sym[] {
+  const seen = new Set<Sym>();
+  return xs.map((x) => {
+    if (!seen.has(x)) {
+      seen.add(x);
+      return x;
+    }
+    return tf.layers.activation({ activation: "linear" }).apply(x) as Sym;
+  });
 }
 
 /** Channels (last axis) of a symbolic image tensor. */

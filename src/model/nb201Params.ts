@@ -28,28 +28,6 @@ export function nb201Params(arch: Nb201Arch, opts: { channels?: number; cellsPer
 }
 
 /**
- * The multiply-accumulates of one forward pass of `nb201Model(arch, opts)` on one image, counted as countFlops does
- * (convolutions and the linear head; pooling, batch norm and additions not counted), from the architecture alone.
- * Every conv edge counts, dead or not, as the benchmark's networks compute them all.
- */
-export function nb201Flops(arch: Nb201Arch, opts: { channels?: number; cellsPerStage?: number; numClasses: number; inputChannels?: number; inputSize?: number }): number {
-  validateNb201(arch);
-  const C = opts.channels ?? 8;
-  const N = opts.cellsPerStage ?? 1;
-  const inC = opts.inputChannels ?? 3;
-  const size = opts.inputSize ?? 32;
-  if (size % 4 !== 0) throw new RangeError(`nb201Flops: inputSize must be a multiple of 4 (two stride-2 reductions), got ${size}`);
-  let n = size * size * 9 * inC * C;
-  for (let stage = 0; stage < 3; stage++) {
-    const c = C * 2 ** stage;
-    const hw = (size / 2 ** stage) ** 2;
-    if (stage > 0) n += hw * (9 * (c / 2) * c + 9 * c * c + (c / 2) * c);
-    for (const op of arch) n += N * hw * (op === "nor_conv_3x3" ? 9 * c * c : op === "nor_conv_1x1" ? c * c : 0);
-  }
-  return n + 4 * C * opts.numClasses;
-}
-
-/**
  * Weight layers (convolutions and the linear head) of the network that are trained: those on a path from the input
  * to the output. A conv edge is live when its source node is reached from the cell input and its target reaches the
  * cell output through edges that are not `none`; a conv whose input is always zero, or whose output is never used,

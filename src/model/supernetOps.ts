@@ -107,8 +107,9 @@ export function reluConvBn(w: WeightStore, name: string, x: tf.Tensor4D, k: numb
 /**
  * Average pooling with `same` padding that does not count the pads (NAS-Bench-201's count_include_pad=False, and
  * tf.avgPool's forward). It is built from a `valid` pool of the zero-padded input times a constant
- * window-size / real-pixels map because tfjs 4.22's AvgPoolGrad divides every window by its full size under
- * `same` padding (on cpu and wasm alike), so tf.avgPool(x, k, s, "same") has wrong gradients at the border.
+ * window-size / real-pixels map because tfjs 4.22's stock AvgPoolGrad divides every window by its full size under
+ * `same` padding (on cpu and wasm alike). nasbook's backend now replaces that kernel on both (src/backend), so
+ * tf.avgPool(x, k, s, "same") has exact gradients too; this form stays exact even where those are not registered.
  */
 export function avgPool(x: tf.Tensor4D, size: number, stride = 1): tf.Tensor4D {
   const [, h, w] = x.shape;

@@ -154,5 +154,3 @@ export function supernetAccuracy<A>(net: Supernet<A>, ds: ImageDataset, mode: ()
   return (100 * correct) / n;
 }
 
-/** Lets timers and abort events run between steps (the backends compute synchronously). */
-export const yieldToEventLoop = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));

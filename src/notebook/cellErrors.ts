@@ -1,6 +1,6 @@
 /** Errors shown on cells: compile errors, graph problems, and how any error becomes Jupyter's ename/evalue/traceback. */
 import { NasbookError } from "../errors.js";
-import type { CellDiagnostic } from "./compiler.js";
+import type { CellDiagnostic } from "./checker.js";
 
 /** A cell with syntax or type errors; it does not run until they are fixed. */
 export class CellCompileError extends NasbookError {
@@ -22,9 +22,11 @@ export class UpstreamCellError extends NasbookError {
     readonly inputCell: string,
     readonly sourceCell: string,
     readonly failure: unknown,
+    /** How cells are named in the message (see cellLabel.ts). */
+    label: (cellId: string) => string = (id) => `[${id}]`,
   ) {
-    const via = inputCell === sourceCell ? "" : ` because cell [${sourceCell}] failed`;
-    super(`input \`${input}\` from cell [${inputCell}] failed${via}: ${failureSummary(failure)}`);
+    const via = inputCell === sourceCell ? "" : ` because the cell ${label(sourceCell)} failed`;
+    super(`input \`${input}\` from the cell ${label(inputCell)} failed${via}: ${failureSummary(failure)}`);
   }
 }
 

@@ -24,7 +24,11 @@ export interface BackgroundFault {
  * Keeps the process alive through cells' uncaught errors and `process.exit()` calls, reporting each to `onFault`.
  * `activeCellId` names the cell of the current async context. Returns a function that uninstalls everything.
  */
-export function catchCellFaults(activeCellId: () => string | undefined, onFault: (fault: BackgroundFault) => void): () => void {
+export function catchCellFaults(
+  activeCellId: () => string | undefined,
+  onFault: (fault: BackgroundFault) => void,
+  label: (cellId: string) => string = (id) => `[${id}]`,
+): () => void {
   const report = (kind: BackgroundFault["kind"]) => (error: unknown): void => {
     try {
       onFault({ cellId: activeCellId(), kind, error });
@@ -41,7 +45,7 @@ export function catchCellFaults(activeCellId: () => string | undefined, onFault:
     const cellId = activeCellId();
     if (cellId === undefined) return realExit.call(process, code as number | undefined);
     throw new ProcessExitError(
-      `process.exit(${code ?? ""}) was called in cell [${cellId}]; the notebook keeps running and keeps its values ` +
+      `process.exit(${code ?? ""}) was called in the cell ${label(cellId)}; the notebook keeps running and keeps its values ` +
         "(throw an error to stop a cell; restart the kernel to start afresh)",
     );
   }) as typeof process.exit;
@@ -54,8 +58,8 @@ export function catchCellFaults(activeCellId: () => string | undefined, onFault:
 }
 
 /** One line (plus stack) describing a background fault, for a cell's stderr. */
-export function describeFault(fault: BackgroundFault): string {
-  const where = fault.cellId === undefined ? "outside any cell" : `in the background work of cell [${fault.cellId}]`;
+export function describeFault(fault: BackgroundFault, label: (cellId: string) => string = (id) => `[${id}]`): string {
+  const where = fault.cellId === undefined ? "outside any cell" : `in the background work of the cell ${label(fault.cellId)}`;
   const what = fault.kind === "uncaughtException" ? "Uncaught exception" : "Unhandled promise rejection";
   const err = fault.error;
   // The kernel's own frames (runtime, notebook, trampoline) say nothing about the user's bug.

@@ -1,33 +1,87 @@
 /**
- * The cell graph as pure functions (after marimo's dataflow: definitions, edges and cycles computed from
- * what each cell defines and references, with no runtime involved). The runtime adapter turns the result
- * into @observablehq/runtime variables; tests pin the graph down with tables of cases.
+ * The rules of the cell graph as pure functions (after marimo's dataflow: definitions, edges and cycles computed
+ * from what each cell defines and reads, with no runtime involved). `buildGraph` computes the whole graph from the
+ * cells; `NameIndex` (names.ts) keeps the same graph up to date one change at a time, and tests hold the two
+ * against each other. The rules:
+ *
+ * - A name is defined by one cell. Identical imports (same local name, module, export and type-only-ness) in
+ *   several cells are one shared definition, never a conflict.
+ * - A later cell defining a name another cell already defines is a duplicate: that later cell fails, naming the
+ *   first one, which keeps working (nothing is deleted because of a mistake elsewhere).
+ * - A cell that starts with `// @redefine x` may define `x` although another cell does: it takes `x` over. Among
+ *   the first definer and the cells redefining a name, the one executed last is in effect ("owns" the name).
+ * - A cell reading a name depends on the name's owner; reading a name nobody defines, or reading in a circle, is a
+ *   problem of the cells involved.
  */
+import type { ImportBinding } from "./analysis.js";
+import { sameImport } from "./analysis.js";
 
-/** What the compiler learned about one cell: the runtime names it defines and the free names it reads. */
+/** What the graph needs to know of one cell. */
 export interface CellDefinition {
   readonly id: string;
+  /** Every name the cell declares at top level: runtime values and type-only names. */
   readonly defines: readonly string[];
+  /** Runtime names the cell reads from other cells (free references, found by the checker). */
   readonly references: readonly string[];
+  /** Its import bindings by local name (imports identical across cells are shared). */
+  readonly imports?: ReadonlyMap<string, ImportBinding>;
+  /** Names its `// @redefine` directive takes over. */
+  readonly redefines?: readonly string[];
+  /** When it was last executed (larger is later): decides who owns a redefined name. */
+  readonly ran?: number;
 }
 
 /** Why a cell cannot run, independently of its own code. */
 export type GraphProblem =
+  /** `cells`: the cell that owns `name`, then this cell (which defines it again). */
   | { readonly kind: "duplicate"; readonly name: string; readonly cells: readonly string[] }
   | { readonly kind: "cycle"; readonly cells: readonly string[] }
   | { readonly kind: "undefined"; readonly names: readonly string[] };
 
-/** The analysed graph: who defines what, the edges between cells, and the problems of each cell. */
+/** The analysed graph: who defines what, who owns each name, the edges between cells, the problems of each cell. */
 export interface CellGraph {
   readonly cells: ReadonlyMap<string, CellDefinition>;
-  /** name -> ids of the cells defining it (more than one is a duplicate definition). */
+  /** name -> ids of the cells defining it, in notebook order (first execution). */
   readonly definers: ReadonlyMap<string, readonly string[]>;
+  /** name -> the cell whose definition is in effect. */
+  readonly owners: ReadonlyMap<string, string>;
   /** cell -> cells whose names it reads. */
   readonly upstream: ReadonlyMap<string, ReadonlySet<string>>;
   /** cell -> cells that read its names. */
   readonly downstream: ReadonlyMap<string, ReadonlySet<string>>;
   /** cell -> problems that stop it from running (absent when it has none). */
   readonly problems: ReadonlyMap<string, readonly GraphProblem[]>;
+}
+
+/** How one name resolves among its definers: its owner and the cells that define it again without the right to. */
+export interface NameResolution {
+  readonly owner: string | undefined;
+  readonly duplicates: readonly string[];
+}
+
+/**
+ * The owner and the duplicate definers of a name defined by `ids` (in notebook order). The one rule, used by the
+ * reference graph and by the incremental index alike.
+ */
+export function resolveName(name: string, ids: readonly string[], cell: (id: string) => CellDefinition): NameResolution {
+  if (ids.length === 0) return { owner: undefined, duplicates: [] };
+  if (ids.length === 1) return { owner: ids[0], duplicates: [] };
+  const plain: string[] = [];
+  const redefiners: string[] = [];
+  for (const id of ids) (cell(id).redefines?.includes(name) ? redefiners : plain).push(id);
+  const base = plain[0];
+  const baseImport = base === undefined ? undefined : cell(base).imports?.get(name);
+  const duplicates = plain.slice(1).filter((id) => !sameImport(baseImport, cell(id).imports?.get(name)));
+  let owner = base;
+  for (const id of redefiners) if (owner === undefined || (cell(id).ran ?? 0) > (cell(owner).ran ?? 0)) owner = id;
+  return { owner, duplicates };
+}
+
+/** The names a cell reads from other cells (a name the cell defines itself is no edge). */
+export function readsOf(c: CellDefinition | undefined): Set<string> {
+  if (!c) return new Set();
+  const own = new Set(c.defines);
+  return new Set(c.references.filter((n) => !own.has(n)));
 }
 
 /** Builds the graph of `cells` (in notebook order; that order breaks ties in `topologicalOrder`). */
@@ -45,6 +99,17 @@ export function buildGraph(cells: readonly CellDefinition[]): CellGraph {
       definers.set(name, list);
     }
   }
+  const owners = new Map<string, string>();
+  const duplicatesOf = new Map<string, Array<{ name: string; owner: string }>>();
+  for (const [name, ids] of definers) {
+    const r = resolveName(name, ids, (id) => byId.get(id)!);
+    if (r.owner !== undefined) owners.set(name, r.owner);
+    for (const d of r.duplicates) {
+      const list = duplicatesOf.get(d) ?? [];
+      list.push({ name, owner: r.owner! });
+      duplicatesOf.set(d, list);
+    }
+  }
   const upstream = new Map<string, Set<string>>();
   const downstream = new Map<string, Set<string>>();
   for (const c of cells) {
@@ -59,27 +124,25 @@ export function buildGraph(cells: readonly CellDefinition[]): CellGraph {
   };
   for (const c of cells) {
     const missing: string[] = [];
-    for (const name of new Set(c.references)) {
-      if (c.defines.includes(name)) continue;
-      const from = definers.get(name);
-      if (!from) {
+    for (const name of readsOf(c)) {
+      const owner = owners.get(name);
+      if (owner === undefined) {
         missing.push(name);
         continue;
       }
-      for (const d of from) {
-        upstream.get(c.id)!.add(d);
-        downstream.get(d)!.add(c.id);
-      }
+      upstream.get(c.id)!.add(owner);
+      downstream.get(owner)!.add(c.id);
     }
     if (missing.length) addProblem(c.id, { kind: "undefined", names: missing.sort() });
   }
-  for (const [name, ids] of definers) {
-    if (ids.length > 1) for (const id of ids) addProblem(id, { kind: "duplicate", name, cells: ids });
+  for (const c of cells) {
+    const dups = [...(duplicatesOf.get(c.id) ?? [])].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const d of dups) addProblem(c.id, { kind: "duplicate", name: d.name, cells: [d.owner, c.id] });
   }
   for (const component of stronglyConnected(cells.map((c) => c.id), upstream)) {
     if (component.length > 1) for (const id of component) addProblem(id, { kind: "cycle", cells: component });
   }
-  return { cells: byId, definers, upstream, downstream, problems };
+  return { cells: byId, definers, owners, upstream, downstream, problems };
 }
 
 /** Tarjan's strongly connected components; each component lists its cells in notebook order. */
@@ -196,10 +259,16 @@ export function topologicalOrder(graph: CellGraph): string[] {
 /** A one-sentence message for a graph problem that names the problem and the fix. */
 export function describeProblem(p: GraphProblem, label: (id: string) => string = (id) => id): string {
   switch (p.kind) {
-    case "duplicate":
-      return `"${p.name}" is defined by more than one cell (${p.cells.map(label).join(", ")}); a name may be defined by one cell only: rename it in one cell or delete one definition`;
+    case "duplicate": {
+      const [owner] = p.cells;
+      return (
+        `"${p.name}" is already defined by the cell ${label(owner!)}; a name is defined by one cell. Rename it in this ` +
+        `cell, or remove it from the other, or start this cell with \`// @redefine ${p.name}\` to take it over (the cell ` +
+        `executed last then defines it)`
+      );
+    }
     case "cycle":
-      return `cells ${p.cells.map(label).join(", ")} form a cycle (each reads names the other defines); move the shared definitions into one cell or break the dependency`;
+      return `the cells ${p.cells.map(label).join(", ")} form a cycle (each reads names the other defines); move the shared definitions into one cell or break the dependency`;
     case "undefined":
       return `${p.names.map((n) => `"${n}"`).join(", ")} ${p.names.length === 1 ? "is" : "are"} not defined by any cell; define ${p.names.length === 1 ? "it" : "them"} in a cell or fix the spelling`;
   }

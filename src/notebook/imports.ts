@@ -6,7 +6,7 @@
 import { createRequire, isBuiltin } from "node:module";
 import { isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { exportConditions, packageRoot, tslabCompatEntry } from "./compiler.js";
+import { exportConditions, packageRoot, tslabCompatEntry } from "../packageLocation.js";
 import { PackageSubpathNotExportedError, resolveNasbookExport } from "./packageExports.js";
 
 /** Resolves a cell's import specifier to something `import()` accepts. */

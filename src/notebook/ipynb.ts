@@ -113,7 +113,14 @@ export function parseIpynb(text: string, source = "notebook"): NotebookDocument 
     seen.add(id);
     const metadata = (cell["metadata"] && typeof cell["metadata"] === "object" ? cell["metadata"] : {}) as Record<string, unknown>;
     const src = cell["source"];
-    const sourceText = typeof src === "string" || Array.isArray(src) ? joinSource(src as MultilineString) : "";
+    const isText = typeof src === "string" || (Array.isArray(src) && src.every((l) => typeof l === "string")) || src === undefined;
+    if (!isText) {
+      throw new NotebookFormatError(
+        `${source}: cell ${i + 1} (id ${id}) has a source of type ${Array.isArray(src) ? "array of non-strings" : src === null ? "null" : typeof src}; ` +
+          `nbformat wants a string or a list of strings (fix the cell's "source" in the file)`,
+      );
+    }
+    const sourceText = src === undefined ? "" : joinSource(src as MultilineString);
     if (type === "code") {
       const outputs = Array.isArray(cell["outputs"]) ? (cell["outputs"] as Output[]) : [];
       const count = typeof cell["execution_count"] === "number" ? cell["execution_count"] : null;

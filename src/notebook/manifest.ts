@@ -12,8 +12,8 @@ import os from "node:os";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { backendInfo } from "../backend/index.js";
-import { trialStoreUsage, type TrialStoreUsage } from "../exec/defaults.js";
-import { packageRoot } from "./compiler.js";
+import type { TrialStoreUsage } from "./session.js";
+import { packageRoot } from "../packageLocation.js";
 
 /** One data file the notebook read. */
 export interface DataFileRecord {
@@ -46,6 +46,8 @@ export interface RunManifest {
   codeSha256: string;
   /** The notebook's trial store over this run: where, and how many trials of its searches came from it (null: none). */
   trialStore: TrialStoreUsage | null;
+  /** Control values the run was given (`nasbook run --set name=value`). */
+  set?: Record<string, string>;
 }
 
 /** Packages whose versions go into the manifest. */
@@ -163,7 +165,7 @@ export function dataRecords(files: readonly string[], dir: string): DataFileReco
 }
 
 /** The manifest for a run: environment, backend (if one was initialised), seed, data files and git state. */
-export function buildManifest(opts: { seed: SeedRecord; dataFiles: DataFileRecord[]; code: string }): RunManifest {
+export function buildManifest(opts: { seed: SeedRecord; dataFiles: DataFileRecord[]; code: string; trialStore?: TrialStoreUsage; set?: Record<string, string> }): RunManifest {
   const packages: Record<string, string> = {};
   for (const name of manifestPackages) {
     const v = packageVersion(name);
@@ -180,7 +182,8 @@ export function buildManifest(opts: { seed: SeedRecord; dataFiles: DataFileRecor
     data: opts.dataFiles,
     git: gitState(),
     codeSha256: createHash("sha256").update(opts.code).digest("hex"),
-    trialStore: trialStoreUsage() ?? null,
+    trialStore: opts.trialStore ?? null,
+    ...(opts.set ? { set: opts.set } : {}),
   };
 }
 

@@ -1,69 +1,68 @@
 /**
- * A reactive TypeScript notebook on @observablehq/runtime, usable with or without Jupyter.
+ * A reactive TypeScript notebook: the cell pipeline in one place, usable with or without Jupyter.
  *
- * Each cell is one runtime variable (`#cell <id>`) whose inputs are the names it reads; each name a cell
- * defines is a small variable picking that name out of the cell's result, so dependents read names, not
- * cells; and a cell with something to show has a display variable (`#display <id>`) observed for output.
- * Re-running a cell redefines its variable and the runtime re-runs exactly its dependents, in topological
- * order. Graph problems (duplicates, cycles, undefined names) are kept by the incremental graph of
- * `liveGraph.ts` and encoded as variables that throw, so errors flow to exactly the cells involved and their
- * dependents while the rest of the graph stays alive. An execution touches only the variables of the cells and
- * names it changed: its cost does not grow with the number of cells.
+ *   cell text -> analysis (analysis.ts: one parse; what it declares, imports, mentions)
+ *             -> name index (names.ts: who owns each name; edges; problems)
+ *             -> checker (checker.ts: types against the owners' declarations; references; the emitted body)
+ *             -> dataflow (dataflow.ts: @observablehq/runtime variables; streams; settlement)
+ *             -> outputs (whatever implements NotebookOutputs: the output router of the kernel, runner or page)
  *
- * Long work: every computation of a cell gets an AbortSignal (`signal` in the cell) that aborts when the
- * runtime invalidates it (an input changed, the cell re-ran or was deleted) or on `interrupt()`. Values that
- * are async iterables (e.g. `nas.search(...)`) stream: every yield updates the display and flows to dependents.
+ * Executing a cell redefines its variable and the runtime re-runs exactly its dependents, in topological order.
+ * An execution touches only the variables of the cells and names it changed: its cost does not grow with the
+ * number of cells. Every run of a cell gets an AbortSignal (`signal`) that aborts when the run is invalidated (an
+ * input changed, the cell re-ran or was deleted) or interrupted; values that are async iterables stream.
  */
-import { AsyncLocalStorage } from "node:async_hooks";
-import vm from "node:vm";
-import { Runtime, type Module, type Observer, type Variable } from "@observablehq/runtime";
-import { AbortError } from "../errors.js";
+import { libraryEntry } from "../packageLocation.js";
+import { analyseCell } from "./analysis.js";
+import { CellCompiler } from "./cellCompiler.js";
+import { cellLabel } from "./cellLabel.js";
 import {
-  CellCompileError,
-  CircularDefinitionError,
-  DuplicateDefinitionError,
-  InterruptedError,
-  UndefinedNameError,
-  UpstreamCellError,
-  reportError,
-  type CellErrorReport,
+  CellCompileError, CircularDefinitionError, DuplicateDefinitionError, InterruptedError, UndefinedNameError,
+  reportError, type CellErrorReport,
 } from "./cellErrors.js";
-import { CellCompiler, CheckInterrupted, libraryEntry, type CellCompletions, type CompiledCell, type CompileResult } from "./compiler.js";
+import { CheckInterrupted, type CellCompletions, type CheckedCell } from "./checker.js";
+import { Dataflow, type CellSpec, type CompiledCell } from "./dataflow.js";
 import { describeProblem, type CellGraph } from "./graph.js";
-import { LiveGraph, type GraphChange } from "./liveGraph.js";
-import { cellImporter } from "./imports.js";
-import { onClearOutput } from "./clearOutput.js";
-import { guardLoops, watchCellInterrupts } from "./interruptFlag.js";
-import { addDisplayRoute } from "./displayRoutes.js";
 import { isComplete, type Completeness } from "./isComplete.js";
-import type { ExpressionScope } from "./userExpressions.js";
 import { errorBundle, toMimeBundle, type MimeBundle } from "./mime.js";
-import { importFunctionName } from "./transpile.js";
-import { RunControl } from "./runControl.js";
+import { nodeHost } from "./nodeHost.js";
+import type { RunningCells } from "./runningCell.js";
+import { tslabModule } from "./tslabCompat.js";
+import type { ExpressionHost, ExpressionScope } from "./userExpressions.js";
 
-/** A change of a cell's display: a new value (bundle undefined = nothing to show) or an error. */
-export interface DisplayEvent {
-  readonly cellId: string;
-  readonly bundle: MimeBundle | undefined;
-  readonly error?: CellErrorReport;
-  /** True while the value comes from a stream that has not finished (more updates will follow). */
-  readonly streaming?: boolean;
+/** Where a notebook's output goes (the output router implements it; every method optional). */
+export interface NotebookOutputs {
+  /** Whether cell `cellId` reads other cells (decided at each execution). */
+  setLive?(cellId: string, live: boolean): void;
+  run?(cellId: string): void;
+  stream?(cellId: string, name: "stdout" | "stderr", text: string): void;
+  display?(cellId: string, bundle: MimeBundle, displayId?: string): void;
+  updateDisplay?(displayId: string, bundle: MimeBundle): void;
+  value?(cellId: string, bundle: MimeBundle | undefined, streaming: boolean): void;
+  error?(cellId: string, bundle: MimeBundle, report: CellErrorReport): void;
+  clear?(cellId: string, wait: boolean): void;
+  forget?(cellId: string): void;
 }
 
-/** Callbacks through which a notebook reports what happens; all optional. */
 export interface NotebookOptions {
   /** Directory imports are resolved from (the notebook's directory); default: process.cwd(). */
   readonly cwd?: string;
-  /** A cell's display changed. */
-  readonly onDisplay?: (event: DisplayEvent) => void;
-  /** A cell called `display(value)`. */
-  readonly onExtraDisplay?: (cellId: string, bundle: MimeBundle) => void;
-  /** A cell called `clearOutput({ wait })`: clear what it printed and displayed so far. */
-  readonly onClearOutput?: (cellId: string, wait: boolean) => void;
-  /** A cell started running (in topological order). */
-  readonly onRun?: (cellId: string) => void;
+  readonly outputs?: NotebookOutputs;
+  /** Turns the library module into what cells see as `nas` and `import ... from "nasbook"` (session defaults). */
+  readonly bindLibrary?: (library: Record<string, unknown>) => unknown;
+  /** The running-cell registry (default: one following async context). */
+  readonly running?: RunningCells;
+  /** True while an interrupt waits for this thread (the kernel's watchdog flag). */
+  readonly interruptRequested?: () => boolean;
   /** Type-check an empty cell right after construction, so the first real cell is fast (default true). */
   readonly warmUp?: boolean;
+  /**
+   * How a value a cell shows becomes a MIME bundle, before the default (toMimeBundle): the kernel draws controls
+   * as Jupyter widgets. Undefined: the default.
+   */
+  readonly render?: (value: unknown, cellId: string) => MimeBundle | undefined;
+  /** Values to give controls by variable name when their cell makes them (`nasbook run --set name=value`). */
+  readonly controlValues?: ReadonlyMap<string, string>;
 }
 
 /** What `execute` reports for the executed cell once the affected subgraph has settled (or was preempted). */
@@ -73,203 +72,171 @@ export interface ExecuteOutcome {
   readonly error?: CellErrorReport;
   /** Other cells that re-ran because of this execution, in the order they started. */
   readonly reran: readonly string[];
-  /** Other cells whose type-check result changed because of this execution (a missing name appeared, a type changed). */
+  /** Other cells whose type-check result changed because of this execution. */
   readonly rechecked: readonly string[];
-  /** True when the cell reads names of other cells (so its display may change later). */
+  /** True when the cell reads names of other cells (so its output may change later). */
   readonly hasInputs: boolean;
   /** False when `until` fired before everything settled. */
   readonly settled: boolean;
 }
 
-interface CellResult {
-  names: Record<string, unknown>;
-  value: unknown;
-  hasValue: boolean;
+export interface ExecuteOptions {
+  /** The cell's id (default: `identify(code)`). */
+  readonly cellId?: string;
+  /**
+   * Stop waiting for everything to settle when this resolves (a function: called once the cell is defined, so that
+   * it sees the cell's own computation).
+   */
+  readonly until?: Promise<unknown> | (() => Promise<unknown>);
 }
 
-type CellFunction = (...args: unknown[]) => Promise<CellResult>;
-
-/** What an execution changed: the cells and names whose runtime variables `sync` must bring up to date. */
-interface Touched {
-  readonly cells: Set<string>;
-  readonly names: Set<string>;
-}
-
-interface CellState {
+/** A cell as the notebook knows it. */
+export interface NotebookCell {
   readonly id: string;
-  compiled: CompiledCell;
-  fn: CellFunction | undefined;
-  runs: number;
-  cellVar: Variable | undefined;
-  cellSpec: string;
-  displayVar: Variable | undefined;
-  displaySpec: string;
-  controller: RunControl | undefined;
-  running: number;
-  streams: number;
-  error: unknown;
-  observers: TrackedObserver[];
+  readonly code: string;
+  readonly defines: readonly string[];
+  readonly references: readonly string[];
 }
 
-interface TrackedObserver extends Observer {
-  busy: boolean;
-  /** False once the cell is deleted: deleting a variable computes it one last time, which must not show. */
-  live: boolean;
-}
-
-const cellVarName = (id: string): string => `#cell ${id}`;
 /** How long after an execution the background library warm-up waits before parsing again. */
 const quietMs = 250;
-const displayVarName = (id: string): string => `#display ${id}`;
-const aborted = Symbol("aborted");
+const signalWords = /\b(signal|eval|arguments)\b/;
 
-// Calling a cell through a one-line vm script lets SIGINT break a synchronous infinite loop in the cell.
-const trampolineScript = new vm.Script("globalThis.__nasbook_trampoline()", { filename: "nasbook-trampoline" });
-
-function callInterruptibly<T>(f: () => T): T {
-  const g = globalThis as { __nasbook_trampoline?: () => T };
-  const previous = g.__nasbook_trampoline;
-  g.__nasbook_trampoline = f;
-  try {
-    return trampolineScript.runInThisContext({ breakOnSigint: true }) as T;
-  } finally {
-    g.__nasbook_trampoline = previous;
-  }
-}
-
-/**
- * The reason a cell's signal aborts when the runtime invalidates it. Made without a stack trace: it would only show
- * the runtime's frames, and a chain of 100 dependents re-running would capture 100 of them.
- */
-function invalidatedError(): AbortError {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return new AbortError("the cell was invalidated: an input changed, or it was re-run or deleted");
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-}
-
-/** Cell functions that have run once (see runCell: only the first run is wrapped in breakOnSigint). */
-const ranOnce = new WeakSet<CellFunction>();
-
-/**
- * Cell functions whose code can reach the `signal` parameter: it names it (or uses `eval` or `arguments`, which
- * could). The others get no AbortSignal made for them (see runControl.ts); their runs still stop on an interrupt.
- */
-const readsSignal = new WeakSet<CellFunction>();
-
-function isStream(value: unknown): value is AsyncIterable<unknown> | Generator<unknown> {
-  if (value === null || typeof value !== "object") return false;
-  const v = value as Record<string | symbol, unknown>;
-  if (typeof v[Symbol.asyncIterator] === "function") return true;
-  // Sync generators stream too (Observable semantics); arrays and other plain iterables do not.
-  return typeof v["next"] === "function" && typeof v["return"] === "function" && typeof v[Symbol.iterator] === "function";
-}
-
-/** A reactive notebook: cells in, displays out. */
+/** A reactive notebook: cells in, outputs out (see the file comment). */
 export class Notebook {
   readonly compiler: CellCompiler;
-  private readonly runtime = new Runtime();
-  private readonly module: Module;
-  private readonly cells = new Map<string, CellState>();
-  private readonly order: string[] = [];
-  private readonly nameVars = new Map<string, { variable: Variable; spec: string }>();
-  /** Live observers whose variable is computing, and cells whose code is running: settled when both are 0. */
-  private busyObservers = 0;
-  private runningCells = 0;
-  /** code -> ids of the cells with that code, in notebook order (for `identify`). */
-  private readonly byCode = new Map<string, string[]>();
-  private readonly context = new AsyncLocalStorage<string>();
-  private readonly removeDisplayRoute: () => void;
-  private readonly importer: (specifier: string) => Promise<unknown>;
-  private listeners: Array<() => void> = [];
-  private activeStreams = 0;
-  private nextAnonymous = 1;
-  private readonly graph = new LiveGraph();
+  private readonly dataflow: Dataflow;
+  private readonly running: RunningCells;
+  private readonly outputs: NotebookOutputs;
   private library: unknown;
   private libraryLoad: Promise<void> | undefined;
-  private runLog: string[] | undefined;
-  private errorLog: Map<string, unknown> | undefined;
-  private pendingInterrupt = false;
-  /** Aborted on dispose: stops the background warm-up, which would otherwise keep a finished process alive. */
   private readonly warming = new AbortController();
-  /** execute() calls in progress (the background warm-up waits while there are any). */
   private executions = 0;
-  /** When the last execute() ended (performance.now()). */
   private lastExecution = 0;
-  private readonly unwatchInterrupts: () => void;
-  private readonly unwatchClearOutput: () => void;
+  private readonly host: ReturnType<typeof nodeHost>;
+  /** Names of the controls that took a value from `controlValues`. */
+  readonly controlsSet = new Set<string>();
 
   constructor(private readonly options: NotebookOptions = {}) {
-    this.compiler = new CellCompiler({ cwd: options.cwd });
-    this.module = this.runtime.module();
-    this.importer = cellImporter(this.compiler.cwd);
-    // Lets libraries (the tslab shim) show output below the running cell.
-    this.removeDisplayRoute = addDisplayRoute({ activeCellId: () => this.activeCellId(), show: (id, b) => this.options.onExtraDisplay?.(id, b) });
-    this.unwatchInterrupts = watchCellInterrupts(() => this.currentCellInterrupted());
-    // Parse and bind the lib files while the kernel is starting up, not when the first cell arrives.
-    // Then the library's type files, in slices between requests (the first `nas` cell then only binds them).
+    this.outputs = options.outputs ?? {};
+    this.compiler = new CellCompiler({ cwd: options.cwd, interruptRequested: options.interruptRequested });
+    this.host = nodeHost({
+      cwd: this.compiler.cwd,
+      running: options.running,
+      interruptRequested: options.interruptRequested,
+      print: (cellId, name, text) => this.outputs.stream?.(cellId, name, text),
+      library: () => this.library,
+      loadLibrary: () => this.loadLibrary(),
+      modules: {
+        nasbook: () => this.library,
+        tslab: () => this.tslab,
+      },
+      label: (id) => cellLabel(this.compiler.cell(id)?.analysis.code),
+      controlValue: options.controlValues ? (name) => {
+        const v = options.controlValues!.get(name);
+        if (v !== undefined) this.controlsSet.add(name);
+        return v;
+      } : undefined,
+    });
+    this.running = this.host.running;
+    const toBundle = (v: unknown, id: string): MimeBundle | undefined => (v === undefined ? undefined : options.render?.(v, id)) ?? toMimeBundle(v);
+    this.dataflow = new Dataflow(this.host, {
+      run: (id) => this.outputs.run?.(id),
+      value: (id, v, streaming) => this.outputs.value?.(id, toBundle(v, id), streaming),
+      error: (id, e) => {
+        const shown = this.mapLines(e);
+        this.outputs.error?.(id, errorBundle(shown), this.report(shown));
+      },
+      display: (id, values) => {
+        for (const v of values) {
+          const b = toBundle(v, id);
+          if (b) this.outputs.display?.(id, b);
+        }
+      },
+      clear: (id, wait) => this.outputs.clear?.(id, wait),
+    });
     if (options.warmUp !== false) {
       setImmediate(() => {
         if (this.warming.signal.aborted) return;
-        this.compiler.warmUp();
-        // Idle = no execution for a moment: cells sent back to back (a script, Run All) are not slowed by slices.
+        this.compiler.checker.warmUp();
         const idle = (): boolean => this.executions === 0 && performance.now() - this.lastExecution > quietMs;
-        void this.compiler.warmLibrary({ signal: this.warming.signal, idle });
+        void this.compiler.checker.warmLibrary({ signal: this.warming.signal, idle });
       });
     }
-    this.unwatchClearOutput = onClearOutput((wait) => {
-      const id = this.context.getStore();
-      if (id === undefined || !this.cells.has(id)) return false;
-      this.options.onClearOutput?.(id, wait);
+  }
+
+  /** tslab's display API for this notebook's cells (`import * as tslab from "tslab"`). */
+  private readonly tslab = tslabModule({
+    show: (bundle, displayId) => {
+      const id = this.running.current();
+      if (id === undefined) return false;
+      this.outputs.display?.(id, bundle, displayId);
       return true;
-    });
+    },
+    update: (displayId, bundle) => this.outputs.updateDisplay?.(displayId, bundle),
+  });
+
+  /** How messages name cell `id`: its first line of code (see cellLabel.ts). */
+  label(id: string): string {
+    return cellLabel(this.compiler.cell(id)?.analysis.code);
   }
 
-  /** True when the cell whose async context is running was interrupted (polled by loop guards). */
-  private currentCellInterrupted(): boolean {
-    const id = this.context.getStore();
-    return id !== undefined && this.cells.get(id)?.controller?.interrupted === true;
-  }
-
-  /** The id of the cell whose code is running in the current async context (for attributing console output). */
+  /** The cell whose code runs in the current async context (for attributing output). */
   activeCellId(): string | undefined {
-    return this.context.getStore();
+    return this.running.current();
   }
 
-  /** Ids of the cells, in the order they were first executed. */
+  /** The running-cell registry (the kernel's stdout capture and fault handlers ask it). */
+  get runningCells(): RunningCells {
+    return this.running;
+  }
+
+  private get index() {
+    return this.compiler.index;
+  }
+
+  /** Ids of the cells, in notebook order. */
   cellIds(): string[] {
-    return [...this.order];
+    return [...this.index.cells.keys()];
   }
 
-  /** The compiled form of a cell (what it defines and reads). */
-  cell(id: string): CompiledCell | undefined {
-    return this.cells.get(id)?.compiled;
+  /** What the notebook knows of a cell. */
+  cell(id: string): NotebookCell | undefined {
+    const c = this.compiler.cell(id);
+    if (!c) return undefined;
+    return { id, code: c.analysis.code, defines: [...c.analysis.values, ...c.analysis.types], references: c.references };
   }
 
-  /** The current cell graph. */
+  /** The cell graph (the name index). */
   cellGraph(): CellGraph {
-    return this.graph;
+    return this.index;
   }
 
-  /** What Jupyter's user_expressions see: every name a cell defines, and the library (see userExpressions.ts). */
+  /** What Jupyter's user_expressions see: every name some cell owns, and the library. */
   expressionScope(): ExpressionScope {
-    const definers = this.graph.definers;
+    const owners = this.index.owners;
     return {
       get names() {
-        return [...definers.keys()];
+        return [...owners.keys()];
       },
-      value: (name) => this.module.value(name),
+      value: (name) => {
+        const owner = owners.get(name);
+        if (owner === undefined) return Promise.reject(new Error(`"${name}" is not defined by any cell`));
+        return this.dataflow.valueOf(name, owner);
+      },
       library: this.library,
     };
   }
 
+  /** How user_expressions run: with the protections of cells (see userExpressions.ts). */
+  expressionHost(): ExpressionHost {
+    return this.host;
+  }
+
   private loadLibrary(): Promise<void> {
     this.libraryLoad ??= import(libraryEntry).then(
-      (m: unknown) => {
-        this.library = m;
+      (m: Record<string, unknown>) => {
+        this.library = this.options.bindLibrary ? this.options.bindLibrary(m) : m;
       },
       (err: unknown) => {
         // Keep cells that do not use `nas` working while the library is broken; `nas.x` then names the cause.
@@ -283,36 +250,42 @@ export class Notebook {
     return this.libraryLoad;
   }
 
-  /**
-   * Which cell some code replaces when the client sends no cell id: the cell defining any of the same names
-   * (so a redefinition of `space` replaces the cell that defined `space`), else an earlier cell with the same
-   * code, else a new cell.
-   */
+  /** The cell some code is when the client sends no cell id (see CellCompiler.identify). */
   identify(code: string): string {
-    const names = this.compiler.declared(code).values;
-    let found: string | undefined;
-    let position = Infinity;
-    for (const n of names) {
-      const id = this.graph.definers.get(n)?.[0];
-      const at = id === undefined ? Infinity : this.graph.position(id);
-      if (at < position) [found, position] = [id, at];
-    }
-    if (found !== undefined) return found;
-    if (names.length === 0) {
-      const same = this.byCode.get(code);
-      if (same?.length) return same[0]!;
-    }
-    let id: string;
-    do id = `c${this.nextAnonymous++}`;
-    while (this.cells.has(id));
-    return id;
+    return this.compiler.identify(code);
   }
 
   /**
-   * Compiles and runs a cell (new or changed), re-running its dependents, and resolves once everything it
-   * affected has settled (streams included) or `until` resolves, whichever is first.
+   * Whether executing `code` (as cell `cellId`, or as identified) would invalidate work in progress: it is, or
+   * defines a name read by, a running cell or a cell upstream of one. The kernel then answers the request that is
+   * waiting for that work at once, so the edit reaches it.
    */
-  async execute(code: string, opts: { cellId?: string; until?: Promise<unknown> } = {}): Promise<ExecuteOutcome> {
+  invalidatesRunning(code: string, cellId?: string): boolean {
+    const running = this.dataflow.runningCells();
+    if (!running.length) return false;
+    const upstream = new Set<string>();
+    const queue = [...running];
+    while (queue.length) {
+      const id = queue.pop()!;
+      if (upstream.has(id)) continue;
+      upstream.add(id);
+      for (const u of this.index.upstream.get(id) ?? []) queue.push(u);
+    }
+    const id = cellId ?? this.identify(code);
+    if (upstream.has(id)) return true;
+    const a = analyseCell(code);
+    for (const n of [...a.values, ...a.types]) {
+      const owner = this.index.owner(n);
+      if (owner !== undefined && upstream.has(owner)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Compiles and runs a cell (new or changed), re-running its dependents, and resolves once everything it affected
+   * has settled (streams included) or `until` resolves, whichever is first.
+   */
+  async execute(code: string, opts: ExecuteOptions = {}): Promise<ExecuteOutcome> {
     this.executions++;
     try {
       return await this.executeCounted(code, opts);
@@ -322,124 +295,135 @@ export class Notebook {
     }
   }
 
-  private async executeCounted(code: string, opts: { cellId?: string; until?: Promise<unknown> }): Promise<ExecuteOutcome> {
+  private async executeCounted(code: string, opts: ExecuteOptions): Promise<ExecuteOutcome> {
     const id = opts.cellId ?? this.identify(code);
-    let update: CompileResult;
+    let compiled;
     try {
-      update = this.compiler.update(id, code);
+      compiled = this.compiler.compile(id, code);
     } catch (err) {
       if (!(err instanceof CheckInterrupted)) throw err;
-      // Interrupted while type-checking: nothing ran and the cell keeps its previous version. Let the event loop
-      // turn first, as after a run, so the kernel has handled the interrupt before the next request starts.
-      await this.whenSettled(opts.until);
-      this.pendingInterrupt = false;
-      const error = reportError(new InterruptedError());
-      return { cellId: id, status: "error", error, reran: [], rechecked: [], hasInputs: false, settled: true };
+      // Interrupted while type-checking: nothing ran and the cell keeps its previous version.
+      await this.dataflow.whenSettled(typeof opts.until === "function" ? opts.until() : opts.until);
+      this.dataflow.cancelPendingInterrupt();
+      return { cellId: id, status: "error", error: reportError(new InterruptedError()), reran: [], rechecked: [], hasInputs: false, settled: true };
     }
-    const compiled = update.cell!;
-    const touched = { cells: new Set<string>([id]), names: new Set<string>() };
-    const rechecked = this.applyRechecks(update, touched);
-    // Only cells that mention `nas` wait for the library: a first `1 + 1` does not load tfjs.
-    if (compiled.usesLibrary || update.rechecked.some((c) => c.usesLibrary)) await this.loadLibrary();
-    let cell = this.cells.get(id);
-    if (!cell) {
-      cell = {
-        id, compiled, fn: undefined, runs: 0, cellVar: undefined, cellSpec: "", displayVar: undefined,
-        displaySpec: "", controller: undefined, running: 0, streams: 0, error: undefined, observers: [],
-      };
-      this.cells.set(id, cell);
-      this.order.push(id);
-    }
-    this.setCode(cell, compiled, touched);
-    cell.runs++;
-    cell.fn = undefined;
-    let compileError: unknown;
-    if (compiled.errors.length) compileError = new CellCompileError(compiled.errors);
-    else {
-      try {
-        cell.fn = this.instantiate(compiled);
-      } catch (err) {
-        compileError = err;
-      }
-    }
-    const runLog: string[] = [];
-    const errorLog = new Map<string, unknown>();
-    this.runLog = runLog;
-    this.errorLog = errorLog;
-    this.sync(compileError === undefined ? undefined : { id, error: compileError }, touched);
-    const settled = await this.whenSettled(opts.until);
-    this.runLog = undefined;
-    this.errorLog = undefined;
-    const err = compileError ?? errorLog.get(id);
+    const result = compiled.cell!;
+    const { rechecked, change } = compiled;
+    if (result.analysis.usesLibrary || rechecked.some((c) => this.compiler.cell(c)?.analysis.usesLibrary)) await this.loadLibrary();
+    // A cell that depends on other cells, or fails before running (a compile error, a graph problem), can change
+    // without being executed again: its output must be updatable (see outputRouter.ts).
+    this.outputs.setLive?.(id, result.readsOthers || result.errors.length > 0 || this.specError(id) !== undefined);
+    this.dataflow.rerun(id);
+    for (const c of rechecked) this.dataflow.rerun(c);
+    this.dataflow.startLog();
+    this.sync(new Set([id, ...change.cells, ...rechecked]), change.names);
+    const settled = await this.dataflow.whenSettled(typeof opts.until === "function" ? opts.until() : opts.until);
+    const { ran, errors } = this.dataflow.stopLog();
+    const own = this.specError(id) ?? errors.get(id);
     return {
       cellId: id,
-      status: err === undefined ? "ok" : "error",
-      ...(err === undefined ? {} : { error: reportError(err) }),
-      reran: runLog.filter((r) => r !== id),
+      status: own === undefined ? "ok" : "error",
+      ...(own === undefined ? {} : { error: this.report(this.mapLines(own)) }),
+      reran: ran.filter((r) => r !== id),
       rechecked,
-      hasInputs: compiled.references.length > 0,
+      hasInputs: result.references.length > 0,
       settled,
     };
   }
 
-  /** Deletes cells: their names disappear, and cells reading them show an error. */
+  /** Deletes cells: their names disappear (or pass to another definer), and cells reading them show an error. */
   async delete(ids: readonly string[], opts: { until?: Promise<unknown> } = {}): Promise<void> {
-    let changed = false;
-    const touched = { cells: new Set<string>(), names: new Set<string>() };
-    for (const id of ids) {
-      const cell = this.cells.get(id);
-      if (!cell) continue;
-      changed = true;
-      cell.controller?.abort(new AbortError("the cell was deleted"));
-      cell.cellVar?.delete();
-      cell.displayVar?.delete();
-      this.forgetObservers(cell);
-      this.cells.delete(id);
-      this.order.splice(this.order.indexOf(id), 1);
-      this.forgetCode(id, cell.compiled.code);
-      this.touch(touched, this.graph.remove(id));
-      touched.cells.delete(id);
-      this.applyRechecks(this.compiler.remove(id), touched);
+    const { removed, rechecked, change } = this.compiler.remove(ids);
+    if (!removed.length) return;
+    this.dataflow.remove(removed);
+    for (const id of removed) this.outputs.forget?.(id);
+    for (const c of rechecked) this.dataflow.rerun(c);
+    this.sync(new Set([...change.cells, ...rechecked]), change.names);
+    await this.dataflow.whenSettled(opts.until);
+  }
+
+  /** The error a cell fails with before running (compile errors, graph problems), if any. */
+  private specError(id: string): unknown {
+    const c = this.compiler.cell(id);
+    if (!c) return undefined;
+    if (c.errors.length) return new CellCompileError(c.errors);
+    const problems = this.index.problems.get(id) ?? [];
+    if (!problems.length) return undefined;
+    const label = (cell: string): string => cellLabel(this.compiler.cell(cell)?.analysis.code);
+    const message = problems.map((p) => describeProblem(p, label)).join("; ");
+    const kind = problems[0]!.kind;
+    if (kind === "cycle") return new CircularDefinitionError(message);
+    if (kind === "duplicate") return new DuplicateDefinitionError(message);
+    return new UndefinedNameError(message);
+  }
+
+  /** Brings the dataflow in line with the cells and names that changed. */
+  private sync(cells: ReadonlySet<string>, names: ReadonlySet<string>): void {
+    const specs: CellSpec[] = [];
+    for (const id of cells) {
+      const c = this.compiler.cell(id);
+      if (!c) continue;
+      const error = this.specError(id);
+      if (error !== undefined) {
+        specs.push({ kind: "fail", id, error });
+        continue;
+      }
+      const inputs = new Map<string, string>();
+      for (const n of c.references) {
+        const owner = this.index.owner(n);
+        if (owner !== undefined) inputs.set(n, owner);
+      }
+      specs.push({ kind: "run", cell: compiledCell(c), inputs });
     }
-    if (!changed) return;
-    this.sync(undefined, touched);
-    await this.whenSettled(opts.until);
+    for (const n of names) this.dataflow.exposeName(n, this.index.isRead(n) ? this.index.owner(n) : undefined);
+    // Readers of a name need its variable before they are defined.
+    for (const s of specs) {
+      if (s.kind !== "run") continue;
+      for (const [n, owner] of s.inputs) this.dataflow.exposeName(n, owner);
+    }
+    this.dataflow.define(specs);
   }
 
   /** True while cell `id`'s code or one of its streams is running. */
   isRunning(id: string): boolean {
-    const cell = this.cells.get(id);
-    return cell !== undefined && (cell.running > 0 || cell.streams > 0);
+    return this.dataflow.isRunning(id);
   }
 
-  /**
-   * Aborts the signal of every running cell, stops every stream, and fails the pending result of every running
-   * cell at once (a cell awaiting something that ignores its signal stops too; its code may go on in the
-   * background, but its result is discarded). Returns false when nothing was running.
-   */
+  /** Aborts every running cell (see Dataflow.interrupt); false when nothing was running. */
   interrupt(): boolean {
-    let hit = false;
-    // Over every cell, but only on an interrupt (rare, and the user is waiting for it anyway).
-    for (const cell of this.cells.values()) {
-      if (cell.running > 0 || cell.streams > 0) {
-        hit = true;
-        cell.controller?.abort(new InterruptedError());
-      }
-    }
-    return hit;
+    return this.dataflow.interrupt();
+  }
+
+  /** Makes the next cell that starts running fail as interrupted (an interrupt during compilation). */
+  interruptNextRun(): void {
+    this.dataflow.interruptNextRun();
+  }
+
+  cancelPendingInterrupt(): void {
+    this.dataflow.cancelPendingInterrupt();
+  }
+
+  /** True when the cell running in the current context was interrupted (loop guards of the host). */
+  currentCellInterrupted(): boolean {
+    return this.dataflow.interrupted(this.running.current());
+  }
+
+  /** Resolves true once nothing computes or streams, or false when `until` resolves first. */
+  whenSettled(until?: Promise<unknown>): Promise<boolean> {
+    return this.dataflow.whenSettled(until);
   }
 
   /**
-   * Makes the next cell that starts running fail as interrupted: for an interrupt that arrives while a cell is
-   * being compiled or type-checked (nothing is running yet, but the user asked to stop what they just started).
+   * True when what remains of executing cell `id` is streams: its own result is in (a value or an error, so its
+   * outcome is known) and no cell body is running. A request waiting for it may give way to the next one.
    */
-  interruptNextRun(): void {
-    this.pendingInterrupt = true;
+  onlyStreaming(id?: string): boolean {
+    return this.dataflow.onlyStreaming() && (id === undefined || !this.dataflow.isComputing(id));
   }
 
-  /** Forgets an interrupt that found no cell to stop (the execution it was meant for has ended). */
-  cancelPendingInterrupt(): void {
-    this.pendingInterrupt = false;
+  /** Resolves at the next change of what runs (for waiting on `onlyStreaming` without polling). */
+  changed(): Promise<void> {
+    return this.dataflow.changed();
   }
 
   /** Completions for `code` at `cursor`. */
@@ -459,348 +443,43 @@ export class Notebook {
 
   /** Stops everything: aborts all cells and disposes the runtime. */
   dispose(): void {
-    for (const cell of this.cells.values()) cell.controller?.abort(new AbortError("the notebook was disposed"));
     this.warming.abort();
-    this.removeDisplayRoute();
-    this.runtime.dispose();
-    this.unwatchInterrupts();
-    this.unwatchClearOutput();
+    this.dataflow.dispose();
   }
 
-  private instantiate(compiled: CompiledCell): CellFunction {
-    const params = [importFunctionName, "nas", "signal", "invalidation", "display", ...compiled.references];
-    // One line of header keeps the cell's line numbers in stack traces; the inner block lets a cell declare
-    // a name (say `signal`) that shadows an injected parameter.
-    const source = `(async function (${params.join(", ")}) { "use strict"; {${guardLoops(compiled.body)}\n} })`;
-    const fn = vm.runInThisContext(source, { filename: `cell[${compiled.id}]` }) as CellFunction;
-    if (/\b(signal|eval|arguments)\b/.test(compiled.body)) readsSignal.add(fn);
-    return fn;
-  }
-
-  /** Records a cell's new compiled form: in the graph (collecting what that changed) and in the code index. */
-  private setCode(cell: CellState, compiled: CompiledCell, touched: Touched): void {
-    if (cell.compiled !== compiled) this.forgetCode(cell.id, cell.compiled.code);
-    cell.compiled = compiled;
-    const same = this.byCode.get(compiled.code);
-    if (!same) this.byCode.set(compiled.code, [cell.id]);
-    else if (!same.includes(cell.id)) {
-      same.push(cell.id);
-      same.sort((a, b) => this.graph.position(a) - this.graph.position(b));
-    }
-    this.touch(touched, this.graph.set(compiled));
-  }
-
-  private forgetCode(id: string, code: string): void {
-    const same = this.byCode.get(code);
-    if (!same) return;
-    const i = same.indexOf(id);
-    if (i >= 0) same.splice(i, 1);
-    if (same.length === 0) this.byCode.delete(code);
-  }
-
-  private touch(touched: Touched, change: GraphChange): void {
-    for (const c of change.cells) touched.cells.add(c);
-    for (const n of change.names) touched.names.add(n);
-  }
-
-  /**
-   * Brings the runtime in line with the cells that changed: (re)defines the variables of the cells in `touched`
-   * (the executed cell, re-checked cells, cells whose graph problems changed) and of the names whose definers or
-   * readers changed. Everything else keeps its variables, so this costs what changed, not the notebook's size.
-   */
-  private sync(failed: { id: string; error: unknown } | undefined, touched: Touched): void {
-    const label = (id: string): string => `[${id}]`;
-    const cells = [...touched.cells].filter((id) => this.cells.has(id));
-    for (const id of cells) {
-      const cell = this.cells.get(id)!;
-      const problems = (this.graph.problems.get(id) ?? []).filter((p) => p.kind !== "undefined");
-      let spec: string;
-      let define: () => void;
-      const name = cellVarName(id);
-      const variable = (cell.cellVar ??= this.module.variable(this.observe(cell, "cell")));
-      if (failed?.id === id || (!cell.fn && cell.compiled.errors.length)) {
-        const error = failed?.id === id ? failed.error : new CellCompileError(cell.compiled.errors);
-        spec = `failed ${cell.runs}`;
-        define = () => variable.define(name, [], () => { throw error; });
-      } else if (problems.length) {
-        const message = problems.map((p) => describeProblem(p, label)).join("; ");
-        const Kind = problems[0]!.kind === "cycle" ? CircularDefinitionError : DuplicateDefinitionError;
-        spec = `problem ${message}`;
-        define = () => variable.define(name, [], () => { throw new Kind(message); });
-      } else {
-        spec = `run ${cell.runs} ${cell.compiled.references.join(",")}`;
-        const fn = cell.fn!;
-        define = () =>
-          variable.define(name, [...cell.compiled.references, "invalidation"], (...args: unknown[]) =>
-            this.runCell(cell, fn, args.slice(0, -1), args[args.length - 1] as Promise<void>),
-          );
-      }
-      if (spec !== cell.cellSpec) {
-        cell.cellSpec = spec;
-        define();
-      }
-    }
-    this.syncNames(touched.names);
-    for (const id of cells) this.syncDisplay(this.cells.get(id)!);
-  }
-
-  /** (Re)defines the variables of `names`: each picks its name out of its one definer, or throws why it cannot. */
-  private syncNames(names: Iterable<string>): void {
-    for (const name of names) {
-      const ids = this.graph.definers.get(name) ?? [];
-      const spec = ids.length === 1 ? `cell ${ids[0]}` : ids.length > 1 ? `duplicate ${ids.join(",")}` : this.graph.isRead(name) ? "undefined" : "";
-      const entry = this.nameVars.get(name);
-      if (!spec) {
-        if (entry) {
-          entry.variable.delete();
-          this.nameVars.delete(name);
-        }
-        continue;
-      }
-      if (entry?.spec === spec) continue;
-      const variable = entry?.variable ?? this.module.variable();
-      this.nameVars.set(name, { variable, spec });
-      if (ids.length === 1) {
-        const cell = this.cells.get(ids[0]!)!;
-        variable.define(name, [cellVarName(cell.id)], (r: CellResult) => this.asStream(r.names[name], cell));
-      } else if (ids.length > 1) {
-        const message = describeProblem({ kind: "duplicate", name, cells: ids }, (id) => `[${id}]`);
-        variable.define(name, [], () => { throw new DuplicateDefinitionError(message); });
-      } else {
-        const message = describeProblem({ kind: "undefined", names: [name] });
-        variable.define(name, [], () => { throw new UndefinedNameError(message); });
-      }
-    }
-  }
-
-  private syncDisplay(cell: CellState): void {
-    const c = cell.compiled;
-    const spec = c.hasValue ? `value ${cell.runs}` : c.displayName ? `name ${c.displayName} ${cell.runs}` : "";
-    if (spec === cell.displaySpec) return;
-    cell.displaySpec = spec;
-    if (!spec) {
-      cell.displayVar?.delete();
-      return;
-    }
-    const variable = (cell.displayVar ??= this.module.variable(this.observe(cell, "display")));
-    if (c.hasValue) {
-      variable.define(displayVarName(cell.id), [cellVarName(cell.id)], (r: CellResult) => this.asStream(r.value, cell));
-    } else {
-      variable.define(displayVarName(cell.id), [c.displayName!], (v: unknown) => v);
-    }
-  }
-
-  private observe(cell: CellState, role: "cell" | "display"): TrackedObserver {
-    const observer: TrackedObserver = {
-      busy: false,
-      live: true,
-      pending: () => this.setBusy(observer, true),
-      fulfilled: (value) => {
-        this.setBusy(observer, false);
-        if (!observer.live) return;
-        if (role === "cell") {
-          cell.error = undefined;
-          return;
-        }
-        this.options.onDisplay?.({ cellId: cell.id, bundle: toMimeBundle(value), streaming: cell.streams > 0 });
-      },
-      rejected: (error) => {
-        this.setBusy(observer, false);
-        if (!observer.live) return;
-        // When the cell itself failed, its display fails as a consequence (re-wrapped by the runtime as a
-        // RuntimeError): the cell's error was already reported.
-        if (role === "display" && cell.error !== undefined) return;
-        const shown = this.asSeenBy(cell, error);
-        if (role === "cell") cell.error = shown;
-        if (this.errorLog && !this.errorLog.has(cell.id)) this.errorLog.set(cell.id, shown);
-        this.options.onDisplay?.({ cellId: cell.id, bundle: errorBundle(shown), error: reportError(shown) });
-      },
-    };
-    cell.observers.push(observer);
-    return observer;
-  }
-
-  private forgetObservers(cell: CellState): void {
-    for (const o of cell.observers) {
-      if (o.busy) this.busyObservers--;
-      o.busy = false;
-      o.live = false;
-    }
-    this.notify();
-  }
-
-  private setBusy(observer: TrackedObserver, busy: boolean): void {
-    // A deleted cell's variable may still report; it no longer counts.
-    if (observer.live && observer.busy !== busy) {
-      observer.busy = busy;
-      this.busyObservers += busy ? 1 : -1;
-    }
-    this.notify();
-  }
-
-  private notify(): void {
-    const listeners = this.listeners;
-    this.listeners = [];
-    for (const l of listeners) l();
-  }
-
-  private changed(): Promise<void> {
-    return new Promise((resolve) => this.listeners.push(resolve));
-  }
-
-  private isSettled(): boolean {
-    if (this.activeStreams > 0 || this.busyObservers > 0) return false;
-    // The runtime computes on the next macrotask after a redefinition; a scheduled computation is not settled.
-    return !(this.runtime as unknown as { _computing: unknown })._computing;
-  }
-
-  /** Resolves true when nothing is computing or streaming, or false when `until` resolves first. */
-  async whenSettled(until?: Promise<unknown>): Promise<boolean> {
-    let preempted = false;
-    void until?.then(() => {
-      preempted = true;
-      this.notify();
+  /** An error with its stack's cell positions mapped from the compiled body back to the cell's lines. */
+  private mapLines(error: unknown): unknown {
+    if (!(error instanceof Error) || !error.stack?.includes("cell[")) return error;
+    const mapped = error.stack.replace(/cell\[([^\]]+)\]:(\d+)(:\d+)?/g, (all, id: string, line: string, col: string | undefined) => {
+      const map = this.compiler.cell(id)?.lineMap;
+      const to = map?.[Number(line)];
+      return to === undefined ? all : `cell[${id}]:${to}${col === undefined ? "" : ""}`;
     });
-    for (;;) {
-      // Two macrotasks: the runtime schedules computation with setImmediate, and generators pull once per turn.
-      await new Promise((r) => setImmediate(r));
-      await new Promise((r) => setImmediate(r));
-      if (preempted) return false;
-      if (this.isSettled()) return true;
-      await Promise.race([this.changed(), new Promise((r) => setTimeout(r, 50))]);
-      if (preempted) return false;
-    }
-  }
-
-  /**
-   * True when streams are yielding and no cell body is still computing. The kernel cuts a request's wait short for a
-   * new request only then: a cell still awaiting its own work (and that may yet throw) finishes first, as in any
-   * Jupyter kernel.
-   */
-  onlyStreaming(): boolean {
-    if (this.activeStreams === 0) return false;
-    if ((this.runtime as unknown as { _computing: unknown })._computing) return false;
-    return this.runningCells === 0;
-  }
-
-  /**
-   * Takes the type-check results of cells re-checked because of a change elsewhere (a missing name appeared, an
-   * upstream type changed). A cell whose errors or inputs changed is redefined, so it re-runs (or shows its new
-   * error) and its display updates in place. Returns the ids of the cells whose result changed.
-   */
-  private applyRechecks(update: CompileResult, touched: Touched): string[] {
-    const changed: string[] = [];
-    for (const next of update.rechecked) {
-      const cell = this.cells.get(next.id);
-      if (!cell) continue;
-      const before = cell.compiled;
-      this.setCode(cell, next, touched);
-      const same =
-        before.references.join(",") === next.references.join(",") &&
-        JSON.stringify(before.errors) === JSON.stringify(next.errors) &&
-        before.body === next.body;
-      if (same) continue;
-      changed.push(next.id);
-      touched.cells.add(next.id);
-      cell.runs++;
-      cell.fn = undefined;
-      if (!next.errors.length) {
-        try {
-          cell.fn = this.instantiate(next);
-        } catch {
-          // Left without a function: sync shows it as failing to compile, as `execute` would.
-        }
-      }
-    }
-    return changed;
-  }
-
-  /**
-   * The error cell `cell` shows for `error`: its own, or, when an input failed (the runtime then rejects the
-   * cell with a RuntimeError naming that input), a short `UpstreamCellError` naming the input, the cell defining
-   * it and the cell the failure started in, so the upstream's positions and stack stay on the upstream.
-   */
-  private asSeenBy(cell: CellState, error: unknown): unknown {
-    if (!(error instanceof Error) || error.name !== "RuntimeError") return error;
-    const input = (error as Error & { input?: unknown }).input;
-    if (typeof input !== "string" || !cell.compiled.references.includes(input)) return error;
-    const ids = this.graph.definers.get(input);
-    // A duplicate or missing definition is this cell's problem, and its message already says so.
-    if (ids?.length !== 1) return error;
-    const from = this.cells.get(ids[0]!);
-    if (!from) return error;
-    const failed = from.error ?? new Error(error.message);
-    if (failed instanceof UpstreamCellError) return new UpstreamCellError(input, from.id, failed.sourceCell, failed.failure);
-    return new UpstreamCellError(input, from.id, from.id, failed);
-  }
-
-  private async runCell(cell: CellState, fn: CellFunction, inputs: unknown[], invalidation: Promise<void>): Promise<CellResult> {
-    this.runLog?.push(cell.id);
-    this.options.onRun?.(cell.id);
-    const controller = new RunControl();
-    cell.controller = controller;
-    void invalidation.then(() => controller.abort(invalidatedError()));
-    const show = (...values: unknown[]): void => {
-      for (const v of values) {
-        const bundle = toMimeBundle(v);
-        if (bundle) this.options.onExtraDisplay?.(cell.id, bundle);
-      }
-    };
-    cell.running++;
-    this.runningCells++;
-    this.notify();
     try {
-      if (this.pendingInterrupt) {
-        this.pendingInterrupt = false;
-        controller.abort(new InterruptedError());
-        throw controller.reason;
-      }
-      const signal = readsSignal.has(fn) ? controller.signal : undefined;
-      const call = (): Promise<CellResult> => fn(this.importer, this.library, signal, invalidation, show, ...inputs);
-      // breakOnSigint costs ~0.5 ms per call (Node starts and stops its SIGINT watchdog): only a cell's first run
-      // after it was (re)defined gets it; dependents re-run by the runtime rely on the loop guards.
-      const first = !ranOnce.has(fn);
-      ranOnce.add(fn);
-      const result = this.context.run(cell.id, () => (first ? callInterruptibly(call) : call()));
-      return await controller.untilInterrupted(result);
-    } finally {
-      cell.running--;
-      this.runningCells--;
-      this.notify();
+      Object.defineProperty(error, "stack", { value: mapped, configurable: true, writable: true });
+    } catch {
+      // A frozen error keeps its stack.
     }
+    return error;
   }
 
-  private asStream(value: unknown, cell: CellState): unknown {
-    if (!isStream(value)) return value;
-    return this.stream(value, cell, cell.controller?.signal);
+  private report(error: unknown): CellErrorReport {
+    return reportError(error);
   }
+}
 
-  private async *stream(source: AsyncIterable<unknown> | Generator<unknown>, cell: CellState, signal: AbortSignal | undefined): AsyncGenerator<unknown> {
-    cell.streams++;
-    this.activeStreams++;
-    const iterator: Iterator<unknown> | AsyncIterator<unknown> =
-      Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : (source as Generator<unknown>);
-    const stop = new Promise<typeof aborted>((resolve) => {
-      if (signal?.aborted) resolve(aborted);
-      signal?.addEventListener("abort", () => resolve(aborted), { once: true });
-    });
-    let finished = false;
-    try {
-      for (;;) {
-        const step = await Promise.race([this.context.run(cell.id, () => Promise.resolve(iterator.next())), stop]);
-        if (step === aborted) throw signal!.reason;
-        if (step.done) {
-          finished = true;
-          return;
-        }
-        yield step.value;
-      }
-    } finally {
-      // Stop the source too: its `finally` blocks run (Observable semantics for invalidated generators).
-      if (!finished) void Promise.resolve(iterator.return?.()).catch(() => undefined);
-      cell.streams--;
-      this.activeStreams--;
-      this.notify();
-    }
-  }
+/** What the run side needs of a checked cell. */
+export function compiledCell(c: CheckedCell): CompiledCell {
+  const a = c.analysis;
+  return {
+    id: c.id,
+    body: c.body,
+    lineMap: c.lineMap,
+    values: a.values,
+    references: c.references,
+    hasValue: a.hasValue,
+    displayName: a.displayName,
+    usesLibrary: a.usesLibrary,
+    readsSignal: signalWords.test(a.code),
+  };
 }

@@ -8,12 +8,13 @@
  * first plotly figure, whatever the in-process plotly session decided), and nothing time- or random-dependent
  * is added by the runner itself.
  *
+ * Outputs go through the same output router as the kernel's (outputRouter.ts) and are saved as a Jupyter client
+ * saves the messages it receives, so a notebook gives the same outputs under `nasbook run` and a Jupyter client.
+ *
  * Seeds: `--seed N` reaches the notebook through its parameters cell — the cell tagged `parameters` (as in
  * papermill), or else the cell that defines `seed` — whose `const seed = <number>` initializer is replaced by N
  * before running, so cells pass `seed` to searches, data splits and evaluators.
  */
-import { Console } from "node:console";
-import { Writable } from "node:stream";
 import ts from "typescript";
 import { NasbookError } from "../errors.js";
 import { dataDir } from "../data/dir.js";
@@ -23,12 +24,16 @@ import {
   cellTags, isBlank, joinSource, outputs as out, type CodeCell, type NotebookDocument, type Output,
 } from "./ipynb.js";
 import { buildManifest, dataRecords, trackDataReads, type RunManifest, type SeedRecord } from "./manifest.js";
-import { catchCellFaults, describeFault } from "./cellFaults.js";
-import { Notebook } from "./notebook.js";
-import { declaredNames, parseCell } from "./transpile.js";
-import type { MimeBundle } from "./mime.js";
+import { captureProcessOutput } from "./nodeCapture.js";
+import { Notebook, type NotebookOutputs } from "./notebook.js";
+import { SavedOutputs } from "./savedOutputs.js";
+import { WidgetBook } from "./widgets.js";
+import { analyseCell } from "./analysis.js";
+import { isControl, isControlGroup } from "../ui/controls.js";
+import { createHash } from "node:crypto";
+import { OutputRouter } from "./outputRouter.js";
+import type { NotebookSession } from "./session.js";
 import { plotlyLibraryHtml } from "../viz/plotlyLibrary.js";
-import { resetTrialStoreUsage } from "../exec/defaults.js";
 
 /** What the runner reports while it runs (for a progress display). */
 export type RunProgress =
@@ -47,6 +52,11 @@ export interface RunOptions {
   cwd?: string;
   /** Replaces the notebook's `seed` (see the module comment); undefined keeps the notebook's own. */
   seed?: number;
+  /**
+   * Values for the notebook's controls, by the name of the variable that holds them (`nasbook run --set
+   * budget=50`): each control takes its value when its cell makes it, before any reader runs.
+   */
+  set?: Readonly<Record<string, string>>;
   /** Keep running after a cell fails (default false: stop at the first error, as nbconvert does). */
   continueOnError?: boolean;
   /**
@@ -63,6 +73,8 @@ export interface RunOptions {
    */
   onSnapshot?: (snapshot: RunSnapshot) => void;
   snapshotSeconds?: number;
+  /** The notebook's session: its trial store and progress displays for every search (none by default). */
+  session?: NotebookSession;
 }
 
 /** The outputs of a run in progress. */
@@ -99,12 +111,8 @@ export interface RunResult {
 /** The notebook has no place for `--seed` to go. */
 export class SeedParameterError extends NasbookError {}
 
-/** Where the runner keeps one cell's outputs while the notebook runs. */
-interface OutputSlots {
-  items: Array<Output | null>;
-  /** Index in `items` of the cell's own display (its value), once it has shown something. */
-  main: number | undefined;
-}
+/** `--set name=value` names no control of the notebook. */
+export class SetParameterError extends NasbookError {}
 
 function seedDeclaration(code: string): ts.VariableDeclaration | undefined {
   const sf = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
@@ -160,16 +168,6 @@ export function applySeed(doc: NotebookDocument, seed: number | undefined): { no
   return { notebook: copy, seed: { seed, source: "--seed", cell: cell.id } };
 }
 
-/** A writable that hands each chunk to `sink` as text. */
-function textSink(sink: (text: string) => void): Writable {
-  return new Writable({
-    write(chunk: Buffer | string, _enc, done) {
-      sink(typeof chunk === "string" ? chunk : chunk.toString("utf8"));
-      done();
-    },
-  });
-}
-
 /**
  * Makes plotly.js appear exactly once in the saved outputs: removed from every output, then put back in front of
  * the first plotly figure in document order. Returns the same notebook object.
@@ -186,57 +184,22 @@ export function inlinePlotlyOnce(doc: NotebookDocument): NotebookDocument {
 }
 
 /**
- * Runs every code cell of `doc` in order and returns the executed notebook (see the module comment).
- *
- * A later cell that defines a name an earlier cell defines is an *edit* of that cell (as when the kernel runs a
- * notebook under nbconvert, which sends no cell ids): it replaces the earlier cell's code, the cells that read
- * its names re-run, and the new value shows in the editing cell while the earlier cell keeps the output its own code
- * produced (a saved notebook shows what each cell's code gave) — the way to write "change the search space and
- * watch everything re-run" in a linear notebook.
+ * Runs every code cell of `doc` in order and returns the executed notebook (see the module comment). Each notebook
+ * cell is one reactive cell (its id is the cell's id), so the rule for names is the kernel's: a second definition of
+ * a name is an error naming both cells, unless the later cell starts with `// @redefine name`.
  */
 export async function runNotebook(doc: NotebookDocument, options: RunOptions = {}): Promise<RunResult> {
   const started = performance.now();
-  resetTrialStoreUsage(); // the manifest counts this run's trial-store hits
+  options.session?.resetUsage(); // the manifest counts this run's trial-store hits
   const { notebook: executed, seed } = applySeed(doc, options.seed);
   const codeCells = executed.cells.filter((c): c is CodeCell => c.cell_type === "code");
-  // Output slots are per notebook (ipynb) cell; the reactive layer's cells are keyed by its own ids.
-  const slots = new Map<string, OutputSlots>();
   for (const c of codeCells) {
     c.outputs = [];
     c.execution_count = null;
-    slots.set(c.id, { items: [], main: undefined });
   }
-  /** Reactive cell id -> the notebook cells showing it (the first, then the cells that edited it). */
-  const shownIn = new Map<string, string[]>();
-  const counts = new Map<string, number>();
-  let current: { cellId: string; reactiveId: string; shown: () => void } | undefined;
-
-  const slot = (id: string): OutputSlots => {
-    let s = slots.get(id);
-    if (!s) slots.set(id, (s = { items: [], main: undefined }));
-    return s;
-  };
-  /** The notebook cell that owns prints and extra displays of a reactive cell: the one that defined it last. */
-  const ownerOf = (reactiveId: string): string => shownIn.get(reactiveId)?.at(-1) ?? reactiveId;
-  const appendStream = (id: string, name: "stdout" | "stderr", text: string): void => {
-    const s = slot(id);
-    const last = s.items[s.items.length - 1];
-    // Consecutive writes to one stream are one output, as Jupyter clients merge them.
-    if (last && last.output_type === "stream" && last.name === name) last.text = joinSource(last.text) + text;
-    else s.items.push(out.stream(name, text));
-  };
-  const setMain = (id: string, make: (previous: Output | null) => Output | null): void => {
-    const s = slot(id);
-    const previous = s.main === undefined ? null : (s.items[s.main] ?? null);
-    const output = make(previous);
-    if (s.main === undefined) {
-      if (output === null) return;
-      s.main = s.items.length;
-      s.items.push(output);
-    } else {
-      s.items[s.main] = output;
-    }
-  };
+  const saved = new SavedOutputs();
+  const router = new OutputRouter<string>((op) => saved.apply(op), (f) => setImmediate(f));
+  let runningCellId: string | undefined;
 
   let lastSnapshot = 0;
   const snapshot = (force: boolean): void => {
@@ -244,180 +207,145 @@ export async function runNotebook(doc: NotebookDocument, options: RunOptions = {
     const now = performance.now();
     if (!force && now - lastSnapshot < (options.snapshotSeconds ?? 2) * 1000) return;
     lastSnapshot = now;
+    router.flush();
     const copy = structuredClone(executed);
-    for (const c of copy.cells) if (c.cell_type === "code") c.outputs = slot(c.id).items.filter((o): o is Output => o !== null);
-    options.onSnapshot({ notebook: copy, runningCellId: current?.cellId });
+    for (const c of copy.cells) if (c.cell_type === "code") c.outputs = structuredClone(saved.of(c.id));
+    options.onSnapshot({ notebook: copy, runningCellId });
   };
-
-  const notebook = new Notebook({
-    cwd: options.cwd,
-    onRun: (reactiveId) => {
-      // A cell re-run by another cell's execution replaces what it printed and displayed; its value stays in
-      // place and is updated when the re-run's value arrives (update_display_data, in Jupyter's terms).
-      if (current?.reactiveId === reactiveId) return;
-      const id = ownerOf(reactiveId);
-      const s = slot(id);
-      const main = s.main === undefined ? null : (s.items[s.main] ?? null);
-      slots.set(id, main ? { items: [main], main: 0 } : { items: [], main: undefined });
-    },
-    onDisplay: (e) => {
-      if (current?.reactiveId === e.cellId) current.shown();
-      // Only the cell whose code is current shows the value: an edited cell keeps what its own code produced.
-      const id = ownerOf(e.cellId);
-      setMain(id, (previous) => {
-        if (e.error) return out.error(e.error);
-        if (e.bundle === undefined) return null;
-        if (previous && (previous.output_type === "execute_result" || previous.output_type === "display_data")) {
-          return { ...previous, data: e.bundle as MimeBundle };
-        }
-        // As the kernel does: a value that can never change later (no inputs, not a stream) is the cell's result.
-        const fixed = current?.cellId === id && !(notebook.cell(e.cellId)?.references.length) && !e.streaming;
-        return fixed ? out.result(counts.get(id) ?? null, e.bundle) : out.display(e.bundle);
-      });
+  const session = options.session;
+  // Every value or display shown is a moment to save a snapshot (at most every snapshotSeconds).
+  const outputs: NotebookOutputs = {
+    setLive: (id, live) => router.setLive(id, live),
+    run: (id) => router.run(id),
+    stream: (id, name, text) => router.stream(id, name, text),
+    display: (id, bundle, displayId) => {
+      router.display(id, bundle, displayId);
       snapshot(false);
     },
-    onExtraDisplay: (reactiveId, bundle) => {
-      slot(ownerOf(reactiveId)).items.push(out.display(bundle));
+    updateDisplay: (displayId, bundle) => router.updateDisplay(displayId, bundle),
+    value: (id, bundle, streaming) => {
+      router.value(id, bundle, streaming);
+      snapshot(false);
     },
-    // As nbclient saves clear_output: what the cell printed and displayed so far goes; its own display stays.
-    onClearOutput: (reactiveId) => {
-      const s = slot(ownerOf(reactiveId));
-      const main = s.main === undefined ? null : (s.items[s.main] ?? null);
-      slots.set(ownerOf(reactiveId), main ? { items: [main], main: 0 } : { items: [], main: undefined });
-    },
-  });
-
-  /** The reactive cell a notebook cell runs as: the earlier cell it edits (same names defined), else its own id. */
-  const reactiveIdFor = (cell: CodeCell, source: string): string => {
-    const names = declaredNames(parseCell(source)).values;
-    if (names.length) {
-      for (const id of notebook.cellIds()) {
-        if (notebook.cell(id)?.defines.some((n) => names.includes(n))) return id;
-      }
+    error: (id, bundle) => router.error(id, bundle),
+    clear: (id, wait) => router.clear(id, wait),
+    forget: (id) => router.forget(id),
+  };
+  // Controls are saved as widgets (their state in the notebook's metadata), with ids derived from their order, so
+  // two runs write the same notebook.
+  const widgets = new WidgetBook((n) => createHash("sha256").update(`nasbook-widget:${n}`).digest("hex").slice(0, 32));
+  const set = new Map(Object.entries(options.set ?? {}));
+  if (set.size) {
+    // Before running: each name must be declared by some cell (whether it holds a control is known once it ran).
+    const declared = new Set(codeCells.flatMap((c) => analyseCell(joinSource(c.source)).values));
+    const missing = [...set.keys()].filter((n) => !declared.has(n));
+    if (missing.length) {
+      throw new SetParameterError(`--set: no cell of this notebook declares ${missing.map((n) => `"${n}"`).join(", ")}; --set names the variable a control is assigned to, e.g. \`const budget = nas.ui.range(...)\` is --set budget=50`);
     }
-    return cell.id;
-  };
-
-  // Cell output goes to the cell's outputs: console (also vitest's patched one) and direct stream writes.
-  const captured = (name: "stdout" | "stderr") => (text: string): void => {
-    const active = notebook.activeCellId();
-    const id = active !== undefined ? ownerOf(active) : current?.cellId;
-    if (id !== undefined) appendStream(id, name, text);
-  };
-  const savedConsole = globalThis.console;
-  const savedOut = process.stdout.write;
-  const savedErr = process.stderr.write;
-  const writer = (name: "stdout" | "stderr") =>
-    ((chunk: string | Uint8Array, encoding?: unknown, cb?: unknown): boolean => {
-      captured(name)(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
-      const done = typeof encoding === "function" ? encoding : cb;
-      if (typeof done === "function") (done as () => void)();
-      return true;
-    }) as typeof process.stdout.write;
+  }
+  const notebook = new Notebook({
+    cwd: options.cwd,
+    outputs,
+    render: (value) => (isControl(value) || isControlGroup(value) ? widgets.bundle(value) : undefined),
+    ...(set.size ? { controlValues: set } : {}),
+    ...(session ? { bindLibrary: (lib: Record<string, unknown>) => session.bind(lib) } : {}),
+  });
   const progress = options.onProgress;
   const stopTracking = trackDataReads(dataDir());
-  // A cell's background error goes to that cell's stderr; process.exit() in a cell fails the cell instead.
-  const stopCatching = catchCellFaults(
-    () => notebook.activeCellId(),
-    (fault) => {
-      const id = fault.cellId !== undefined ? ownerOf(fault.cellId) : current?.cellId;
-      if (id !== undefined) appendStream(id, "stderr", describeFault(fault));
-    },
-  );
-  globalThis.console = new Console({ stdout: textSink(captured("stdout")), stderr: textSink(captured("stderr")) });
-  process.stdout.write = writer("stdout");
-  process.stderr.write = writer("stderr");
-  const restoreStreams = (): void => {
-    globalThis.console = savedConsole;
-    process.stdout.write = savedOut;
-    process.stderr.write = savedErr;
-  };
-  // Progress goes to the real terminal, not into the notebook.
-  const report = (p: RunProgress): void => {
-    if (!progress) return;
-    restoreStreams();
-    try {
-      progress(p);
-    } finally {
-      globalThis.console = new Console({ stdout: textSink(captured("stdout")), stderr: textSink(captured("stderr")) });
-      process.stdout.write = writer("stdout");
-      process.stderr.write = writer("stderr");
-    }
-  };
-
+  // What library code prints goes to the cell running it; a background error to its cell; process.exit fails it.
+  const known = new Set(codeCells.map((c) => c.id));
+  const stopCapture = captureProcessOutput(notebook.runningCells, {
+    print: (cellId, name, text) => router.stream(cellId !== undefined && known.has(cellId) ? cellId : undefined, name, text),
+    label: (id) => notebook.label(id),
+  });
   const failures: CellFailure[] = [];
   const timings: CellTiming[] = [];
-  /** The error that stopped the run; it counts even if a stream later replaced the cell's error by a value. */
-  let stoppedBy: { cellId: string; error: CellErrorReport } | undefined;
   let files: string[] = [];
   try {
     const runnable = codeCells.filter((c) => !isBlank(c));
-    report({ type: "start", cells: runnable.length });
+    progress?.({ type: "start", cells: runnable.length });
     let count = 0;
     for (const [i, cell] of runnable.entries()) {
       count++;
-      counts.set(cell.id, count);
       cell.execution_count = count;
-      let shown!: () => void;
-      const firstValue = new Promise<void>((resolve) => (shown = resolve));
       const source = joinSource(cell.source);
-      const reactiveId = reactiveIdFor(cell, source);
-      const sharing = shownIn.get(reactiveId) ?? [];
-      if (!sharing.includes(cell.id)) shownIn.set(reactiveId, [...sharing, cell.id]);
-      current = { cellId: cell.id, reactiveId, shown };
+      runningCellId = cell.id;
       snapshot(true);
-      report({ type: "cell", index: i + 1, total: runnable.length, cellId: cell.id, source });
+      progress?.({ type: "cell", index: i + 1, total: runnable.length, cellId: cell.id, source });
       const t0 = performance.now();
-      const outcome = await notebook.execute(source, { cellId: reactiveId, until: options.live === false ? undefined : firstValue });
-      current = undefined;
+      // As under "Run All": the next cell starts once what remains is streams, or once it would invalidate the work
+      // in progress; `live: false` waits for everything to settle, as nbclient does.
+      const next = runnable[i + 1];
+      let finished = false;
+      const until = options.live === false || !next ? undefined : () => giveWay(notebook, cell.id, joinSource(next.source), next.id, () => finished);
+      router.begin({ ref: cell.id, cellId: cell.id, count, silent: false });
+      const outcome = await notebook.execute(source, { cellId: cell.id, until });
+      finished = true;
+      router.end();
+      if (outcome.status === "error" && outcome.error && !router.isComposite(cell.id)) {
+        router.flush();
+        saved.error(cell.id, outcome.error);
+      }
       const seconds = (performance.now() - t0) / 1000;
       timings.push({ cellId: cell.id, seconds });
-      if (outcome.status === "error" && outcome.error) setMain(cell.id, () => out.error(outcome.error!));
-      report({
+      progress?.({
         type: "cell-done", index: i + 1, total: runnable.length, cellId: cell.id, status: outcome.status, seconds,
         reran: outcome.reran, settled: outcome.settled,
       });
-      if (outcome.status === "error" && !options.continueOnError) {
-        stoppedBy = { cellId: cell.id, error: outcome.error! };
-        break;
+      if (outcome.status === "error") {
+        failures.push({ cellId: cell.id, index: executed.cells.indexOf(cell) + 1, source, error: outcome.error! });
+        if (!options.continueOnError) break;
       }
     }
     // Streams that outlived their cell (a search feeding the plots below it) finish before outputs are collected.
     const t0 = performance.now();
     await notebook.whenSettled();
-    report({ type: "settled", seconds: (performance.now() - t0) / 1000 });
+    router.idle();
+    progress?.({ type: "settled", seconds: (performance.now() - t0) / 1000 });
   } finally {
-    current = undefined;
+    runningCellId = undefined;
+    router.flush();
     notebook.dispose();
-    restoreStreams();
-    stopCatching();
+    stopCapture();
     files = stopTracking();
   }
-
+  for (const cell of codeCells) cell.outputs = saved.of(cell.id);
+  const unused = [...set.keys()].filter((name) => !notebook.controlsSet.has(name));
+  if (unused.length) {
+    const controls = [...widgets.entries()].length;
+    throw new SetParameterError(
+      `--set ${unused.map((n) => `${n}=…`).join(", ")}: no control of this notebook is named ${unused.map((n) => `"${n}"`).join(" or ")} ` +
+        `(${controls ? "--set names the variable a control is assigned to, e.g. `const budget = nas.ui.range(...)` is --set budget=50" : "it has no controls"})`,
+    );
+  }
+  if ([...widgets.entries()].length) executed.metadata["widgets"] = widgets.metadata();
+  // A cell that failed later (a stream's error, a re-run) shows an error output too: count it once.
   for (const cell of codeCells) {
-    cell.outputs = slot(cell.id).items.filter((o): o is Output => o !== null);
+    if (failures.some((f) => f.cellId === cell.id)) continue;
     for (const o of cell.outputs) {
       if (o.output_type !== "error") continue;
-      failures.push({
-        cellId: cell.id,
-        index: executed.cells.indexOf(cell) + 1,
-        source: joinSource(cell.source),
-        error: { ename: o.ename, evalue: o.evalue, traceback: o.traceback },
-      });
+      failures.push({ cellId: cell.id, index: executed.cells.indexOf(cell) + 1, source: joinSource(cell.source), error: { ename: o.ename, evalue: o.evalue, traceback: o.traceback } });
     }
   }
-  if (stoppedBy && !failures.some((f) => f.cellId === stoppedBy!.cellId)) {
-    const cell = codeCells.find((c) => c.id === stoppedBy!.cellId)!;
-    failures.push({ cellId: cell.id, index: executed.cells.indexOf(cell) + 1, source: joinSource(cell.source), error: stoppedBy.error });
-    failures.sort((a, b) => a.index - b.index);
-  }
+  failures.sort((a, b) => a.index - b.index);
   inlinePlotlyOnce(executed);
   const manifest = buildManifest({
     seed,
     dataFiles: dataRecords(files, dataDir()),
     code: codeCells.map((c) => joinSource(c.source)).join("\n\u241e\n"),
+    trialStore: session?.storeUsage(),
+    ...(set.size ? { set: Object.fromEntries(set) } : {}),
   });
   const meta = (executed.metadata["nasbook"] ?? {}) as Record<string, unknown>;
   executed.metadata["nasbook"] = { ...meta, manifest };
   return { notebook: executed, manifest, failures, timings, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Resolves when the running cell should give way to the next one (see runNotebook); never once `finished`. */
+async function giveWay(notebook: Notebook, cellId: string, nextCode: string, nextId: string, finished: () => boolean): Promise<void> {
+  for (;;) {
+    if (finished()) return new Promise(() => undefined);
+    if (notebook.onlyStreaming(cellId) || (nextCode.trim() !== "" && notebook.invalidatesRunning(nextCode, nextId))) return;
+    await notebook.changed();
+  }
 }

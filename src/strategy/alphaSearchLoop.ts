@@ -7,7 +7,8 @@ import type { ImageDataset } from "../data/types.js";
 import { AbortError, throwIfAborted } from "../errors.js";
 import type { Supernet } from "../model/supernet.js";
 import type { WeightSharingResult, WeightSharingRunOptions } from "../model/supernetSearch.js";
-import { supernetAccuracy, yieldToEventLoop } from "../model/supernetTraining.js";
+import { supernetAccuracy } from "../model/supernetTraining.js";
+import { yieldToEventLoop } from "../eventLoop.js";
 import type { StrategySnapshot } from "./types.js";
 
 export interface AlphaSearchLoop {

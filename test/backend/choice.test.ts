@@ -2,7 +2,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
 import {
-  BackendUnavailableError, UnknownBackendError, backendInfo, initBackend, parseBackendChoice,
+  BackendUnavailableError, UnknownBackendError, backendInfo, initBackend, parseBackendChoice, type BackendInfo,
 } from "../../src/backend/index.js";
 
 describe("parseBackendChoice", () => {
@@ -19,11 +19,15 @@ describe("parseBackendChoice", () => {
   });
 });
 
+// Whether tfjs-node's binding is built here (scripts/tfjs-node-from-wheel.sh); CI builds it and says so.
+const tfjsNodeBuilt = await tfjsNodeLoadsInChild();
+
 describe("initBackend", () => {
-  it("forcing tfjs-node where it is not installed fails with the install command and the mirror variable", async () => {
+  it.skipIf(tfjsNodeBuilt)("forcing tfjs-node where it is not installed fails with the install command, the mirror variable and the wheel script", async () => {
     const attempt = initBackend({ backend: "tfjs-node", quiet: true });
     await expect(attempt).rejects.toThrow(BackendUnavailableError);
     await expect(initBackend({ backend: "tfjs-node", quiet: true })).rejects.toThrow(/TFJS_NODE_CDN_STORAGE/);
+    await expect(initBackend({ backend: "tfjs-node", quiet: true })).rejects.toThrow(/tfjs-node-from-wheel\.sh/);
     expect(backendInfo()).toBeUndefined();
   });
 
@@ -42,16 +46,32 @@ describe("initBackend", () => {
   });
 });
 
+/** Runs test/backend/fixtures/printBackend.ts with NASBOOK_BACKEND set (or unset) and returns its output. */
+async function printBackend(backend: string | undefined): Promise<{ info: BackendInfo; same: boolean; stderr: string }> {
+  const { execFile } = await import("node:child_process");
+  const env = { ...process.env };
+  delete env.NASBOOK_BACKEND;
+  if (backend !== undefined) env.NASBOOK_BACKEND = backend;
+  const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
+    execFile(process.execPath, ["--import", "tsx", "test/backend/fixtures/printBackend.ts"], { env }, (err, out, errOut) =>
+      err ? reject(err) : resolve({ stdout: out, stderr: errOut }));
+  });
+  return { ...JSON.parse(stdout.trim().split("\n").at(-1) as string), stderr };
+}
+
+async function tfjsNodeLoadsInChild(): Promise<boolean> {
+  try {
+    const { createRequire } = await import("node:module");
+    createRequire(import.meta.url).resolve("@tensorflow/tfjs-node/package.json");
+  } catch {
+    return false;
+  }
+  return (await printBackend("tfjs-node").catch(() => undefined))?.info.name === "tensorflow";
+}
+
 describe("automatic choice in a fresh process", () => {
-  it("falls back to wasm with training kernels, says why once on stderr", async () => {
-    const { execFile } = await import("node:child_process");
-    const env = { ...process.env };
-    delete env.NASBOOK_BACKEND;
-    const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
-      execFile(process.execPath, ["--import", "tsx", "test/backend/fixtures/printBackend.ts"], { env }, (err, out, errOut) =>
-        err ? reject(err) : resolve({ stdout: out, stderr: errOut }));
-    });
-    const { info, same } = JSON.parse(stdout.trim().split("\n").at(-1) as string);
+  it.skipIf(tfjsNodeBuilt)("falls back to wasm with training kernels, says why once on stderr", async () => {
+    const { info, same, stderr } = await printBackend(undefined);
     expect(same).toBe(true);
     expect(info.name).toBe("wasm");
     expect(info.forced).toBe(false);
@@ -60,4 +80,23 @@ describe("automatic choice in a fresh process", () => {
     expect(info.trainingKernels.map((k: { kernelName: string }) => k.kernelName)).toContain("Conv2DBackpropFilter");
     expect(stderr.match(/nasbook: tfjs backend "wasm"/g)).toHaveLength(1);
   });
+
+  it.runIf(tfjsNodeBuilt)("picks tfjs-node first, records TensorFlow's version, says why once on stderr", async () => {
+    const { info, same, stderr } = await printBackend(undefined);
+    expect(same).toBe(true);
+    expect(info).toMatchObject({ name: "tensorflow", forced: false, skipped: [], trainingKernels: [] });
+    expect(info.reason).toMatch(/^native TensorFlow \d+\.\d+\.\d+ via @tensorflow\/tfjs-node 4\.22\.0$/);
+    expect(stderr.match(/nasbook: tfjs backend "tensorflow"/g)).toHaveLength(1);
+  });
+
+  it("forced wasm: training kernels and the reason, whatever else is installed", async () => {
+    const { info } = await printBackend("wasm");
+    expect(info).toMatchObject({ name: "wasm", forced: true, simd: true });
+    expect(info.reason).toMatch(/forced/);
+    expect(info.trainingKernels.map((k: { kernelName: string }) => k.kernelName)).toContain("Conv2DBackpropFilter");
+  });
+});
+
+it("CI builds tfjs-node (NASBOOK_REQUIRE_TFJS_NODE=1), so its tests cannot be skipped there", () => {
+  if (process.env.NASBOOK_REQUIRE_TFJS_NODE === "1") expect(tfjsNodeBuilt).toBe(true);
 });

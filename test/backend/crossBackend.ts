@@ -1,9 +1,43 @@
 /**
- * Test helpers: run the same computation on tfjs 'cpu' (the reference) and on 'wasm' with nasbook's
- * training kernels, and compare values and gradients.
+ * Test helpers: run the same computation on tfjs 'cpu' (the reference), on 'wasm' with nasbook's training kernels
+ * and, where its binding is built (scripts/tfjs-node-from-wheel.sh), on tfjs-node ('tensorflow'); compare values
+ * and gradients.
  */
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../../src/rng.js";
+
+/** A backend the cross-backend tests run on. */
+export type TestBackend = "cpu" | "wasm" | "tensorflow";
+
+let tfjsNode: Promise<boolean> | undefined;
+
+/**
+ * Registers tfjs-node's "tensorflow" backend in this process when its binding loads, keeping the current backend.
+ * False when it is not installed; with NASBOOK_REQUIRE_TFJS_NODE=1 (set by CI) that is an error instead, so CI
+ * cannot skip the tfjs-node comparisons silently.
+ */
+export function tfjsNodeAvailable(): Promise<boolean> {
+  tfjsNode ??= (async () => {
+    const current = tf.getBackend();
+    try {
+      const specifier = "@tensorflow/tfjs-node";
+      await import(specifier);
+    } catch (err) {
+      if (process.env.NASBOOK_REQUIRE_TFJS_NODE === "1") {
+        throw new Error(`NASBOOK_REQUIRE_TFJS_NODE=1 but @tensorflow/tfjs-node does not load (${String(err)}); run scripts/tfjs-node-from-wheel.sh`);
+      }
+      return false;
+    }
+    if (current !== undefined && tf.getBackend() !== current) await tf.setBackend(current);
+    return tf.findBackend("tensorflow") !== null;
+  })();
+  return tfjsNode;
+}
+
+/** The backends compared with 'cpu': wasm, and tfjs-node when it loads. */
+export async function comparedBackends(): Promise<("wasm" | "tensorflow")[]> {
+  return (await tfjsNodeAvailable()) ? ["wasm", "tensorflow"] : ["wasm"];
+}
 
 /** A tensor as plain data, so each backend builds its own copy. */
 export interface TensorData {
@@ -40,7 +74,7 @@ export interface Run {
  * Runs f on `backend`, returning f's value and the gradients of sum(f(xs) * w) (w fixed, so every element
  * of the output matters) with respect to each input. Throws if any tensor leaks.
  */
-export async function runOn(backend: "cpu" | "wasm", f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: TensorData[]): Promise<Run> {
+export async function runOn(backend: TestBackend, f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: TensorData[]): Promise<Run> {
   await tf.setBackend(backend);
   const before = tf.memory().numTensors;
   const xs = inputs.map((i) => tf.tensor(i.data, i.shape));
@@ -68,7 +102,7 @@ export function relativeError(a: Float32Array, b: Float32Array): number {
   return scale === 0 ? diff : diff / scale;
 }
 
-/** Largest relative error over the value and every gradient of two runs. */
+/** Largest relative error over the value and every gradient of two runs (the second is the reference). */
 export function worstError(wasm: Run, cpu: Run): number {
   let worst = relativeError(wasm.value, cpu.value);
   cpu.grads.forEach((g, i) => {

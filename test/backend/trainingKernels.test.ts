@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../src/backend/index.js";
 import { Rng } from "../../src/rng.js";
-import { dilateFilter, randomTensor, relativeError, runOn, worstError, type TensorData } from "./crossBackend.js";
+import { dilateFilter, randomTensor, relativeError, runOn, tfjsNodeAvailable, worstError, type TensorData } from "./crossBackend.js";
 
 const tolerance = 1e-4;
 
@@ -21,15 +21,29 @@ async function expectAgreement(
   wasmF: (...xs: tf.Tensor[]) => tf.Tensor,
   inputs: TensorData[],
   cpuF: (...xs: tf.Tensor[]) => tf.Tensor = wasmF,
+  onTfjsNode = true,
 ): Promise<void> {
   const wasmDataIds = (tf.findBackend("wasm") as unknown as { numDataIds(): number }).numDataIds();
   const cpu = await runOn("cpu", cpuF, inputs);
   const wasm = await runOn("wasm", wasmF, inputs);
   expect((tf.findBackend("wasm") as unknown as { numDataIds(): number }).numDataIds(), `${label}: wasm buffers leaked`).toBe(wasmDataIds);
   expect(worstError(wasm, cpu), label).toBeLessThanOrEqual(tolerance);
+  // tfjs-node runs the same function as wasm (its kernels accept what ours accept), checked against the same reference.
+  if (onTfjsNode && (await tfjsNodeAvailable())) {
+    const native = await runOn("tensorflow", wasmF, inputs);
+    expect(worstError(native, cpu), `${label} on tfjs-node`).toBeLessThanOrEqual(tolerance);
+  }
 }
 
 type Pad = "valid" | "same" | [[number, number], [number, number], [number, number], [number, number]];
+
+/**
+ * Whether tfjs-node can run a convolution case: it rejects explicit padding ("TF Backend supports only 'valid' and
+ * 'same' padding"), and nasbook's dilated-convolution gradients exist on wasm only.
+ */
+function tfjsNodeCovers(c: { pad: Pad; dilation: number }): boolean {
+  return typeof c.pad === "string" && c.dilation === 1;
+}
 
 /** A random convolution geometry whose output is non-empty. */
 function randomConv(rng: Rng) {
@@ -59,6 +73,7 @@ describe("conv2d on wasm matches cpu", () => {
         (x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.stride, c.pad, "NHWC", c.dilation),
         inputs,
         (x, f) => tf.conv2d(x as tf.Tensor4D, dilateFilter(f as tf.Tensor4D, c.dilation), c.stride, c.pad),
+        tfjsNodeCovers(c),
       );
     });
   }
@@ -76,6 +91,8 @@ describe("fused conv2d with bias and relu (what tf.layers uses) on wasm matches 
       await expectAgreement(label, (x, f, b) =>
         tf.fused.conv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides: c.stride, pad: c.pad, bias: b, activation: "relu" }),
         inputs,
+        undefined,
+        tfjsNodeCovers(c),
       );
     });
   }
@@ -95,6 +112,7 @@ describe("depthwise and separable conv on wasm match cpu", () => {
         (x, f) => tf.depthwiseConv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.stride, c.pad, "NHWC", c.dilation),
         inputs,
         (x, f) => tf.depthwiseConv2d(x as tf.Tensor4D, dilateFilter(f as tf.Tensor4D, c.dilation), c.stride, c.pad),
+        tfjsNodeCovers(c),
       );
     });
   }
@@ -129,6 +147,7 @@ describe("pooling on wasm matches cpu, including all-negative windows", () => {
       const input = randomTensor(rng, shape, sign === "negative" ? "negative" : undefined);
       if (sign === "relu") input.data.forEach((v, j) => (input.data[j] = Math.max(0, v)));
       const pool = i % 2 === 0 ? tf.maxPool : tf.avgPool;
+      // avgPool 'same' included: nasbook's cpu and wasm AvgPoolGrad divide by the valid count, as TensorFlow does.
       await expectAgreement(label, (x) => pool(x as tf.Tensor4D, size, stride, pad), [input]);
     });
   }

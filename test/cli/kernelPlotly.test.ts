@@ -28,7 +28,7 @@ describe("the kernelspec's plotly.js copy", () => {
     writeFileSync(join(dir, "plotly-0.0.1.min.js"), "stale");
     const r = await capture(["install", "--prefix", prefix]);
     expect(r.code).toBe(0);
-    expect(readdirSync(dir).sort()).toEqual(["kernel.json", plotlyResourceFile()]);
+    expect(readdirSync(dir).sort()).toEqual(["kernel.js", "kernel.json", plotlyResourceFile()]); // kernel.js: cell ids from Notebook 6
     expect(readFileSync(join(dir, plotlyResourceFile())).equals(readFileSync(plotlyBundlePath()))).toBe(true);
     expect(r.out).toMatch(new RegExp(`wrote ${join(dir, plotlyResourceFile()).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} \\(4\\.\\d MB\\): the Jupyter server serves it to figures`));
     const spec = JSON.parse(readFileSync(join(dir, "kernel.json"), "utf8")) as { env: Record<string, string> };
@@ -50,6 +50,6 @@ describe("the kernelspec's plotly.js copy", () => {
     const r = await capture(["uninstall", "--prefix", prefix]);
     expect(r.code).toBe(0);
     expect(existsSync(dir)).toBe(false);
-    expect(r.out).toBe(`removed the nasbook kernelspec ${dir} (kernel.json, ${plotlyResourceFile()})`);
+    expect(r.out).toBe(`removed the nasbook kernelspec ${dir} (kernel.js, kernel.json, ${plotlyResourceFile()})`);
   });
 });

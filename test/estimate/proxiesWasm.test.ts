@@ -8,6 +8,7 @@ import { fisher, grasp, snip } from "../../src/estimate/proxies.js";
 import { nb201Model } from "../../src/model/nb201.js";
 import { parseNb201 } from "../../src/space/nb201.js";
 import { leakedTensors } from "../model/leak.js";
+import { tfjsNodeAvailable, type TestBackend } from "../backend/crossBackend.js";
 
 beforeAll(async () => {
   await initBackend({ backend: "wasm", quiet: true });
@@ -15,9 +16,9 @@ beforeAll(async () => {
 
 const ARCH = "|nor_conv_3x3~0|+|skip_connect~0|avg_pool_3x3~1|+|nor_conv_1x1~0|nor_conv_3x3~1|skip_connect~2|";
 
-async function scoresOn(backend: "cpu" | "wasm"): Promise<number[]> {
+async function scoresOn(backend: TestBackend, arch = ARCH): Promise<number[]> {
   await tf.setBackend(backend);
-  const built = nb201Model(parseNb201(ARCH), { inputShape: [8, 8, 3], numClasses: 3, seed: 4, channels: 4 });
+  const built = nb201Model(parseNb201(arch), { inputShape: [8, 8, 3], numClasses: 3, seed: 4, channels: 4 });
   const x = tf.tensor4d(Float32Array.from({ length: 6 * 8 * 8 * 3 }, (_, i) => Math.sin(i * 0.37)), [6, 8, 8, 3]);
   const y = tf.tensor1d([0, 1, 2, 0, 1, 2], "int32");
   const out: number[] = [];
@@ -39,5 +40,22 @@ describe("second-order proxies on wasm", () => {
       expect(Math.abs(v)).toBeGreaterThan(1e-6);
       expect(Math.abs(wasm[i]! - v) / Math.abs(v)).toBeLessThan(1e-3);
     });
+  });
+});
+
+describe("second-order proxies on tfjs-node", () => {
+  // Through avg_pool_3x3 too: nasbook's cpu AvgPoolGrad divides by the valid count, as TensorFlow's does.
+  it("grasp, fisher and snip match tfjs 'cpu' on an NB201 network with batch norm", async (ctx) => {
+    if (!(await tfjsNodeAvailable())) ctx.skip();
+    const cpu = await scoresOn("cpu");
+    try {
+      const native = await scoresOn("tensorflow");
+      cpu.forEach((v, i) => {
+        expect(Math.abs(v)).toBeGreaterThan(1e-6);
+        expect(Math.abs(native[i]! - v) / Math.abs(v)).toBeLessThan(1e-3);
+      });
+    } finally {
+      await tf.setBackend("wasm");
+    }
   });
 });

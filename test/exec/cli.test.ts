@@ -9,7 +9,7 @@ import { cliStrategies, main as searchMain, type HistoryLine } from "../../src/c
 import { main as workerMain } from "../../src/cli/worker.js";
 import { nb201Csv } from "../fixtures/nb201Csv.js";
 import { redisAvailable, startRedis } from "../fixtures/redis.js";
-import { startWorker } from "../fixtures/workers.js";
+import { TEST_KEY, startWorker } from "../fixtures/workers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "nasbook-cli-"));
 const table = join(dir, "nb201_all.csv");
@@ -58,7 +58,7 @@ describe("nasbook search flags", () => {
     }
     const w = await run(workerMain, ["--help"]);
     expect(w.code).toBe(0);
-    expect(w.out).toMatch(/--redis URL.*\n.*--queue NAME.*\n.*--concurrency N/);
+    for (const f of [/--redis URL /, /--redis-ca FILE /, /--module M /, /--key-file FILE /, /--queue NAME /, /--concurrency N /]) expect(w.out).toMatch(f);
     expect(w.out).toMatch(/--grace S .*handed back/);
   });
 
@@ -148,11 +148,13 @@ describe.skipIf(!redisAvailable() && process.env.CI !== "true")("nasbook search 
   it("--executor inprocess, pool (2 threads) and bullmq (2 nasbook workers) write the same --history", async () => {
     const redis = await startRedis();
     const workers = await Promise.all([startWorker(redis.url, "cli"), startWorker(redis.url, "cli")]);
+    const keyFile = join(dir, "key");
+    writeFileSync(keyFile, `${TEST_KEY}\n`);
     try {
       const histories: Record<string, unknown[]> = {};
       for (const [name, extra] of [
         ["inprocess", []], ["pool", ["--executor", "pool", "--workers", "2"]],
-        ["bullmq", ["--executor", "bullmq", "--redis", redis.url, "--queue", "cli"]],
+        ["bullmq", ["--executor", "bullmq", "--redis", redis.url, "--queue", "cli", "--key-file", keyFile]],
       ] as const) {
         const h = join(dir, `exec-${name}.jsonl`);
         const r = await run(searchMain, ["--table", table, "--strategy", "regularized-evolution", "--queries", "20", "--parallel", "2", "--seed", "9", "--history", h, "--quiet", ...extra]);

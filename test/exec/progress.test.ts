@@ -1,7 +1,6 @@
 /** The search progress display: a redrawn bar on a TTY, throttled plain lines otherwise, ETA from computed trials. */
 import { describe, expect, it } from "vitest";
 import { progressLine, searchProgress } from "../../src/exec/progress.js";
-import { setDefaultSearchProgress } from "../../src/exec/defaults.js";
 import { search, type SearchEvent } from "../../src/search.js";
 import { randomSearch } from "../../src/strategy/random.js";
 import { bitSpace, onesEvaluator } from "../fixtures/bitSpace.js";
@@ -44,15 +43,11 @@ describe("search progress", () => {
     expect(plain.chunks.map((s) => s.split("  ")[0])).toEqual(["1/4", "3/4", "4/4"]);
   });
 
-  it("the process default (nasbook run --progress) shows every search's progress without anyone iterating it", async () => {
+  it("a search's `progress` option sees every event without anyone iterating it", async () => {
     const out = sink(false);
-    setDefaultSearchProgress((o) => searchProgress({ ...o, stream: out }));
-    try {
-      const space = bitSpace(6);
-      await search({ space, strategy: randomSearch(), evaluator: onesEvaluator([1, 1, 1, 1, 1, 1]), budget: { queries: 12 }, seed: 1, store: false }).result();
-    } finally {
-      setDefaultSearchProgress(undefined);
-    }
+    const space = bitSpace(6);
+    const progress = searchProgress({ label: "random", total: 12, stream: out });
+    await search({ space, strategy: randomSearch(), evaluator: onesEvaluator([1, 1, 1, 1, 1, 1]), budget: { queries: 12 }, seed: 1, store: false, progress }).result();
     const text = out.chunks.join("");
     expect(text).toMatch(/^random/m);
     expect(text).toMatch(/12\/12/); // the final count against the budget's total

@@ -70,6 +70,6 @@ describe("recipes", () => {
     expect(() => recipeOf(hashEvaluator())).toThrow(/evaluator "hash" has no recipe.*kind: "module", module: import\.meta\.url, export:/);
     const closureTrain = trainEvaluator<ChainArch>({ build: () => { throw new Error("x"); } });
     expect(() => recipeOf(closureTrain)).toThrow(/has no recipe/);
-    await expect(evaluatorFromRecipe({ kind: "builtin", name: "nope", options: {} })).rejects.toThrow(/unknown built-in evaluator "nope" \(evaluators: nb201-table, zc, train, proxy\)/);
+    await expect(evaluatorFromRecipe({ kind: "builtin", name: "nope", options: {} })).rejects.toThrow(/unknown built-in evaluator "nope" \(evaluators: nb201-table, zc, train, latency, proxy\)/);
   });
 });

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryStore } from "../../src/exec/store.js";
-import { setDefaultTrialStore, useNotebookTrialStore } from "../../src/exec/defaults.js";
+import { NotebookSession } from "../../src/notebook/session.js";
 import { loadNb201Table, nb201TableEvaluator } from "../../src/estimate/nb201Table.js";
 import { codeCell, joinSource, notebookOf, type Output } from "../../src/notebook/ipynb.js";
 import { runNotebook } from "../../src/notebook/runner.js";
@@ -22,19 +22,20 @@ const work = mkdtempSync(join(tmpdir(), "nasbook-storenotice-"));
 const table = join(work, "nb201_all.csv");
 const previousTrials = process.env.NASBOOK_TRIALS;
 
+let session: NotebookSession;
 beforeAll(() => {
   writeFileSync(table, nb201Csv(15625));
   process.env.NASBOOK_TRIALS = join(work, "trials");
-  useNotebookTrialStore(join(work, "notice.ipynb"));
+  session = new NotebookSession({ notebook: join(work, "notice.ipynb") });
 });
 afterAll(() => {
-  setDefaultTrialStore(undefined);
   if (previousTrials === undefined) delete process.env.NASBOOK_TRIALS;
   else process.env.NASBOOK_TRIALS = previousTrials;
 });
 
+// What a cell shows as text: its printed streams, and its displays (a cell reading others prints into its display).
 const textOf = (outputs: Output[]) =>
-  outputs.filter((o) => o.output_type === "stream").map((o) => joinSource((o as { text: string | string[] }).text)).join("");
+  outputs.map((o) => (o.output_type === "stream" ? joinSource(o.text) : o.output_type === "error" ? "" : String(o.data["text/plain"] ?? ""))).join("\n");
 
 describe("the trial store line in saved notebook outputs", () => {
   it("lands once, on the first search's cell when it streams past its cell; the manifest counts every search", async () => {
@@ -46,13 +47,13 @@ describe("the trial store line in saved notebook outputs", () => {
       codeCell("plot", 'events.type === "trial" ? events.queries : events.result.history.length'),
       codeCell("again", "const again = await nas.search({ space, strategy: nas.randomSearch(), evaluator, budget: { queries: 10 }, seed: 6 }).result();\nagain.cachedHits"),
     ]);
-    const cold = await runNotebook(nb());
+    const cold = await runNotebook(nb(), { session });
     const cell = (r: typeof cold, id: string) => r.notebook.cells.find((c) => c.id === id) as { outputs: Output[] };
     expect(textOf(cell(cold, "run").outputs)).toMatch(/trial store dir .*: \d+ of 30 trials from the store/);
     expect(textOf(cell(cold, "plot").outputs)).not.toMatch(/trial store/);
     expect(textOf(cell(cold, "again").outputs)).not.toMatch(/trial store/);
     expect(cold.manifest.trialStore).toMatchObject({ searches: 2, trials: 40 });
-    const warm = await runNotebook(nb());
+    const warm = await runNotebook(nb(), { session });
     expect(textOf(cell(warm, "run").outputs)).toMatch(/trial store dir .*: 30 of 30 trials from the store/);
     expect(textOf(cell(warm, "again").outputs)).not.toMatch(/trial store/);
     expect(warm.manifest.trialStore).toMatchObject({ searches: 2, trials: 40, cached: 40 });
@@ -63,19 +64,14 @@ describe("cache: false", () => {
   const space = nb201Space();
   const cfg = () => ({ space, strategy: randomSearch(), evaluator: nb201TableEvaluator({ table: loadNb201Table(table) }), budget: { queries: 12 }, seed: 1 });
 
-  it("turns the notebook's default store off: nothing read, nothing written", async () => {
+  it("turns the notebook's store off: nothing read, nothing written", async () => {
     const store = memoryStore();
-    setDefaultTrialStore(store);
-    try {
-      const first = await search({ ...cfg() }).result();
-      expect(first.store).toBe("memory");
-      const off = await search({ ...cfg(), cache: false }).result();
-      expect(off.store).toBeUndefined();
-      expect(off.cachedHits).toBe(0);
-      expect(off.history.map((t) => t.result.metrics)).toEqual(first.history.map((t) => t.result.metrics));
-    } finally {
-      useNotebookTrialStore(join(work, "notice.ipynb"));
-    }
+    const first = await search({ ...cfg(), fallbackStore: store }).result();
+    expect(first.store).toBe("memory");
+    const off = await search({ ...cfg(), fallbackStore: store, cache: false }).result();
+    expect(off.store).toBeUndefined();
+    expect(off.cachedHits).toBe(0);
+    expect(off.history.map((t) => t.result.metrics)).toEqual(first.history.map((t) => t.result.metrics));
   });
 
   it("refuses a contradicting store option, naming both", () => {

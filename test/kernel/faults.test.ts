@@ -10,7 +10,7 @@ const python = "/usr/bin/python3";
 const hasJupyter = existsSync(python) && spawnSync(python, ["-c", "import jupyter_client, pytest"], { stdio: "ignore" }).status === 0;
 
 describe("kernel faults and interrupts (jupyter_client, under CPU load)", () => {
-  it.skipIf(!hasJupyter && !process.env["CI"])("survives background errors and process.exit, and every interrupt stops its cell within 2 s", () => {
+  it.skipIf(!hasJupyter && !process.env["CI"])("survives background errors and process.exit, and every interrupt stops its cell", () => {
     const env = installTestKernel();
     const stopLoad = startCpuLoad({ maxSeconds: 280 });
     try {

@@ -33,7 +33,7 @@ describe("Notebook 6 in headless chromium", () => {
       nbformat_minor: 5,
       metadata: { kernelspec: { name: "nasbook", display_name: "TypeScript (nasbook)", language: "typescript" } },
       cells: [
-        "const n = 3;",
+        "const n = 3;\nn",
         "n * 2",
         'nas.viz.searchCurves([{ strategy: "demo", seed: 0, points: [{ queries: 1, seconds: 0.1, best: n }, { queries: 2, seconds: 0.2, best: n + 1 }] }], { id: "demo-curve" })',
       ].map(code),
@@ -62,7 +62,7 @@ describe("Notebook 6 in headless chromium", () => {
     // Edit the upstream cell and run only it: the kernel re-runs the two dependents and updates their outputs.
     await page.evaluate(() => {
       const c = (window as unknown as NbWindow).Jupyter.notebook.get_cell(0);
-      c.set_text("const n = 5;");
+      c.set_text("const n = 5;\nn");
       c.execute();
     });
     await page.waitForFunction(() => document.querySelectorAll(".cell")[1]?.querySelector(".output_area")?.textContent?.trim() === "10", undefined, { timeout: 60_000 });

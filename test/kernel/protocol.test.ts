@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KernelClient, nasbookKernelArgv } from "../../kernel/client.js";
 import { encode } from "../../kernel/wire.js";
+import { until } from "../fixtures/until.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 let client: KernelClient;
@@ -46,27 +47,33 @@ describe("protocol fuzzing", () => {
 });
 
 describe("interrupts", () => {
-  const loop = "let i = 0;\nwhile (true) {\n  nas.throwIfAborted(signal);\n  await new Promise((r) => setTimeout(r, 20));\n  i++;\n}";
+  // Each loop prints once it runs: the test interrupts then (it waits for that message, not for a fixed time).
+  const loop = "console.log('running');\nlet i = 0;\nwhile (true) {\n  nas.throwIfAborted(signal);\n  await new Promise((r) => setTimeout(r, 20));\n  i++;\n}";
+  const running = (m: { header: { msg_type: string }; content: Record<string, unknown> }) => m.header.msg_type === "stream" && String(m.content["text"]).includes("running");
   it("interrupt_request on the control channel stops a running cell through its signal", async () => {
-    // The first cell that mentions `nas` loads the library's types (seconds): keep that out of the timing.
-    expect((await client.execute("nas.throwIfAborted(signal)")).reply.content["status"]).toBe("ok");
     const req = client.request("execute_request", { code: loop, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: false });
-    await new Promise((r) => setTimeout(r, 1500));
-    const t0 = performance.now();
+    await client.waitForIopub(req.msgId, running, 240_000); // its first `nas` cell loads the library's types first
     const ir = await client.request("interrupt_request", {}, { channel: "control" });
     expect(ir.content["status"]).toBe("ok");
     const reply = await req;
-    expect(performance.now() - t0).toBeLessThan(1000);
     expect(reply.content["status"]).toBe("error");
     expect(String(reply.content["evalue"])).toMatch(/interrupted/);
-  }, 30_000);
+  }, 300_000);
 
   it("SIGINT stops a synchronous infinite loop and the kernel keeps working", async () => {
-    const req = client.request("execute_request", { code: "while (true) {}", silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: false });
-    await new Promise((r) => setTimeout(r, 1500));
-    client.process.kill("SIGINT");
-    const reply = await req;
-    expect(reply.content["status"]).toBe("error");
+    // The message goes out on the next turns of the event loop; then the loop blocks it for good.
+    const code = "console.log('running');\nawait new Promise((r) => setImmediate(r));\nawait new Promise((r) => setImmediate(r));\nwhile (true) {}";
+    const req = client.request("execute_request", { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: false });
+    await client.waitForIopub(req.msgId, running);
+    let reply: Awaited<typeof req> | undefined;
+    void req.then((r) => (reply = r));
+    const deadline = Date.now() + 30_000;
+    while (!reply && Date.now() < deadline) {
+      client.process.kill("SIGINT");
+      await Promise.race([req, new Promise((r) => setTimeout(r, 250))]);
+    }
+    expect(reply, "the loop was not interrupted").toBeDefined();
+    expect(reply!.content["status"]).toBe("error");
     const { reply: after } = await client.execute("1 + 1");
     expect(after.content["status"]).toBe("ok");
   }, 30_000);
@@ -81,6 +88,49 @@ describe("interrupts", () => {
   }, 30_000);
 });
 
+describe("protections cover everything the kernel evaluates, and replays are refused", () => {
+  const request = (code: string, userExpressions: Record<string, string>) =>
+    client.request("execute_request", { code, silent: false, store_history: true, user_expressions: userExpressions, allow_stdin: false, stop_on_error: false });
+
+  it("process.exit() in a user expression fails that expression; the kernel and its values live on", async () => {
+    await client.execute("const survivor = 41", { cellId: "survivor" });
+    const reply = await request("1", { exit: "process.exit(1)", fine: "survivor + 1" });
+    const results = reply.content["user_expressions"] as Record<string, { status: string; ename?: string; data?: Record<string, string> }>;
+    expect(results["exit"]).toMatchObject({ status: "error", ename: "ProcessExitError" });
+    expect(results["fine"]).toMatchObject({ status: "ok", data: { "text/plain": "42" } });
+    expect(client.process.exitCode).toBeNull();
+  }, 60_000);
+
+  it("an endless loop in a user expression stops on an interrupt", async () => {
+    // No cell to run: the expression starts at once (an interrupt during a cell's compilation would stop the cell).
+    const pending = request("", { loop: "(() => { while (true) {} })()" });
+    let reply: Awaited<typeof pending> | undefined;
+    void pending.then((r) => (reply = r));
+    // Interrupt until the reply comes (the expression starts after the cell has run): a deadline, not a sleep.
+    const deadline = Date.now() + 30_000;
+    while (!reply && Date.now() < deadline) {
+      await client.request("interrupt_request", {}, { channel: "control" });
+      await Promise.race([pending, new Promise((r) => setTimeout(r, 200))]);
+    }
+    expect(reply, "no reply: the loop was not interrupted").toBeDefined();
+    const results = reply!.content["user_expressions"] as Record<string, { status: string; ename?: string }>;
+    expect(results["loop"]).toMatchObject({ status: "error", ename: "InterruptedError" });
+    expect((await client.execute("survivor * 2")).reply.content["status"]).toBe("ok");
+  }, 60_000);
+
+  it("a replayed signed message is refused, not executed twice", async () => {
+    const frames = encode(client.signer, client.session, "execute_request", { code: "(globalThis as any).__replays = ((globalThis as any).__replays ?? 0) + 1", silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: false }, {}, [], { cellId: "replay" });
+    await client.sendRaw(frames);
+    await client.sendRaw(frames);
+    const { reply } = await client.execute("(globalThis as any).__replays", { cellId: "count" });
+    expect(reply.content["status"]).toBe("ok");
+    const shown = await client.execute("String((globalThis as any).__replays)", { cellId: "count2" });
+    const result = shown.iopub.find((m) => m.header.msg_type === "execute_result" || m.header.msg_type === "display_data");
+    expect((result!.content["data"] as Record<string, string>)["text/plain"]).toBe("1");
+    await until(() => client.stderr.includes("refused a replayed shell message"), 30_000, "the kernel to log the refused replay");
+  }, 60_000);
+});
+
 describe("reactive displays over the wire", () => {
   it("sends dependents' re-runs as update_display_data under the current request, before idle", async () => {
     await client.execute("const base = 2", { cellId: "A" });
@@ -90,10 +140,10 @@ describe("reactive displays over the wire", () => {
     const redefine = await client.execute("const base = 5", { cellId: "A" });
     const updates = redefine.iopub.filter((m) => m.header.msg_type === "update_display_data");
     expect(updates.map((m) => [(m.content["transient"] as { display_id: string }).display_id, (m.content["data"] as Record<string, string>)["text/plain"]]))
-      .toContainEqual(["nasbook-B", "50"]);
+      .toContainEqual(["nasbook-B-1", "50"]);
     // Deleting A (JupyterLab's deletedCells) leaves B with a clear error in its display.
     const del = await client.execute("1", { cellId: "C", deletedCells: ["A"] });
-    const err = del.iopub.find((m) => m.header.msg_type === "update_display_data" && (m.content["transient"] as { display_id: string }).display_id === "nasbook-B");
+    const err = del.iopub.find((m) => m.header.msg_type === "update_display_data" && (m.content["transient"] as { display_id: string }).display_id === "nasbook-B-1");
     expect((err!.content["data"] as Record<string, string>)["text/plain"]).toMatch(/"base" is not defined by any cell|Cannot find name 'base'/);
   }, 60_000);
 });

@@ -91,7 +91,7 @@ describe("requests", () => {
     const reply = await execute({ code: "1", user_expressions: { double: "ue * 2", typed: "(ue as number).toFixed(1)", broken: "ue.nope()", syntax: "ue +" } });
     const ue = reply.content["user_expressions"] as Record<string, Record<string, unknown>>;
     expect(ue["double"]).toEqual({ status: "ok", data: { "text/plain": "42" }, metadata: {} });
-    expect((ue["typed"]!["data"] as Record<string, string>)["text/plain"]).toBe("'21.0'");
+    expect((ue["typed"]!["data"] as Record<string, string>)["text/plain"]).toBe("21.0");
     expect(ue["broken"]!["status"]).toBe("error");
     expect(ue["broken"]!["ename"]).toBe("TypeError");
     expect(ue["syntax"]!["status"]).toBe("error");

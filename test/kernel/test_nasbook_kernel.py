@@ -18,7 +18,7 @@ class NasbookKernelTests(jupyter_kernel_test.KernelTests):
     code_generate_error = "throw new Error('boom')"
     code_execute_result = [
         {"code": "1 + 2", "result": "3"},
-        {"code": "'a' + 'b'", "result": "'ab'"},
+        {"code": "'a' + 'b'", "result": "ab"},
         {"code": "[1, 2].map((x) => x * 10)", "result": "[ 10, 20 ]"},
     ]
     code_display_data = [

@@ -6,6 +6,7 @@
  * `signal` (aborted on timeout) to the code under test so it also stops at its next step.
  */
 import * as tf from "@tensorflow/tfjs";
+import { registerCpuKernels } from "../../src/backend/cpuKernels.js";
 
 let previous: Promise<void> = Promise.resolve();
 
@@ -25,6 +26,8 @@ export async function leakedTensors(fn: () => Promise<void> | void): Promise<num
   }
 }
 
+/** tfjs 'cpu' with nasbook's fixed kernels (as src/backend registers them; a test need not import src/backend). */
 export async function useCpu(): Promise<void> {
+  registerCpuKernels();
   await tf.setBackend("cpu");
 }

@@ -1,7 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../src/backend/index.js";
-import { alphaTable } from "../../src/model/supernet.js";
+import { tfjsNodeAvailable } from "../backend/crossBackend.js";
+import { supernetPolicy } from "../../src/model/supernet.js";
 import { dartsSupernet, deriveDartsCell } from "../../src/model/supernetDarts.js";
 import { crossEntropy } from "../../src/model/supernetOps.js";
 import { DARTS_OPS, type DartsArch, type DartsOp } from "../../src/space/darts.js";
@@ -83,7 +84,7 @@ describe("dartsSupernet", () => {
     expect(net.store.named("head/dense").shape).toEqual([2 * 8, 3]);
     const features = tf.tidy(() => net.logits(tf.zeros([2, ...SHAPE]), { kind: "path", arch: net.derive() }).shape);
     expect(features).toEqual([2, 3]);
-    expect(alphaTable(net).map((e) => e.edge)).toEqual(["normal:2<-0", "normal:2<-1", "normal:3<-0", "normal:3<-1", "normal:3<-2", "reduce:2<-0", "reduce:2<-1", "reduce:3<-0", "reduce:3<-1", "reduce:3<-2"]);
+    expect(supernetPolicy(net).map((e) => e.decision)).toEqual(["normal:2<-0", "normal:2<-1", "normal:3<-0", "normal:3<-1", "normal:3<-2", "reduce:2<-0", "reduce:2<-1", "reduce:3<-0", "reduce:3<-1", "reduce:3<-2"]);
     net.dispose();
   });
 
@@ -113,10 +114,15 @@ describe("dartsSupernet", () => {
     const x = tf.randomNormal([2, ...SHAPE], 0, 1, "float32", 4) as tf.Tensor4D;
     const logits = () => tf.tidy(() => net.logits(x, { kind: "path", arch: GENOTYPE }).arraySync().flat());
     const onWasm = logits();
-    await tf.setBackend("cpu");
     try {
+      await tf.setBackend("cpu");
       const onCpu = logits();
       onCpu.forEach((v, i) => expect(v).toBeCloseTo(onWasm[i]!, 4));
+      if (await tfjsNodeAvailable()) {
+        await tf.setBackend("tensorflow");
+        const native = logits();
+        native.forEach((v, i) => expect(v, `tfjs-node logit ${i}`).toBeCloseTo(onWasm[i]!, 4));
+      }
     } finally {
       await tf.setBackend("wasm");
     }

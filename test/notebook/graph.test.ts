@@ -2,7 +2,11 @@
 import { describe, expect, it } from "vitest";
 import { buildGraph, dependentsOf, topologicalOrder, type CellDefinition } from "../../src/notebook/graph.js";
 
-const cell = (id: string, defines: string[], references: string[] = []): CellDefinition => ({ id, defines, references });
+import type { ImportBinding } from "../../src/notebook/analysis.js";
+
+const cell = (id: string, defines: string[], references: string[] = [], extra: Partial<CellDefinition> = {}): CellDefinition => ({ id, defines, references, ...extra });
+const imports = (...bindings: ImportBinding[]): Map<string, ImportBinding> => new Map(bindings.map((b) => [b.local, b]));
+const named = (local: string, module = "m", imported = local): ImportBinding => ({ local, module, imported, typeOnly: false });
 
 interface Case {
   name: string;
@@ -19,8 +23,22 @@ const cases: Case[] = [
     problems: {}, order: ["x", "r", "l", "d"], rerun: ["x", ["r", "l", "d"]] },
   { name: "notebook order does not matter, dependencies do", cells: [cell("use", ["b"], ["a"]), cell("def", ["a"])],
     problems: {}, order: ["def", "use"], rerun: ["def", ["use"]] },
-  { name: "a name defined by two cells is an error on both", cells: [cell("a", ["x"]), cell("b", ["x"]), cell("c", ["y"], ["x"])],
-    problems: { a: ["duplicate"], b: ["duplicate"] }, order: ["a", "b", "c"], rerun: ["a", ["c"]] },
+  { name: "a name defined by two cells is an error on the later one; the first keeps its readers", cells: [cell("a", ["x"]), cell("b", ["x"]), cell("c", ["y"], ["x"])],
+    problems: { b: ["duplicate"] }, order: ["a", "b", "c"], rerun: ["a", ["c"]] },
+  { name: "identical imports in three cells are one shared definition", cells: [
+    cell("a", ["s"], [], { imports: imports(named("s")) }), cell("b", ["s"], [], { imports: imports(named("s")) }),
+    cell("c", ["s"], [], { imports: imports(named("s")) }), cell("r", ["t"], ["s"])],
+  problems: {}, order: ["a", "b", "c", "r"], rerun: ["a", ["r"]] },
+  { name: "imports of one name from two modules conflict", cells: [cell("a", ["s"], [], { imports: imports(named("s", "m1")) }), cell("b", ["s"], [], { imports: imports(named("s", "m2")) })],
+    problems: { b: ["duplicate"] }, order: ["a", "b"] },
+  { name: "an import and a declaration of one name conflict", cells: [cell("a", ["s"], [], { imports: imports(named("s")) }), cell("b", ["s"])],
+    problems: { b: ["duplicate"] }, order: ["a", "b"] },
+  { name: "a type and a value of one name in two cells conflict (a name is defined by one cell)", cells: [cell("a", ["Cfg"]), cell("b", ["Cfg"])],
+    problems: { b: ["duplicate"] }, order: ["a", "b"] },
+  { name: "`// @redefine x`: the cell executed last owns x", cells: [cell("a", ["x"], [], { ran: 1 }), cell("e", ["x"], [], { redefines: ["x"], ran: 2 }), cell("r", ["y"], ["x"], { ran: 3 })],
+    problems: {}, order: ["a", "e", "r"], rerun: ["e", ["r"]] },
+  { name: "`// @redefine x`, then the first definer re-executed: it owns x again", cells: [cell("a", ["x"], [], { ran: 4 }), cell("e", ["x"], [], { redefines: ["x"], ran: 2 }), cell("r", ["y"], ["x"], { ran: 3 })],
+    problems: {}, order: ["a", "e", "r"], rerun: ["a", ["r"]] },
   { name: "a cycle is an error on every cell in it, not on others", cells: [cell("a", ["x"], ["y"]), cell("b", ["y"], ["x"]), cell("c", ["z"])],
     problems: { a: ["cycle"], b: ["cycle"] }, order: ["c"] },
   { name: "a three-cell cycle with a dependent outside", cells: [cell("a", ["x"], ["z"]), cell("b", ["y"], ["x"]), cell("c", ["z"], ["y"]), cell("d", ["w"], ["z"])],

@@ -4,7 +4,7 @@
 import { createRequire } from "node:module";
 import { afterAll, describe, expect, it } from "vitest";
 import type { MimeBundle } from "../../src/notebook/mime.js";
-import { Notebook } from "../../src/notebook/notebook.js";
+import { Notebook, type NotebookOutputs } from "../../src/notebook/notebook.js";
 
 const require = createRequire(import.meta.url);
 
@@ -19,8 +19,13 @@ function tslabSends(call: (display: Record<string, (x: unknown) => void>) => voi
   return sent;
 }
 
-const extras: { cellId: string; bundle: MimeBundle }[] = [];
-const nb = new Notebook({ onExtraDisplay: (cellId, bundle) => extras.push({ cellId, bundle }) });
+const extras: { cellId: string; bundle: MimeBundle; displayId?: string }[] = [];
+const updates: { displayId: string; bundle: MimeBundle }[] = [];
+const outputs: NotebookOutputs = {
+  display: (cellId, bundle, displayId) => extras.push({ cellId, bundle, ...(displayId ? { displayId } : {}) }),
+  updateDisplay: (displayId, bundle) => updates.push({ displayId, bundle }),
+};
+const nb = new Notebook({ outputs });
 afterAll(() => nb.dispose());
 
 const png = [137, 80, 78, 71, 13, 10, 26, 10, 0, 255];
@@ -66,11 +71,23 @@ describe("tslab-compatible cells", () => {
     expect(out.error!.evalue).toMatch(/TS2345/);
   });
 
-  it("tslab.versions and a clear refusal of newDisplay", async () => {
+  it("tslab.versions", async () => {
     const out = await nb.execute('const v = tslab.versions;\nv.typescript.length > 0 && v.node === process.version', { cellId: "versions" });
     expect(out.status, out.error?.evalue).toBe("ok");
-    const nd = await nb.execute('tslab.newDisplay()', { cellId: "nd" });
-    expect(nd.status).toBe("error");
-    expect(nd.error!.evalue).toMatch(/newDisplay\(\) .* not supported on the nasbook kernel/);
+  });
+
+  it("tslab.newDisplay(): shown once below its cell with a display id, then updated in place from any cell", async () => {
+    const shown = await nb.execute('const progress = tslab.newDisplay();\nprogress.text("0 of 3");', { cellId: "nd" });
+    expect(shown.status, shown.error?.evalue).toBe("ok");
+    const first = extras.at(-1)!;
+    expect(first).toMatchObject({ cellId: "nd", bundle: { "text/plain": "0 of 3" } });
+    expect(first.displayId).toMatch(/^tslab-\d+$/);
+    const later = await nb.execute('progress.text("2 of 3");\nprogress.html("<b>3 of 3</b>");', { cellId: "later" });
+    expect(later.status, later.error?.evalue).toBe("ok");
+    expect(updates.slice(-2)).toEqual([
+      { displayId: first.displayId, bundle: { "text/plain": "2 of 3" } },
+      { displayId: first.displayId, bundle: { "text/html": "<b>3 of 3</b>" } },
+    ]);
+    expect(extras.at(-1)).toBe(first); // no new output
   });
 });

@@ -8,7 +8,8 @@
 import * as tf from "@tensorflow/tfjs";
 import type { GradConfig, KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, Tensor, TensorInfo } from "@tensorflow/tfjs";
 import { asWasmBackend, heapOffset } from "./heap.js";
-import { trainingModuleFor } from "./trainingModule.js";
+import { dealt, evenRanges, reductionSlices, workItems } from "./split.js";
+import { partialsSlot, trainingModuleFor, type TrainingCall } from "./trainingModule.js";
 
 /** Kernel name of our fused batch-norm gradient (wasm only). */
 export const batchNormGradKernelName = "NasbookBatchNormGrad";
@@ -22,13 +23,29 @@ function batchNormGrad(args: { inputs: NamedTensorInfoMap; backend: unknown; att
   const cols = mean.shape[0] as number;
   const rows = x.shape.reduce((a, b) => a * b, 1) / cols;
   const outs = [x.shape, [cols], [cols], [cols], [cols]].map((shape) => backend.makeOutput(shape, "float32"));
-  const { k, scratch } = trainingModuleFor(backend);
+  const { k, scratch, run, threads } = trainingModuleFor(backend);
   const [dx, dmean, dvar, dscale, doffset] = outs.map((o) => heapOffset(backend, o)) as [number, number, number, number, number];
-  k.batch_norm_grad(
-    heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, mean), heapOffset(backend, variance),
-    scale == null ? 0 : heapOffset(backend, scale), varianceEpsilon, rows, cols, dx, dmean, dvar, dscale, doffset,
-    scratch(4 * cols * 4),
+  const [xPtr, dyPtr, meanPtr] = [heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, mean)];
+  // Pass 1, column sums of dy and dy*(x-mean): fixed row slices into partials, added in slice order.
+  const slices = reductionSlices(rows);
+  const partials = scratch((slices.length + 1) * 2 * cols * 4, partialsSlot); // slice s at s; the total last
+  const sums = (s: number) => partials + s * 2 * cols * 4;
+  run(dealt(slices.map((range, s) => ({ range, s })), threads).map((mine, t) => {
+    const block = scratch(2 * cols * 4, t);
+    return mine.map(({ range: [a, b], s }): TrainingCall =>
+      ["batch_norm_grad_sums", xPtr + a * cols * 4, dyPtr + a * cols * 4, meanPtr, b - a, cols, sums(s), sums(s) + cols * 4, block]);
+  }));
+  const total = sums(slices.length);
+  k.zero_floats(total, 2 * cols);
+  for (let s = 0; s < slices.length; s++) k.add_floats(total, sums(s), 2 * cols);
+  const factor = scratch(cols * 4, 0);
+  k.batch_norm_grad_finish(
+    total, total + cols * 4, heapOffset(backend, variance), scale == null ? 0 : heapOffset(backend, scale), varianceEpsilon,
+    cols, factor, dmean, dvar, dscale, doffset,
   );
+  // Pass 2, dx = dy * factor: rows split over the threads.
+  run(evenRanges(rows, Math.min(threads, workItems(rows * cols))).map(([a, b]): TrainingCall[] =>
+    [["batch_norm_grad_dx", dyPtr + a * cols * 4, factor, b - a, cols, dx + a * cols * 4]]));
   return outs;
 }
 
@@ -54,12 +71,12 @@ export function fusedBatchNormConfig(stock: KernelConfig): KernelConfig {
       const { varianceEpsilon } = (args.attrs ?? {}) as { varianceEpsilon?: number };
       const y = backend.makeOutput(x.shape, "float32");
       const rows = cols === 0 ? 0 : x.shape.reduce((a, b) => a * b, 1) / cols;
-      const { k, scratch } = trainingModuleFor(backend);
-      k.batch_norm(
-        heapOffset(backend, x), heapOffset(backend, mean), heapOffset(backend, variance),
-        offset == null ? 0 : heapOffset(backend, offset), scale == null ? 0 : heapOffset(backend, scale),
-        varianceEpsilon ?? 0.001, rows, cols, heapOffset(backend, y), scratch(Math.max(1, cols) * 4),
-      );
+      const { scratch, run, threads } = trainingModuleFor(backend);
+      const [xPtr, yPtr] = [heapOffset(backend, x), heapOffset(backend, y)];
+      const stats = [heapOffset(backend, mean), heapOffset(backend, variance), offset == null ? 0 : heapOffset(backend, offset), scale == null ? 0 : heapOffset(backend, scale)] as const;
+      run(evenRanges(rows, Math.min(threads, workItems(rows * cols))).map(([a, b], t): TrainingCall[] => [[
+        "batch_norm", xPtr + a * cols * 4, ...stats, varianceEpsilon ?? 0.001, b - a, cols, yPtr + a * cols * 4, scratch(Math.max(1, cols) * 4, t),
+      ]]));
       return y;
     }) as KernelFunc,
   };

@@ -1,11 +1,13 @@
 /**
  * Conv2DBackpropFilter for wasm (stock wasm has none): dW = im2col(x)^T · dy, one SIMD GEMM per
- * L2-sized chunk of output pixels, accumulated in place. Supports stride, padding and dilation.
+ * L2-sized chunk of output pixels, accumulated in place. Supports stride, padding and dilation. Row slices of the
+ * sum run on the kernel threads (split.ts).
  */
 import { backend_util, type KernelConfig, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from "@tensorflow/tfjs";
 import { chunkRows, dilationsOf, geometryOf, isPointwise } from "./convGeometry.js";
 import { asWasmBackend, heapOffset } from "./heap.js";
-import { trainingModuleFor } from "./trainingModule.js";
+import { dealt, reductionSlices } from "./split.js";
+import { partialsSlot, trainingModuleFor, type TrainingCall } from "./trainingModule.js";
 
 function conv2dBackpropFilter(args: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
   const backend = asWasmBackend(args.backend);
@@ -23,7 +25,7 @@ function conv2dBackpropFilter(args: { inputs: NamedTensorInfoMap; backend: unkno
     attrs.pad, attrs.dimRoundingMode, false, backend_util.convertConv2DDataFormat(attrs.dataFormat),
   );
   const g = geometryOf(info);
-  const { k, scratch } = trainingModuleFor(backend);
+  const { k, scratch, run, threads } = trainingModuleFor(backend);
   const dw = backend.makeOutput(attrs.filterShape, "float32");
   const xPtr = heapOffset(backend, x);
   const dyPtr = heapOffset(backend, dy);
@@ -31,25 +33,41 @@ function conv2dBackpropFilter(args: { inputs: NamedTensorInfoMap; backend: unkno
   const rowLength = g.filterHeight * g.filterWidth * g.inChannels;
   const rows = g.batch * g.outHeight * g.outWidth;
   const co = g.outChannels;
-  const gemmFloats = k.gemm_scratch_floats(co);
+  const outFloats = rowLength * co;
   if (rows === 0) {
-    k.zero_floats(dwPtr, rowLength * co);
-  } else if (isPointwise(g)) {
-    const s = scratch(gemmFloats * 4);
-    k.gemm(rowLength, co, rows, xPtr, rowLength, 1, dyPtr, co, 0, dwPtr, co, 0, s);
-  } else {
-    const chunk = chunkRows(rowLength, rows);
-    const s = scratch((gemmFloats + chunk * rowLength) * 4 + 16);
-    const colPtr = s + gemmFloats * 4 + 16;
-    for (let r0 = 0; r0 < rows; r0 += chunk) {
-      const r1 = Math.min(rows, r0 + chunk);
-      k.im2col(
-        xPtr, g.inHeight, g.inWidth, g.inChannels, g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth,
-        g.dilationHeight, g.dilationWidth, g.padTop, g.padLeft, g.outHeight, g.outWidth, r0, r1, colPtr,
-      );
-      k.gemm(rowLength, co, r1 - r0, colPtr, rowLength, 1, dyPtr + r0 * co * 4, co, 0, dwPtr, co, r0 > 0 ? 1 : 0, s);
-    }
+    k.zero_floats(dwPtr, outFloats);
+    return dw;
   }
+  // dW sums over every output pixel: fixed row slices, each into its own partial (slice 0 into dW), added in order.
+  const slices = reductionSlices(rows);
+  const partials = slices.length > 1 ? scratch((slices.length - 1) * outFloats * 4, partialsSlot) : 0;
+  const target = (s: number) => (s === 0 ? dwPtr : partials + (s - 1) * outFloats * 4);
+  const gemmFloats = k.gemm_scratch_floats(co);
+  const pointwise = isPointwise(g);
+  const chunk = pointwise ? 0 : chunkRows(rowLength, Math.max(...slices.map(([a, b]) => b - a)));
+  const threadScratch = Array.from({ length: threads }, (_, t) => scratch((gemmFloats + chunk * rowLength) * 4 + 16, t));
+  const plans = dealt(slices.map((range, s) => ({ range, s })), threads).map((mine, t) => {
+    const gemmScratch = threadScratch[t] as number;
+    const colPtr = gemmScratch + gemmFloats * 4 + 16;
+    const calls: TrainingCall[] = [];
+    for (const { range: [a, b], s } of mine) {
+      if (pointwise) {
+        calls.push(["gemm", rowLength, co, b - a, xPtr + a * rowLength * 4, rowLength, 1, dyPtr + a * co * 4, co, 0, target(s), co, 0, gemmScratch]);
+        continue;
+      }
+      for (let r0 = a; r0 < b; r0 += chunk) {
+        const r1 = Math.min(b, r0 + chunk);
+        calls.push([
+          "im2col", xPtr, g.inHeight, g.inWidth, g.inChannels, g.filterHeight, g.filterWidth, g.strideHeight,
+          g.strideWidth, g.dilationHeight, g.dilationWidth, g.padTop, g.padLeft, g.outHeight, g.outWidth, r0, r1, colPtr,
+        ]);
+        calls.push(["gemm", rowLength, co, r1 - r0, colPtr, rowLength, 1, dyPtr + r0 * co * 4, co, 0, target(s), co, r0 > a ? 1 : 0, gemmScratch]);
+      }
+    }
+    return calls;
+  });
+  run(plans);
+  for (let s = 1; s < slices.length; s++) k.add_floats(dwPtr, target(s), outFloats);
   return dw;
 }
 

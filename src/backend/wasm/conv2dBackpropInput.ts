@@ -1,11 +1,13 @@
 /**
  * Conv2DBackpropInput for wasm, replacing the stock scalar loop: dcol = dy · W^T with the SIMD GEMM,
- * then col2im scatters each chunk back into dx. Supports stride, padding and dilation.
+ * then col2im scatters each chunk back into dx. Supports stride, padding and dilation. Images are split over the
+ * kernel threads.
  */
 import { backend_util, type KernelConfig, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from "@tensorflow/tfjs";
 import { chunkRows, dilationsOf, geometryOf, isPointwise } from "./convGeometry.js";
 import { asWasmBackend, heapOffset } from "./heap.js";
-import { trainingModuleFor } from "./trainingModule.js";
+import { evenRanges, workItems } from "./split.js";
+import { trainingModuleFor, type TrainingCall } from "./trainingModule.js";
 
 function conv2dBackpropInput(args: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
   const backend = asWasmBackend(args.backend);
@@ -23,32 +25,43 @@ function conv2dBackpropInput(args: { inputs: NamedTensorInfoMap; backend: unknow
     attrs.pad, attrs.dimRoundingMode, false, backend_util.convertConv2DDataFormat(attrs.dataFormat),
   );
   const g = geometryOf(info);
-  const { k, scratch } = trainingModuleFor(backend);
+  const { k, scratch, run, threads } = trainingModuleFor(backend);
   const dx = backend.makeOutput(attrs.inputShape, "float32");
   const dyPtr = heapOffset(backend, dy);
   const wPtr = heapOffset(backend, filter);
   const dxPtr = heapOffset(backend, dx);
   const rowLength = g.filterHeight * g.filterWidth * g.inChannels;
-  const rows = g.batch * g.outHeight * g.outWidth;
+  const pixels = g.outHeight * g.outWidth;
+  const rows = g.batch * pixels;
   const co = g.outChannels;
+  const imageFloats = g.inHeight * g.inWidth * g.inChannels;
   const gemmFloats = k.gemm_scratch_floats(rowLength);
-  if (isPointwise(g) && rows > 0) {
-    const s = scratch(gemmFloats * 4);
-    k.gemm(rows, rowLength, co, dyPtr, co, 0, wPtr, co, 1, dxPtr, rowLength, 0, s);
+  if (rows === 0) {
+    k.zero_floats(dxPtr, g.batch * imageFloats);
     return dx;
   }
-  k.zero_floats(dxPtr, g.batch * g.inHeight * g.inWidth * g.inChannels);
-  const chunk = chunkRows(rowLength, rows);
-  const s = scratch((gemmFloats + chunk * rowLength) * 4 + 16);
-  const colPtr = s + gemmFloats * 4 + 16;
-  for (let r0 = 0; r0 < rows; r0 += chunk) {
-    const r1 = Math.min(rows, r0 + chunk);
-    k.gemm(r1 - r0, rowLength, co, dyPtr + r0 * co * 4, co, 0, wPtr, co, 1, colPtr, rowLength, 0, s);
-    k.col2im(
-      colPtr, g.inHeight, g.inWidth, g.inChannels, g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth,
-      g.dilationHeight, g.dilationWidth, g.padTop, g.padLeft, g.outHeight, g.outWidth, r0, r1, dxPtr,
-    );
-  }
+  // Each thread takes whole images: their dx never overlap, and each dx element still receives its contributions
+  // in row order, so the result does not depend on the thread count.
+  const images = evenRanges(g.batch, Math.min(threads, workItems(rows * rowLength * co)));
+  const pointwise = isPointwise(g);
+  const chunk = pointwise ? 0 : chunkRows(rowLength, Math.max(...images.map(([a, b]) => (b - a) * pixels)));
+  const plans = images.map(([n0, n1], t) => {
+    const gemmScratch = scratch((gemmFloats + chunk * rowLength) * 4 + 16, t);
+    const colPtr = gemmScratch + gemmFloats * 4 + 16;
+    const [a, b] = [n0 * pixels, n1 * pixels];
+    if (pointwise) return [["gemm", b - a, rowLength, co, dyPtr + a * co * 4, co, 0, wPtr, co, 1, dxPtr + a * rowLength * 4, rowLength, 0, gemmScratch]] as TrainingCall[];
+    const calls: TrainingCall[] = [["zero_floats", dxPtr + n0 * imageFloats * 4, (n1 - n0) * imageFloats]];
+    for (let r0 = a; r0 < b; r0 += chunk) {
+      const r1 = Math.min(b, r0 + chunk);
+      calls.push(["gemm", r1 - r0, rowLength, co, dyPtr + r0 * co * 4, co, 0, wPtr, co, 1, colPtr, rowLength, 0, gemmScratch]);
+      calls.push([
+        "col2im", colPtr, g.inHeight, g.inWidth, g.inChannels, g.filterHeight, g.filterWidth, g.strideHeight,
+        g.strideWidth, g.dilationHeight, g.dilationWidth, g.padTop, g.padLeft, g.outHeight, g.outWidth, r0, r1, dxPtr,
+      ]);
+    }
+    return calls;
+  });
+  run(plans);
   return dx;
 }
 

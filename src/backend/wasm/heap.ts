@@ -10,16 +10,25 @@ export interface WasmTensorEntry {
   memoryOffset: number;
 }
 
-/** A WebAssembly.Memory (typed here because tsconfig has no DOM lib). */
+/** A WebAssembly.Memory (typed here because tsconfig has no DOM lib); shared in the threaded tfjs build. */
 export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
 }
 
-/** The emscripten module behind the backend. */
+/**
+ * The emscripten module behind the backend. The one-thread build exports its memory (`asm.memory`); the threaded
+ * build creates a shared memory in JS, imports it and keeps it as `wasmMemory`.
+ */
 export interface WasmEmscriptenModule {
   _malloc(bytes: number): number;
   _free(pointer: number): void;
-  asm: { memory: WasmMemory };
+  asm: { memory?: WasmMemory };
+  wasmMemory?: WasmMemory;
+}
+
+/** The backend's heap memory, whichever tfjs build runs. */
+export function heapMemory(backend: WasmHeapBackend): WasmMemory {
+  return (backend.wasm.asm.memory ?? backend.wasm.wasmMemory) as WasmMemory;
 }
 
 /** The wasm backend as our kernels see it. */
@@ -30,6 +39,10 @@ export interface WasmHeapBackend {
   disposeData(dataId: object, force?: boolean): boolean;
 }
 
+function isHeap(buffer: unknown): boolean {
+  return buffer instanceof ArrayBuffer || buffer instanceof SharedArrayBuffer;
+}
+
 /** Views an opaque kernel `backend` argument as the wasm backend, checking the fields we rely on. */
 export function asWasmBackend(backend: unknown): WasmHeapBackend {
   const b = backend as Partial<WasmHeapBackend> | null;
@@ -37,7 +50,7 @@ export function asWasmBackend(backend: unknown): WasmHeapBackend {
     b == null ||
     b.wasm == null ||
     typeof b.wasm._malloc !== "function" ||
-    !(b.wasm.asm?.memory?.buffer instanceof ArrayBuffer) ||
+    !isHeap((b.wasm.asm?.memory ?? b.wasm.wasmMemory)?.buffer) ||
     b.dataIdMap == null
   ) {
     throw new Error(

@@ -5,7 +5,8 @@
  */
 import { util, type KernelConfig, type KernelFunc, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from "@tensorflow/tfjs";
 import { asWasmBackend, heapOffset } from "./heap.js";
-import { trainingModuleFor } from "./trainingModule.js";
+import { dealt, reductionSlices } from "./split.js";
+import { partialsSlot, trainingModuleFor, type TrainingCall } from "./trainingModule.js";
 
 interface KernelArgs {
   inputs: NamedTensorInfoMap;
@@ -14,7 +15,7 @@ interface KernelArgs {
 }
 
 /** Number of leading axes reduced, or 0 when `axis` is not a leading prefix short of all axes. */
-function leadingAxes(axis: number | number[] | undefined, shape: number[]): number {
+export function leadingAxes(axis: number | number[] | undefined, shape: number[]): number {
   const axes = [...util.parseAxisParam(axis ?? shape.map((_, i) => i), shape)].sort((p, q) => p - q);
   if (axes.length === 0 || axes.length >= shape.length) return 0;
   return axes.every((a, i) => a === i) ? axes.length : 0;
@@ -34,8 +35,23 @@ function reduceConfig(kernelName: "Sum" | "Mean", stock: KernelConfig): KernelCo
       const cols = util.sizeFromShape(x.shape.slice(lead));
       const outShape = keepDims ? [...x.shape.slice(0, lead).map(() => 1), ...x.shape.slice(lead)] : x.shape.slice(lead);
       const out = backend.makeOutput(outShape, "float32");
-      const { k, scratch } = trainingModuleFor(backend);
-      k.column_sum(heapOffset(backend, x), rows, cols, kernelName === "Mean" ? 1 / rows : 1, heapOffset(backend, out), scratch(cols * 4));
+      const { k, scratch, run, threads } = trainingModuleFor(backend);
+      const [xPtr, outPtr] = [heapOffset(backend, x), heapOffset(backend, out)];
+      const scale = kernelName === "Mean" ? 1 / rows : 1;
+      const slices = reductionSlices(rows);
+      if (slices.length <= 1) {
+        k.column_sum(xPtr, rows, cols, scale, outPtr, scratch(cols * 4));
+        return out;
+      }
+      // Fixed row slices into partials (slice 0 into the output), added in slice order, then scaled.
+      const partials = scratch((slices.length - 1) * cols * 4, partialsSlot);
+      const target = (s: number) => (s === 0 ? outPtr : partials + (s - 1) * cols * 4);
+      run(dealt(slices.map((range, s) => ({ range, s })), threads).map((mine, t) => {
+        const block = scratch(cols * 4, t);
+        return mine.map(({ range: [a, b], s }): TrainingCall => ["column_sum", xPtr + a * cols * 4, b - a, cols, 1, target(s), block]);
+      }));
+      for (let s = 1; s < slices.length; s++) k.add_floats(outPtr, target(s), cols);
+      if (scale !== 1) k.scale_floats(outPtr, cols, scale);
       return out;
     }) as KernelFunc,
   };

@@ -10,7 +10,8 @@ import {
   type TensorInfo,
 } from "@tensorflow/tfjs";
 import { asWasmBackend, heapOffset, type WasmHeapBackend } from "./heap.js";
-import { trainingModuleFor } from "./trainingModule.js";
+import { evenRanges, workItems } from "./split.js";
+import { trainingModuleFor, type TrainingCall } from "./trainingModule.js";
 
 interface KernelArgs {
   inputs: NamedTensorInfoMap;
@@ -38,20 +39,27 @@ function transposedProduct(
   const batchA = util.sizeFromShape(a.shape.slice(0, -2));
   const batchB = util.sizeFromShape(b.shape.slice(0, -2));
   if ((batchA !== batch && batchA !== 1) || (batchB !== batch && batchB !== 1)) return undefined;
-  const { k, scratch } = trainingModuleFor(backend);
+  const { k, scratch, run, threads } = trainingModuleFor(backend);
   const out = backend.makeOutput([...outer, m, n], "float32");
-  const s = scratch(k.gemm_scratch_floats(n) * 4);
   const aPtr = heapOffset(backend, a);
   const bPtr = heapOffset(backend, b);
   const outPtr = heapOffset(backend, out);
-  for (let i = 0; i < batch; i++) {
-    k.gemm(
-      m, n, kA,
-      aPtr + (batchA === 1 ? 0 : i * aRows * aCols * 4), aCols, transposeA ? 1 : 0,
-      bPtr + (batchB === 1 ? 0 : i * bRows * bCols * 4), bCols, transposeB ? 1 : 0,
-      outPtr + i * m * n * 4, n, 0, s,
-    );
-  }
+  // Rows of op(A) (and of the product) split over the threads; each element's sum is the same whatever the split.
+  const rowRanges = evenRanges(m, Math.min(threads, workItems(m * n * kA), Math.max(1, Math.floor(m / 8))));
+  run(rowRanges.map(([r0, r1], t) => {
+    const s = scratch(k.gemm_scratch_floats(n) * 4, t);
+    const calls: TrainingCall[] = [];
+    for (let i = 0; i < batch; i++) {
+      const aBase = aPtr + (batchA === 1 ? 0 : i * aRows * aCols * 4);
+      calls.push([
+        "gemm", r1 - r0, n, kA,
+        aBase + (transposeA ? r0 * 4 : r0 * aCols * 4), aCols, transposeA ? 1 : 0,
+        bPtr + (batchB === 1 ? 0 : i * bRows * bCols * 4), bCols, transposeB ? 1 : 0,
+        outPtr + (i * m + r0) * n * 4, n, 0, s,
+      ]);
+    }
+    return calls;
+  }));
   return out;
 }
 

@@ -7,7 +7,8 @@
 import { backend_util, type KernelConfig, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from "@tensorflow/tfjs";
 import { geometryOf } from "./convGeometry.js";
 import { asWasmBackend, heapOffset } from "./heap.js";
-import { trainingModuleFor } from "./trainingModule.js";
+import { evenRanges, workItems } from "./split.js";
+import { trainingModuleFor, type TrainingCall } from "./trainingModule.js";
 
 function maxPoolGrad(args: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
   const backend = asWasmBackend(args.backend);
@@ -25,11 +26,17 @@ function maxPoolGrad(args: { inputs: NamedTensorInfoMap; backend: unknown; attrs
     ),
   );
   const dx = backend.makeOutput(input.shape, "float32");
-  trainingModuleFor(backend).k.max_pool_grad(
-    heapOffset(backend, input), heapOffset(backend, dy), heapOffset(backend, dx), g.batch, g.inHeight, g.inWidth,
-    g.inChannels, g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth, g.dilationHeight, g.dilationWidth,
-    g.padTop, g.padLeft, g.outHeight, g.outWidth,
-  );
+  const { run, threads } = trainingModuleFor(backend);
+  const [xPtr, dyPtr, dxPtr] = [heapOffset(backend, input), heapOffset(backend, dy), heapOffset(backend, dx)];
+  const inFloats = g.inHeight * g.inWidth * g.inChannels;
+  const outFloats = g.outHeight * g.outWidth * g.inChannels;
+  // Images are independent: one range of them per thread.
+  const work = g.batch * outFloats * g.filterHeight * g.filterWidth;
+  run(evenRanges(g.batch, Math.min(threads, workItems(work))).map(([n0, n1]): TrainingCall[] => [[
+    "max_pool_grad", xPtr + n0 * inFloats * 4, dyPtr + n0 * outFloats * 4, dxPtr + n0 * inFloats * 4, n1 - n0, g.inHeight,
+    g.inWidth, g.inChannels, g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth, g.dilationHeight,
+    g.dilationWidth, g.padTop, g.padLeft, g.outHeight, g.outWidth,
+  ]]));
   return dx;
 }
 
