@@ -19,7 +19,7 @@ import { figuresPage, searchCurves, type SearchCurvePoint, type CurveRun } from 
 import { NB201_DATASETS, loadNb201Table, nb201TableEvaluator, type Nb201Dataset } from "../src/estimate/nb201Table.js";
 import { search } from "../src/search.js";
 import { nb201Space, nb201Key, type Nb201Arch } from "../src/space/nb201.js";
-import { NB201_ZC_STRATEGIES, nb201Strategies, nb201ZeroCostStrategies } from "./nb201Strategies.js";
+import { NB201_ZC_STRATEGIES, nb201Strategies, nb201ZeroCostStrategies, nb201ZeroCostVariants } from "./nb201Strategies.js";
 import type { SpaceStrategyFactory } from "../src/search.js";
 import { existsSync } from "node:fs";
 import { defaultZeroCostTablePath, readZeroCostTable } from "../src/estimate/nb201ZeroCostSpace.js";
@@ -37,12 +37,15 @@ if (dataArg !== undefined) setDataDir(dataArg);
 const zcPath = arg("zc-table", defaultZeroCostTablePath());
 const zcTable = existsSync(zcPath) ? readZeroCostTable(zcPath) : undefined;
 const zcStrategies: Record<string, SpaceStrategyFactory<Nb201Arch>> = zcTable ? nb201ZeroCostStrategies(zcTable) : {};
+const zcVariants: Record<string, SpaceStrategyFactory<Nb201Arch>> = zcTable ? nb201ZeroCostVariants(zcTable) : {};
 const all = { ...nb201Strategies(), ...zcStrategies };
+// Variants run when named (--strategies), not by default.
+const named = { ...all, ...zcVariants };
 const zcNames: readonly string[] = NB201_ZC_STRATEGIES;
 const wanted = arg("strategies", Object.keys(all).join(",")).split(",");
 for (const w of wanted) {
-  if (!all[w] && zcNames.includes(w)) throw new Error(`strategy "${w}" starts from the zero-cost table of the whole space, and there is none at ${zcPath}: compute it with npm run bench:zc-space (resumable), or pass --zc-table FILE`);
-  if (!all[w]) throw new Error(`unknown strategy "${w}" (strategies: ${[...Object.keys(all), ...zcNames.filter((n) => !all[n])].join(", ")})`);
+  if (!named[w] && zcNames.includes(w)) throw new Error(`strategy "${w}" starts from the zero-cost table of the whole space, and there is none at ${zcPath}: compute it with npm run bench:zc-space (resumable), or pass --zc-table FILE`);
+  if (!named[w]) throw new Error(`unknown strategy "${w}" (strategies: ${[...Object.keys(named), ...zcNames.filter((n) => !named[n])].join(", ")})`);
 }
 
 const space = nb201Space();
@@ -54,7 +57,7 @@ const curves: { dataset: Nb201Dataset; run: CurveRun }[] = [];
 const maxQ = Math.max(...queryLevels);
 const t0 = performance.now();
 for (const name of wanted) {
-  const factory = all[name]!;
+  const factory = named[name]!;
   for (const dataset of NB201_DATASETS) {
     const evaluator = nb201TableEvaluator({ dataset, table });
     const atLevel = new Map<number, number[]>(queryLevels.map((q) => [q, []]));
@@ -79,7 +82,7 @@ for (const name of wanted) {
       }
       if (seed < 20) curves.push({ dataset, run: { strategy: name, seed, points } });
     }
-    const zcCpuSeconds = name in zcStrategies ? zcTable!.meta.cpuSeconds : undefined;
+    const zcCpuSeconds = name in zcStrategies || name in zcVariants ? zcTable!.meta.cpuSeconds : undefined;
     const cost = zcCpuSeconds === undefined ? "" : `  + zero-cost scoring of the space once: ${zcCpuSeconds.toFixed(0)} CPU-s`;
     for (const [queries, xs] of atLevel) {
       results.push({ strategy: name, dataset, signal: dataset, queries, seeds, mean: mean(xs), std: std(xs), perSeed: xs, zcCpuSeconds });

@@ -62,3 +62,28 @@ export function nb201ZeroCostStrategies(table: Nb201ZeroCostTable): Record<(type
     "delta-nas-zc": deltaNas({ init: 10, batch: 3, parents: 1, encoding: "onehot", maxDistance: 2, maxPairs: 300, warmup, proxyFeatures: nb201ZeroCostFeatures(table) }),
   };
 }
+
+/**
+ * Variants of the zero-cost strategies tried for the issue-27 targets (bench:nb201 --strategies NAME; not in its
+ * default list), each against its strategy above: what the ensemble start, the neighbour order and the proxy
+ * features each contribute at 20 queries.
+ */
+export function nb201ZeroCostVariants(table: Nb201ZeroCostTable): Record<string, SpaceStrategyFactory<Nb201Arch>> {
+  const warmup = nb201EnsembleWarmup(table);
+  const features = nb201ZeroCostFeatures(table);
+  return {
+    // First-improvement moves: "best" evaluates a whole neighbourhood (24 cells) before moving, more than 20 queries.
+    "local-search-zc-first": localSearch({ init: 1, move: "first", order: "proxy", warmup }),
+    // The climb starts from the best (by the search signal) of the ensemble's top 10, not from its top cell.
+    "local-search-zc-top10": localSearch({ init: 10, move: "first", order: "proxy", warmup }),
+    "local-search-zc-top5": localSearch({ init: 5, move: "first", order: "proxy", warmup }),
+    // Delta-NAS from the ensemble's top 10 without the proxy features (the warm start alone), and with the features
+    // but random initial architectures (the difference encoding alone).
+    "delta-nas-zc-no-features": deltaNas({ init: 10, batch: 3, parents: 1, encoding: "onehot", maxDistance: 2, maxPairs: 300, warmup }),
+    "delta-nas-zc-features-only": deltaNas({ init: 10, batch: 3, parents: 1, encoding: "onehot", maxDistance: 2, maxPairs: 300, proxyFeatures: features }),
+    "delta-nas-zc-init5": deltaNas({ init: 5, batch: 3, parents: 1, encoding: "onehot", maxDistance: 2, maxPairs: 300, warmup, proxyFeatures: features }),
+    // Regularized evolution from the ensemble's top 20 / top 5.
+    "evolution-zc-p20": regularizedEvolution({ population: 20, sample: 5, warmup }),
+    "evolution-zc-p5": regularizedEvolution({ population: 5, sample: 2, warmup }),
+  };
+}

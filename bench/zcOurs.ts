@@ -13,7 +13,7 @@
  * Whole space: with the zero-cost table of every cell (bench:zc-space; `--table FILE`, default its default path), it
  * also reports the Spearman rho of the training-free ensemble (AZ-NAS log-rank aggregation of nasbook's label-free
  * metrics, fixed in NB201_ENSEMBLE before any accuracy was looked at), of AZ-NAS's own recipe, of every metric alone
- * and of the FLOPs and #layers baselines, with 200-epoch TEST accuracy on all 15,625 cells of each dataset (JSON:
+ * and of the FLOPs and #layers baselines, with 200-epoch TEST accuracy on the scored cells (all 15,625 once bench:zc-space is complete) of each dataset (JSON:
  * `ensemble: {cifar10, cifar100, imagenet16}`). `--space-only` skips the sampled comparison above.
  * Last stdout line: one JSON object.
  */
@@ -149,7 +149,7 @@ for (const r of results) {
 console.log(JSON.stringify({ bench: "zc-ours", ...wholeSpace, backend: backend.name, n: rows.length, seed, batch: batchSize, images: note, accuracy: "NASLib val_accuracy (cifar10-valid, 200 epochs)", network: `NB201 C=${channels} N=${cells}, 32x32x3, 10 classes (synflow_paper_size: C=16 N=5)`, results, seconds }));
 
 /**
- * Spearman rho with 200-epoch test accuracy over all 15,625 cells, per dataset: the ensemble, AZ-NAS's recipe, and
+ * Spearman rho with 200-epoch test accuracy over the scored cells (all 15,625 of a complete table), per dataset: the ensemble, AZ-NAS's recipe, and
  * every metric of the zero-cost table (FLOPs and #layers are the baselines). Empty when there is no table yet.
  */
 function wholeSpaceCorrelations(): { ensemble?: Record<string, number>; wholeSpace?: Record<string, unknown> } {
@@ -158,7 +158,13 @@ function wholeSpaceCorrelations(): { ensemble?: Record<string, number>; wholeSpa
     console.log(`whole space: no zero-cost table at ${path}; compute it with npm run bench:zc-space (hours, resumable), then run this again`);
     return {};
   }
-  const zc = readZeroCostTable(path);
+  const full = readZeroCostTable(path);
+  // A pass stopped early (or a failed network) leaves NaN network metrics: correlations are over the cells whose
+  // network was scored (a seeded uniform sample of the space, since the pass scores networks in shuffled order), the
+  // ensemble ranked among them alone.
+  const keep = full.archs.map((_, i) => i).filter((i) => NB201_ZC_METRICS.every((m) => !Number.isNaN(full.metrics[m][i]!)));
+  if (keep.length < 2) throw new Error(`whole space: the zero-cost table ${path} has ${keep.length} scored cells; run npm run bench:zc-space`);
+  const zc = { ...full, archs: keep.map((i) => full.archs[i]!), metrics: Object.fromEntries(NB201_ZC_METRICS.map((m) => [m, Float64Array.from(keep, (i) => full.metrics[m][i]!)])) as typeof full.metrics };
   const nb = loadNb201Table();
   const rowOfArch = new Map(nb.arch.map((a, i) => [a, i]));
   const order = zc.archs.map((a) => rowOfArch.get(a)!);
@@ -174,11 +180,11 @@ function wholeSpaceCorrelations(): { ensemble?: Record<string, number>; wholeSpa
     const r = proxyRanks(values);
     rho[name] = Object.fromEntries(Object.entries(test).map(([key, ds]) => [key, spearman(r, order.map((row) => nb.query(row, ds).test_acc))]));
   }
-  console.log(`whole space: ${zc.archs.length} cells, ${zc.meta.networks} networks scored (${zc.meta.cells}), ${zc.meta.batch}; Spearman rho with 200-epoch test accuracy`);
+  console.log(`whole space: ${zc.archs.length} of ${full.archs.length} cells scored (${zc.meta.scored} of ${zc.meta.networks} networks, ${zc.meta.cells}), ${zc.meta.batch}; Spearman rho with 200-epoch test accuracy`);
   console.log("metric              cifar10  cifar100  imagenet16");
   for (const [name, r] of Object.entries(rho)) console.log(`${name.padEnd(18)} ${r.cifar10!.toFixed(3).padStart(8)} ${r.cifar100!.toFixed(3).padStart(9)} ${r.imagenet16!.toFixed(3).padStart(11)}`);
   return {
     ensemble: rho.ensemble,
-    wholeSpace: { table: path, members: NB201_ENSEMBLE, spearman: rho, networks: zc.meta.networks, cells: zc.meta.cells, batch: zc.meta.batch, zcCpuSeconds: zc.meta.cpuSeconds },
+    wholeSpace: { table: path, members: NB201_ENSEMBLE, spearman: rho, cellsScored: zc.archs.length, networksScored: zc.meta.scored, networks: zc.meta.networks, cells: zc.meta.cells, batch: zc.meta.batch, zcCpuSeconds: zc.meta.cpuSeconds },
   };
 }

@@ -21,7 +21,9 @@ const cells = (stringFlag("cells") ?? "classes") as "classes" | "all";
 const limit = num("limit");
 const images = stringFlag("images") as "mnist" | "noise" | undefined;
 const out = stringFlag("out") ?? (limit === undefined ? defaultZeroCostTablePath() : undefined);
-const proxy = { channels: num("channels"), cellsPerStage: num("cells-per-stage"), batchSize: num("batch"), images };
+// The pool's threads rebuild the evaluator from its recipe: --data reaches them as the evaluator's dataDir (setDataDir
+// only sets this thread's default).
+const proxy = { channels: num("channels"), cellsPerStage: num("cells-per-stage"), batchSize: num("batch"), images, dataDir: dataArg };
 
 const c0 = process.cpuUsage();
 const t0 = performance.now();
