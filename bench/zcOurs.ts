@@ -162,7 +162,10 @@ function wholeSpaceCorrelations(): { ensemble?: Record<string, number>; wholeSpa
   // A pass stopped early (or a failed network) leaves NaN network metrics: correlations are over the cells whose
   // network was scored (a seeded uniform sample of the space, since the pass scores networks in shuffled order), the
   // ensemble ranked among them alone.
-  const keep = full.archs.map((_, i) => i).filter((i) => NB201_ZC_METRICS.every((m) => !Number.isNaN(full.metrics[m][i]!)));
+  // A cell counts as scored when any network metric has a value: one metric may be NaN on its own (jacob_cov of a
+  // cell whose output does not depend on its input), and ranks lowest like that.
+  const network = NB201_ZC_METRICS.filter((m) => m !== "params" && m !== "flops" && m !== "layers");
+  const keep = full.archs.map((_, i) => i).filter((i) => network.some((m) => !Number.isNaN(full.metrics[m][i]!)));
   if (keep.length < 2) throw new Error(`whole space: the zero-cost table ${path} has ${keep.length} scored cells; run npm run bench:zc-space`);
   const zc = { ...full, archs: keep.map((i) => full.archs[i]!), metrics: Object.fromEntries(NB201_ZC_METRICS.map((m) => [m, Float64Array.from(keep, (i) => full.metrics[m][i]!)])) as typeof full.metrics };
   const nb = loadNb201Table();

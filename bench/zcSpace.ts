@@ -6,7 +6,10 @@
  * run's own CPU and wall seconds.
  *
  *   npm run bench:zc-space -- [--workers 2] [--cells classes|all] [--limit N] [--channels 8] [--cells-per-stage 1]
- *                             [--batch 32] [--images mnist|noise] [--out FILE] [--data DIR]
+ *                             [--batch 32] [--batch-seed 0] [--images mnist|noise] [--out FILE] [--data DIR]
+ *
+ * `--batch-seed S` draws another batch of digits: a second, independently scored table (new trials), to see how much
+ * what the searches find depends on the draw.
  *
  * Last stdout line: one JSON object.
  */
@@ -23,7 +26,7 @@ const images = stringFlag("images") as "mnist" | "noise" | undefined;
 const out = stringFlag("out") ?? (limit === undefined ? defaultZeroCostTablePath() : undefined);
 // The pool's threads rebuild the evaluator from its recipe: --data reaches them as the evaluator's dataDir (setDataDir
 // only sets this thread's default).
-const proxy = { channels: num("channels"), cellsPerStage: num("cells-per-stage"), batchSize: num("batch"), images, dataDir: dataArg };
+const proxy = { channels: num("channels"), cellsPerStage: num("cells-per-stage"), batchSize: num("batch"), batchSeed: num("batch-seed"), images, dataDir: dataArg };
 
 const c0 = process.cpuUsage();
 const t0 = performance.now();
