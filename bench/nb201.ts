@@ -19,7 +19,7 @@ import { figuresPage, searchCurves, type SearchCurvePoint, type CurveRun } from 
 import { NB201_DATASETS, loadNb201Table, nb201TableEvaluator, type Nb201Dataset } from "../src/estimate/nb201Table.js";
 import { search } from "../src/search.js";
 import { nb201Space, nb201Key, type Nb201Arch } from "../src/space/nb201.js";
-import { NB201_ZC_STRATEGIES, nb201Strategies, nb201ZeroCostStrategies, nb201ZeroCostVariants } from "./nb201Strategies.js";
+import { NB201_ZC_STRATEGIES, nb201Ablations, nb201Strategies, nb201ZeroCostStrategies, nb201ZeroCostVariants } from "./nb201Strategies.js";
 import type { SpaceStrategyFactory } from "../src/search.js";
 import { existsSync } from "node:fs";
 import { defaultZeroCostTablePath, readZeroCostTable } from "../src/estimate/nb201ZeroCostSpace.js";
@@ -39,8 +39,9 @@ const zcTable = existsSync(zcPath) ? readZeroCostTable(zcPath) : undefined;
 const zcStrategies: Record<string, SpaceStrategyFactory<Nb201Arch>> = zcTable ? nb201ZeroCostStrategies(zcTable) : {};
 const zcVariants: Record<string, SpaceStrategyFactory<Nb201Arch>> = zcTable ? nb201ZeroCostVariants(zcTable) : {};
 const all = { ...nb201Strategies(), ...zcStrategies };
-// Variants run when named (--strategies), not by default.
-const named = { ...all, ...zcVariants };
+// Variants and bench:nb201-paired's ablations (e.g. local-search-zc, the params warm start) run when named
+// (--strategies), not by default.
+const named = { ...all, ...nb201Ablations(), ...zcVariants };
 const zcNames: readonly string[] = NB201_ZC_STRATEGIES;
 const wanted = arg("strategies", Object.keys(all).join(",")).split(",");
 for (const w of wanted) {
