@@ -42,8 +42,22 @@ const plain = (o: Output): string => ("data" in o ? joinSource(o.data["text/plai
 export const isFigure = (o: Output): boolean =>
   "data" in o && /data-nasbook-plotly-fig=|<svg/.test(joinSource(o.data["text/html"] as string | string[] | undefined));
 
+/**
+ * A notebook whose metadata names what it measures (`"measures": "..."`, e.g. 10's latencies on the machine that
+ * runs it) prints different numbers, and so picks different cells, in any two runs: only the kinds of outputs and
+ * which are figures are compared, not their text.
+ */
+export const measuresTheMachine = (nb: NotebookDocument): boolean => typeof (nb.metadata["nasbook"] as { measures?: unknown } | undefined)?.measures === "string";
+
 /** Each code cell's outputs, by cell id. */
 export function shownOutputs(nb: NotebookDocument): Record<string, ShownOutput[]> {
+  const shown = shownOutputsWithText(nb);
+  if (!measuresTheMachine(nb)) return shown;
+  for (const list of Object.values(shown)) for (const o of list) if (o.type !== "error") o.text = "(measured: not compared)";
+  return shown;
+}
+
+function shownOutputsWithText(nb: NotebookDocument): Record<string, ShownOutput[]> {
   const shown: Record<string, ShownOutput[]> = {};
   for (const cell of nb.cells) {
     if (cell.cell_type !== "code") continue;

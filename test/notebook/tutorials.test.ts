@@ -26,6 +26,30 @@ function dataFiles(nb: NotebookDocument): string[] {
   const files = meta?.data;
   return Array.isArray(files) ? files.filter((f): f is string => typeof f === "string") : [];
 }
+/**
+ * A tutorial whose metadata says `"process": "own"` picks its tfjs backend itself (10 times models on wasm): in this
+ * test process another tutorial has already chosen one, so it runs as `nasbook run` in a process of its own.
+ */
+const ownProcess = (nb: NotebookDocument): boolean => (nb.metadata["nasbook"] as { process?: unknown } | undefined)?.process === "own";
+
+/** `nasbook run FILE --out` in a child process: the executed notebook, the seconds, and a failure when it exited non-zero. */
+function runInOwnProcess(file: string): Promise<{ notebook: NotebookDocument; seconds: number; failures: { cellId: string; error: { ename: string; evalue: string } }[] }> {
+  const out = join(mkdtempSync(join(tmpdir(), "nasbook-own-")), file);
+  const t0 = performance.now();
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [resolve("bin/nasbook.js"), "run", file, "--out", out], {
+      cwd: NOTEBOOKS, env: { ...process.env, NASBOOK_DATA: dataDir() }, stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr = (stderr + d).slice(-20_000)));
+    child.on("error", reject);
+    child.on("close", (status) => {
+      const failures = status === 0 ? [] : [{ cellId: "(process)", error: { ename: `exit ${status}`, evalue: stderr.slice(-3000) } }];
+      resolvePromise({ notebook: existsSync(out) ? readIpynb(out) : { cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 }, seconds: (performance.now() - t0) / 1000, failures });
+    });
+  });
+}
+
 const missingData = (nb: NotebookDocument) => dataFiles(nb).filter((f) => !existsSync(dataPath(f)));
 const skipFor = (nb: NotebookDocument) => missingData(nb).length > 0 && !process.env.CI;
 
@@ -100,7 +124,7 @@ describe("tutorials", () => {
     it.skipIf(skipFor(nb))(`${name} runs top to bottom with nasbook run, and its prose explains every figure`, async () => {
       expect(missingData(nb), `data missing from ${dataDir()}`).toEqual([]);
       if (nbconvertRoute(nb)) nbconvert(file, name).catch(() => undefined); // its own test checks it
-      const r = await runNotebook(nb, { cwd: NOTEBOOKS });
+      const r = ownProcess(nb) ? await runInOwnProcess(file) : await runNotebook(nb, { cwd: NOTEBOOKS });
       writeFileSync(join(OUT, `${name}.ipynb`), serializeIpynb(withoutPlotlyLibrary(r.notebook))); // as nasbook run --out saves it
       writeFileSync(join(OUT, `${name}.html`), notebookToHtml(r.notebook));
       console.log(`${name}: nasbook run ${r.seconds.toFixed(1)} s (reports in ${OUT})`);
