@@ -5,10 +5,9 @@ The kernel opens a `jupyter.widget` comm for the slider (an IntSliderModel); the
 (an update_display_data of their display, under the comm message), the kernel echoes the value (echo_update), and
 the cells that do not read it send nothing. Every wait polls iopub with a deadline.
 """
-import time
-
 import pytest
 from jupyter_client.manager import start_new_kernel
+from test_kernel_faults import iopub_for  # a request's iopub messages up to its idle
 
 DEADLINE = 300  # seconds, for each wait (a loaded 2-core machine); never a bound on correctness
 CELLS = [
@@ -27,25 +26,11 @@ def kernel():
     km.shutdown_kernel(now=True)
 
 
-def iopub_until_idle(kc, msg_id):
-    """Every iopub message under request `msg_id`, up to its idle status."""
-    got = []
-    end = time.time() + DEADLINE
-    while time.time() < end:
-        m = kc.get_iopub_msg(timeout=DEADLINE)
-        if m["parent_header"].get("msg_id") != msg_id:
-            continue
-        got.append(m)
-        if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
-            return got
-    raise AssertionError(f"no idle for {msg_id} within {DEADLINE} s; got {[m['msg_type'] for m in got]}")
-
-
 def execute(kc, cell_id, code):
     msg = kc.session.msg("execute_request", {"code": code, "silent": False, "store_history": True, "user_expressions": {}, "allow_stdin": False, "stop_on_error": True})
     msg["metadata"]["cellId"] = cell_id
     kc.shell_channel.send(msg)
-    return iopub_until_idle(kc, msg["header"]["msg_id"])
+    return iopub_for(kc, msg["header"]["msg_id"], DEADLINE)
 
 
 def test_an_update_of_a_control_reruns_exactly_its_readers_with_the_new_value(kernel):
@@ -68,7 +53,7 @@ def test_an_update_of_a_control_reruns_exactly_its_readers_with_the_new_value(ke
 
     update = kc.session.msg("comm_msg", {"comm_id": slider, "data": {"method": "update", "state": {"value": 150}, "buffer_paths": []}})
     kc.shell_channel.send(update)
-    got = iopub_until_idle(kc, update["header"]["msg_id"])
+    got = iopub_for(kc, update["header"]["msg_id"], DEADLINE)
 
     cell_of = {d: cell for cell, d in display_of.items()}
     updated = {}
