@@ -8,7 +8,7 @@ import ts from "typescript";
 import { describe, expect, it } from "vitest";
 
 const NOTEBOOKS = resolve("notebooks");
-/** The tutorials this rule covers: 00-09 (10, the latency tutorial, came before the rule and is not yet rewritten). */
+/** The tutorials this rule covers: 00-09 (10, the latency tutorial, still casts `moSnapshot.front`; see docs/notes/issue-25.md). */
 const TUTORIALS = readdirSync(NOTEBOOKS).filter((f) => /^0[0-9]-.*\.ipynb$/.test(f)).sort();
 
 interface Cell { cell_type: string; id?: string; source: string | string[] }
