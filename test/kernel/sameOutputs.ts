@@ -81,13 +81,15 @@ function shownOutputsWithText(nb: NotebookDocument): Record<string, ShownOutput[
 }
 
 /**
- * `nasbook run FILE --out OUT` (cwd `dir`) in its own process; resolves with its exit status, stderr and seconds.
+ * `nasbook run FILE --out OUT [args]` (cwd `dir`) in its own process; resolves with its exit status, stderr and seconds.
  * Aborting `signal` kills it (a test that failed early does not leave it running).
  */
-export function nasbookRun(dir: string, file: string, out: string, env: Record<string, string>, signal?: AbortSignal): Promise<{ status: number | null; stderr: string; seconds: number }> {
+export function nasbookRun(
+  dir: string, file: string, out: string, env: Record<string, string>, signal?: AbortSignal, args: readonly string[] = [],
+): Promise<{ status: number | null; stderr: string; seconds: number }> {
   return new Promise((resolvePromise, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [resolve("bin/nasbook.js"), "run", file, "--out", out], { cwd: dir, env, stdio: ["ignore", "ignore", "pipe"], signal });
+    const child = spawn(process.execPath, [resolve("bin/nasbook.js"), "run", file, "--out", out, ...args], { cwd: dir, env, stdio: ["ignore", "ignore", "pipe"], signal });
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr = (stderr + d).slice(-20_000)));
     child.on("error", reject);
