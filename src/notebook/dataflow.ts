@@ -51,6 +51,15 @@ export type CellSpec =
   /** Fails with `error` (a compile error or a graph problem) without running. */
   | { readonly kind: "fail"; readonly id: string; readonly error: unknown; readonly compiled?: Pick<CompiledCell, "values" | "references"> };
 
+/**
+ * What one compile step asks of the dataflow: name variables to keep (name, owner or undefined: none), in order, then
+ * the cell specs (made by cellSpecs.ts; recorded as data for a live page).
+ */
+export interface DataflowChange {
+  readonly exposures: readonly (readonly [name: string, owner: string | undefined])[];
+  readonly specs: readonly CellSpec[];
+}
+
 /** What differs between hosts (Node, a browser). */
 export interface DataflowHost {
   readonly running: RunningCells;
@@ -299,6 +308,12 @@ export class Dataflow {
     }
     for (const cell of touched) this.defineCell(cell);
     this.advanceTick();
+  }
+
+  /** Applies a compile step's change (see DataflowChange). */
+  apply(change: DataflowChange): void {
+    for (const [name, owner] of change.exposures) this.exposeName(name, owner);
+    this.define(change.specs);
   }
 
   /** Marks cell `id` as re-executed: its variable is redefined even if nothing changed (it re-runs). */
