@@ -111,6 +111,7 @@ export class LivePage {
   async start(): Promise<void> {
     const { payload } = this.options;
     this.refreshStatus();
+    const failed: string[] = [];
     for (const step of payload.steps) {
       this.counts.set(step.cellId, step.count);
       this.router.begin({ ref: step.cellId, cellId: step.cellId, count: step.count, silent: false });
@@ -131,9 +132,9 @@ export class LivePage {
           this.saved.error(step.cellId, reportError(own));
           this.scheduleRender();
         }
-        // As `nasbook run`: the cells after a failing one do not run.
-        this.status.phase = `stopped: the cell ${step.label} failed`;
-        break;
+        // Unlike `nasbook run`, the cells after a failing one still run: the export refuses notebooks that fail, so a
+        // cell fails here only for what a page cannot do (it says what), and the reader keeps every cell that can run.
+        failed.push(step.label);
       }
     }
     await this.dataflow.whenSettled();
@@ -142,7 +143,8 @@ export class LivePage {
     this.render();
     this.timings.firstRun = performance.now() - this.started;
     this.settledOnce = true;
-    if (!this.status.phase.startsWith("stopped")) this.status.phase = `live: move a control to re-run the cells that read it (first run ${(this.timings.firstRun / 1000).toFixed(1)} s)`;
+    this.status.phase = `live: move a control to re-run the cells that read it (first run ${(this.timings.firstRun / 1000).toFixed(1)} s)`;
+    if (failed.length) this.status.warning = `${failed.length} cell${failed.length > 1 ? "s" : ""} cannot run in this page (see ${failed.map((l) => `"${l}"`).join(", ")}); the saved output of every other cell is live`;
     this.refreshStatus();
   }
 

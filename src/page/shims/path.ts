@@ -14,7 +14,7 @@ export function normalize(path: string): string {
       else if (!absolute) parts.push("..");
     } else parts.push(p);
   }
-  const body = parts.join("/");
+  const body = parts.join("/") + (path.endsWith("/") && parts.length ? "/" : "");
   return absolute ? `/${body}` : body || ".";
 }
 

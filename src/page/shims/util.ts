@@ -138,6 +138,7 @@ export function inspect(value: unknown, options: InspectOptions = {}): string {
 export function format(...args: unknown[]): string {
   const [first, ...rest] = args;
   let out: string;
+  if (typeof first === "string" && rest.length === 0) return first;
   if (typeof first === "string") {
     let k = 0;
     out = first.replace(/%([sdifjoO%])/g, (m, c: string) => {

@@ -1,0 +1,207 @@
+// Live pages in headless Chromium with the network disabled: `nasbook export --html --live` of a notebook opens from
+// disk, runs its cells in the page (its first run replays every embedded trial and trains nothing, and shows the same
+// outputs as `nasbook run`), and moving a control with real key presses re-runs exactly its readers, giving the same
+// history as `nasbook run --set` with that value; a trial the page does not carry is computed in the browser (for a
+// trained search: real training on wasm, the same result as in Node), and the figure is redrawn.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseIpynb, type NotebookDocument, type Output } from "../../src/notebook/ipynb.js";
+import { limitsNotebook, tableSearchNotebook, trainedSearchNotebook } from "../fixtures/liveNotebooks.js";
+import { launchChromium, noChromium, offlinePage } from "./chromium.js";
+
+const bin = resolve("bin/nasbook.js");
+const root = mkdtempSync(join(tmpdir(), "nasbook-live-"));
+const dataDir = join(root, "data");
+const env = { ...process.env, NASBOOK_DATA: dataDir, NASBOOK_TRIALS: join(root, "trials"), NASBOOK_BACKEND: "wasm" };
+
+function nasbook(args: string[]): string {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", env, timeout: 280_000 });
+  expect(r.stderr.replace(/^nasbook: tfjs backend.*\n/gm, "")).toBe("");
+  expect(r.status).toBe(0);
+  return r.stdout;
+}
+
+/** `nasbook run` of `notebook` with `set` (NAME=V pairs): the executed notebook. */
+function run(notebook: string, set: string[] = []): NotebookDocument {
+  const out = join(root, `run-${Math.random().toString(36).slice(2)}.ipynb`);
+  nasbook(["run", notebook, "--out", out, ...set.flatMap((s) => ["--set", s])]);
+  return parseIpynb(readFileSync(out, "utf8"));
+}
+
+/** `nasbook export --html --live`: the page's path. */
+function exportLive(notebook: string): string {
+  const out = notebook.replace(/\.ipynb$/, ".live.html");
+  expect(nasbook(["export", notebook, "--html", "--live", "--out", out])).toContain("wrote");
+  return out;
+}
+
+/** Text without the notebook store's line, which names the store (a directory in Node; the page's status bar in a page). */
+const withoutStoreLine = (text: string): string => text.split("\n").filter((l) => !l.startsWith("trial store ")).join("\n");
+
+/** What a cell shows, as text: streams and results (but the store line), errors. */
+function shown(outputs: readonly Output[]): string[] {
+  return outputs.flatMap((o): string[] => {
+    if (o.output_type === "stream") {
+      const text = withoutStoreLine(Array.isArray(o.text) ? o.text.join("") : o.text);
+      return text ? [`${o.name}: ${text}`] : [];
+    }
+    if (o.output_type === "error") return [`error: ${o.ename}: ${o.evalue}`];
+    const plain = o.data["text/plain"];
+    return [`${o.output_type}: ${withoutStoreLine(Array.isArray(plain) ? plain.join("") : String(plain))}`];
+  });
+}
+
+function savedOf(doc: NotebookDocument, id: string): Output[] {
+  const cell = doc.cells.find((c) => c.id === id);
+  return cell?.cell_type === "code" ? cell.outputs : [];
+}
+
+interface LiveStats {
+  settled: boolean;
+  embedded: number;
+  replayed: number;
+  computed: number;
+  trainingSteps: number;
+  timings: { firstRun?: number; reruns: number[] };
+  backend?: { name: string };
+}
+
+const stats = (page: Page): Promise<LiveStats> => page.evaluate(() => (window as unknown as { nasbookLive: { stats(): LiveStats } }).nasbookLive.stats());
+const pageOutputs = (page: Page, id: string): Promise<Output[]> =>
+  page.evaluate((cell) => (window as unknown as { nasbookLive: { page: { outputsOf(id: string): Output[] } } }).nasbookLive.page.outputsOf(cell), id);
+
+/** Waits until the page's live notebook has settled (first run, or the re-runs a control move started). */
+async function settled(page: Page, after: () => boolean | Promise<boolean> = () => true): Promise<void> {
+  await page.waitForFunction(() => {
+    const w = window as unknown as { nasbookLive?: { stats(): { settled: boolean } } };
+    return w.nasbookLive?.stats().settled === true || document.querySelector("#nasbook-live-status[data-failed]") !== null;
+  }, null, { timeout: 240_000, polling: 50 });
+  expect(await page.evaluate(() => document.querySelector("#nasbook-live-status[data-failed]")?.textContent ?? "")).toBe("");
+  expect(await after()).toBe(true);
+}
+
+/** Moves the range control of cell `cell` by `steps` (negative: left) with real key presses on the focused slider. */
+async function moveSlider(page: Page, cell: string, steps: number): Promise<void> {
+  const slider = page.locator(`section#${cell} .nasbook-live-control input[type=range]`);
+  await slider.focus();
+  for (let i = 0; i < Math.abs(steps); i++) await page.keyboard.press(steps > 0 ? "ArrowRight" : "ArrowLeft");
+}
+
+async function historyText(page: Page, cell = "history"): Promise<string[]> {
+  return shown(await pageOutputs(page, cell));
+}
+
+describe.skipIf(noChromium)("live pages in headless Chromium, network disabled", () => {
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  beforeAll(async () => {
+    mkdirSync(dataDir, { recursive: true });
+    browser = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("a table search: first run replays every trial; a slider move re-runs its readers as `nasbook run --set` does, and redraws the figure", async () => {
+    const nb = tableSearchNotebook(root, dataDir);
+    const html = exportLive(nb);
+    const reference = run(nb);
+    const moved = run(nb, ["budget=50"]);
+    const { page, problems, close } = await offlinePage(browser);
+    try {
+      await page.goto(`file://${html}`);
+      await settled(page);
+      const first = await stats(page);
+      expect(first.embedded).toBeGreaterThan(0);
+      expect(first.replayed).toBe(30); // every query of the search, none computed
+      expect(first.computed).toBe(0);
+      for (const id of ["budget", "population", "table", "search", "history", "plot"]) {
+        expect(shown(await pageOutputs(page, id)), id).toEqual(shown(savedOf(reference, id)));
+      }
+      const figure = page.locator("section#plot .outputs");
+      const before = await figure.screenshot();
+      await moveSlider(page, "budget", 2); // 30 -> 50
+      await settled(page, async () => (await stats(page)).timings.reruns.length > 0);
+      expect(await page.locator("section#budget output").textContent()).toBe("50");
+      expect(await historyText(page)).toEqual(shown(savedOf(moved, "history")));
+      expect(shown(await pageOutputs(page, "search"))).toEqual(shown(savedOf(moved, "search")));
+      const after = await stats(page);
+      // Two key presses: the search for 40 starts and is stopped by the one for 50 (after some of its trials, as timing
+      // has it). The search for 50 replays the 30 embedded trials (the same seed proposes them first) and looks the 20
+      // new ones up in the page's table, once per architecture (a trial the stopped search computed is the page's own).
+      const archs = (doc: NotebookDocument): string[] => shown(savedOf(doc, "history")).join("\n").replace(/^display_data: /, "").split("\n").map((l) => l.split(" ")[0]!);
+      const embedded = new Set(archs(reference));
+      expect(after.replayed).toBeGreaterThanOrEqual(60);
+      expect(after.computed).toBe(new Set(archs(moved).filter((a) => !embedded.has(a))).size);
+      expect(after.computed).toBeGreaterThan(0);
+      // The figure was redrawn for 50 trials.
+      await page.waitForFunction(() => /Population after 50 trials/.test(document.querySelector("section#plot .outputs")?.textContent ?? ""), null, { timeout: 30_000 });
+      await page.waitForFunction(() => document.querySelector("section#plot [data-nasbook-ready='1']") !== null, null, { timeout: 30_000 });
+      const redrawn = await figure.screenshot();
+      expect(redrawn.equals(before)).toBe(false);
+      if (process.env["NASBOOK_SCREENSHOTS"]) {
+        writeFileSync(join(process.env["NASBOOK_SCREENSHOTS"], "live-before.png"), before);
+        writeFileSync(join(process.env["NASBOOK_SCREENSHOTS"], "live-after.png"), redrawn);
+        await page.screenshot({ path: join(process.env["NASBOOK_SCREENSHOTS"], "live-page.png"), fullPage: true });
+      }
+      expect(problems).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 600_000);
+
+  it("a trained search: embedded trials replay with no training step; a new trial trains in the page and equals Node's", async () => {
+    const nb = trainedSearchNotebook(root);
+    const html = exportLive(nb);
+    const { page, problems, close } = await offlinePage(browser);
+    try {
+      await page.goto(`file://${html}`);
+      await settled(page);
+      const first = await stats(page);
+      expect(first.backend?.name).toBe("wasm");
+      expect(first.replayed).toBe(3);
+      expect(first.trainingSteps).toBe(0);
+      // A value the author ran before (its trials are the first two of the three): instant, nothing trained.
+      await moveSlider(page, "budget", -1); // 3 -> 2
+      await settled(page, async () => (await stats(page)).timings.reruns.length > 0);
+      expect((await historyText(page))[0]!.split("\n")).toHaveLength(2);
+      expect((await stats(page)).trainingSteps).toBe(0);
+      // A value it did not run: the fourth trial trains here, on wasm, and gives Node's result.
+      const reruns = (await stats(page)).timings.reruns.length;
+      await moveSlider(page, "budget", 2); // 2 -> 4
+      await settled(page, async () => (await stats(page)).timings.reruns.length > reruns);
+      const after = await stats(page);
+      expect(after.computed).toBe(1);
+      expect(after.trainingSteps).toBe(4); // 1 epoch of 128 samples in batches of 32
+      const node = run(nb, ["budget=4"]);
+      expect(await historyText(page)).toEqual(shown(savedOf(node, "history")));
+      expect(problems).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 600_000);
+
+  it("a cell that needs Node fails in the page with a message saying so; the other cells run", async () => {
+    const nb = limitsNotebook(root);
+    const html = exportLive(nb);
+    const reference = run(nb);
+    const { page, problems, close } = await offlinePage(browser);
+    try {
+      await page.goto(`file://${html}`);
+      await settled(page);
+      expect(shown(await pageOutputs(page, "doubled"))).toEqual(shown(savedOf(reference, "doubled")));
+      expect(shown(savedOf(reference, "doubled"))).toEqual(["display_data: 4"]); // it reads another cell: a composite display
+      const files = shown(await pageOutputs(page, "files"));
+      expect(files).toHaveLength(1);
+      expect(files[0]).toMatch(/^error: PageUnsupportedError: importing "node:fs" is not available in a live page/);
+      expect(files[0]).toContain("nasbook run");
+      expect(await page.locator("#nasbook-live-status .warning").textContent()).toContain("1 cell cannot run in this page");
+      expect(problems).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 300_000);
+});
