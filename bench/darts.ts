@@ -48,7 +48,7 @@ for (const run of runs) {
   });
   const r = await search.run({
     onSnapshot: (s) => {
-      const skip = (s.alphas ?? []).map((e) => e.weights[SKIP]!);
+      const skip = (s.policy ?? []).map((e) => e.probs[SKIP]!);
       console.log(`  [${run.label} step ${s.step}] train loss ${Number(s.trainLoss).toFixed(3)} val loss ${Number(s.valLoss).toFixed(3)} ` +
         `mean p(skip) ${(skip.reduce((a, b) => a + b, 0) / Math.max(1, skip.length)).toFixed(3)} derived ${s.derived}`);
     },
@@ -57,8 +57,8 @@ for (const run of runs) {
   supernets.set(run.label, net);
   const derived: Nb201Arch = r.derived;
   const trained = await trainDerived(derived, data, flags.epochs, flags.seed);
-  const first = r.snapshots[0]!.alphas!.map((e) => e.weights[SKIP]!);
-  const last = r.snapshots.at(-1)!.alphas!.map((e) => e.weights[SKIP]!);
+  const first = (r.snapshots[0]?.policy ?? []).map((e) => e.probs[SKIP]!);
+  const last = (r.snapshots.at(-1)?.policy ?? []).map((e) => e.probs[SKIP]!);
   const row = {
     run: run.label,
     order: run.order,

@@ -10,7 +10,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { setDataDir } from "../src/data/dir.js";
-import { figuresPage, searchCurves, type SearchCurvePoint, type SearchRun } from "../src/viz/index.js";
+import { figuresPage, searchCurves, type SearchCurvePoint, type CurveRun } from "../src/viz/index.js";
 import { NB201_DATASETS, loadNb201Table, nb201TableEvaluator, type Nb201Dataset } from "../src/estimate/nb201Table.js";
 import { search } from "../src/search.js";
 import { nb201Space, nb201Key, type Nb201Arch } from "../src/space/nb201.js";
@@ -34,7 +34,7 @@ const space = nb201Space();
 const table = loadNb201Table();
 
 const results: { strategy: string; dataset: Nb201Dataset; queries: number; seeds: number; mean: number; std: number; perSeed: number[] }[] = [];
-const curves: { dataset: Nb201Dataset; run: SearchRun }[] = [];
+const curves: { dataset: Nb201Dataset; run: CurveRun }[] = [];
 const maxQ = Math.max(...queryLevels);
 const t0 = performance.now();
 for (const name of wanted) {

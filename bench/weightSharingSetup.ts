@@ -8,7 +8,7 @@ import { normalizeSplits } from "../src/data/split.js";
 import { subset, type DataSplits, type ImageDataset } from "../src/data/types.js";
 import { nb201Model } from "../src/model/nb201.js";
 import type { Supernet } from "../src/model/supernet.js";
-import { trainEvaluator, type TrainTrialResult } from "../src/estimate/train.js";
+import { trainEvaluator, type TrainTrialResult, type FailedTrainResult } from "../src/estimate/train.js";
 import type { Evaluator, TrialResult } from "../src/estimate/types.js";
 import { distinctArchs, weightSharingReport, type WeightSharingReport } from "../src/estimate/weightSharing.js";
 import { Rng } from "../src/rng.js";
@@ -44,7 +44,7 @@ export async function searchData(): Promise<DataSplits> {
 }
 
 /** Derived architectures are trained stand-alone as NB201 networks: C=8, N=1, Adam 1e-3 cosine, batch 64. */
-export async function trainDerived(arch: Nb201Arch, data: DataSplits, epochs: number, seed: number): Promise<TrainTrialResult> {
+export async function trainDerived(arch: Nb201Arch, data: DataSplits, epochs: number, seed: number): Promise<TrainTrialResult | FailedTrainResult> {
   const ev = trainEvaluator<Nb201Arch>({ data, normalize: false, build: (a, o) => nb201Model(a, { ...o, channels: 8 }), train: { epochs, batchSize: 64 } });
   return ev.evaluate(arch, { seed });
 }

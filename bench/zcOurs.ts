@@ -17,7 +17,8 @@ import { batchOf } from "../src/data/batches.js";
 import { setDataDir } from "../src/data/dir.js";
 import { loadMnist } from "../src/data/mnist.js";
 import type { ImageDataset } from "../src/data/types.js";
-import { loadZcTable, spearmanBootstrapCI, spearmanCorrelation, type ZcProxy } from "../src/estimate/precomputedProxies.js";
+import { loadZcTable, spearmanBootstrapCI, type ZcProxy } from "../src/estimate/precomputedProxies.js";
+import { spearman } from "../src/predict/rank.js";
 import { PROXIES, type ProxyBatch, type ProxyName } from "../src/estimate/proxies.js";
 import { NB201_PAPER, nb201Model } from "../src/model/nb201.js";
 import { Rng } from "../src/rng.js";
@@ -107,7 +108,7 @@ const results = [...PUBLISHED, ...(paperSynflow ? [{ proxy: "synflow_paper_size"
   const mine = ok.map((i) => v[i]!);
   const a = ok.map((i) => acc[i]!);
   const naslib = ok.map((i) => rows[i]!.scores[p.naslib]!);
-  const rho = spearmanCorrelation(mine, a);
+  const rho = spearman(mine, a, { allowInfinite: true });
   const ci = spearmanBootstrapCI(mine, a, { rng: new Rng(`zc-ours/bootstrap/${p.proxy}/${seed}`) });
   return {
     proxy: p.proxy,
@@ -116,8 +117,8 @@ const results = [...PUBLISHED, ...(paperSynflow ? [{ proxy: "synflow_paper_size"
     spearman: rho,
     ci95: ci,
     published: p.published,
-    naslibSameArchs: spearmanCorrelation(naslib, a),
-    oursVsNaslib: spearmanCorrelation(mine, naslib),
+    naslibSameArchs: spearman(naslib, a, { allowInfinite: true }),
+    oursVsNaslib: spearman(mine, naslib, { allowInfinite: true }),
     withinPoint05: Math.abs(rho - p.published) <= 0.05,
   };
 });

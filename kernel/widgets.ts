@@ -8,7 +8,7 @@
  * ipywidgets front end they already have.
  */
 import { randomBytes } from "node:crypto";
-import { ButtonControl, isControl, type Control } from "../src/ui/controls.js";
+import { ButtonControl, isControl, isControlGroup, type Control, type ControlGroup } from "../src/ui/controls.js";
 import type { MimeBundle } from "../src/notebook/mime.js";
 import { WidgetBook, widgetProtocolVersion } from "../src/notebook/widgets.js";
 import type { Comm, CommRegistry, CommTarget } from "./comms.js";
@@ -19,7 +19,8 @@ type Publish = (msgType: string, content: Record<string, unknown>, metadata?: Re
 export class KernelWidgets {
   /** Model ids: random, as ipywidgets makes them (a frontend keeps models by id for the whole session). */
   readonly book = new WidgetBook(() => randomBytes(16).toString("hex"));
-  private readonly byCell = new Map<string, Set<Control<unknown>>>();
+  /** What each cell shows now (a control or a group): its models close when the cell shows something new. */
+  private readonly byCell = new Map<string, Control<unknown> | ControlGroup>();
   private readonly unsubscribe = new Map<Control<unknown>, () => void>();
   /** The control whose update from the frontend is being applied (not sent back as an update of our own). */
   private applying: Control<unknown> | undefined;
@@ -36,53 +37,71 @@ export class KernelWidgets {
     comms.register("jupyter.widget.control", this.controlTarget());
   }
 
-  /** The output of a value a cell shows, when it is a control: its widget (opened on first show); else undefined. */
+  /** The output of a value a cell shows, when it is a control or a group of them: its widget (opened on first show). */
   render(value: unknown, cellId: string): MimeBundle | undefined {
-    if (!isControl(value)) return undefined;
-    const { models, created } = this.book.modelsOf(value);
-    if (created) {
-      this.replaceCellControls(cellId, value);
-      const meta = { version: widgetProtocolVersion };
-      const open = (id: string, state: Record<string, unknown>) => this.comms.openFromKernel(id, "jupyter.widget", { state, buffer_paths: [] }, this.publish, meta);
-      // In order, before the output that shows the widget (messages go out in the order they are published): the
-      // layout and style first, then the model that refers to them.
-      for (const [id, state] of [[models.layout.id, models.layout.state], [models.style.id, models.style.state], [models.id, models.state]] as const) {
-        open(id, state).catch((e: unknown) => this.log(`widget comm_open failed: ${String(e)}`));
+    if (isControlGroup(value)) {
+      if (this.byCell.get(cellId) !== value) {
+        this.replaceCellControls(cellId, value);
+        for (const c of value.controls) this.open(c);
+        const { models, created } = this.book.boxOf(value);
+        if (created) for (const [id, state] of [[models.layout.id, models.layout.state], [models.id, models.state]] as const) this.openComm(id, state);
       }
-      // A change made in the kernel (not from this model's frontend) is sent to the frontend.
-      this.unsubscribe.set(value, value.subscribe(() => {
-        if (this.applying === value) return;
-        void this.comms.get(models.id)?.send({ method: "update", state: value.widgetValue(), buffer_paths: [] });
-      }));
+      return this.book.bundle(value);
+    }
+    if (!isControl(value)) return undefined;
+    if (this.byCell.get(cellId) !== value) {
+      this.replaceCellControls(cellId, value);
+      this.open(value);
     }
     return this.book.bundle(value);
   }
 
-  /** A cell made a new control: the comms of the one it showed before close. */
-  private replaceCellControls(cellId: string, control: Control<unknown>): void {
-    const previous = this.byCell.get(cellId);
-    if (previous) {
-      for (const old of previous) {
-        this.unsubscribe.get(old)?.();
-        this.unsubscribe.delete(old);
-        for (const id of this.book.forget(old)) void this.comms.closeFromKernel(id, this.publish);
-      }
+  /** Opens the comms of `control`'s models unless open, and starts sending the frontend its changes. */
+  private open(control: Control<unknown>): void {
+    const { models, created } = this.book.modelsOf(control);
+    if (!created) return;
+    // In order, before the output that shows the widget (messages go out in the order they are published): the
+    // layout and style first, then the model that refers to them.
+    for (const [id, state] of [[models.layout.id, models.layout.state], [models.style.id, models.style.state], [models.id, models.state]] as const) {
+      this.openComm(id, state);
     }
-    this.byCell.set(cellId, new Set([control]));
+    // A change made in the kernel (not from this model's frontend) is sent to the frontend.
+    this.unsubscribe.set(control, control.subscribe(() => {
+      if (this.applying === control) return;
+      void this.comms.get(models.id)?.send({ method: "update", state: control.widgetValue(), buffer_paths: [] });
+    }));
+  }
+
+  private openComm(id: string, state: Record<string, unknown>): void {
+    this.comms.openFromKernel(id, "jupyter.widget", { state, buffer_paths: [] }, this.publish, { version: widgetProtocolVersion })
+      .catch((e: unknown) => this.log(`widget comm_open failed: ${String(e)}`));
+  }
+
+  /** A cell shows something new: the comms of what it showed before close. */
+  private replaceCellControls(cellId: string, shown: Control<unknown> | ControlGroup): void {
+    const previous = this.byCell.get(cellId);
+    this.byCell.set(cellId, shown);
+    if (!previous) return;
+    for (const old of isControlGroup(previous) ? previous.controls : [previous]) {
+      this.unsubscribe.get(old)?.();
+      this.unsubscribe.delete(old);
+    }
+    for (const id of this.book.forget(previous)) void this.comms.closeFromKernel(id, this.publish);
   }
 
   private modelTarget(): CommTarget {
     return {
       // Only the kernel opens models: a frontend's comm_open on this target is a model we do not have.
       message: async (comm: Comm, data: Record<string, unknown>) => {
-        const control = this.book.controlOf(comm.id);
-        if (!control) return;
         const method = data["method"];
         if (method === "request_state") {
-          const { models } = this.book.modelsOf(control);
-          await comm.send({ method: "update", state: models.state, buffer_paths: [] });
+          // Any of our models (a control's, its layout's or style's, a group's box).
+          const state = this.book.modelState(comm.id);
+          if (state) await comm.send({ method: "update", state, buffer_paths: [] });
           return;
         }
+        const control = this.book.controlOf(comm.id);
+        if (!control) return;
         if (method === "custom" && control instanceof ButtonControl && (data["content"] as { event?: unknown } | undefined)?.event === "click") {
           control.click();
           await this.settled();
@@ -113,10 +132,8 @@ export class KernelWidgets {
       message: async (comm: Comm, data: Record<string, unknown>) => {
         if (data["method"] !== "request_states") return;
         const states: Record<string, unknown> = {};
-        for (const [, m] of this.book.entries()) {
-          for (const [id, state] of [[m.layout.id, m.layout.state], [m.style.id, m.style.state], [m.id, m.state]] as const) {
-            states[id] = { model_name: state["_model_name"], model_module: state["_model_module"], model_module_version: state["_model_module_version"], state };
-          }
+        for (const [id, state] of this.book.allModels()) {
+          states[id] = { model_name: state["_model_name"], model_module: state["_model_module"], model_module_version: state["_model_module_version"], state };
         }
         await comm.send({ method: "update_states", states, buffer_paths: {} });
       },

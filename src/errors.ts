@@ -31,7 +31,7 @@ export class CapabilityError extends NasbookError {
   constructor(strategy: string, space: string, missing: readonly string[]) {
     super(
       `${strategy} needs the space to provide ${missing.join(", ")}, but ${space} does not. ` +
-        `Use a space that implements them (all built-in spaces do) or add them to your space.`,
+        `Use a space that implements them (all built-in spaces do) or add them to your space; spaceContractViolations(space, rng) lists what a space lacks.`,
     );
   }
 }

@@ -14,7 +14,7 @@ import { randomBytes } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { CHECKPOINT_VERSION, openCheckpoint, type Checkpoint, type CheckpointHeader, type TrialRecord } from "./checkpoint.js";
 import { AbortError, BudgetError, CheckpointError, NasbookError } from "./errors.js";
-import { failedResult, type EvalBudget, type Evaluator, type TrialResult } from "./estimate/types.js";
+import { failedResult, type EvalBudget, type Evaluator, type FailedTrialResult, type OkResult, type TrialResult } from "./estimate/types.js";
 import { executorFor } from "./exec/executors.js";
 import { resultProblem } from "./exec/resultCheck.js";
 import { isStorable } from "./exec/store.js";
@@ -22,6 +22,8 @@ import { evaluatorFingerprint, sha256Hex, trialKey } from "./exec/trialKey.js";
 import type { SearchProgress } from "./exec/progress.js";
 import type { Executor, TrialStore } from "./exec/types.js";
 import { Rng } from "./rng.js";
+import { asyncChannel, type AsyncChannel } from "./asyncChannel.js";
+import { mimeSymbol } from "./mimeSymbol.js";
 import { yieldToEventLoop } from "./eventLoop.js";
 import type { SearchSpace } from "./space/types.js";
 import type { SpaceStrategyFactory, StrategyFactory, StrategySnapshot } from "./strategy/types.js";
@@ -42,10 +44,11 @@ export interface Budget {
   seconds?: number;
 }
 
-export interface SearchConfig<A> {
+/** What `search()` takes. `R` is the evaluator's result type, which the trials then carry. */
+export interface SearchConfig<A, R extends TrialResult = TrialResult> {
   space: SearchSpace<A>;
   strategy: StrategyFactory | SpaceStrategyFactory<A>;
-  evaluator: Evaluator<A>;
+  evaluator: Evaluator<A, R>;
   budget: Budget;
   seed: number;
   signal?: AbortSignal;
@@ -89,7 +92,11 @@ export interface SearchConfig<A> {
   startedEvent?: boolean;
 }
 
-export interface Trial<A> {
+/**
+ * One evaluated architecture. `result` is what the evaluator returned (`R`, e.g. `TrainTrialResult` with its
+ * curves) or a failure: `t.result.status === "ok"` narrows it to the evaluator's own result type.
+ */
+export interface Trial<A, R extends TrialResult = TrialResult> {
   index: number;
   batch: number;
   arch: A;
@@ -100,7 +107,7 @@ export interface Trial<A> {
   /** The content hash identifying the trial's result (see src/exec/trialKey.ts); undefined without a fingerprint. */
   trialKey?: string;
   seed: number;
-  result: TrialResult;
+  result: R | FailedTrialResult;
   /** The objective (higher is better); -Infinity for failed trials. */
   fitness: number;
   /** Seconds since the search started (across resumes) when this trial finished. */
@@ -122,21 +129,30 @@ export interface SearchStartedEvent {
   storeNote?: string;
 }
 
-/** What a search streams: one event per trial, then done (and with `startedEvent: true`, a SearchStartedEvent first). */
-export type SearchEvent<A> =
+/** The best trial of a search: always one that succeeded, so its result is the evaluator's own type. */
+export type BestTrial<A, R extends TrialResult = TrialResult> = Trial<A, R> & { result: OkResult<R> };
+
+/**
+ * What a search streams: one event per trial, then done (and with `startedEvent: true`, a SearchStartedEvent first).
+ * Both kinds carry `best`, `queries` and `snapshot` (the done event: the final ones), so a cell holding the latest
+ * event reads them without asking which kind it is.
+ */
+export type SearchEvent<A, R extends TrialResult = TrialResult> =
   | {
-      type: "trial"; trial: Trial<A>; best: Trial<A> | undefined; queries: number; snapshot?: StrategySnapshot;
+      type: "trial"; trial: Trial<A, R>; best: BestTrial<A, R> | undefined; queries: number;
+      /** The strategy's state after this trial (every `snapshotEvery`-th trial). */
+      snapshot?: StrategySnapshot;
       /** Trials still running when this one was told. */
       running: number;
       /** Store hits so far in this run. */
       cachedHits: number;
     }
-  | { type: "done"; result: SearchResult<A> };
+  | { type: "done"; result: SearchResult<A, R>; best: BestTrial<A, R> | undefined; queries: number; snapshot: StrategySnapshot };
 
-export interface SearchResult<A> {
-  history: Trial<A>[];
+export interface SearchResult<A, R extends TrialResult = TrialResult> {
+  history: Trial<A, R>[];
   /** The trial with the highest fitness (earliest on ties); undefined if no trial succeeded. */
-  best: Trial<A> | undefined;
+  best: BestTrial<A, R> | undefined;
   /** Best fitness after each trial. */
   bestSoFar: number[];
   stopped: "queries" | "seconds" | "aborted" | "exhausted";
@@ -151,9 +167,9 @@ export interface SearchResult<A> {
   snapshot: StrategySnapshot;
 }
 
-export type SearchRun<A, E = SearchEvent<A>> = AsyncIterable<E> & {
+export type SearchRun<A, R extends TrialResult = TrialResult, E = SearchEvent<A, R>> = AsyncIterable<E> & {
   /** Runs the search to the end (if not already running) and resolves with its result. */
-  result(): Promise<SearchResult<A>>;
+  result(): Promise<SearchResult<A, R>>;
 };
 
 /**
@@ -182,9 +198,10 @@ export function checkBudget(budget: Budget | undefined): Budget {
   return budget;
 }
 
-function bestOf<A>(a: Trial<A> | undefined, b: Trial<A>): Trial<A> | undefined {
+function bestOf<A, R extends TrialResult>(a: BestTrial<A, R> | undefined, b: Trial<A, R>): BestTrial<A, R> | undefined {
   if (b.result.status !== "ok" || !Number.isFinite(b.fitness)) return a;
-  return !a || b.fitness > a.fitness ? b : a;
+  // An ok result is the evaluator's own (the loop's failures all have status "failed").
+  return !a || b.fitness > a.fitness ? (b as BestTrial<A, R>) : a;
 }
 
 /** An evaluator returned something that is not a TrialResult that can be checkpointed and resumed. */
@@ -235,9 +252,9 @@ export function eventLine(e: SearchEvent<unknown> | SearchStartedEvent, total?: 
 }
 
 /** Runs a search; iterate it for live events, or await `.result()`. */
-export function search<A>(cfg: SearchConfig<A> & { startedEvent: true }): SearchRun<A, SearchEvent<A> | SearchStartedEvent>;
-export function search<A>(cfg: SearchConfig<A>): SearchRun<A>;
-export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | SearchStartedEvent> {
+export function search<A, R extends TrialResult = TrialResult>(cfg: SearchConfig<A, R> & { startedEvent: true }): SearchRun<A, R, SearchEvent<A, R> | SearchStartedEvent>;
+export function search<A, R extends TrialResult = TrialResult>(cfg: SearchConfig<A, R>): SearchRun<A, R>;
+export function search<A, R extends TrialResult = TrialResult>(cfg: SearchConfig<A, R>): SearchRun<A, R, SearchEvent<A, R> | SearchStartedEvent> {
   const budget = checkBudget(cfg.budget);
   const parallel = cfg.parallel ?? 1;
   if (!(Number.isInteger(parallel) && parallel >= 1)) throw new BudgetError(`parallel must be an integer >= 1, got ${parallel}`);
@@ -266,30 +283,28 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
   }
   const objective = cfg.objective ?? cfg.evaluator.objective;
   const snapshotEvery = cfg.snapshotEvery ?? 1;
+  // Made now, not when the search is first consumed: a space without a capability the strategy needs is an error
+  // of this call (CapabilityError), where the user wrote it.
+  const strategy = (cfg.strategy as SpaceStrategyFactory<A>).create(cfg.space, new Rng(cfg.seed).fork("strategy"));
 
-  // Event queue between the loop and (at most one) iterator.
-  const queue: (SearchEvent<A> | SearchStartedEvent)[] = [];
-  let wake: (() => void) | undefined;
-  let listening = false;
-  let finished = false;
-  let running: Promise<SearchResult<A>> | undefined;
+  // Events go to (at most one) iterator through a channel, made when someone iterates.
+  let channel: AsyncChannel<SearchEvent<A, R> | SearchStartedEvent> | undefined;
+  const listening = () => channel !== undefined && !channel.closed;
+  let running: Promise<SearchResult<A, R>> | undefined;
   // Closing the iterator (a consumer's `break`, or a notebook cell invalidated upstream) stops the search.
   const stop = new AbortController();
   const signal = cfg.signal ? AbortSignal.any([cfg.signal, stop.signal]) : stop.signal;
   // The caller's progress display, fed every event whether or not anyone iterates.
   let progress: SearchProgress | undefined;
-  const emit = (e: SearchEvent<A> | SearchStartedEvent) => {
+  const emit = (e: SearchEvent<A, R> | SearchStartedEvent) => {
     // Shown in a notebook as one line (a cell whose value is the search streams its events), not as a dump.
-    Object.defineProperty(e, Symbol.for("nasbook.mime"), { value: () => ({ "text/plain": eventLine(e, budget.queries) }), enumerable: false });
+    Object.defineProperty(e, mimeSymbol, { value: () => ({ "text/plain": eventLine(e, budget.queries) }), enumerable: false });
     progress?.update(e as SearchEvent<unknown> | SearchStartedEvent);
-    if (!listening) return;
-    queue.push(e);
-    wake?.();
+    channel?.push(e);
   };
 
-  async function run(): Promise<SearchResult<A>> {
+  async function run(): Promise<SearchResult<A, R>> {
     const { space, evaluator } = cfg;
-    const strategy = (cfg.strategy as SpaceStrategyFactory<A>).create(space, new Rng(cfg.seed).fork("strategy"));
 
     // The store: an explicit one needs a fingerprint (else a clear error); the fallback store is skipped, with a
     // note, for an evaluator that has none, so a notebook with its own evaluator still runs.
@@ -317,15 +332,15 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
     const ckpt: Checkpoint | undefined = cfg.checkpoint ? openCheckpoint(cfg.checkpoint, header) : undefined;
     const saved = ckpt?.saved;
 
-    const history: Trial<A>[] = [];
+    const history: Trial<A, R>[] = [];
     const bestSoFar: number[] = [];
-    let best: Trial<A> | undefined;
+    let best: BestTrial<A, R> | undefined;
     let resumed = 0;
     let cachedHits = 0;
     const started = performance.now();
     const elapsedBefore = saved ? Math.max(0, ...[...saved.trials.values()].map((t) => t.elapsed)) : 0;
     const elapsed = () => elapsedBefore + (performance.now() - started) / 1000;
-    let stopped: SearchResult<A>["stopped"] = "exhausted";
+    let stopped: SearchResult<A, R>["stopped"] = "exhausted";
 
     // budget.seconds is a deadline: running trials are stopped when it passes, recorded as failed (not lost)
     // and left out of the checkpoint, so a resume with a larger budget runs them.
@@ -463,9 +478,10 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
           }
           const { rec, fromCheckpoint } = settled;
           const fitness = fitnessOf(rec.result);
-          const trial: Trial<A> = {
+          const trial: Trial<A, R> = {
             index: rec.index, batch: trialBatch, arch, archString: rec.arch, key: space.key(arch), trialKey: rec.trialKey, seed: rec.seed,
-            result: rec.result, fitness, elapsed: rec.elapsed, cached: rec.cached === true,
+            // This evaluator's result (computed, or stored under its fingerprint), or one of the loop's failures.
+            result: rec.result as R | FailedTrialResult, fitness, elapsed: rec.elapsed, cached: rec.cached === true,
           };
           if (fromCheckpoint) resumed++;
           else if (trial.cached) cachedHits++;
@@ -473,7 +489,7 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
           history.push(trial);
           best = bestOf(best, trial);
           bestSoFar.push(best ? best.fitness : -Infinity);
-          const withSnapshot = listening && snapshotEvery > 0 && history.length % snapshotEvery === 0;
+          const withSnapshot = listening() && snapshotEvery > 0 && history.length % snapshotEvery === 0;
           emit({ type: "trial", trial, best, queries: history.length, snapshot: withSnapshot ? strategy.snapshot() : undefined, running: runningCount(), cachedHits });
           told++;
         }
@@ -506,11 +522,11 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
       ckpt?.close();
     }
     if (putFailure) console.warn(`nasbook: could not write to the trial store ${store?.name}: ${putFailure}`);
-    const result: SearchResult<A> = {
+    const result: SearchResult<A, R> = {
       history, best, bestSoFar, stopped, seconds: elapsed(), seed: cfg.seed, resumed, cachedHits, store: store?.name, snapshot: strategy.snapshot(),
     };
     // The progress display sees the done event (its summary), then finishes.
-    emit({ type: "done", result });
+    emit({ type: "done", result, best, queries: history.length, snapshot: result.snapshot });
     progress?.finish();
     progress = undefined;
     return result;
@@ -519,43 +535,17 @@ export function search<A>(cfg: SearchConfig<A>): SearchRun<A, SearchEvent<A> | S
   // The search runs in the async context of the code that called search() (a notebook cell), not of whoever first
   // iterates it (the notebook's runtime, outside any cell): what it prints — the trial store line, a store
   // warning — lands on the output of the cell that made it, even after that cell has returned its stream.
-  const inCaller = AsyncResource.bind((f: () => Promise<SearchResult<A>>) => f());
-  const start = () => {
-    running ??= inCaller(run).finally(() => {
-      finished = true;
-      wake?.();
-    });
-    return running;
-  };
+  const inCaller = AsyncResource.bind((f: () => Promise<SearchResult<A, R>>) => f());
+  const start = () => (running ??= inCaller(run));
 
   return {
     result: start,
-    [Symbol.asyncIterator](): AsyncIterator<SearchEvent<A> | SearchStartedEvent> {
-      if (listening || running) throw new Error("a search can be iterated once, before it starts; call search() again for another run");
-      listening = true;
-      const p = start();
-      let failure: unknown;
-      p.catch((e: unknown) => (failure = e));
-      return {
-        async next(): Promise<IteratorResult<SearchEvent<A> | SearchStartedEvent>> {
-          for (;;) {
-            if (queue.length > 0) return { value: queue.shift()!, done: false };
-            if (finished) {
-              await p.catch(() => undefined);
-              if (failure !== undefined) throw failure;
-              return { value: undefined, done: true };
-            }
-            await new Promise<void>((r) => (wake = r));
-            wake = undefined;
-          }
-        },
-        async return(): Promise<IteratorResult<SearchEvent<A> | SearchStartedEvent>> {
-          stop.abort(new Error("the search's event stream was closed"));
-          listening = false;
-          queue.length = 0;
-          return { value: undefined, done: true };
-        },
-      };
+    [Symbol.asyncIterator](): AsyncIterator<SearchEvent<A, R> | SearchStartedEvent> {
+      if (channel || running) throw new Error("a search can be iterated once, before it starts; call search() again for another run");
+      const events = asyncChannel<SearchEvent<A, R> | SearchStartedEvent>(() => stop.abort(new Error("the search's event stream was closed")));
+      channel = events;
+      start().then(() => events.end(), (error: unknown) => events.end({ error }));
+      return events.iterator;
     },
   };
 }

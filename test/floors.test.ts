@@ -13,6 +13,7 @@ const src = resolve(dirname(fileURLToPath(import.meta.url)), "../src");
 /** Lower number = lower floor. Top-level files of src/ are named by file, folders by name. */
 const FLOORS: Record<string, number> = {
   "rng.ts": 0, "errors.ts": 0, "hash.ts": 0, "recipe.ts": 0, "deepEqual.ts": 0, "memoize.ts": 0, "eventLoop.ts": 0, "packageLocation.ts": 0,
+  "asyncChannel.ts": 0, "mimeSymbol.ts": 0,
   space: 1,
   data: 2, backend: 2,
   model: 3,
@@ -25,7 +26,7 @@ const FLOORS: Record<string, number> = {
   viz: 9, ui: 9,
   notebook: 10,
   cli: 11, "cli.ts": 11,
-  "index.ts": 12,
+  "index.ts": 12, "internal.ts": 13,
 };
 
 /** Upward imports that remain, each with its reason (importer -> imported, paths relative to src/). */

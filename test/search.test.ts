@@ -92,8 +92,9 @@ describe("search loop", () => {
   it("records a result without the objective as failed, naming the metric", async () => {
     const ev = { name: "wrong", objective: "val_acc", evaluate: async () => ({ metrics: { acc: 1 }, cost: { seconds: 0 }, status: "ok" as const }) };
     const r = await search({ space, strategy: randomSearch(), evaluator: ev, budget: { queries: 2 }, seed: 1 }).result();
-    expect(r.history[0]!.result.status).toBe("failed");
-    expect(r.history[0]!.result.error).toMatch(/no "val_acc" \(metrics: acc\)/);
+    const { result } = r.history[0]!;
+    expect(result.status).toBe("failed");
+    expect(result.status === "failed" ? result.error : "").toMatch(/no "val_acc" \(metrics: acc\)/);
   });
 
   it("streams one event per trial, then done, with snapshots", async () => {
@@ -127,6 +128,14 @@ describe("search loop", () => {
     const r = await run.result();
     expect(r.stopped).toBe("aborted");
     expect(ev.calls).toBeLessThanOrEqual(5);
+  });
+
+  it("a space without a capability the strategy needs is refused by search() itself, before anything is consumed", () => {
+    const noCrossover = bitSpace(6, { crossover: false });
+    const evaluator = onesEvaluator(target.slice(0, 6));
+    expect(() => search({ space: noCrossover, strategy: regularizedEvolution({ crossover: 0.5 }), evaluator, budget: { queries: 4 }, seed: 0 }))
+      .toThrow(/regularized-evolution needs the space to provide crossover, but bits6 does not/);
+    expect(evaluator.calls).toBe(0);
   });
 
   it("parallel asks evaluate batches and still honour the query budget", async () => {

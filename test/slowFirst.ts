@@ -6,6 +6,7 @@
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 const SLOW = [
+  "test/kernel/jupyterlabTutorials.test.ts", // every tutorial under JupyterLab's Run All and nasbook run (1127 at load 20)
   "test/notebook/tutorials.test.ts", // 200: every tutorial under nasbook run and nbconvert
   "test/exec/bullmq.test.ts", // 80: redis-server and worker processes
   "test/kernel/faults.test.ts", // 39

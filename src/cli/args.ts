@@ -16,7 +16,21 @@ export class CliUsageError extends NasbookError {
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
 /** Parses argv strictly; `--n -5` is read as the value -5 of --n (so it is refused as a bad value, not a flag). */
-export function parseCli(command: string, argv: string[], options: Options): Record<string, string | boolean | undefined> {
+export function parseCli(command: string, argv: readonly string[], options: Options): Record<string, string | boolean | undefined> {
+  // As node's parseArgs types it: a `multiple: true` flag's value is an array, which its caller reads as one.
+  return parseCommandLine(command, argv, options).values as Record<string, string | boolean | undefined>;
+}
+
+/**
+ * `parseCli` for commands that also take positional arguments (a notebook, a connection file): at most
+ * `maxPositionals` of them (default none), in order. The one argument parser of every `nasbook` command.
+ */
+export function parseCommandLine(
+  command: string,
+  argv: readonly string[],
+  options: Options,
+  opts: { maxPositionals?: number } = {},
+): { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] } {
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -28,13 +42,15 @@ export function parseCli(command: string, argv: string[], options: Options): Rec
     } else args.push(a);
   }
   const valid = Object.keys(options).map((k) => `--${k}`).join(", ");
+  const maxPositionals = opts.maxPositionals ?? 0;
+  let parsed: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] };
   try {
-    const { values } = parseArgs({ args, options, strict: true, allowPositionals: false });
-    return values as Record<string, string | boolean | undefined>;
+    const { values, positionals } = parseArgs({ args, options, strict: true, allowPositionals: maxPositionals > 0 });
+    parsed = { values, positionals };
   } catch (e) {
     const code = (e as { code?: string }).code;
     const msg = (e as Error).message;
-    const flag = /'(-[^' ]+)/.exec(msg)?.[1] ?? "";
+    const flag = /'(?:-\w, )?(--?[^' ,]+)/.exec(msg)?.[1] ?? ""; // "Option '-o, --out <value>' ..." names --out
     if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") throw new CliUsageError(command, `unknown option ${flag} (options: ${valid})`);
     if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") throw new CliUsageError(command, `unexpected argument ${/'([^']+)'/.exec(msg)?.[1] ?? ""} (options: ${valid})`);
     if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
@@ -43,6 +59,10 @@ export function parseCli(command: string, argv: string[], options: Options): Rec
     }
     throw new CliUsageError(command, msg.split("\n")[0]!);
   }
+  if (parsed.positionals.length > maxPositionals) {
+    throw new CliUsageError(command, `unexpected argument ${parsed.positionals[maxPositionals]} (options: ${valid})`);
+  }
+  return parsed;
 }
 
 /** A positive integer flag value. */
@@ -70,4 +90,15 @@ export function positiveNumber(command: string, flag: string, v: string): number
 export function oneOf<T extends string>(command: string, flag: string, v: string, valid: readonly T[]): T {
   if (!(valid as readonly string[]).includes(v)) throw new CliUsageError(command, `--${flag} must be one of ${valid.join(", ")}; got "${v}"`);
   return v as T;
+}
+
+/** The NAME=VALUE pairs of a repeatable `--set` flag (control values), by name. */
+export function controlSettings(command: string, value: string | boolean | (string | boolean)[] | undefined): Record<string, string> {
+  const set: Record<string, string> = {};
+  for (const pair of Array.isArray(value) ? value.map(String) : []) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new CliUsageError(command, `--set takes NAME=VALUE, got "${pair}"; e.g. --set budget=50`);
+    set[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return set;
 }

@@ -7,6 +7,7 @@ import { basename, dirname, extname, join, resolve } from "node:path";
 import { notebookToHtml } from "../notebook/htmlExport.js";
 import { exportLive } from "../notebook/liveExport.js";
 import { readIpynb } from "../notebook/ipynb.js";
+import { CliUsageError, controlSettings, integer, parseCommandLine } from "./args.js";
 import { refuseClashingPaths, writeOutputFile } from "./outputPaths.js";
 
 const USAGE =
@@ -18,63 +19,42 @@ const USAGE =
   "  --no-code   show prose and outputs only";
 
 export async function main(argv: string[]): Promise<number> {
-  let notebook: string | undefined;
-  let out: string | undefined;
-  let html = false;
-  let showCode = true;
-  let live = false;
+  let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  let positionals: string[];
+  let live: boolean;
   let seed: number | undefined;
-  const set: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === "--html") html = true;
-    else if (a === "--out" || a === "-o") {
-      out = argv[++i];
-      if (!out) {
-        console.error(`nasbook export: ${a} needs a file name\n\n${USAGE}`);
-        return 2;
-      }
-    } else if (a.startsWith("--out=")) out = a.slice("--out=".length);
-    else if (a === "--no-code") showCode = false;
-    else if (a === "--live") live = true;
-    else if (a === "--set" || a === "--seed") {
-      const v = argv[++i];
-      if (v === undefined) {
-        console.error(`nasbook export: ${a} needs a value\n\n${USAGE}`);
-        return 2;
-      }
-      if (a === "--seed") {
-        if (!/^-?\d+$/.test(v)) {
-          console.error(`nasbook export: --seed must be an integer, got "${v}"`);
-          return 2;
-        }
-        seed = Number(v);
-      } else {
-        const eq = v.indexOf("=");
-        if (eq <= 0) {
-          console.error(`nasbook export: --set takes NAME=VALUE, got "${v}"; e.g. --set budget=50`);
-          return 2;
-        }
-        set[v.slice(0, eq)] = v.slice(eq + 1);
-      }
-    }
-    else if (a === "--help" || a === "-h") {
-      console.log(USAGE);
-      return 0;
-    } else if (a.startsWith("-")) {
-      console.error(`nasbook export: unknown option "${a}"\n\n${USAGE}`);
-      return 2;
-    } else if (notebook === undefined) notebook = a;
-    else {
-      console.error(`nasbook export: one notebook at a time (got "${notebook}" and "${a}")`);
-      return 2;
-    }
+  let set: Record<string, string>;
+  try {
+    ({ values, positionals } = parseCommandLine("export", argv, {
+      html: { type: "boolean" },
+      out: { type: "string", short: "o" },
+      "no-code": { type: "boolean" },
+      live: { type: "boolean" },
+      set: { type: "string", multiple: true },
+      seed: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    }, { maxPositionals: 2 }));
+    if (positionals.length > 1) throw new CliUsageError("export", `one notebook at a time (got "${positionals[0]}" and "${positionals[1]}")`);
+    live = values["live"] === true;
+    seed = typeof values["seed"] === "string" ? integer("export", "seed", values["seed"]) : undefined;
+    set = controlSettings("export", values["set"]);
+  } catch (err) {
+    if (!(err instanceof CliUsageError)) throw err;
+    console.error(`${err.message}\n\n${USAGE}`);
+    return 2;
   }
+  if (values["help"] === true) {
+    console.log(USAGE);
+    return 0;
+  }
+  const notebook = positionals[0];
+  const out = typeof values["out"] === "string" ? values["out"] : undefined;
+  const showCode = values["no-code"] !== true;
   if (!notebook) {
     console.error(`nasbook export: which notebook?\n\n${USAGE}`);
     return 2;
   }
-  if (!html) {
+  if (values["html"] !== true) {
     console.error(`nasbook export: give a format: --html (e.g. nasbook export ${notebook} --html)\n\n${USAGE}`);
     return 2;
   }

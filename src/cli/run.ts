@@ -21,6 +21,7 @@ import { NotebookSession } from "../notebook/session.js";
 import { searchProgress, type ProgressOptions } from "../exec/progress.js";
 import { outputs as out, readIpynb, serializeIpynb, type NotebookDocument } from "../notebook/ipynb.js";
 import { inlinePlotlyOnce, runNotebook, type CellFailure, type RunProgress, type RunSnapshot } from "../notebook/runner.js";
+import { CliUsageError, controlSettings, integer, parseCommandLine } from "./args.js";
 import { refuseClashingPaths, writeOutputFile } from "./outputPaths.js";
 
 /** Set in the child process that actually runs the notebook. */
@@ -47,43 +48,34 @@ interface RunArgs {
   progress: boolean;
 }
 
-class UsageError extends Error {}
-
-function parseArgs(argv: string[]): RunArgs {
-  const args: Partial<RunArgs> & { allowErrors: boolean; progress: boolean; set: Record<string, string> } = {
-    set: {},
-    allowErrors: false,
-    progress: Boolean(process.stderr.isTTY),
+/** `nasbook run`'s flags, parsed by the one command-line parser of every command (src/cli/args.ts). */
+function parseRunArgs(argv: string[]): RunArgs | "help" {
+  const { values, positionals } = parseCommandLine("run", argv, {
+    out: { type: "string" },
+    html: { type: "string" },
+    seed: { type: "string" },
+    set: { type: "string", multiple: true },
+    "allow-errors": { type: "boolean" },
+    progress: { type: "boolean" },
+    quiet: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  }, { maxPositionals: 2 });
+  if (values["help"] === true) return "help";
+  if (positionals.length > 1) throw new CliUsageError("run", `one notebook at a time (got "${positionals[0]}" and "${positionals[1]}")`);
+  const notebook = positionals[0];
+  if (notebook === undefined) throw new CliUsageError("run", "which notebook? e.g. nasbook run notebooks/00-quickstart.ipynb --html out/report.html");
+  const seed = typeof values["seed"] === "string" ? integer("run", "seed", values["seed"]) : undefined;
+  const set = controlSettings("run", values["set"]);
+  return {
+    notebook,
+    out: typeof values["out"] === "string" ? values["out"] : undefined,
+    html: typeof values["html"] === "string" ? values["html"] : undefined,
+    seed,
+    set,
+    allowErrors: values["allow-errors"] === true,
+    // --quiet wins over --progress; without either, progress shows on a terminal.
+    progress: values["quiet"] === true ? false : values["progress"] === true || Boolean(process.stderr.isTTY),
   };
-  const value = (flag: string, v: string | undefined): string => {
-    if (v === undefined || v.startsWith("--")) throw new UsageError(`${flag} needs a value`);
-    return v;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const [flag, inline] = a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
-    const next = (): string => (inline !== undefined ? inline : value(flag, argv[++i]));
-    if (flag === "--out") args.out = next();
-    else if (flag === "--html") args.html = next();
-    else if (flag === "--seed") {
-      const s = next();
-      if (!/^-?\d+$/.test(s)) throw new UsageError(`--seed must be an integer, got "${s}"`);
-      args.seed = Number(s);
-    } else if (flag === "--set") {
-      const pair = next();
-      const eq = pair.indexOf("=");
-      if (eq <= 0) throw new UsageError(`--set takes NAME=VALUE, got "${pair}"; e.g. --set budget=50`);
-      args.set[pair.slice(0, eq)] = pair.slice(eq + 1);
-    } else if (flag === "--allow-errors") args.allowErrors = true;
-    else if (flag === "--progress") args.progress = true;
-    else if (flag === "--quiet") args.progress = false;
-    else if (flag === "--help" || flag === "-h") throw new UsageError("");
-    else if (flag.startsWith("-")) throw new UsageError(`unknown option "${flag}"`);
-    else if (args.notebook === undefined) args.notebook = a;
-    else throw new UsageError(`one notebook at a time (got "${args.notebook}" and "${a}")`);
-  }
-  if (!args.notebook) throw new UsageError("which notebook? e.g. nasbook run notebooks/00-quickstart.ipynb --html out/report.html");
-  return args as RunArgs;
 }
 
 function firstLine(source: string): string {
@@ -115,15 +107,20 @@ export function describeFailure(f: CellFailure, notebook: string): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let args: RunArgs;
+  let parsed: RunArgs | "help";
   try {
-    args = parseArgs(argv);
+    parsed = parseRunArgs(argv);
   } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    if (err.message) console.error(`nasbook run: ${err.message}\n`);
+    if (!(err instanceof CliUsageError)) throw err;
+    console.error(`${err.message}\n`);
     console.error(USAGE);
-    return err.message ? 2 : 0;
+    return 2;
   }
+  if (parsed === "help") {
+    console.error(USAGE);
+    return 0;
+  }
+  const args = parsed;
   const clash = refuseClashingPaths("run", [
     { path: args.notebook, name: "the notebook", role: "input" }, { path: args.out, name: "--out", role: "output" }, { path: args.html, name: "--html", role: "output" },
   ]);

@@ -57,3 +57,22 @@ export function normalizeSplits(s: DataSplits): DataSplits {
   const stats = channelStats(s.train);
   return { ...s, train: normalize(s.train, stats), val: normalize(s.val, stats), test: normalize(s.test, stats) };
 }
+
+/**
+ * The first `sizes.train` / `sizes.val` / `sizes.test` examples of each split (a split left out keeps all of its
+ * examples), for a quick run on part of a task. Loaders' splits are shuffled with their seed, so the first
+ * examples are a random sample. The note says what was kept.
+ */
+export function limitSplits(s: DataSplits, sizes: Partial<SplitSizes>): DataSplits {
+  const part = (name: keyof SplitSizes): ImageDataset => {
+    const ds = s[name];
+    const n = sizes[name];
+    if (n === undefined) return ds;
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`limitSplits: ${name} must be a positive integer, got ${n}`);
+    return n >= sizeOf(ds) ? ds : subset(ds, Array.from({ length: n }, (_, i) => i));
+  };
+  const train = part("train");
+  const val = part("val");
+  const test = part("test");
+  return { ...s, train, val, test, note: `${s.note}; using ${sizeOf(train)} training, ${sizeOf(val)} validation and ${sizeOf(test)} test images` };
+}

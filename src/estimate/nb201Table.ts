@@ -160,7 +160,16 @@ export interface Nb201EvaluatorOptions {
  * Tabular evaluator: `val_acc` (12-epoch validation accuracy, the search signal), `test_acc` (200-epoch test
  * accuracy, reported), `params_M`, `index`. The table holds means over training seeds, so `seed` does not matter.
  */
-export function nb201TableEvaluator(opts: Nb201EvaluatorOptions = {}): Evaluator<Nb201Arch> & { table: Nb201Table; dataset: Nb201Dataset } {
+/** What a table lookup reports: `val_acc` (12-epoch validation), `test_acc` (200 epochs), `params_M`, the row `index`. */
+export type Nb201Metrics = ReturnType<Nb201Table["query"]> & Record<string, number>;
+
+/** A table lookup's result. */
+export interface Nb201TrialResult extends TrialResult {
+  status: "ok";
+  metrics: Nb201Metrics;
+}
+
+export function nb201TableEvaluator(opts: Nb201EvaluatorOptions = {}): Evaluator<Nb201Arch, Nb201TrialResult> & { table: Nb201Table; dataset: Nb201Dataset } {
   const dataset = nb201Dataset(opts.dataset ?? "cifar10");
   const table = opts.table ?? loadNb201Table();
   return {
@@ -171,7 +180,7 @@ export function nb201TableEvaluator(opts: Nb201EvaluatorOptions = {}): Evaluator
     // A table row is a mean over training seeds: the trial's seed does not change the result.
     fingerprint: () => ({ kind: "nb201-table", dataset, table: table.sha256, seeded: false }),
     recipe: table.path ? { kind: "builtin", name: "nb201-table", options: { dataset, path: table.path } } : undefined,
-    async evaluate(a: Nb201Arch, _opts: EvaluateOptions): Promise<TrialResult> {
+    async evaluate(a: Nb201Arch, _opts: EvaluateOptions): Promise<Nb201TrialResult> {
       const metrics = table.query(table.row(a), dataset);
       return { metrics, cost: { seconds: 0, queries: 1 }, status: "ok" };
     },

@@ -11,6 +11,7 @@ import { DataFileError, InvalidArchError } from "../errors.js";
 import type { Rng } from "../rng.js";
 import { formatNb201, parseNb201, type Nb201Arch } from "../space/nb201.js";
 import { sha256Hex } from "../hash.js";
+import { spearman } from "../predict/rank.js";
 import { failedResult, type Evaluator, type TrialResult } from "./types.js";
 
 export const ZC_FILE = "nb201/nb201_naslib_zc_subset.csv";
@@ -117,47 +118,16 @@ export function precomputedProxyEvaluator(opts: PrecomputedProxyOptions): Precom
   };
 }
 
-function ranks(xs: readonly number[]): number[] {
-  const order = xs.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
-  const r = new Array<number>(xs.length);
-  for (let i = 0; i < order.length; ) {
-    let j = i;
-    while (j + 1 < order.length && order[j + 1]![0] === order[i]![0]) j++;
-    for (let k = i; k <= j; k++) r[order[k]![1]] = (i + j) / 2 + 1; // ties share their average rank
-    i = j + 1;
-  }
-  return r;
-}
-
-/** Spearman's rank correlation (Pearson correlation of average ranks). */
-export function spearmanCorrelation(a: readonly number[], b: readonly number[]): number {
-  if (a.length !== b.length || a.length < 2) throw new RangeError(`spearman needs two lists of equal length >= 2, got ${a.length} and ${b.length}`);
-  const ra = ranks(a);
-  const rb = ranks(b);
-  const n = a.length;
-  const ma = ra.reduce((s, v) => s + v, 0) / n;
-  const mb = rb.reduce((s, v) => s + v, 0) / n;
-  let num = 0;
-  let da = 0;
-  let db = 0;
-  for (let i = 0; i < n; i++) {
-    num += (ra[i]! - ma) * (rb[i]! - mb);
-    da += (ra[i]! - ma) ** 2;
-    db += (rb[i]! - mb) ** 2;
-  }
-  return num / Math.sqrt(da * db);
-}
-
 /** Spearman correlation of each proxy with validation accuracy on one dataset, over the rows that have it. */
 export function proxyCorrelations(rows: readonly ZcRow[], dataset: ZcDataset): { proxy: ZcProxy; spearman: number; n: number }[] {
   const sub = rows.filter((r) => r.dataset === dataset);
   return ZC_PROXIES.map((proxy) => {
     const have = sub.filter((r) => r.scores[proxy] !== undefined && Number.isFinite(r.scores[proxy]));
-    return { proxy, spearman: spearmanCorrelation(have.map((r) => r.scores[proxy]!), have.map((r) => r.valAccuracy)), n: have.length };
+    return { proxy, spearman: spearman(have.map((r) => r.scores[proxy]!), have.map((r) => r.valAccuracy)), n: have.length };
   });
 }
 
-/** Percentile bootstrap interval of Spearman's rho: pairs resampled with replacement, seeded (Efron 1979). */
+/** Percentile bootstrap interval of Spearman's rho (±Infinity ranked lowest/highest): pairs resampled with replacement, seeded (Efron 1979). */
 export function spearmanBootstrapCI(a: readonly number[], b: readonly number[], opts: { resamples?: number; level?: number; rng: Rng }): [number, number] {
   const n = a.length;
   const resamples = opts.resamples ?? 1000;
@@ -165,8 +135,10 @@ export function spearmanBootstrapCI(a: readonly number[], b: readonly number[], 
   const rhos: number[] = [];
   for (let r = 0; r < resamples; r++) {
     const idx = Array.from({ length: n }, () => opts.rng.int(n));
-    const rho = spearmanCorrelation(idx.map((i) => a[i]!), idx.map((i) => b[i]!));
-    if (Number.isFinite(rho)) rhos.push(rho); // a resample of all-equal values has no rank correlation
+    const ra = idx.map((i) => a[i]!);
+    const rb = idx.map((i) => b[i]!);
+    // A resample of all-equal values has no rank correlation: it is left out, not counted as 0.
+    if (new Set(ra).size > 1 && new Set(rb).size > 1) rhos.push(spearman(ra, rb, { allowInfinite: true }));
   }
   rhos.sort((x, y) => x - y);
   const at = (q: number) => rhos[Math.min(rhos.length - 1, Math.max(0, Math.floor(q * rhos.length)))]!;

@@ -304,9 +304,9 @@ export const PROXIES: Record<ProxyName, (model: tf.LayersModel, b: ProxyBatch) =
   flops: async (m) => countFlops(m),
 };
 
-/** Computes the named proxies (default: all) of a model on one batch. */
-export async function computeProxies(model: tf.LayersModel, b: ProxyBatch, names: readonly ProxyName[] = PROXY_NAMES): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const name of names) out[name] = await PROXIES[name](model, b);
-  return out;
+/** Computes the named proxies (default: all) of a model on one batch: one score per name asked for. */
+export async function computeProxies<N extends ProxyName = ProxyName>(model: tf.LayersModel, b: ProxyBatch, names?: readonly N[]): Promise<Record<N, number>> {
+  const out: Partial<Record<N, number>> = {};
+  for (const name of names ?? (PROXY_NAMES as readonly N[])) out[name] = await PROXIES[name](model, b);
+  return out as Record<N, number>; // every name of `names` was set above
 }

@@ -16,7 +16,7 @@ export interface ResumableRun {
 }
 
 /** An evaluator that can also start a resumable run whose learning-rate schedule spans `maxEpochs`. */
-export interface ResumableEvaluator<A> extends Evaluator<A> {
+export interface ResumableEvaluator<A, R extends TrialResult = TrialResult> extends Evaluator<A, R> {
   startRun(arch: A, opts: { seed: number; maxEpochs: number }): ResumableRun;
 }
 

@@ -16,7 +16,7 @@ import type { BuilderIdentity, BuiltModel, ModelOptions } from "../model/types.j
 import { builderFingerprint, dataFingerprint } from "./fingerprint.js";
 import { createTrainer, evaluateModel, type EpochRecord, type TrainConfig, type Trainer } from "./fit.js";
 import type { ResumableEvaluator, ResumableRun } from "./resumable.js";
-import { failedResult, type EvaluateOptions, type Evaluator, type TrialResult } from "./types.js";
+import { failedResult, type EvaluateOptions, type Evaluator, type FailedTrialResult, type TrialResult } from "./types.js";
 
 /** Builds a network for an architecture (e.g. `nb201Model`, or `modelBuilder(space)`). */
 export type ModelBuilder<A> = ((arch: A, opts: ModelOptions) => BuiltModel) & { builderIdentity?: BuilderIdentity };
@@ -46,20 +46,45 @@ export interface TrainEvaluatorOptions<A> {
   onEpoch?: (record: EpochRecord) => void;
 }
 
-/** A train evaluator's result: the TrialResult plus per-epoch curves and the tfjs backend that ran it. */
+/** What every successful training trial reports (accuracies in percent; `best_epoch` 1-based). */
+export interface TrainMetrics {
+  val_acc: number;
+  val_loss: number;
+  test_acc: number;
+  test_loss: number;
+  train_acc: number;
+  train_loss: number;
+  params: number;
+  flops: number;
+  epochs: number;
+  best_epoch: number;
+  /** 1 if early stopping ended the run, else 0. */
+  stopped_early: number;
+  [metric: string]: number;
+}
+
+/** A successful training trial: its metrics, per-epoch curves and the tfjs backend that ran it. */
 export interface TrainTrialResult extends TrialResult {
+  status: "ok";
+  metrics: TrainMetrics;
+  curves: EpochRecord[];
+  backend: string;
+}
+
+/** A training trial that failed (diverged, too large, ...), with the curves of the epochs it ran. */
+export interface FailedTrainResult extends FailedTrialResult {
   curves: EpochRecord[];
   backend: string;
 }
 
 /** A resumable training run whose results carry the curves so far. */
 export interface TrainRun extends ResumableRun {
-  continueTo(epochs: number, opts?: { signal?: AbortSignal; seconds?: number }): Promise<TrainTrialResult>;
+  continueTo(epochs: number, opts?: { signal?: AbortSignal; seconds?: number }): Promise<TrainTrialResult | FailedTrainResult>;
 }
 
 /** An Evaluator whose results carry training curves. */
-export interface TrainEvaluator<A> extends ResumableEvaluator<A> {
-  evaluate(arch: A, opts: EvaluateOptions): Promise<TrainTrialResult>;
+export interface TrainEvaluator<A> extends ResumableEvaluator<A, TrainTrialResult | FailedTrainResult> {
+  evaluate(arch: A, opts: EvaluateOptions): Promise<TrainTrialResult | FailedTrainResult>;
   startRun(arch: A, opts: { seed: number; maxEpochs: number }): TrainRun;
   /**
    * Trains `arch` exactly as `evaluate` does (same seed and budget: same weights on the same backend) and hands
@@ -97,7 +122,7 @@ export function trainEvaluator<A>(options: TrainEvaluatorOptions<A>): TrainEvalu
 
   function startRun(arch: A, run: { seed: number; maxEpochs: number }): TrainRun & { takeModel(): BuiltModel } {
     let live: { built: BuiltModel; trainer: Trainer; cfg: TrainConfig } | undefined;
-    let failed: TrainTrialResult | undefined;
+    let failed: FailedTrainResult | undefined;
     const curves: EpochRecord[] = [];
     const release = () => {
       live?.trainer.dispose();
@@ -201,7 +226,7 @@ export function trainEvaluator<A>(options: TrainEvaluatorOptions<A>): TrainEvalu
         run.dispose();
       }
     },
-    async evaluate(arch: A, opts: EvaluateOptions): Promise<TrainTrialResult> {
+    async evaluate(arch: A, opts: EvaluateOptions): Promise<TrainTrialResult | FailedTrainResult> {
       const epochs = opts.budget?.epochs ?? baseConfig().epochs;
       const run = startRun(arch, { seed: opts.seed, maxEpochs: epochs });
       try {

@@ -21,6 +21,18 @@ export interface TrialResult {
   error?: string;
 }
 
+/** A failed trial: no objective; `error` says why. Any evaluator's failure, and the search loop's own verdicts. */
+export interface FailedTrialResult extends TrialResult {
+  status: "failed";
+  error: string;
+}
+
+/**
+ * The result of an evaluator that succeeded, out of the results `R` it may return (`R` minus its failed forms):
+ * what `t.result.status === "ok"` narrows a trial's result to.
+ */
+export type OkResult<R extends TrialResult> = R extends { status: "failed" } ? never : R;
+
 export interface EvaluateOptions {
   budget?: EvalBudget;
   /** Seed for any randomness in the evaluation (weight init, data order, which seed's result a table returns). */
@@ -28,11 +40,15 @@ export interface EvaluateOptions {
   signal?: AbortSignal;
 }
 
-export interface Evaluator<A> {
+/**
+ * Evaluates architectures of type `A`; `R` is the type of its results (e.g. `TrainTrialResult`, with training
+ * curves), so a search's trials carry it without casts.
+ */
+export interface Evaluator<A, R extends TrialResult = TrialResult> {
   readonly name: string;
   /** The metric a search maximises unless told otherwise (e.g. `val_acc`). */
   readonly objective: string;
-  evaluate(a: A, opts: EvaluateOptions): Promise<TrialResult>;
+  evaluate(a: A, opts: EvaluateOptions): Promise<R | FailedTrialResult>;
   /**
    * Every option that changes a result (hyper-parameters, data sha256, backend, version), as plain data: the
    * trial store's key hashes it. A user evaluator without one cannot be cached (pass `store: false`).
@@ -43,7 +59,7 @@ export interface Evaluator<A> {
 }
 
 /** A failed result carrying the error, so a search records it and goes on. */
-export function failedResult(error: unknown, seconds = 0): TrialResult {
+export function failedResult(error: unknown, seconds = 0): FailedTrialResult {
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return { metrics: {}, cost: { seconds }, status: "failed", error: message };
 }

@@ -9,6 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { ImageShape } from "../data/types.js";
+import type { PolicyRow } from "../space/types.js";
 import type { WeightStore } from "./supernetOps.js";
 
 /** One kind of cell (NB201: the only cell; DARTS: normal and reduce) and the rows of its alpha matrix. */
@@ -61,6 +62,8 @@ export interface Supernet<A> {
   logits(x: tf.Tensor4D, mode: SupernetMode<A>): tf.Tensor2D;
   /** The discrete architecture the given alphas (default: the current ones) stand for. */
   derive(alphas?: readonly number[][][]): A;
+  /** An architecture of this supernet's space as written (`formatNb201`, a DARTS genotype string). */
+  format(a: A): string;
   dispose(): void;
 }
 
@@ -83,16 +86,16 @@ export function softmaxRow(row: readonly number[]): number[] {
 }
 
 /**
- * The alphas as `StrategySnapshot.alphas` lists them: one entry per edge ("cell:to<-from" when the supernet has
- * several kinds of cell), with the softmax probabilities of its ops.
+ * The alphas as a snapshot's `policy` lists them: one row per edge (its decision "cell:to<-from" when the supernet
+ * has several kinds of cell, else "to<-from"), with the softmax probabilities of its ops.
  */
-export function alphaTable(net: Supernet<unknown>, values: readonly number[][][] = alphaValues(net)): { edge: string; ops: string[]; weights: number[] }[] {
+export function supernetPolicy(net: Supernet<unknown>, values: readonly number[][][] = alphaValues(net)): PolicyRow[] {
   const prefix = net.cells.length > 1;
   return net.cells.flatMap((cell, c) =>
     cell.edges.map((edge, e) => ({
-      edge: prefix ? `${cell.name}:${edge}` : edge,
-      ops: [...cell.ops],
-      weights: softmaxRow(values[c]![e]!),
+      decision: prefix ? `${cell.name}:${edge}` : edge,
+      choices: [...cell.ops],
+      probs: softmaxRow(values[c]![e]!),
     })),
   );
 }

@@ -181,6 +181,7 @@ export function dartsSupernet(opts: DartsSupernetOptions): DartsSupernet {
       const soft = (m: number[][]) => m.map(softmaxRow);
       return { normal: deriveDartsCell(soft(v[0]!), ops, n), reduce: deriveDartsCell(soft(v[1]!), ops, n) };
     },
+    format: (a: DartsArch) => genotypes.format(a),
     dispose() {
       store.dispose();
       for (const a of alphas) a.dispose();

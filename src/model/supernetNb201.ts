@@ -8,7 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { InvalidArchError } from "../errors.js";
 import { Rng } from "../rng.js";
-import { NB201_EDGES, NB201_OPS, validateNb201, type Nb201Arch, type Nb201Op } from "../space/nb201.js";
+import { formatNb201, NB201_EDGES, NB201_OPS, validateNb201, type Nb201Arch, type Nb201Op } from "../space/nb201.js";
 import { alphaValues, initialAlpha, type Supernet, type SupernetCell, type SupernetMode, type SupernetOptions } from "./supernet.js";
 import { avgPool, batchNorm, conv, convKernel, reluConvBn, WeightStore } from "./supernetOps.js";
 
@@ -139,6 +139,7 @@ export function nb201Supernet(opts: Nb201SupernetOptions): Nb201Supernet {
     store,
     logits,
     derive: (values?: readonly number[][][]) => deriveNb201((values ?? alphaValues(net))[0]!),
+    format: formatNb201,
     dispose() {
       store.dispose();
       alpha.dispose();

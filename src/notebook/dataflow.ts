@@ -20,6 +20,7 @@ import { cellParameters } from "./cellScope.js";
 import { InterruptedError, UpstreamCellError } from "./cellErrors.js";
 import type { RunningCells } from "./runningCell.js";
 import { RunControl } from "./runControl.js";
+import { ControlGroup, isControl, type Control } from "../ui/controls.js";
 
 /** What running a cell needs: its compiled body and what it declares (plain data; a live page embeds it). */
 export interface CompiledCell {
@@ -131,21 +132,8 @@ interface CellState {
 interface NameVar {
   readonly variable: Variable;
   readonly owner: string;
-  control?: ControlLike;
+  control?: Control<unknown>;
   unsubscribe?: () => void;
-}
-
-/** What the dataflow needs of a control (src/ui/controls.ts): its value, and hearing it change. */
-interface ControlLike {
-  readonly value: unknown;
-  subscribe(listener: () => void): () => void;
-}
-
-const controlBrand = Symbol.for("nasbook.control");
-
-/** True for a control of src/ui (of any copy of that module: the brand is a registered symbol). */
-export function isControlLike(value: unknown): value is ControlLike {
-  return value !== null && typeof value === "object" && (value as Record<symbol, unknown>)[controlBrand] === true;
 }
 
 interface TrackedObserver extends Observer {
@@ -345,7 +333,7 @@ export class Dataflow {
     const { owner } = entry;
     entry.variable.define(nameVarName(owner, name), [cellVarName(owner)], (r: CellResult) => {
       const v = r.names[name];
-      if (!isControlLike(v)) return this.streamed(v, owner);
+      if (!isControl(v)) return this.streamed(v, owner);
       if (entry.control !== v) {
         entry.unsubscribe?.();
         entry.control = v;
@@ -540,7 +528,8 @@ export class Dataflow {
   private defineDisplay(cell: CellState): void {
     const spec = cell.spec;
     const c = spec.kind === "run" ? spec.cell : undefined;
-    const key = c?.hasValue ? `value ${cell.version}` : c?.displayName ? `name ${c.displayName} ${cell.version}` : cell.cellKey.startsWith("fail") ? "" : "";
+    // Without a trailing value, a cell shows the controls it defines (all of them), else its last `const x = ...`.
+    const key = c?.hasValue ? `value ${cell.version}` : c && (c.displayName || c.values.length > 0) ? `names ${cell.version}` : "";
     if (key === cell.displayKey) return;
     cell.displayKey = key;
     if (!key) {
@@ -549,12 +538,15 @@ export class Dataflow {
       return;
     }
     const variable = (cell.displayVar ??= this.module.variable(this.observe(cell, "display")));
-    const displayName = c!.displayName;
+    const { displayName, values } = c!;
     variable.define(displayVarName(cell.id), [cellVarName(cell.id)], (r: CellResult) => {
       // A control shows itself (its widget), not its values.
-      if (r.hasValue) return isControlLike(r.value) ? r.value : this.streamed(r.value, cell.id);
-      const v = r.names[displayName!];
-      if (isControlLike(v)) return v;
+      if (r.hasValue) return isControl(r.value) ? r.value : this.streamed(r.value, cell.id);
+      const controls = [...new Set(values.map((n) => r.names[n]).filter((v): v is Control<unknown> => isControl(v)))];
+      if (controls.length > 1) return new ControlGroup(controls);
+      if (controls.length === 1) return controls[0];
+      if (displayName === undefined) return undefined;
+      const v = r.names[displayName];
       return rendersItself(v) ? this.streamed(v, cell.id) : undefined;
     });
   }
@@ -662,7 +654,7 @@ export class Dataflow {
       // A control a run is told to start at (`nasbook run --set`) takes that value before any reader sees it.
       if (this.host.controlValue) {
         for (const [name, v] of Object.entries(r.names)) {
-          const text = isControlLike(v) ? this.host.controlValue(name) : undefined;
+          const text = isControl(v) ? this.host.controlValue(name) : undefined;
           if (text !== undefined) (v as unknown as { setFromText(t: string): void }).setFromText(text);
         }
       }

@@ -9,12 +9,13 @@
  * Everything else renders as `text/plain` through `util.inspect`.
  */
 import { inspect } from "node:util";
+import { mimeSymbol } from "../mimeSymbol.js";
 
 /** A Jupyter MIME bundle: MIME type -> content (string for text types, JSON data otherwise). */
 export type MimeBundle = Record<string, unknown>;
 
-/** The symbol a value implements to render itself richly: `value[mimeSymbol]() -> MimeBundle`. */
-export const mimeSymbol: unique symbol = Symbol.for("nasbook.mime") as never;
+/** The symbol a value implements to render itself richly: `value[mimeSymbol]() -> MimeBundle` (defined in src/mimeSymbol.ts). */
+export { mimeSymbol };
 
 /** A value that renders itself as a MIME bundle. */
 export interface MimeRenderable {
@@ -22,8 +23,8 @@ export interface MimeRenderable {
   toMimeBundle?(): MimeBundle;
 }
 
-/** Wraps ready-made MIME data so a cell can return it, e.g. `mime({ "text/html": "<b>hi</b>" })`. */
-export function mime(bundle: MimeBundle): MimeRenderable {
+/** Wraps ready-made MIME data so a cell can return it, e.g. `mimeOutput({ "text/html": "<b>hi</b>" })`. */
+export function mimeOutput(bundle: MimeBundle): MimeRenderable {
   const copy = { ...bundle };
   return { [mimeSymbol]: () => copy, toMimeBundle: () => copy };
 }

@@ -29,7 +29,7 @@ import { Notebook, type NotebookOutputs } from "./notebook.js";
 import { SavedOutputs } from "./savedOutputs.js";
 import { WidgetBook } from "./widgets.js";
 import { analyseCell } from "./analysis.js";
-import { isControl } from "../ui/controls.js";
+import { isControl, isControlGroup } from "../ui/controls.js";
 import { createHash } from "node:crypto";
 import { OutputRouter } from "./outputRouter.js";
 import type { NotebookSession } from "./session.js";
@@ -246,7 +246,7 @@ export async function runNotebook(doc: NotebookDocument, options: RunOptions = {
   const notebook = new Notebook({
     cwd: options.cwd,
     outputs,
-    render: (value) => (isControl(value) ? widgets.bundle(value) : undefined),
+    render: (value) => (isControl(value) || isControlGroup(value) ? widgets.bundle(value) : undefined),
     ...(set.size ? { controlValues: set } : {}),
     ...(session ? { bindLibrary: (lib: Record<string, unknown>) => session.bind(lib) } : {}),
   });

@@ -6,7 +6,7 @@
  * saves them in the notebook's metadata (`application/vnd.jupyter.widget-state+json`), so a saved notebook shows its
  * controls where they were.
  */
-import type { Control } from "../ui/controls.js";
+import { isControlGroup, type Control, type ControlGroup } from "../ui/controls.js";
 import type { MimeBundle } from "./mime.js";
 
 /** The widget state MIME type in a notebook's metadata, and its version. */
@@ -32,6 +32,21 @@ export interface ControlModels {
   readonly state: Record<string, unknown>;
 }
 
+/** The models of a group of controls (one cell showing several): a VBox and its layout. */
+export interface BoxModels {
+  readonly id: string;
+  readonly layout: { id: string; state: Record<string, unknown> };
+  readonly state: Record<string, unknown>;
+}
+
+function boxState(children: readonly string[], layout: string): Record<string, unknown> {
+  return {
+    _dom_classes: [], _model_module: "@jupyter-widgets/controls", _model_module_version: "2.0.0", _model_name: "VBoxModel",
+    _view_count: null, _view_module: "@jupyter-widgets/controls", _view_module_version: "2.0.0", _view_name: "VBoxView",
+    box_style: "", children: children.map((id) => `IPY_MODEL_${id}`), layout: `IPY_MODEL_${layout}`, tabbable: null, tooltip: null,
+  };
+}
+
 function layoutState(): Record<string, unknown> {
   return {
     _model_module: "@jupyter-widgets/base", _model_module_version: "2.0.0", _model_name: "LayoutModel",
@@ -50,6 +65,7 @@ function styleState(model: string): Record<string, unknown> {
 /** The widgets of a notebook's controls: model ids, states, views (see the file comment). */
 export class WidgetBook {
   private readonly models = new Map<Control<unknown>, ControlModels>();
+  private readonly boxes = new Map<ControlGroup, BoxModels>();
   private next = 0;
 
   /** `idOf(n)`: the n-th model id (the kernel: random per session; `nasbook run`: derived, so runs are identical). */
@@ -68,17 +84,46 @@ export class WidgetBook {
     return { models: { ...models, state: this.stateOf(control, models) }, created: true };
   }
 
+  /** The models of `group` (a VBox of its controls' models, which are made first), made on first use. */
+  boxOf(group: ControlGroup): { models: BoxModels; created: boolean } {
+    const known = this.boxes.get(group);
+    if (known) return { models: known, created: false };
+    const children = group.controls.map((c) => this.modelsOf(c).models.id);
+    const layout = { id: this.idOf(this.next++), state: layoutState() };
+    const id = this.idOf(this.next++);
+    const models: BoxModels = { id, layout, state: boxState(children, layout.id) };
+    this.boxes.set(group, models);
+    return { models, created: true };
+  }
+
+  /** The state of the model `modelId` (any kind), if it is one of ours. */
+  modelState(modelId: string): Record<string, unknown> | undefined {
+    for (const [id, state] of this.allModels()) if (id === modelId) return state;
+    return undefined;
+  }
+
   /** The control whose model is `modelId`, if any. */
   controlOf(modelId: string): Control<unknown> | undefined {
     for (const [c, m] of this.models) if (m.id === modelId) return c;
     return undefined;
   }
 
-  /** Forgets `control` (its cell made a new one); returns the model ids it had. */
-  forget(control: Control<unknown>): string[] {
-    const m = this.models.get(control);
+  /** The group whose box model is `modelId`, if any (a live page draws the group's controls). */
+  groupOf(modelId: string): ControlGroup | undefined {
+    for (const [g, b] of this.boxes) if (b.id === modelId) return g;
+    return undefined;
+  }
+
+  /** Forgets `control` or `group` (its cell made a new one); returns the model ids it had. */
+  forget(shown: Control<unknown> | ControlGroup): string[] {
+    if (isControlGroup(shown)) {
+      const box = this.boxes.get(shown);
+      this.boxes.delete(shown);
+      return [...(box ? [box.id, box.layout.id] : []), ...shown.controls.flatMap((c) => this.forget(c))];
+    }
+    const m = this.models.get(shown);
     if (!m) return [];
-    this.models.delete(control);
+    this.models.delete(shown);
     return [m.id, m.style.id, m.layout.id];
   }
 
@@ -87,13 +132,26 @@ export class WidgetBook {
     for (const [c, m] of this.models) yield [c, { ...m, state: this.stateOf(c, m) }];
   }
 
-  /** The output that shows `control`: its widget view, its one line, and its static drawing. */
-  bundle(control: Control<unknown>): MimeBundle {
-    const { models } = this.modelsOf(control);
+  /** The output that shows `control` (or a group): its widget view, its one line, and its static drawing. */
+  bundle(shown: Control<unknown> | ControlGroup): MimeBundle {
+    const id = isControlGroup(shown) ? this.boxOf(shown).models.id : this.modelsOf(shown).models.id;
     return {
-      [widgetViewMime]: { model_id: models.id, version_major: 2, version_minor: 1 },
-      ...control.toMimeBundle(),
+      [widgetViewMime]: { model_id: id, version_major: 2, version_minor: 1 },
+      ...shown.toMimeBundle(),
     };
+  }
+
+  /** Every model (layouts and styles first, then controls, then boxes: each after what it refers to), by id. */
+  *allModels(): Iterable<[string, Record<string, unknown>]> {
+    for (const [, m] of this.entries()) {
+      yield [m.layout.id, m.layout.state];
+      yield [m.style.id, m.style.state];
+      yield [m.id, m.state];
+    }
+    for (const b of this.boxes.values()) {
+      yield [b.layout.id, b.layout.state];
+      yield [b.id, b.state];
+    }
   }
 
   /** The notebook metadata of every control's models (`metadata.widgets`). */
@@ -102,11 +160,7 @@ export class WidgetBook {
     const add = (id: string, s: Record<string, unknown>): void => {
       state[id] = { model_name: String(s["_model_name"]), model_module: String(s["_model_module"]), model_module_version: String(s["_model_module_version"]), state: s };
     };
-    for (const [, m] of this.entries()) {
-      add(m.layout.id, m.layout.state);
-      add(m.style.id, m.style.state);
-      add(m.id, m.state);
-    }
+    for (const [id, s] of this.allModels()) add(id, s);
     return { [widgetStateMime]: { version_major: 2, version_minor: 0, state } };
   }
 

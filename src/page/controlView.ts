@@ -4,7 +4,7 @@
  * changes elsewhere. A value the control refuses shows its ControlError next to the element.
  */
 import {
-  BooleanControl, ButtonControl, ChoiceControl, NumberControl, RangeControl, TextControl, type Control,
+  BooleanControl, ButtonControl, ChoiceControl, NumberControl, RangeControl, TextControl, type Control, type ControlGroup,
 } from "../ui/controls.js";
 import { element, type PageElement, type PageInput, type PageSelect } from "./dom.js";
 
@@ -105,5 +105,12 @@ export function controlElement(control: Control<unknown>): PageElement {
   }
   root.append(" ", problem);
   control.subscribe(() => follow());
+  return root;
+}
+
+/** A cell that defines several controls: each one's live element, one under the other (as the kernel's VBox). */
+export function groupElement(group: ControlGroup): PageElement {
+  const root = element("div", "nasbook-controls nasbook-live-controls");
+  root.append(...group.controls.map(controlElement));
   return root;
 }

@@ -15,7 +15,7 @@ import { SavedOutputs } from "../notebook/savedOutputs.js";
 import { NotebookSession } from "../notebook/session.js";
 import { WidgetBook } from "../notebook/widgets.js";
 import type { SearchEvent, SearchStartedEvent } from "../search.js";
-import { isControl } from "../ui/controls.js";
+import { ChoiceControl, isControl, isControlGroup } from "../ui/controls.js";
 import { page } from "./dom.js";
 import { showOutputs } from "./outputView.js";
 import { pageHost } from "./pageHost.js";
@@ -31,6 +31,14 @@ export interface LivePageOptions {
   /** The tfjs backend the page trains on, once chosen (`backendInfo()`), and optimizer steps taken so far. */
   readonly backend: () => { name: string; description: string } | undefined;
   readonly trainingSteps: () => number;
+}
+
+/** A control of the page: the variable it is assigned to, its cell, its kind, and its value as `--set` writes it. */
+export interface PageControl {
+  readonly name: string;
+  readonly cellId: string;
+  readonly kind: string;
+  readonly text: string;
 }
 
 /** Timings a reader (and the browser tests) can ask the page for. */
@@ -88,7 +96,7 @@ export class LivePage {
       label: (id) => this.labels.get(id) ?? cellLabel(undefined),
       controlValue: (name) => controlValues.get(name),
     });
-    const events = outputEvents(this.router, { render: (v) => (isControl(v) ? this.widgets.bundle(v) : undefined) });
+    const events = outputEvents(this.router, { render: (v) => (isControl(v) || isControlGroup(v) ? this.widgets.bundle(v) : undefined) });
     this.dataflow = new Dataflow(host, {
       ...events,
       run: (id) => {
@@ -159,6 +167,24 @@ export class LivePage {
       for (const s of step.specs) if (s.kind === "run" && s.cell.values.includes(name)) return this.dataflow.valueOf(name, s.cell.id);
     }
     return Promise.reject(new Error(`no cell of this page defines "${name}"`));
+  }
+
+  /** The page's controls (for benches, tests, the console). */
+  async controls(): Promise<PageControl[]> {
+    const out: PageControl[] = [];
+    for (const step of this.options.payload.steps) {
+      for (const s of step.specs) {
+        if (s.kind !== "run") continue;
+        for (const name of s.cell.values) {
+          if (out.some((c) => c.name === name)) continue;
+          const v = await this.dataflow.valueOf(name, s.cell.id).catch(() => undefined);
+          if (!isControl(v)) continue;
+          const text = v instanceof ChoiceControl ? v.labels[v.options.indexOf(v.value)] ?? "" : String(v.value);
+          out.push({ name, cellId: s.cell.id, kind: v.kind, text });
+        }
+      }
+    }
+    return out;
   }
 
   /** The outputs cell `id` shows now (as a saved notebook would hold them). */
@@ -248,7 +274,7 @@ export class LivePage {
       const section = page.document.getElementById(id);
       if (!section) continue;
       this.rendered.set(id, key);
-      showOutputs(section, outputs, count, (modelId) => this.widgets.controlOf(modelId));
+      showOutputs(section, outputs, count, (modelId) => this.widgets.controlOf(modelId) ?? this.widgets.groupOf(modelId));
     }
   }
 }

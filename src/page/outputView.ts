@@ -5,8 +5,8 @@
  */
 import type { Output } from "../notebook/ipynb.js";
 import { widgetViewMime } from "../notebook/widgets.js";
-import type { Control } from "../ui/controls.js";
-import { controlElement } from "./controlView.js";
+import { isControlGroup, type Control, type ControlGroup } from "../ui/controls.js";
+import { controlElement, groupElement } from "./controlView.js";
 import { element, page, type PageElement } from "./dom.js";
 
 function text(value: unknown): string {
@@ -30,11 +30,14 @@ function runScripts(root: PageElement): void {
 
 const stripAnsi = (s: string): string => s.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "");
 
+/** The control or group of controls a widget view's model id stands for, if it is one of the page's. */
+export type ShownControlOf = (modelId: string) => Control<unknown> | ControlGroup | undefined;
+
 /** The body of one display or result bundle. */
-function bundleElement(data: Record<string, unknown>, controlOf: (modelId: string) => Control<unknown> | undefined): PageElement {
+function bundleElement(data: Record<string, unknown>, controlOf: ShownControlOf): PageElement {
   const view = data[widgetViewMime] as { model_id?: string } | undefined;
-  const control = view?.model_id ? controlOf(view.model_id) : undefined;
-  if (control) return controlElement(control);
+  const shown = view?.model_id ? controlOf(view.model_id) : undefined;
+  if (shown) return isControlGroup(shown) ? groupElement(shown) : controlElement(shown);
   const body = element("div");
   if (data["text/html"] !== undefined) {
     body.innerHTML = text(data["text/html"]);
@@ -53,7 +56,7 @@ function bundleElement(data: Record<string, unknown>, controlOf: (modelId: strin
   return body;
 }
 
-function outputElement(o: Output, count: string, controlOf: (modelId: string) => Control<unknown> | undefined): PageElement {
+function outputElement(o: Output, count: string, controlOf: ShownControlOf): PageElement {
   const row = element("div", `output ${o.output_type}`);
   row.append(element("div", "prompt", o.output_type === "execute_result" ? `Out[${count}]:` : ""));
   const body = element("div", "body");
@@ -65,7 +68,7 @@ function outputElement(o: Output, count: string, controlOf: (modelId: string) =>
 }
 
 /** Replaces what `section` (a code cell's section) shows below its code with `outputs`. */
-export function showOutputs(section: PageElement, outputs: readonly Output[], count: number, controlOf: (modelId: string) => Control<unknown> | undefined): void {
+export function showOutputs(section: PageElement, outputs: readonly Output[], count: number, controlOf: ShownControlOf): void {
   let area = section.querySelector(":scope > .outputs");
   if (!area) {
     area = element("div", "outputs");

@@ -4,6 +4,7 @@
  * beat tensor libraries' per-op overhead, and the arithmetic is deterministic (same seed, same weights).
  */
 import { Rng } from "../rng.js";
+import { adamUpdate } from "./adam.js";
 
 export interface MlpTrainOptions {
   /** Passes over the data (default 100). */
@@ -130,12 +131,10 @@ export class Mlp {
           this.accumulate(rows[i]!, y[i]!, 1 / (end - start), o.loss, acts, deltas, gw, gb);
         }
         step++;
-        const c1 = 1 - 0.9 ** step;
-        const c2 = 1 - 0.999 ** step;
         for (let l = 0; l < L; l++) {
           const { w, b } = this.layers[l]!;
-          adam(w, gw[l]!, mw[l]!, vw[l]!, o.learningRate, c1, c2, o.weightDecay);
-          adam(b, gb[l]!, mb[l]!, vb[l]!, o.learningRate, c1, c2, 0);
+          adamUpdate(w, gw[l]!, mw[l]!, vw[l]!, { lr: o.learningRate, step, decay: o.weightDecay });
+          adamUpdate(b, gb[l]!, mb[l]!, vb[l]!, { lr: o.learningRate, step });
         }
       }
     }
@@ -218,13 +217,4 @@ function sparseRow(x: Float32Array): SparseRow {
     }
   }
   return { idx, val };
-}
-
-function adam(p: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, lr: number, c1: number, c2: number, decay: number): void {
-  for (let i = 0; i < p.length; i++) {
-    const gi = g[i]! + decay * p[i]!;
-    m[i] = 0.9 * m[i]! + 0.1 * gi;
-    v[i] = 0.999 * v[i]! + 0.001 * gi * gi;
-    p[i]! -= (lr * (m[i]! / c1)) / (Math.sqrt(v[i]! / c2) + 1e-8);
-  }
 }

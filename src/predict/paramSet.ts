@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../rng.js";
+import { adamUpdate } from "./adam.js";
 
 export class ParamSet {
   readonly names: string[] = [];
@@ -48,18 +49,6 @@ export class ParamSet {
     norm = Math.sqrt(norm);
     const scale = norm > clipNorm ? clipNorm / norm : 1;
     this.step++;
-    const c1 = 1 - 0.9 ** this.step;
-    const c2 = 1 - 0.999 ** this.step;
-    grads.forEach((g, k) => {
-      const p = this.values[k]!;
-      const m = this.m[k]!;
-      const v = this.v[k]!;
-      for (let i = 0; i < p.length; i++) {
-        const gi = g[i]! * scale;
-        m[i] = 0.9 * m[i]! + 0.1 * gi;
-        v[i] = 0.999 * v[i]! + 0.001 * gi * gi;
-        p[i]! -= (lr * (m[i]! / c1)) / (Math.sqrt(v[i]! / c2) + 1e-8);
-      }
-    });
+    grads.forEach((g, k) => adamUpdate(this.values[k]!, g, this.m[k]!, this.v[k]!, { lr, step: this.step, gradScale: scale }));
   }
 }

@@ -3,12 +3,14 @@
  * predictor-guided search relies on (the absolute error matters less).
  */
 
-function checkPaired(name: string, a: ArrayLike<number>, b: ArrayLike<number>): void {
+/** Rank statistics accept ±Infinity (the lowest and highest rank, e.g. log of a zero score); Pearson does not. */
+function checkPaired(name: string, a: ArrayLike<number>, b: ArrayLike<number>, allowInfinite = false): void {
   if (a.length !== b.length) throw new RangeError(`${name}: the two lists must have the same length, got ${a.length} and ${b.length}`);
   if (a.length < 2) throw new RangeError(`${name}: needs at least 2 pairs of values, got ${a.length}`);
+  const ok = (x: number) => (allowInfinite ? !Number.isNaN(x) : Number.isFinite(x));
   for (let i = 0; i < a.length; i++) {
-    if (!Number.isFinite(a[i]!) || !Number.isFinite(b[i]!)) {
-      throw new RangeError(`${name}: value ${i} is not finite (${a[i]}, ${b[i]}); drop failed trials before ranking`);
+    if (!ok(a[i]!) || !ok(b[i]!)) {
+      throw new RangeError(`${name}: value ${i} is not ${allowInfinite ? "a number" : "finite"} (${a[i]}, ${b[i]}); drop failed trials before ranking`);
     }
   }
 }
@@ -16,7 +18,8 @@ function checkPaired(name: string, a: ArrayLike<number>, b: ArrayLike<number>): 
 /** Ranks 1..n, ties get the average of the ranks they span. */
 export function averageRanks(xs: ArrayLike<number>): Float64Array {
   const n = xs.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => xs[i]! - xs[j]!);
+  // Compared, not subtracted: Infinity - Infinity is NaN.
+  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => (xs[i]! < xs[j]! ? -1 : xs[i]! > xs[j]! ? 1 : 0));
   const ranks = new Float64Array(n);
   for (let i = 0; i < n; ) {
     let j = i;
@@ -53,9 +56,14 @@ export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return saa === 0 || sbb === 0 ? 0 : sab / Math.sqrt(saa * sbb);
 }
 
-/** Spearman's rank correlation (Pearson on average ranks, so ties are handled). */
-export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  checkPaired("spearman", a, b);
+/**
+ * Spearman's rank correlation (Pearson on average ranks, so ties are handled); 0 when either list is constant (no
+ * order to compare), like `kendallTau`. The one Spearman of the library. Values must be finite (a failed trial's
+ * -Infinity is refused) unless `allowInfinite`, which ranks ±Infinity lowest and highest (e.g. the log of a zero
+ * proxy score).
+ */
+export function spearman(a: ArrayLike<number>, b: ArrayLike<number>, opts: { allowInfinite?: boolean } = {}): number {
+  checkPaired("spearman", a, b, opts.allowInfinite === true);
   return pearson(averageRanks(a), averageRanks(b));
 }
 

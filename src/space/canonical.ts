@@ -1,4 +1,5 @@
 /** Canonical labelling of small labelled DAGs, so that isomorphic architectures get the same key. */
+import { NasbookError } from "../errors.js";
 import { depths, type IndexEdge } from "./dag.js";
 
 /** A DAG with a label on every node and every edge; parallel edges are allowed. */
@@ -11,7 +12,24 @@ export interface LabelledDag {
 export interface CanonicalForm {
   order: number[];
   key: string;
+  /**
+   * Nodes of the individualisation search tree that were refined: the work done, counted rather than timed so a
+   * test can bound it on any machine (polynomial in the nodes with twin and orbit pruning; exponential without).
+   */
+  searchNodes: number;
 }
+
+/** Options of canonicalForm. */
+export interface CanonicalOptions {
+  /**
+   * Throw a CanonicalWorkError past this many search-tree nodes (default: no limit). Tests set it so a pruning that
+   * stopped working fails at once, on any machine, instead of running for minutes.
+   */
+  maxSearchNodes?: number;
+}
+
+/** canonicalForm explored more of its search tree than `maxSearchNodes` allowed. */
+export class CanonicalWorkError extends NasbookError {}
 
 const pad = (x: number): string => x.toString().padStart(6, "0");
 
@@ -24,9 +42,9 @@ const pad = (x: number): string => x.toString().padStart(6, "0");
  * Among nodes of equal depth, labels that sort first get the earlier positions: give fixed nodes (inputs)
  * labels that sort in the order you want them kept ("in0" < "in1").
  */
-export function canonicalForm(g: LabelledDag): CanonicalForm {
+export function canonicalForm(g: LabelledDag, options: CanonicalOptions = {}): CanonicalForm {
   const n = g.labels.length;
-  if (n === 0) return { order: [], key: "" };
+  if (n === 0) return { order: [], key: "", searchNodes: 0 };
   const edges = g.edges.map(([f, t, l]) => [f, t, l ?? ""] as const);
   // Edge labels become single characters ranked by the label's sort order (an isomorphism invariant), so
   // signatures are short strings: one character per colour, two per labelled neighbour.
@@ -64,7 +82,7 @@ export function canonicalForm(g: LabelledDag): CanonicalForm {
     }
   };
 
-  const certificate = (colours: number[]): CanonicalForm => {
+  const certificate = (colours: number[]): Omit<CanonicalForm, "searchNodes"> => {
     const order = new Array<number>(n);
     colours.forEach((c, v) => (order[c] = v));
     const labels = order.map((v) => g.labels[v]);
@@ -75,7 +93,8 @@ export function canonicalForm(g: LabelledDag): CanonicalForm {
   // Search tree of individualisations; the canonical form is the smallest leaf certificate. Two leaves with the
   // same certificate reveal an automorphism; branches in the same orbit as an explored branch (under the
   // automorphisms found that fix the current prefix) have the same leaves and are skipped (McKay 1981).
-  let best: CanonicalForm | undefined;
+  let best: Omit<CanonicalForm, "searchNodes"> | undefined;
+  let searchNodes = 0;
   const automorphisms: number[][] = [];
   const sameOrbitAsExplored = (v: number, explored: readonly number[], fixed: readonly number[]): boolean => {
     const parent = Array.from({ length: n }, (_, i) => i);
@@ -92,6 +111,9 @@ export function canonicalForm(g: LabelledDag): CanonicalForm {
     return explored.some((u) => find(u) === find(v));
   };
   const search = (colours: number[], fixed: number[]): void => {
+    if (++searchNodes > (options.maxSearchNodes ?? Infinity)) {
+      throw new CanonicalWorkError(`canonicalForm refined more than ${options.maxSearchNodes} search-tree nodes on a ${n}-node DAG`);
+    }
     const c = refine(colours);
     const count = new Array<number>(n).fill(0);
     for (const x of c) count[x]!++;
@@ -116,7 +138,7 @@ export function canonicalForm(g: LabelledDag): CanonicalForm {
     }
   };
   search(initial, []);
-  return best!;
+  return { ...best!, searchNodes };
 }
 
 /** Dense ranks (0..k-1) of strings in sorted order. */

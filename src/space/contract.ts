@@ -2,7 +2,7 @@
 import { deepEqual } from "../deepEqual.js";
 import type { Rng } from "../rng.js";
 import { topologicalOrder, type IndexEdge } from "./dag.js";
-import type { ArchGraph, BuiltinSpace, FullSpace } from "./types.js";
+import type { ArchGraph, BuiltinSpace, FullSpace, SearchSpace } from "./types.js";
 
 /** Checks that an `ArchGraph` (and its subgraphs) is a DAG over unique node ids; returns the problems found. */
 export function graphProblems(g: ArchGraph, where = "graph"): string[] {
@@ -32,16 +32,48 @@ export function graphProblems(g: ArchGraph, where = "graph"): string[] {
   return problems;
 }
 
+/** The methods every space has (the `SearchSpace` contract); without them nothing else can be checked. */
+const CORE_METHODS = ["sample", "key", "format", "parse", "validate", "size", "toGraph"] as const;
+
 /**
- * Runs the `FullSpace` contract on `n` sampled architectures and returns every violation as a sentence (empty =
- * conforming): format/parse and JSON round-trips, choices round-trip, key-distinct neighbours, mutation into a
- * neighbour, crossover taking each decision from a parent, fixed-length encodings, distance 0 iff key-equal and
- * symmetric, and toGraph a DAG.
+ * The optional capabilities, their methods, and the built-in strategies that ask for them (each checks at search
+ * creation and throws a CapabilityError naming what is missing).
  */
-export function spaceContractViolations<A>(space: FullSpace<A>, rng: Rng, n = 30): string[] {
+export const CAPABILITIES = [
+  { name: "Mutable", methods: ["mutate", "neighbours"], neededBy: "regularizedEvolution, localSearch, predictorEvolution, deltaNas, oneShotSearch" },
+  { name: "Crossable", methods: ["crossover"], neededBy: "regularizedEvolution with crossover > 0" },
+  { name: "Encodable", methods: ["encode", "distance"], neededBy: "pnas, predictorEvolution, deltaNas and the encoded predictors" },
+  { name: "Sequential", methods: ["decisions", "fromChoices", "toChoices"], neededBy: "reinforce, enasSearch" },
+] as const;
+
+type Method = (typeof CORE_METHODS)[number] | (typeof CAPABILITIES)[number]["methods"][number];
+
+/**
+ * Runs the search-space contract on `n` sampled architectures and returns every violation as a sentence (empty =
+ * conforming). A space may implement only the core `SearchSpace` methods: each capability it lacks is one line
+ * saying which methods are missing and which strategies need them, and the checks of the capabilities it has still
+ * run: format/parse and JSON round-trips, choices round-trip, key-distinct neighbours, mutation into a neighbour,
+ * crossover taking each decision from a parent, fixed-length encodings, distance 0 iff key-equal and symmetric,
+ * and toGraph a DAG.
+ */
+export function spaceContractViolations<A>(space: SearchSpace<A> & Partial<FullSpace<A>>, rng: Rng, n = 30): string[] {
+  const has = (m: Method): boolean => typeof (space as unknown as Record<string, unknown>)[m] === "function";
+  const name = typeof space?.name === "string" && space.name !== "" ? space.name : undefined;
   const v: string[] = [];
+  if (name === undefined) v.push("the space has no name: give it a `name` string (it keys trials and checkpoints)");
+  const missingCore = CORE_METHODS.filter((m) => !has(m));
+  if (missingCore.length > 0) {
+    v.push(`the space lacks ${missingCore.join(", ")}: every space needs ${CORE_METHODS.join(", ")} (the SearchSpace contract)`);
+    return v; // nothing else can be checked without sampling, formatting and keys
+  }
+  for (const c of CAPABILITIES) {
+    const missing = c.methods.filter((m) => !has(m));
+    if (missing.length > 0) v.push(`missing capability ${c.name}: ${missing.join(", ")} (needed by ${c.neededBy})`);
+  }
+  const full = space as FullSpace<A>; // each use below is guarded by has(...)
+  const sequential = has("decisions") && has("fromChoices") && has("toChoices");
   const lengths = new Map<string, number>();
-  const ds = space.decisions();
+  const ds = sequential ? full.decisions() : [];
   const archs = Array.from({ length: n }, () => space.sample(rng));
   archs.forEach((a, i) => {
     const tag = `sample ${i} (${space.format(a)})`;
@@ -52,9 +84,11 @@ export function spaceContractViolations<A>(space: FullSpace<A>, rng: Rng, n = 30
     }
     if (!deepEqual(space.parse(space.format(a)), a)) v.push(`${tag}: parse(format(a)) differs from a`);
     if (!deepEqual(JSON.parse(JSON.stringify(a)), a)) v.push(`${tag}: not JSON round-trippable`);
-    const c = space.toChoices(a);
-    if (c.length !== ds.length) v.push(`${tag}: toChoices has ${c.length} entries for ${ds.length} decisions`);
-    if (!deepEqual(space.fromChoices(c), a)) v.push(`${tag}: fromChoices(toChoices(a)) differs from a`);
+    const c = sequential ? full.toChoices(a) : [];
+    if (sequential) {
+      if (c.length !== ds.length) v.push(`${tag}: toChoices has ${c.length} entries for ${ds.length} decisions`);
+      if (!deepEqual(full.fromChoices(c), a)) v.push(`${tag}: fromChoices(toChoices(a)) differs from a`);
+    }
     const k = space.key(a);
     const canonical = (space as Partial<BuiltinSpace<A, unknown>>).canonical;
     if (canonical) {
@@ -62,29 +96,46 @@ export function spaceContractViolations<A>(space: FullSpace<A>, rng: Rng, n = 30
       if (space.key(ca) !== k) v.push(`${tag}: canonical(a) has a different key`);
       if (!deepEqual(canonical(ca), ca)) v.push(`${tag}: canonical is not idempotent`);
     }
-    const ns = space.neighbours(a);
+    const ns = has("neighbours") ? full.neighbours(a) : [];
     const nk = ns.map((b) => space.key(b));
     if (new Set(nk).size !== nk.length) v.push(`${tag}: neighbours are not key-distinct`);
     if (nk.includes(k)) v.push(`${tag}: a neighbour is key-equal to a`);
-    const m = space.mutate(a, rng);
-    if (space.key(m) === k) v.push(`${tag}: mutate returned a key-equal arch`);
-    if (!nk.includes(space.key(m))) v.push(`${tag}: mutate returned an arch that is not among neighbours()`);
-    const b = archs[(i + 1) % archs.length]!;
-    const child = space.toChoices(space.crossover(a, b, rng));
-    const cb = space.toChoices(b);
-    if (child.some((x, j) => x !== c[j] && x !== cb[j])) v.push(`${tag}: crossover child has a decision from neither parent`);
-    for (const kind of ["onehot", "adjacency", "path"] as const) {
-      const e = space.encode(a, kind);
-      if (!(e instanceof Float32Array)) v.push(`${tag}: encode(${kind}) is not a Float32Array`);
-      if (lengths.has(kind) && lengths.get(kind) !== e.length) v.push(`${tag}: encode(${kind}) length ${e.length} != ${lengths.get(kind)}`);
-      lengths.set(kind, e.length);
-      if (e.some((x) => !Number.isFinite(x))) v.push(`${tag}: encode(${kind}) has a non-finite value`);
+    if (has("mutate")) {
+      const m = full.mutate(a, rng);
+      if (space.key(m) === k) v.push(`${tag}: mutate returned a key-equal arch`);
+      if (has("neighbours") && !nk.includes(space.key(m))) v.push(`${tag}: mutate returned an arch that is not among neighbours()`);
     }
-    if (space.distance(a, a) !== 0) v.push(`${tag}: distance(a, a) != 0`);
-    const dab = space.distance(a, b);
-    if (dab !== space.distance(b, a)) v.push(`${tag}: distance is not symmetric`);
-    if ((dab === 0) !== (space.key(b) === k)) v.push(`${tag}: distance is 0 but keys differ, or keys equal but distance ${dab}`);
-    for (const nb of ns.slice(0, 5)) if (space.distance(a, nb) === 0) v.push(`${tag}: distance to a neighbour is 0`);
+    const b = archs[(i + 1) % archs.length]!;
+    if (has("crossover")) {
+      const child = full.crossover(a, b, rng);
+      if (sequential) {
+        const cc = full.toChoices(child);
+        const cb = full.toChoices(b);
+        if (cc.some((x, j) => x !== c[j] && x !== cb[j])) v.push(`${tag}: crossover child has a decision from neither parent`);
+      } else {
+        try {
+          space.validate(child);
+        } catch (e) {
+          v.push(`${tag}: crossover made an invalid child: ${(e as Error).message}`);
+        }
+      }
+    }
+    if (has("encode")) {
+      for (const kind of ["onehot", "adjacency", "path"] as const) {
+        const e = full.encode(a, kind);
+        if (!(e instanceof Float32Array)) v.push(`${tag}: encode(${kind}) is not a Float32Array`);
+        if (lengths.has(kind) && lengths.get(kind) !== e.length) v.push(`${tag}: encode(${kind}) length ${e.length} != ${lengths.get(kind)}`);
+        lengths.set(kind, e.length);
+        if (e.some((x) => !Number.isFinite(x))) v.push(`${tag}: encode(${kind}) has a non-finite value`);
+      }
+    }
+    if (has("distance")) {
+      if (full.distance(a, a) !== 0) v.push(`${tag}: distance(a, a) != 0`);
+      const dab = full.distance(a, b);
+      if (dab !== full.distance(b, a)) v.push(`${tag}: distance is not symmetric`);
+      if ((dab === 0) !== (space.key(b) === k)) v.push(`${tag}: distance is 0 but keys differ, or keys equal but distance ${dab}`);
+      for (const nb of ns.slice(0, 5)) if (full.distance(a, nb) === 0) v.push(`${tag}: distance to a neighbour is 0`);
+    }
     v.push(...graphProblems(space.toGraph(a), `${tag} toGraph`));
   });
   return v;

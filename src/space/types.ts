@@ -46,6 +46,19 @@ export type Decision =
   | { kind: "categorical"; name: string; choices: readonly string[] }
   | { kind: "anchor"; name: string; layer: number; from: number };
 
+/**
+ * Probabilities over the choices of one decision: a controller's policy for one decision of the space (REINFORCE,
+ * ENAS), or softmax(alpha) over the ops of one supernet edge (DARTS, GDAS; `decision` is the edge, "to<-from" or
+ * "cell:to<-from"). The one shape of "probabilities over choices per decision": the policy heatmap and the
+ * supernet figure both read it.
+ */
+export interface PolicyRow {
+  decision: string;
+  choices: string[];
+  /** One probability per choice, summing to 1. */
+  probs: number[];
+}
+
 export type EncodingKind = "onehot" | "adjacency" | "path";
 
 /** Everything every search space has. */

@@ -12,7 +12,7 @@
  * backend" banner into saved notebooks. Same seed, same arithmetic, same samples, on any machine.
  */
 import type { Rng } from "../rng.js";
-import type { Decision } from "../space/types.js";
+import type { Decision, PolicyRow } from "../space/types.js";
 import { ParamSet } from "../predict/paramSet.js";
 import { lstmStep, lstmStepBackward, type LstmStepCache } from "../predict/lstmCell.js";
 
@@ -31,12 +31,6 @@ export interface ControllerOptions {
 type Step =
   | { kind: "categorical"; index: number; decision: Extract<Decision, { kind: "categorical" }> }
   | { kind: "anchors"; layer: number; indices: number[]; from: number[] };
-
-export interface PolicyEntry {
-  decision: string;
-  choices: string[];
-  probs: number[];
-}
 
 function groupSteps(decisions: readonly Decision[]): Step[] {
   const steps: Step[] = [];
@@ -257,9 +251,9 @@ export class LstmController {
   }
 
   /** The most probable choice at each step given the earlier most probable ones, with each step's probabilities. */
-  greedy(): { choices: number[]; policy: PolicyEntry[] } {
+  greedy(): { choices: number[]; policy: PolicyRow[] } {
     const choices = new Array<number>(this.decisions.length).fill(0);
-    const policy: PolicyEntry[] = new Array(this.decisions.length);
+    const policy: PolicyRow[] = new Array(this.decisions.length);
     this.run((i, probs) => {
       const p = Array.from(probs);
       const d = this.decisions[i]!;

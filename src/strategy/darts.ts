@@ -20,7 +20,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { DataSplits } from "../data/types.js";
-import { alphaTable, alphaValues, softmaxRow, type Supernet, type SupernetMode } from "../model/supernet.js";
+import { supernetPolicy, alphaValues, softmaxRow, type Supernet, type SupernetMode } from "../model/supernet.js";
 import type { WeightSharingResult, WeightSharingRunOptions, WeightSharingSearch } from "../model/supernetSearch.js";
 import { crossEntropy } from "../model/supernetOps.js";
 import { BatchStream, WeightTrainer, type WeightTrainerOptions } from "../model/supernetTraining.js";
@@ -51,8 +51,8 @@ export interface DartsSearchOptions<A> {
   remedy?: DartsRemedy;
   /** Record alphas every this many iterations (default steps / 20). */
   recordEvery?: number;
-  /** Format of derived architectures in snapshots. */
-  format: (a: A) => string;
+  /** Format of derived architectures in snapshots (default: the supernet's own, `supernet.format`). */
+  format?: (a: A) => string;
   seed: number;
 }
 
@@ -126,6 +126,7 @@ export function unrolledAlphaGradient<A>(
 /** A DARTS search over `supernet`; see the module comment. */
 export function dartsSearch<A>(opts: DartsSearchOptions<A>): WeightSharingSearch<A> {
   const net = opts.supernet;
+  const format = opts.format ?? ((a: A) => net.format(a));
   const name = opts.order === 2 ? "darts-v2" : "darts-v1";
   if (opts.order !== 1 && opts.order !== 2) throw new RangeError(`darts: order must be 1 (first-order) or 2 (second-order), got ${String(opts.order)}`);
   if (!Number.isInteger(opts.steps) || opts.steps < 1) throw new RangeError(`darts: steps must be a positive integer, got ${opts.steps}`);
@@ -193,8 +194,8 @@ export function dartsSearch<A>(opts: DartsSearchOptions<A>): WeightSharingSearch
     return {
       strategy: name,
       step,
-      alphas: alphaTable(net, values),
-      derived: opts.format(net.derive(values)),
+      policy: supernetPolicy(net, values),
+      derived: format(net.derive(values)),
       trainLoss: lastTrain,
       valLoss: lastVal,
       auxSkipBeta: beta(),
@@ -204,7 +205,7 @@ export function dartsSearch<A>(opts: DartsSearchOptions<A>): WeightSharingSearch
 
   const record = (): StrategySnapshot => {
     const values = alphaValues(net);
-    records.push({ step, trainLoss: lastTrain, valLoss: lastVal, weights: values.map((m) => m.map(softmaxRow)), derived: opts.format(net.derive(values)) });
+    records.push({ step, trainLoss: lastTrain, valLoss: lastVal, weights: values.map((m) => m.map(softmaxRow)), derived: format(net.derive(values)) });
     const s = snapshot();
     snapshots.push(s);
     return s;

@@ -12,7 +12,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { DataSplits } from "../data/types.js";
-import { alphaTable, alphaValues, softmaxRow, type Supernet, type SupernetMode } from "../model/supernet.js";
+import { supernetPolicy, alphaValues, softmaxRow, type Supernet, type SupernetMode } from "../model/supernet.js";
 import type { WeightSharingResult, WeightSharingRunOptions, WeightSharingSearch } from "../model/supernetSearch.js";
 import { crossEntropy } from "../model/supernetOps.js";
 import { BatchStream, WeightTrainer, type WeightTrainerOptions } from "../model/supernetTraining.js";
@@ -37,7 +37,8 @@ export interface GdasSearchOptions<A> {
   tauMin?: number;
   /** Record alphas every this many iterations (default steps / 20). */
   recordEvery?: number;
-  format: (a: A) => string;
+  /** Format of derived architectures in snapshots (default: the supernet's own, `supernet.format`). */
+  format?: (a: A) => string;
   seed: number;
 }
 
@@ -90,6 +91,7 @@ interface GdasRecord {
 /** A GDAS search over `supernet`; see the module comment. */
 export function gdasSearch<A>(opts: GdasSearchOptions<A>): WeightSharingSearch<A> {
   const net = opts.supernet;
+  const format = opts.format ?? ((a: A) => net.format(a));
   if (!Number.isInteger(opts.steps) || opts.steps < 1) throw new RangeError(`gdas: steps must be a positive integer, got ${opts.steps}`);
   const tauMax = opts.tauMax ?? 10;
   const tauMin = opts.tauMin ?? 0.1;
@@ -144,8 +146,8 @@ export function gdasSearch<A>(opts: GdasSearchOptions<A>): WeightSharingSearch<A
       strategy: "gdas",
       step,
       tau: tau(),
-      alphas: alphaTable(net, values),
-      derived: opts.format(net.derive(values)),
+      policy: supernetPolicy(net, values),
+      derived: format(net.derive(values)),
       trainLoss: lastTrain,
       valLoss: lastVal,
       alphaHistory: records.map((r) => ({ step: r.step, tau: r.tau, weights: r.weights, derived: r.derived, trainLoss: r.trainLoss, valLoss: r.valLoss })),
@@ -154,7 +156,7 @@ export function gdasSearch<A>(opts: GdasSearchOptions<A>): WeightSharingSearch<A
 
   const record = (): StrategySnapshot => {
     const values = alphaValues(net);
-    records.push({ step, tau: tau(), trainLoss: lastTrain, valLoss: lastVal, weights: values.map((m) => m.map(softmaxRow)), derived: opts.format(net.derive(values)) });
+    records.push({ step, tau: tau(), trainLoss: lastTrain, valLoss: lastVal, weights: values.map((m) => m.map(softmaxRow)), derived: format(net.derive(values)) });
     const s = snapshot();
     snapshots.push(s);
     return s;

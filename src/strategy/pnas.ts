@@ -6,7 +6,7 @@
  * surrogate is refitted after each level. When level B is reached and budget remains, PNAS keeps evaluating the
  * best predicted unevaluated expansions of the last level, K at a time, refitting in between.
  *
- * The strategy is generic over a `Progressive<A>` description of how cells grow; `pnasCells` adapts the PNAS block
+ * The strategy is generic over a `ProgressiveSpace<A>` description of how cells grow; `pnasCells` adapts the PNAS block
  * space and `nb201Progressive` (pnasNb201.ts) the NAS-Bench-201 cell.
  */
 import { requireCapabilities } from "../errors.js";
@@ -22,7 +22,7 @@ import { Population } from "./population.js";
 import { FAST_ENSEMBLE } from "./predictorEvolution.js";
 
 /** How cells of a space grow, level by level. */
-export interface Progressive<A> {
+export interface ProgressiveSpace<A> {
   readonly name: string;
   /** B: the number of levels (PNAS: blocks per cell). */
   readonly levels: number;
@@ -59,7 +59,7 @@ interface Surrogate<A> {
 }
 
 /** PNAS on any space whose cells grow as `progressive` describes. */
-export function pnas<A>(progressive: Progressive<A>, opts: PnasStrategyOptions = {}): SpaceStrategyFactory<A> {
+export function pnas<A>(progressive: ProgressiveSpace<A>, opts: PnasStrategyOptions = {}): SpaceStrategyFactory<A> {
   const beam = opts.beam ?? 20;
   const kind = opts.surrogate ?? "lstm";
   const encoding = opts.encoding ?? "onehot";
@@ -244,7 +244,7 @@ export function pnas<A>(progressive: Progressive<A>, opts: PnasStrategyOptions =
 }
 
 /** How PNAS block cells grow: one block per level; tokens are in1, op1, in2, op2 of each block. */
-export function pnasCells(space: PnasSpace): Progressive<PnasArch> {
+export function pnasCells(space: PnasSpace): ProgressiveSpace<PnasArch> {
   const B = space.options.maxBlocks;
   const ops = space.options.ops;
   return {

@@ -7,7 +7,7 @@
  */
 import { NB201_OPS, type Nb201Arch, type Nb201Op } from "../space/nb201.js";
 import type { SpaceStrategyFactory } from "./types.js";
-import { pnas, type PnasStrategyOptions, type Progressive } from "./pnas.js";
+import { pnas, type PnasStrategyOptions, type ProgressiveSpace } from "./pnas.js";
 
 /** Edge indices (NB201 order 1<-0, 2<-0, 2<-1, 3<-0, 3<-1, 3<-2) decided at each level. */
 export const NB201_GROWTH: readonly (readonly number[])[] = [[3], [0, 4], [1, 2, 5]];
@@ -20,7 +20,7 @@ function assignments(edges: number): Nb201Op[][] {
 }
 
 /** NB201 cells growing one node per level. Tokens: one per edge in growth order, position * 5 + op. */
-export function nb201Progressive(): Progressive<Nb201Arch> {
+export function nb201Progressive(): ProgressiveSpace<Nb201Arch> {
   return {
     name: "nb201",
     levels: NB201_GROWTH.length,

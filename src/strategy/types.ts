@@ -1,7 +1,7 @@
 /** The strategy contract: ask/tell. The search loop, not the strategy, owns evaluation. */
 import type { TrialResult } from "../estimate/types.js";
 import type { Rng } from "../rng.js";
-import type { SearchSpace } from "../space/types.js";
+import type { PolicyRow, SearchSpace } from "../space/types.js";
 
 /** One evaluated architecture as a strategy and the plots see it. */
 export interface Member<A> {
@@ -13,16 +13,25 @@ export interface Member<A> {
   metrics: Record<string, number>;
 }
 
+/** One member of a strategy's population as plots see it: the architecture as written, its fitness and metrics. */
+export interface PopulationMember {
+  arch: string;
+  fitness: number;
+  /** Trial index that produced it (its age). */
+  trial: number;
+  metrics: Record<string, number>;
+}
+
 /**
  * What plots need from a strategy at one moment. Every field is optional; a strategy fills in what it has:
- * a population (evolution), per-decision policy probabilities (controllers), alphas (DARTS), predictor fit.
+ * a population (evolution, random search, predictors), per-decision probabilities (controllers' policies,
+ * DARTS/GDAS softmax(alpha)), predictor fit.
  */
 export interface StrategySnapshot {
   strategy: string;
   step: number;
-  population?: { arch: string; fitness: number; trial: number; metrics: Record<string, number> }[];
-  policy?: { decision: string; choices: string[]; probs: number[] }[];
-  alphas?: { edge: string; ops: string[]; weights: number[] }[];
+  population?: PopulationMember[];
+  policy?: PolicyRow[];
   predictor?: { name: string; trainSize: number; kendallTau?: number; spearman?: number; [detail: string]: unknown };
   [extra: string]: unknown;
 }

@@ -32,7 +32,8 @@ const brand = Symbol.for("nasbook.control");
 export abstract class Control<T> {
   declare readonly __nasbookControlValue: T;
   private current: T;
-  private readonly listeners = new Set<(value: T) => void>();
+  /** Listeners see the value through `this` (a Set of `(value: T) => void` would make Control<number> no Control<unknown>). */
+  private readonly listeners = new Set<() => void>();
 
   protected constructor(value: T, readonly label: string | undefined) {
     this.current = value;
@@ -52,13 +53,14 @@ export abstract class Control<T> {
     const v = this.check(value);
     if (Object.is(v, this.current)) return;
     this.current = v;
-    for (const l of [...this.listeners]) l(v);
+    for (const l of [...this.listeners]) l();
   }
 
   /** Calls `listener` with every new value; returns the function that stops it. */
   subscribe(listener: (value: T) => void): () => void {
-    this.listeners.add(listener);
-    return () => void this.listeners.delete(listener);
+    const heard = (): void => listener(this.current);
+    this.listeners.add(heard);
+    return () => void this.listeners.delete(heard);
   }
 
   /** Sets the value from text (`nasbook run --set name=value`), with an error naming what the control accepts. */
@@ -88,6 +90,35 @@ export abstract class Control<T> {
 
   /** The control drawn at its value, disabled (the saved notebook and the HTML export show it so). */
   protected abstract html(): string;
+}
+
+const groupBrand = Symbol.for("nasbook.controlGroup");
+
+/**
+ * What a cell that defines several controls shows: all of them, one under the other (a cell `const a =
+ * nas.ui.range(...); const b = nas.ui.select(...)` shows both). Each control still has its own variable: moving one
+ * re-runs its readers only.
+ */
+export class ControlGroup {
+  constructor(readonly controls: readonly Control<unknown>[]) {
+    Object.defineProperty(this, groupBrand, { value: true });
+  }
+
+  /** One line per control. */
+  toString(): string {
+    return this.controls.map((c) => c.toString()).join("\n");
+  }
+
+  /** The controls' static drawings, stacked, and their lines. */
+  toMimeBundle(): Record<string, string> {
+    const html = this.controls.map((c) => c.toMimeBundle()["text/html"]).join("");
+    return { "text/plain": this.toString(), "text/html": `<div class="nasbook-controls">${html}</div>` };
+  }
+}
+
+/** True for a group of controls (of any copy of this module). */
+export function isControlGroup(value: unknown): value is ControlGroup {
+  return value !== null && typeof value === "object" && (value as Record<symbol, unknown>)[groupBrand] === true;
 }
 
 /** True for a control (of any copy of this module). */
@@ -192,6 +223,10 @@ export class ChoiceControl<T> extends Control<T> {
   }
   get labels(): string[] {
     return this.options.map((o) => this.format(o));
+  }
+  /** Its label and the chosen option as the control shows it. */
+  override toString(): string {
+    return `${this.label ?? this.kind}: ${this.format(this.value)}`;
   }
   setFromText(text: string): void {
     const i = this.labels.indexOf(text);

@@ -26,25 +26,37 @@ export function range(extent: readonly [number, number], options: RangeOptions =
   return c;
 }
 
-function choice<T>(kind: "select" | "radio", options: readonly T[], opts: SelectOptions<T>): ChoiceControl<T> {
-  if (!Array.isArray(options) || options.length === 0) {
-    throw new ControlError(`${kind} takes a non-empty list of options, got ${JSON.stringify(options)}; e.g. nas.ui.${kind}(["random", "evolution"])`);
+function choice<T>(kind: "select" | "radio", options: readonly T[] | ReadonlyMap<string, T>, opts: SelectOptions<T>): ChoiceControl<T> {
+  // A Map names its values (Observable Inputs' way): readers see the value, the control shows the key.
+  if (options instanceof Map) {
+    const entries = [...(options as ReadonlyMap<string, T>)];
+    const values = entries.map(([, v]) => v);
+    if (new Set(values).size !== values.length) throw new ControlError(`${kind}: two names of the Map hold the same value; give each name its own value`);
+    if (opts.format) throw new ControlError(`${kind}: a Map's keys already say how its values are shown; drop format, or pass a list of options with format`);
+    return choice(kind, values, { ...opts, format: (v: T) => entries[values.indexOf(v)]![0] });
   }
+  if (!Array.isArray(options) || options.length === 0) {
+    throw new ControlError(`${kind} takes a non-empty list of options (or a Map from names to values), got ${JSON.stringify(options)}; e.g. nas.ui.${kind}(["random", "evolution"])`);
+  }
+  const list = options as readonly T[];
   const format = opts.format ?? ((o: T) => String(o));
-  const labels = options.map(format);
+  const labels = list.map(format);
   if (new Set(labels).size !== labels.length) throw new ControlError(`${kind}: two options show as the same text (${labels.join(", ")}); give format a way to tell them apart`);
-  const c = new ChoiceControl<T>(kind, options, options[0]!, opts.label, format);
+  const c = new ChoiceControl<T>(kind, list, list[0]!, opts.label, format);
   if (opts.value !== undefined) c.set(opts.value);
   return c;
 }
 
-/** A dropdown of `options`; readers see the chosen option (strings, numbers, or any objects with `format`). */
-export function select<T>(options: readonly T[], opts: SelectOptions<T> = {}): ChoiceControl<T> {
+/**
+ * A dropdown of `options`; readers see the chosen option (strings, numbers, or any objects with `format`). A Map
+ * shows its keys and gives readers the value: `nas.ui.select(new Map([["random", nas.randomSearch()], ...]))`.
+ */
+export function select<T>(options: readonly T[] | ReadonlyMap<string, T>, opts: SelectOptions<T> = {}): ChoiceControl<T> {
   return choice("select", options, opts);
 }
 
-/** Radio buttons over `options`; readers see the chosen option. */
-export function radio<T>(options: readonly T[], opts: SelectOptions<T> = {}): ChoiceControl<T> {
+/** Radio buttons over `options` (a list, or a Map from names to values); readers see the chosen option. */
+export function radio<T>(options: readonly T[] | ReadonlyMap<string, T>, opts: SelectOptions<T> = {}): ChoiceControl<T> {
   return choice("radio", options, opts);
 }
 

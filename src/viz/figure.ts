@@ -15,10 +15,9 @@ import {
   type KernelspecPlotly,
   type PlotlySession,
 } from "./plotlyLibrary.js";
+import { mimeSymbol } from "../mimeSymbol.js";
 import { escapeXml } from "./svg.js";
 
-/** The protocol symbol: `value[Symbol.for("nasbook.mime")](ctx?)` returns a MIME bundle. */
-export const MIME_SYMBOL: unique symbol = Symbol.for("nasbook.mime") as never;
 
 export type PlotlyTrace = Record<string, unknown>;
 export interface PlotlyFrame {
@@ -35,7 +34,8 @@ export interface PlotlySpec {
   config?: Record<string, unknown>;
 }
 
-export interface MimeBundle {
+/** A figure's MIME bundle: inline HTML, a one-line text, and the plotly JSON for plotly figures. */
+export interface FigureBundle {
   "text/html": string;
   "text/plain": string;
   "application/vnd.plotly.v1+json"?: PlotlySpec;
@@ -64,11 +64,11 @@ export abstract class Figure {
   abstract toHtml(ctx?: RenderContext): string;
 
   /** The MIME bundle the notebook displays. */
-  toMimeBundle(ctx?: RenderContext): MimeBundle {
+  toMimeBundle(ctx?: RenderContext): FigureBundle {
     return { "text/html": this.toHtml(ctx), "text/plain": this.summary };
   }
 
-  [MIME_SYMBOL](ctx?: RenderContext): MimeBundle {
+  [mimeSymbol](ctx?: RenderContext): FigureBundle {
     return this.toMimeBundle(ctx);
   }
 }
@@ -235,7 +235,7 @@ export class PlotlyFigure extends Figure {
     return lib + div + loaderScript(this.id, this.spec, served);
   }
 
-  override toMimeBundle(ctx?: RenderContext): MimeBundle {
+  override toMimeBundle(ctx?: RenderContext): FigureBundle {
     return { ...super.toMimeBundle(ctx), "application/vnd.plotly.v1+json": this.spec };
   }
 }

@@ -1,26 +1,27 @@
-/** nasbook figures: plotly specs and SVG, each a `Figure` with `toMimeBundle()` for notebooks and HTML export. */
-export { Figure, PlotlyFigure, SvgFigure, MIME_SYMBOL } from "./figure.js";
-export type { MimeBundle, PlotlySpec, PlotlyTrace, PlotlyFrame, RenderContext } from "./figure.js";
-export { PlotlySession, defaultPlotlySession, plotlyLibraryHtml, plotlyVersion, PLOTLY_READY_EVENT, type KernelspecPlotly } from "./plotlyLibrary.js";
+/**
+ * nasbook figures: each takes what the library produces (search results, strategy snapshots, trials) and returns a
+ * `Figure`, which a notebook displays (`toMimeBundle()`) and the HTML export embeds. Public surface of `nas.viz`.
+ */
+export { Figure, PlotlyFigure, SvgFigure } from "./figure.js";
+export type { FigureBundle, PlotlySpec, PlotlyTrace, PlotlyFrame, RenderContext } from "./figure.js";
+export { customFigure } from "./customFigure.js";
+export type { CustomFigureOptions } from "./customFigure.js";
+// Named in figures' own fallback message ("call nas.viz.defaultPlotlySession.reset()").
+export { defaultPlotlySession } from "./plotlyLibrary.js";
 export { figuresPage } from "./page.js";
 export type { FiguresPageOptions } from "./page.js";
-export { supernetGraph, strandStyle } from "./supernetGraph.js";
+export { searchCurves } from "./searchCurves.js";
+export type { CurveResult, CurveRun, SearchCurvePoint, SearchCurvesInput, SearchCurvesOptions } from "./searchCurves.js";
+export { populationScatter } from "./populationScatter.js";
+export type { PopulationOptions } from "./populationScatter.js";
+export { policyHeatmap } from "./policyHeatmap.js";
+export type { PolicyHeatmapOptions } from "./policyHeatmap.js";
+export { supernetGraph } from "./supernetGraph.js";
 export type { SupernetGraphOptions } from "./supernetGraph.js";
-export { supernetModel, parseAlphaEdge, edgeProbabilities } from "./supernetModel.js";
-export type { AlphaEdge, SupernetSource, SupernetModel, SupernetModelOptions } from "./supernetModel.js";
-export { policyHeatmap, policyMatrices } from "./policyHeatmap.js";
-export type { PolicyMatrix, PolicyHeatmapOptions } from "./policyHeatmap.js";
-export { populationScatter, populationPoints } from "./populationScatter.js";
-export type { PopulationOptions, PopulationPoint, PopulationMember } from "./populationScatter.js";
-export { paretoFront, dominates } from "./pareto.js";
-export type { CostQualityPoint } from "./pareto.js";
-export { searchCurves, seedBand } from "./searchCurves.js";
-export type { SearchRun, SearchCurvePoint, SeedBand, SearchCurvesOptions } from "./searchCurves.js";
+export type { SupernetSource } from "./supernetModel.js";
 export { trainingCurves } from "./trainingCurves.js";
-export { metricLabel } from "./metricLabels.js";
-export type { EpochRecord, TrainingRun, TrainingCurvesOptions } from "./trainingCurves.js";
-export { notebookGraph, formatDuration } from "./notebookGraph.js";
-export type { NotebookGraphInput, NotebookGraphCell, NotebookGraphOptions, CellState } from "./notebookGraph.js";
-export { layeredLayout } from "./layeredLayout.js";
+export type { TrainingEpoch, TrainingRun, TrialWithCurves, TrainingCurvesOptions } from "./trainingCurves.js";
 export { snapshotFigures } from "./snapshotFigures.js";
 export type { SnapshotFiguresOptions } from "./snapshotFigures.js";
+export { notebookGraph } from "./notebookGraph.js";
+export type { NotebookGraphInput, NotebookGraphCell, NotebookGraphOptions, CellState } from "./notebookGraph.js";

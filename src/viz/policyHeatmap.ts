@@ -1,7 +1,8 @@
 /**
- * Controller policy: the probability of each choice of each decision, as a heatmap (decisions x choices), with a
- * slider and play button over the strategy's snapshots (REINFORCE controllers: Zoph & Le 2017, "Neural Architecture
- * Search with Reinforcement Learning"; ENAS: Pham et al. 2018).
+ * Policy: the probability of each choice of each decision, as a heatmap (decisions x choices), with a slider and
+ * play button over the strategy's snapshots: a controller's policy (REINFORCE: Zoph & Le 2017, "Neural Architecture
+ * Search with Reinforcement Learning"; ENAS: Pham et al. 2018) or softmax(alpha) per edge (DARTS, GDAS), the same
+ * `policy` rows of a snapshot.
  */
 import type { StrategySnapshot } from "../strategy/types.js";
 import { NasbookError } from "../errors.js";
@@ -9,7 +10,6 @@ import { PlotlyFigure, type PlotlyFrame, type PlotlyTrace } from "./figure.js";
 import { figureId } from "./ids.js";
 import { PLOTLY_CONFIG, axis, baseLayout } from "./plotlyTheme.js";
 
-export type PolicyEntry = NonNullable<StrategySnapshot["policy"]>[number];
 
 /** The heatmap of one snapshot: rows = decisions, columns = choice slots; `null` where a decision has fewer choices. */
 export interface PolicyMatrix {
@@ -25,7 +25,7 @@ export interface PolicyMatrix {
 export function policyMatrices(snapshots: readonly Pick<StrategySnapshot, "step" | "policy">[]): PolicyMatrix[] {
   const withPolicy = snapshots.filter((s) => s.policy !== undefined && s.policy.length > 0);
   if (withPolicy.length === 0) {
-    throw new NasbookError("policy figure needs snapshots with a `policy` (controller strategies fill it); none of the given snapshots has one");
+    throw new NasbookError("policy figure needs snapshots with a `policy` (controllers and DARTS/GDAS fill it); none of the given snapshots has one");
   }
   const decisions: string[] = [];
   const choicesOf = new Map<string, string[]>();
@@ -98,7 +98,7 @@ export function policyHeatmap(
   const last = mats[mats.length - 1]!;
   const showText = last.decisions.length * last.columns.length <= 240;
   const strategy = list.find((s) => s.policy !== undefined)?.strategy ?? "controller";
-  const title = options.title ?? `Controller policy (${strategy})`;
+  const title = options.title ?? `Policy (${strategy})`;
   const colour = options.colorscale ?? "YlGnBu";
   const trace = (m: PolicyMatrix): PlotlyTrace => ({ ...heatmapTrace(m, showText), colorscale: colour });
   const frameName = (m: PolicyMatrix, i: number): string => `${i}:step ${m.step}`;

@@ -4,7 +4,7 @@
  * multi-objective NAS, e.g. Elsken, Metzen & Hutter 2019, "Efficient Multi-objective NAS via Lamarckian Evolution").
  * Hover shows the architecture string.
  */
-import type { StrategySnapshot } from "../strategy/types.js";
+import type { PopulationMember, StrategySnapshot } from "../strategy/types.js";
 import { NasbookError } from "../errors.js";
 import { PlotlyFigure, type PlotlyTrace } from "./figure.js";
 import { figureId } from "./ids.js";
@@ -12,7 +12,7 @@ import { metricLabel } from "./metricLabels.js";
 import { paretoFront } from "./pareto.js";
 import { PLOTLY_CONFIG, axis, baseLayout, integerTicks, legendBelow } from "./plotlyTheme.js";
 
-export type PopulationMember = NonNullable<StrategySnapshot["population"]>[number];
+export type { PopulationMember } from "../strategy/types.js";
 
 export interface PopulationOptions {
   id?: string;
@@ -63,9 +63,29 @@ export function populationPoints(
 
 const fmt = (x: number): string => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-2 && x !== 0) ? x.toExponential(2) : String(Math.round(x * 1000) / 1000));
 
-/** The population scatter with its Pareto front, from a snapshot (or its members). */
-export function populationScatter(source: Pick<StrategySnapshot, "population" | "strategy" | "step"> | readonly PopulationMember[], options: PopulationOptions): PlotlyFigure {
-  const members = Array.isArray(source) ? (source as readonly PopulationMember[]) : ((source as StrategySnapshot).population ?? []);
+/** What a search result gives the population figure: every trial, as the strategy's members are given. */
+export interface TrialsSource {
+  history: readonly { archString: string; fitness: number; index: number; result: { metrics: Readonly<Record<string, number>> } }[];
+  snapshot: Pick<StrategySnapshot, "strategy">;
+}
+
+/** Every trial of a search as a member (its index as its age); failed ones have no metrics and are left out later. */
+function trialMembers(r: TrialsSource): PopulationMember[] {
+  return r.history.map((t) => ({ arch: t.archString, fitness: t.fitness, trial: t.index, metrics: { ...t.result.metrics } }));
+}
+
+/**
+ * The population scatter with its Pareto front: of a strategy's snapshot (its current population), of a search
+ * result (every trial the search evaluated), or of members.
+ */
+export function populationScatter(
+  source: Pick<StrategySnapshot, "population" | "strategy" | "step"> | TrialsSource | readonly PopulationMember[],
+  options: PopulationOptions,
+): PlotlyFigure {
+  const list = Array.isArray(source) ? (source as readonly PopulationMember[]) : undefined;
+  const trials = list === undefined && "history" in source ? (source as TrialsSource) : undefined;
+  const snapshot = list === undefined && trials === undefined ? (source as Pick<StrategySnapshot, "population" | "strategy" | "step">) : undefined;
+  const members = list ?? (trials ? trialMembers(trials) : (snapshot?.population ?? []));
   const { points, front, dropped, qualityKey } = populationPoints(members, options);
   const colourKey = options.colour ?? "trial";
   const costs = points.map((p) => p.cost).filter((c) => c > 0);
@@ -107,8 +127,8 @@ export function populationScatter(source: Pick<StrategySnapshot, "population" | 
     line: { shape: "hv", color: "#d62728", width: 2 },
     marker: { size: 11, color: "rgba(0,0,0,0)", line: { color: "#d62728", width: 2 } },
   };
-  const snapshot = Array.isArray(source) ? undefined : (source as StrategySnapshot);
-  const title = options.title ?? `Population${snapshot ? ` (${snapshot.strategy}, step ${snapshot.step})` : ""}`;
+  const where = trials ? ` (${trials.snapshot.strategy}, all ${trials.history.length} trials)` : snapshot ? ` (${snapshot.strategy}, step ${snapshot.step})` : "";
+  const title = options.title ?? `Population${where}`;
   // The legend goes below the plot: at the top right it runs into a long title in a narrow output.
   const below = legendBelow([String(scatter.name), String(frontTrace.name)]);
   const margin = { l: 60, r: 24, t: 56, b: 50 + below.height };

@@ -3,6 +3,7 @@
  * seeds, one colour per strategy (the anytime plots of NAS benchmarks, e.g. Dong & Yang 2020, "NAS-Bench-201", Fig. 6).
  */
 import { NasbookError } from "../errors.js";
+import type { SearchResult, Trial } from "../search.js";
 import { PlotlyFigure, type PlotlyTrace } from "./figure.js";
 import { figureId } from "./ids.js";
 import { metricLabel } from "./metricLabels.js";
@@ -16,11 +17,36 @@ export interface SearchCurvePoint {
   best: number;
 }
 
-/** One search run (one strategy, one seed). */
-export interface SearchRun {
+/** One search run as points (one strategy, one seed): for curves of something other than a search's best-so-far. */
+export interface CurveRun {
   strategy: string;
   seed: number;
   points: readonly SearchCurvePoint[];
+}
+
+/** What a curve needs of a `SearchResult`: its best-so-far, trial times, seed and strategy. */
+export type CurveResult = Pick<SearchResult<unknown>, "bestSoFar" | "seed" | "snapshot"> & { history: readonly Pick<Trial<unknown>, "elapsed">[] };
+
+/**
+ * What `searchCurves` draws: search results as `search()` returns them (one curve per strategy, named by the
+ * strategy), the same keyed by the name to show (`{ "random search": [...], "evolution": [...] }`), or runs as points.
+ */
+export type SearchCurvesInput = readonly CurveResult[] | Readonly<Record<string, readonly CurveResult[]>> | readonly CurveRun[];
+
+/**
+ * One curve per result: best-so-far after each query, at the time that trial finished. Trials before the first
+ * success have no best yet (-Infinity): the curve starts at the first success.
+ */
+export function curveRuns(input: SearchCurvesInput): CurveRun[] {
+  const fromResult = (r: CurveResult, strategy: string): CurveRun => ({
+    strategy,
+    seed: r.seed,
+    points: r.bestSoFar.flatMap((best, i) => (Number.isFinite(best) ? [{ queries: i + 1, seconds: r.history[i]?.elapsed ?? 0, best }] : [])),
+  });
+  if (!Array.isArray(input)) {
+    return Object.entries(input as Readonly<Record<string, readonly CurveResult[]>>).flatMap(([name, results]) => results.map((r) => fromResult(r, name)));
+  }
+  return (input as readonly (CurveResult | CurveRun)[]).map((r) => ("bestSoFar" in r ? fromResult(r, r.snapshot.strategy) : r));
 }
 
 /** Mean and spread of several seeds' best-so-far step functions on a common grid. */
@@ -54,7 +80,7 @@ export function stepValueAt(xs: readonly number[], ys: readonly number[], x: num
  * because a seed joins or leaves; "any" keeps every x some run covers (n varies; see `n`).
  */
 export function seedBand(
-  runs: readonly SearchRun[],
+  runs: readonly CurveRun[],
   axisKey: "queries" | "seconds",
   opts: { maxPoints?: number; log?: boolean; coverage?: "all" | "any" } = {},
 ): SeedBand {
@@ -115,16 +141,26 @@ export interface SearchCurvesOptions {
   target?: { value: number; label: string };
 }
 
-/** The search-curve figure (vs queries; a second panel vs seconds with `timePanel`); strategies in first-seen order. */
-export function searchCurves(runs: readonly SearchRun[], options: SearchCurvesOptions = {}): PlotlyFigure {
-  if (runs.length === 0) throw new NasbookError("search curves need at least one run ({ strategy, seed, points })");
+/**
+ * The search-curve figure (vs queries; a second panel vs seconds with `timePanel`) of search results (or runs as
+ * points); strategies in first-seen order.
+ */
+export function searchCurves(input: SearchCurvesInput, options: SearchCurvesOptions = {}): PlotlyFigure {
+  const runs = curveRuns(input);
+  if (runs.length === 0) throw new NasbookError("search curves need at least one search result (what search().result() returns)");
+  const empty = runs.find((r) => r.points.length === 0);
+  if (empty) throw new NasbookError(`search ${empty.strategy}/seed ${empty.seed} has no successful trial: there is no best-so-far to draw`);
   const strategies: string[] = [];
   for (const r of runs) if (!strategies.includes(r.strategy)) strategies.push(r.strategy);
   const timePanel = options.timePanel ?? false;
   const logSeconds = options.logSeconds ?? true;
   const panels = timePanel ? ([["queries", "x", "y"], ["seconds", "x2", "y2"]] as const) : ([["queries", "x", "y"]] as const);
   const regret = options.optimum !== undefined;
-  const toY = (v: number): number => (regret ? Math.max(options.optimum! - v, 1e-9) : v);
+  // On the log axis of regret, 0 (the optimum found) and a band edge below it are drawn at a floor a decade under
+  // the smallest positive regret of any point, so the axis does not stretch down to 1e-9.
+  const positive = runs.flatMap((r) => r.points.map((p) => (options.optimum ?? 0) - p.best)).filter((x) => x > 0);
+  const floor = positive.length > 0 ? Math.min(...positive) / 10 : 1e-3;
+  const toY = (v: number): number => (regret ? Math.max(options.optimum! - v, floor) : v);
   const data: PlotlyTrace[] = [];
   const finals: string[] = [];
   strategies.forEach((strategy, si) => {

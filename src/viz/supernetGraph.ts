@@ -13,6 +13,12 @@ import { FONT_FAMILY, isZeroOp, opColours, withAlpha } from "./palette.js";
 import { el, escapeXml, num, text, textWidth, truncate } from "./svg.js";
 import { supernetModel, type EdgeModel, type PanelModel, type SupernetModelOptions, type SupernetSource } from "./supernetModel.js";
 import type { GraphNode } from "../space/types.js";
+import type { StrategySnapshot } from "../strategy/types.js";
+
+/** A strategy's snapshot (it names its strategy and step), as opposed to a graph or a { graph, policy } pair. */
+function isSnapshot(source: SupernetSource | StrategySnapshot): source is StrategySnapshot {
+  return typeof (source as Partial<StrategySnapshot>).strategy === "string" && typeof (source as Partial<StrategySnapshot>).step === "number";
+}
 
 export interface SupernetGraphOptions extends SupernetModelOptions {
   /** DOM id (default: hash of the content). */
@@ -317,14 +323,15 @@ function legend(ops: string[], colours: Map<string, string>, top: number, maxWid
   return { svg: el("g", { class: "nb-legend" }, items), height: y - top + 8 };
 }
 
-/** Draws a cell/supernet (see module comment) from an ArchGraph, per-edge alpha weights, or both. */
-export function supernetGraph(source: SupernetSource, options: SupernetGraphOptions = {}): SvgFigure {
-  const model = supernetModel(source, options);
+/** Draws a cell/supernet (see module comment) from a strategy snapshot (its policy over edges), an ArchGraph, or { graph, policy }. */
+export function supernetGraph(source: SupernetSource | StrategySnapshot, options: SupernetGraphOptions = {}): SvgFigure {
+  const snapshot = isSnapshot(source) ? source : undefined;
+  const model = supernetModel(snapshot ? { policy: snapshot.policy } : (source as SupernetSource), options);
   const colours = opColours(model.ops);
   const parts: string[] = [];
   let top = 0;
   let width = 360;
-  const title = options.title ?? "Supernet";
+  const title = options.title ?? (snapshot ? `Supernet (${snapshot.strategy}, step ${snapshot.step})` : "Supernet");
   top += 30;
   for (const panel of model.panels) {
     const p = drawPanel(panel, colours, top, model.panels.length > 1);

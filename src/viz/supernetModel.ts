@@ -7,26 +7,27 @@
  * op (excluding "none"), and each node keeps its `keepPerNode` strongest incoming edges; NB201 cells keep every
  * edge and may pick "none" (Dong & Yang 2020, "NAS-Bench-201", which derives by argmax over all ops).
  */
-import type { ArchGraph, GraphNode } from "../space/types.js";
-import type { StrategySnapshot } from "../strategy/types.js";
+import type { ArchGraph, GraphNode, PolicyRow } from "../space/types.js";
 import { NasbookError } from "../errors.js";
 
-/** Per-edge op weights, as in `StrategySnapshot.alphas`. `edge` is "to<-from" or "from->to", optionally "cell:"-prefixed. */
-export type AlphaEdge = NonNullable<StrategySnapshot["alphas"]>[number];
-
-/** What to draw: a discrete architecture graph, per-edge op weights, or both (weights on the architecture's cell). */
-export type SupernetSource = ArchGraph | { graph?: ArchGraph; alphas?: readonly AlphaEdge[] };
+/**
+ * What to draw: a discrete architecture graph, probabilities over each edge's ops (a snapshot's `policy`: DARTS or
+ * GDAS softmax(alpha), or a controller's policy over a cell's edges), or both (probabilities on the architecture's
+ * cell). A `StrategySnapshot` is such a source as it is.
+ */
+export type SupernetSource = ArchGraph | { graph?: ArchGraph; policy?: readonly PolicyRow[] };
 
 export interface SupernetModelOptions {
-  /** How to read `weights`: raw logits (softmaxed) or probabilities. "auto": probabilities iff all >= 0 and sum to 1. */
-  alphaKind?: "auto" | "logits" | "probabilities";
   /**
    * How to derive the architecture from weights when no graph is given. Default: cells with two or more input nodes
    * (DARTS) exclude none/zero and keep the 2 strongest incoming edges per node; other cells (NB201) take the argmax
    * op of every edge, "none" included.
    */
   derive?: { exclude?: readonly string[]; keepPerNode?: number };
-  /** For weights without a graph: "concat" adds an output node fed by every non-input node (DARTS cells). */
+  /**
+   * For weights without a graph: "concat" adds an output node fed by every non-input node. Default: "concat" for
+   * cells with two input nodes (DARTS), else "sum".
+   */
   combine?: "sum" | "concat";
 }
 
@@ -58,43 +59,32 @@ export interface SupernetModel {
   ops: string[];
 }
 
-const EDGE_PATTERN = /^(?:([^:<>]+):)?\s*(.+?)\s*(<-|->)\s*(.+?)\s*$/;
+// "to<-from" or "from->to", optionally "cell:"-prefixed; a controller's NB201 decisions read "edge to<-from".
+const EDGE_PATTERN = /^(?:([^:<>]+):)?\s*(?:edge\s+)?(.+?)\s*(<-|->)\s*(.+?)\s*$/;
 
-/** Parses "to<-from" / "from->to", optionally prefixed by "cell:". */
-export function parseAlphaEdge(edge: string): { cell: string; from: string; to: string } {
-  const m = EDGE_PATTERN.exec(edge);
+/** Parses an edge decision: "to<-from" / "from->to", optionally prefixed by "cell:" or "edge ". */
+export function parseEdgeDecision(decision: string): { cell: string; from: string; to: string } {
+  const m = EDGE_PATTERN.exec(decision);
   if (!m) {
     throw new NasbookError(
-      `alpha edge ${JSON.stringify(edge)} is not of the form "to<-from" or "from->to" (optionally prefixed "cell:", e.g. "normal:2<-0")`,
+      `decision ${JSON.stringify(decision)} is not an edge of the form "to<-from" or "from->to" (optionally prefixed "cell:", e.g. "normal:2<-0"); ` +
+        "the supernet figure draws probabilities over the ops of a cell's edges (viz.policyHeatmap draws any decisions)",
     );
   }
   const [, cell = "", a = "", arrow, b = ""] = m;
   return arrow === "<-" ? { cell, from: b, to: a } : { cell, from: a, to: b };
 }
 
-/** Softmax, stable for large logits. */
-export function softmax(xs: readonly number[]): number[] {
-  const m = Math.max(...xs);
-  const e = xs.map((x) => Math.exp(x - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((x) => x / s);
-}
-
-/** Op probabilities of one alpha edge, per `alphaKind`. */
-export function edgeProbabilities(a: AlphaEdge, kind: SupernetModelOptions["alphaKind"] = "auto"): number[] {
-  if (a.ops.length === 0 || a.ops.length !== a.weights.length) {
-    throw new NasbookError(
-      `alpha edge ${a.edge} has ${a.ops.length} ops but ${a.weights.length} weights; give one weight per op`,
-    );
+/** The probabilities of one row, checked: one per choice, each in [0, 1], summing to 1. */
+export function rowProbabilities(row: PolicyRow): number[] {
+  if (row.choices.length === 0 || row.choices.length !== row.probs.length) {
+    throw new NasbookError(`decision ${row.decision} has ${row.choices.length} choices but ${row.probs.length} probabilities; give one probability per choice`);
   }
-  if (!a.weights.every(Number.isFinite)) throw new NasbookError(`alpha edge ${a.edge} has a non-finite weight: ${a.weights.join(", ")}`);
-  const sum = a.weights.reduce((s, w) => s + w, 0);
-  const isProb = a.weights.every((w) => w >= 0) && Math.abs(sum - 1) < 1e-6;
-  if (kind === "probabilities") {
-    if (!isProb) throw new NasbookError(`alpha edge ${a.edge}: weights ${a.weights.join(", ")} are not probabilities; pass alphaKind: "logits"`);
-    return [...a.weights];
+  const sum = row.probs.reduce((s, p) => s + p, 0);
+  if (!row.probs.every((p) => Number.isFinite(p) && p >= 0 && p <= 1) || Math.abs(sum - 1) > 1e-3) {
+    throw new NasbookError(`decision ${row.decision}: ${row.probs.join(", ")} are not probabilities (each in [0, 1], summing to 1); pass softmax(logits)`);
   }
-  return kind === "logits" || !isProb ? softmax(a.weights) : [...a.weights];
+  return [...row.probs];
 }
 
 const key = (cell: string, from: string, to: string): string => `${cell}\u0000${from}\u0000${to}`;
@@ -102,21 +92,21 @@ const key = (cell: string, from: string, to: string): string => `${cell}\u0000${
 /** Builds the figure's data; see the module comment. */
 export function supernetModel(source: SupernetSource, options: SupernetModelOptions = {}): SupernetModel {
   const graph = "nodes" in source ? source : source.graph;
-  const alphas = "nodes" in source ? [] : (source.alphas ?? []);
-  if (graph === undefined && alphas.length === 0) {
-    throw new NasbookError("supernet figure needs an ArchGraph, alpha weights (StrategySnapshot.alphas), or both; got neither");
+  const policy = "nodes" in source ? [] : (source.policy ?? []);
+  if (graph === undefined && policy.length === 0) {
+    throw new NasbookError("supernet figure needs an ArchGraph, probabilities over each edge's ops (a snapshot's policy), or both; got neither");
   }
 
   // Weights by (cell, from, to).
   const weights = new Map<string, { ops: string[]; probs: number[] }>();
-  const alphaCells = new Map<string, { from: string; to: string }[]>();
-  for (const a of alphas) {
-    const e = parseAlphaEdge(a.edge);
+  const weightedCells = new Map<string, { from: string; to: string }[]>();
+  for (const row of policy) {
+    const e = parseEdgeDecision(row.decision);
     const k = key(e.cell, e.from, e.to);
-    if (weights.has(k)) throw new NasbookError(`alpha edge ${a.edge} appears twice; give each edge once`);
-    weights.set(k, { ops: [...a.ops], probs: edgeProbabilities(a, options.alphaKind) });
-    if (!alphaCells.has(e.cell)) alphaCells.set(e.cell, []);
-    alphaCells.get(e.cell)!.push(e);
+    if (weights.has(k)) throw new NasbookError(`edge ${row.decision} appears twice; give each edge once`);
+    weights.set(k, { ops: [...row.choices], probs: rowProbabilities(row) });
+    if (!weightedCells.has(e.cell)) weightedCells.set(e.cell, []);
+    weightedCells.get(e.cell)!.push(e);
   }
 
   const panels: PanelModel[] = [];
@@ -125,14 +115,14 @@ export function supernetModel(source: SupernetSource, options: SupernetModelOpti
     if (graph.nodes.length > 0) graphCells.set("", graph);
     for (const [name, sub] of Object.entries(graph.subgraphs ?? {})) graphCells.set(name, sub);
   }
-  const cellNames = [...graphCells.keys(), ...[...alphaCells.keys()].filter((c) => !graphCells.has(c))];
+  const cellNames = [...graphCells.keys(), ...[...weightedCells.keys()].filter((c) => !graphCells.has(c))];
   for (const cell of cellNames) {
     const g = graphCells.get(cell);
-    const cellAlphas = alphaCells.get(cell) ?? [];
+    const weightedEdges = weightedCells.get(cell) ?? [];
     panels.push(
       g !== undefined
-        ? panelFromGraph(cell, g, cellAlphas, weights)
-        : panelFromAlphas(cell, cellAlphas, weights, options),
+        ? panelFromGraph(cell, g, weightedEdges, weights)
+        : panelFromWeights(cell, weightedEdges, weights, options),
     );
   }
   const ops: string[] = [];
@@ -145,7 +135,7 @@ export function supernetModel(source: SupernetSource, options: SupernetModelOpti
 function panelFromGraph(
   cell: string,
   g: ArchGraph,
-  cellAlphas: { from: string; to: string }[],
+  weightedEdges: { from: string; to: string }[],
   weights: Map<string, { ops: string[]; probs: number[] }>,
 ): PanelModel {
   const nodes = g.nodes.map((n) => ({ ...n }));
@@ -173,7 +163,7 @@ function panelFromGraph(
     }
   }
   // Supernet edges the derived architecture dropped (DARTS keeps 2 of each node's inputs).
-  for (const a of cellAlphas) {
+  for (const a of weightedEdges) {
     const k = key(cell, a.from, a.to);
     if (seen.has(k)) continue;
     for (const id of [a.from, a.to]) if (!ids.has(id)) { ids.add(id); nodes.push({ id, role: "hidden" }); }
@@ -184,28 +174,29 @@ function panelFromGraph(
 }
 
 /** A cell given only by weights: nodes from edge endpoints, roles from degrees, architecture derived by rule. */
-function panelFromAlphas(
+function panelFromWeights(
   cell: string,
-  cellAlphas: { from: string; to: string }[],
+  weightedEdges: { from: string; to: string }[],
   weights: Map<string, { ops: string[]; probs: number[] }>,
   options: SupernetModelOptions,
 ): PanelModel {
   const order: string[] = [];
-  for (const e of cellAlphas) for (const id of [e.from, e.to]) if (!order.includes(id)) order.push(id);
-  const hasIn = new Set(cellAlphas.map((e) => e.to));
-  const hasOut = new Set(cellAlphas.map((e) => e.from));
+  for (const e of weightedEdges) for (const id of [e.from, e.to]) if (!order.includes(id)) order.push(id);
+  const hasIn = new Set(weightedEdges.map((e) => e.to));
+  const hasOut = new Set(weightedEdges.map((e) => e.from));
   const inputs = order.filter((n) => !hasIn.has(n));
-  const concat = options.combine === "concat";
+  // A cell with two inputs (c_{k-2}, c_{k-1}) is a DARTS cell: its output concatenates the intermediate nodes.
+  const darts = inputs.length >= 2;
+  const concat = (options.combine ?? (darts ? "concat" : "sum")) === "concat";
   const nodes: GraphNode[] = order.map((id) => ({
     id,
     role: !hasIn.has(id) ? "input" : !concat && !hasOut.has(id) ? "output" : "hidden",
   }));
-  const edges: EdgeModel[] = cellAlphas.map((e) => {
+  const edges: EdgeModel[] = weightedEdges.map((e) => {
     const w = weights.get(key(cell, e.from, e.to))!;
     return { from: e.from, to: e.to, strands: w.ops.map((op, i) => ({ op, weight: w.probs[i]!, derived: false })) };
   });
 
-  const darts = inputs.length >= 2;
   const exclude = new Set(options.derive?.exclude ?? (darts ? ["none", "zero"] : []));
   const keep = options.derive?.keepPerNode ?? (darts ? 2 : Infinity);
   const best = edges.map((e) => {

@@ -6,8 +6,8 @@ import { metricLabel } from "./metricLabels.js";
 import { seriesColour } from "./palette.js";
 import { PLOTLY_CONFIG, axis, baseLayout, integerTicks, legendBelow } from "./plotlyTheme.js";
 
-/** One epoch's metrics; any may be missing (e.g. no validation every epoch). */
-export interface EpochRecord {
+/** One epoch's metrics as the figure reads them; any may be missing (e.g. no validation every epoch). */
+export interface TrainingEpoch {
   epoch: number;
   trainLoss?: number;
   valLoss?: number;
@@ -17,7 +17,20 @@ export interface EpochRecord {
 
 export interface TrainingRun {
   name: string;
-  epochs: readonly EpochRecord[];
+  epochs: readonly TrainingEpoch[];
+}
+
+/** A search's trial whose result may carry training curves (a `trainEvaluator`'s trials do; failed ones may not). */
+export interface TrialWithCurves {
+  archString: string;
+  result: { status: "ok" | "failed"; curves?: readonly TrainingEpoch[] };
+}
+
+/** Trials as named runs: one run per trial with curves, named by its architecture; the others are counted. */
+function trialRuns(trials: readonly TrialWithCurves[]): { runs: TrainingRun[]; without: number } {
+  const runs: TrainingRun[] = [];
+  for (const t of trials) if (t.result.curves !== undefined && t.result.curves.length > 0) runs.push({ name: t.archString, epochs: t.result.curves });
+  return { runs, without: trials.length - runs.length };
 }
 
 export interface TrainingCurvesOptions {
@@ -34,16 +47,29 @@ const SERIES: readonly { key: SeriesKey; label: string; panel: 1 | 2; dash: stri
 ];
 
 /** The (epoch, value) series of one metric of one run, skipping epochs without a finite value; sorted by epoch. */
-export function epochSeries(epochs: readonly EpochRecord[], key: SeriesKey): { x: number[]; y: number[] } {
+export function epochSeries(epochs: readonly TrainingEpoch[], key: SeriesKey): { x: number[]; y: number[] } {
   const rows = epochs.filter((e) => e[key] !== undefined && Number.isFinite(e[key])).sort((a, b) => a.epoch - b.epoch);
   return { x: rows.map((e) => e.epoch), y: rows.map((e) => e[key]!) };
 }
 
-/** Loss (left) and accuracy (right) per epoch, for one run (a list of epochs) or several named runs. */
-export function trainingCurves(source: readonly EpochRecord[] | readonly TrainingRun[], options: TrainingCurvesOptions = {}): PlotlyFigure {
-  const runs: readonly TrainingRun[] =
-    source.length > 0 && "epochs" in source[0]! ? (source as readonly TrainingRun[]) : [{ name: "run", epochs: source as readonly EpochRecord[] }];
-  if (runs.every((r) => r.epochs.length === 0)) throw new NasbookError("training curves need at least one epoch record ({ epoch, trainLoss?, valLoss?, trainAcc?, valAcc? })");
+/**
+ * Loss (left) and accuracy (right) per epoch: of a search's trials (`result.history`, or a few of them; trials
+ * without curves, e.g. failed before their first epoch, are left out and counted), of one run (a list of epochs) or
+ * of several named runs.
+ */
+export function trainingCurves(source: readonly TrialWithCurves[] | readonly TrainingEpoch[] | readonly TrainingRun[], options: TrainingCurvesOptions = {}): PlotlyFigure {
+  const first = source[0];
+  let without = 0;
+  let runs: readonly TrainingRun[];
+  if (first !== undefined && "archString" in first) ({ runs, without } = trialRuns(source as readonly TrialWithCurves[]));
+  else runs = first !== undefined && "epochs" in first ? (source as readonly TrainingRun[]) : [{ name: "run", epochs: source as readonly TrainingEpoch[] }];
+  if (runs.every((r) => r.epochs.length === 0)) {
+    throw new NasbookError(
+      without > 0
+        ? `none of the ${without} trials has training curves (a trainEvaluator's successful trials have them in result.curves)`
+        : "training curves need at least one epoch record ({ epoch, trainLoss?, valLoss?, trainAcc?, valAcc? })",
+    );
+  }
   const data: PlotlyTrace[] = [];
   const lines: string[] = [];
   runs.forEach((run, ri) => {
@@ -69,7 +95,7 @@ export function trainingCurves(source: readonly EpochRecord[] | readonly Trainin
         hovertemplate: `${run.name} ${s.label}<br>epoch %{x}: %{y:.4g}<extra></extra>`,
       });
     }
-    const last = run.epochs.reduce<EpochRecord | undefined>((b, e) => (b === undefined || e.epoch > b.epoch ? e : b), undefined);
+    const last = run.epochs.reduce<TrainingEpoch | undefined>((b, e) => (b === undefined || e.epoch > b.epoch ? e : b), undefined);
     if (last) {
       const parts = SERIES.filter((s) => last[s.key] !== undefined).map((s) => `${s.label} ${last[s.key]!.toFixed(4)}`);
       lines.push(`${run.name} epoch ${last.epoch}: ${parts.join(", ")}`);
@@ -97,5 +123,6 @@ export function trainingCurves(source: readonly EpochRecord[] | readonly Trainin
   if (styleKey) layout["title"] = { ...(layout["title"] as Record<string, unknown>), subtitle: { text: styleKey, font: { size: 12, color: "#55556a" } } };
   const spec = { data, layout, config: { ...PLOTLY_CONFIG } };
   const id = figureId("training", JSON.stringify(spec), options.id);
-  return new PlotlyFigure("training", id, spec, `${title}: ${runs.length} run(s)\n${lines.join("\n")}`, height);
+  const left = without > 0 ? ` (${without} trial(s) without curves left out)` : "";
+  return new PlotlyFigure("training", id, spec, `${title}: ${runs.length} run(s)${left}\n${lines.join("\n")}`, height);
 }

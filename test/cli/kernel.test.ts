@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { main } from "../../src/cli/kernel.js";
+import { main, prefixNote } from "../../src/cli/kernel.js";
 
 const prefix = mkdtempSync(join(tmpdir(), "nasbook-kernelspec-"));
 afterAll(() => rmSync(prefix, { recursive: true, force: true }));
@@ -31,6 +31,20 @@ describe("nasbook kernel install / uninstall", () => {
     expect(r.out).toContain(`wrote ${file}`);
     expect(r.out).toContain(spec.argv.join(" "));
     expect(r.out).toContain(`nasbook kernel uninstall --prefix ${prefix}`);
+    // A temporary prefix is none of Jupyter's data directories: the output says how to make Jupyter see it.
+    expect(r.out).toContain(`JUPYTER_PATH=${join(prefix, "share", "jupyter")}`);
+  });
+
+  it("names JUPYTER_PATH only when Jupyter does not already look under the prefix", () => {
+    expect(prefixNote("/opt/nb", ["/root/.local/share/jupyter", "/usr/share/jupyter"])).toMatch(/JUPYTER_PATH=\/opt\/nb\/share\/jupyter .*Jupyter looks in \/root/);
+    expect(prefixNote("/usr", ["/usr/local/share/jupyter", "/usr/share/jupyter"])).toBeUndefined();
+    expect(prefixNote("/opt/nb", undefined)).toMatch(/JUPYTER_PATH=\/opt\/nb\/share\/jupyter .*jupyter was not found/);
+  });
+
+  it("refuses an unknown option in one line with the usage", async () => {
+    const r = await capture(["install", "--prefx", prefix]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^nasbook kernel install: unknown option --prefx \(options: --user, --prefix\)/);
   });
 
   it("uninstall removes it, and says so when there is nothing to remove", async () => {

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { batches } from "../../src/data/batches.js";
 import { parseCifar10Batch } from "../../src/data/cifar10.js";
 import { loadCifar10, untar } from "../../src/data/cifar10Loader.js";
-import { channelStats, normalizeSplits, splitDataset } from "../../src/data/split.js";
+import { channelStats, limitSplits, normalizeSplits, splitDataset } from "../../src/data/split.js";
 import { syntheticImages, syntheticSplits } from "../../src/data/synthetic.js";
 import type { ImageDataset } from "../../src/data/types.js";
 import { Rng } from "../../src/rng.js";
@@ -19,6 +19,24 @@ const ramp = (n: number): ImageDataset => ({
   labels: Int32Array.from({ length: n }, (_, i) => i),
   shape: [1, 1, 2],
   numClasses: n,
+});
+
+describe("limitSplits", () => {
+  const splits = { name: "ramp", train: ramp(20), val: ramp(10), test: ramp(10), note: "a ramp" };
+
+  it("keeps the first examples of the splits it names, the others whole, and says so in the note", () => {
+    const s = limitSplits(splits, { train: 5, test: 3 });
+    expect(Array.from(s.train.labels)).toEqual([0, 1, 2, 3, 4]);
+    expect(Array.from(s.train.images)).toEqual(Array.from(splits.train.images.subarray(0, 10)));
+    expect(s.val).toBe(splits.val);
+    expect(Array.from(s.test.labels)).toEqual([0, 1, 2]);
+    expect(s.note).toBe("a ramp; using 5 training, 10 validation and 3 test images");
+    expect(limitSplits(splits, { train: 100 }).train).toBe(splits.train);
+  });
+
+  it("refuses a size that is not a positive integer", () => {
+    expect(() => limitSplits(splits, { val: 0 })).toThrow(/val must be a positive integer, got 0/);
+  });
 });
 
 describe("splits and normalisation", () => {

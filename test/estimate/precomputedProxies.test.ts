@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DataFileError } from "../../src/errors.js";
-import { parseZcTable, precomputedProxyEvaluator, proxyCorrelations, spearmanCorrelation } from "../../src/estimate/precomputedProxies.js";
+import { parseZcTable, precomputedProxyEvaluator, proxyCorrelations } from "../../src/estimate/precomputedProxies.js";
+import { spearman } from "../../src/predict/rank.js";
 import { parseNb201 } from "../../src/space/nb201.js";
 
 const HEADER = "dataset,index,arch,naslib_op_indices,val_accuracy,flops,params,synflow,grasp,fisher,grad_norm,l2_norm,plain,nwot,epe_nas,jacov,snip";
@@ -67,7 +68,7 @@ describe("parseZcTable validates strictly", () => {
   });
 });
 
-describe("spearmanCorrelation", () => {
+describe("spearman (as proxies use it)", () => {
   it.each([
     [[1, 2, 3, 4], [10, 20, 30, 40], 1],
     [[1, 2, 3, 4], [4, 3, 2, 1], -1],
@@ -75,6 +76,6 @@ describe("spearmanCorrelation", () => {
     // ties get average ranks: a = [1, 2.5, 2.5, 4], b = [1, 2, 3, 4] -> r = 4.5 / sqrt(4.5 * 5)
     [[1, 5, 5, 9], [1, 2, 3, 4], 4.5 / Math.sqrt(4.5 * 5)],
   ])("%j vs %j = %d", (a, b, want) => {
-    expect(spearmanCorrelation(a, b)).toBeCloseTo(want, 12);
+    expect(spearman(a, b)).toBeCloseTo(want, 12);
   });
 });

@@ -19,7 +19,9 @@ import { jobOf } from "../../src/exec/trialJob.js";
 import { search, type SearchResult } from "../../src/search.js";
 import { bits, execSearchConfig, stepped } from "../fixtures/execEvaluators.js";
 import { redisAvailable, startRedis, type RedisServer } from "../fixtures/redis.js";
-import { TEST_KEY, readLog, startWorker, until, type WorkerProcess } from "../fixtures/workers.js";
+import { stalledJobIds } from "../fixtures/stalledJobs.js";
+import { until } from "../fixtures/until.js";
+import { TEST_KEY, readLog, startWorker, type WorkerProcess } from "../fixtures/workers.js";
 
 const skip = !redisAvailable() && process.env.CI !== "true";
 const dir = mkdtempSync(join(tmpdir(), "nasbook-bullmq-"));
@@ -87,9 +89,11 @@ describe.skipIf(skip)("BullMQ executor with nasbook worker processes", () => {
       expect(lines.filter((l) => l.arch === killedArch && l.what === "end" && l.pid === victim.pid)).toHaveLength(0);
       expect(r.history.filter((t) => t.archString === killedArch).length).toBeGreaterThanOrEqual(1);
       expect(r.history.map((t) => t.index)).toEqual([...Array(8).keys()]); // each index once
+      // Recovered by the stalled-job check once the dead worker's lock expired (not by the search queueing it again).
+      const killedKey = r.history.find((t) => t.archString === killedArch)!.trialKey;
+      expect(await stalledJobIds(server.url, queue)).toContain(killedKey);
       const recovery = (retry!.ms - killedAt) / 1000;
       console.log(`recovery after SIGKILL of a worker: ${recovery.toFixed(2)} s (lockDuration ${LOCK_DURATION_MS / 1000} s)`);
-      expect(recovery).toBeLessThan(LOCK_DURATION_MS / 1000 + 5);
     } finally {
       await executor.close();
     }
@@ -117,10 +121,11 @@ describe.skipIf(skip)("BullMQ executor with nasbook worker processes", () => {
       expect(retry).toBeDefined();
       expect(lines.filter((l) => l.arch === handedArch && l.what === "end" && l.pid === victim.pid)).toHaveLength(0);
       expect(r.history.map((t) => t.index)).toEqual([...Array(8).keys()]);
+      // Handed back: moved to waiting by the stopping worker, never found stalled (which waits for its lock to expire).
+      const handedKey = r.history.find((t) => t.archString === handedArch)!.trialKey;
+      expect(await stalledJobIds(server.url, queue)).not.toContain(handedKey);
       const handOver = (retry!.ms - stoppedAt) / 1000;
       console.log(`recovery after SIGTERM of a worker (--grace 0): hand-over in ${handOver.toFixed(2)} s (a killed worker's trial waits for its ${LOCK_DURATION_MS / 1000} s lock to expire)`);
-      // A stalled job is only retried after its lock expires (4 s) and a stalled check runs: well above this.
-      expect(handOver).toBeLessThan(LOCK_DURATION_MS / 1000 / 2);
     } finally {
       await executor.close();
     }
@@ -225,12 +230,12 @@ describe.skipIf(skip)("BullMQ executor with nasbook worker processes", () => {
     }
   });
 
-  it("cancelling removes the waiting jobs and stops the running one within one step", async () => {
+  it("cancelling removes the waiting jobs and stops the running one before its end", async () => {
     const { queue, log } = fresh();
     workers = [await startWorker(server.url, queue)];
     const executor = bullmqExecutor({ redis: server.url, queue, key: TEST_KEY });
     const space = bits({ n: 6 });
-    const evaluator = stepped({ steps: 500, stepMs: 20, logFile: log });
+    const evaluator = stepped({ steps: 500, stepMs: 20, logFile: log, logSteps: true });
     const ac = new AbortController();
     const archs = ["000001", "000010", "000100", "001000"];
     const runs = archs.map((a, i) => executor.run({
@@ -241,16 +246,22 @@ describe.skipIf(skip)("BullMQ executor with nasbook worker processes", () => {
     try {
       await until(() => readLog(log).some((l) => l.what === "start"), 30_000, "a trial to start");
       expect(await q.getWaitingCount()).toBe(3);
+      const steps = () => readLog(log).filter((l) => l.what === "step").length;
+      const stepsBefore = steps();
       const t0 = Date.now();
       ac.abort(new Error("cell invalidated"));
       for (const p of runs) await expect(p).rejects.toBeInstanceOf(AbortError);
-      await until(() => readLog(log).some((l) => l.what === "abort"), 5_000, "the running trial to stop");
-      const stopMs = readLog(log).find((l) => l.what === "abort")!.ms - t0;
-      console.log(`cancellation: running trial stopped ${stopMs} ms after the abort (a step is 20 ms)`);
-      expect(stopMs).toBeLessThan(1000);
+      // It stops (an abort line) or runs its 500 steps to the end (an end line): wait for either, then say which.
+      await until(() => readLog(log).some((l) => l.what === "abort" || l.what === "end"), 60_000, "the running trial to stop or end");
+      const lines = readLog(log);
+      console.log(`cancellation: running trial stopped ${(lines.find((l) => l.what === "abort")?.ms ?? NaN) - t0} ms and ${steps() - stepsBefore} steps (of 500) after the abort`);
+      expect(lines.filter((l) => l.what === "abort").map((l) => l.arch)).toEqual(["000001"]);
+      expect(lines.filter((l) => l.what === "end")).toEqual([]);
       expect(await q.getWaitingCount()).toBe(0);
-      await new Promise((r) => setTimeout(r, 300));
-      expect(readLog(log).filter((l) => l.what === "start")).toHaveLength(1); // no waiting job ran afterwards
+      // No waiting job runs afterwards: a trial queued now runs next on the one worker, after any job still queued.
+      const after = await executor.run({ key: `cancel-${queueNo}-after`, index: 4, arch: space.parse("111111"), archString: "111111", seed: 4, space, evaluator: stepped({ logFile: log }) }, new AbortController().signal);
+      expect(after.status).toBe("ok");
+      expect(readLog(log).filter((l) => l.what === "start").map((l) => l.arch)).toEqual(["000001", "111111"]);
     } finally {
       await q.close();
       await executor.close();
@@ -275,9 +286,11 @@ describe.skipIf(skip)("BullMQ executor with nasbook worker processes", () => {
       await until(() => readLog(log).some((l) => l.what === "start"), 30_000, "the first trial to start");
       const cancelled = await q.add("trial", signJob(key, queue, { ...(await jobOf(task("000010", 1))), key: "early-cancelled" }), { jobId: "early-cancelled" });
       const stale = await q.add("trial", signJob(key, queue, { ...(await jobOf({ ...task("000100", 2), evaluator: stepped({ steps: 2, stepMs: 1, logFile: log }) })), key: "early-stale" }), { jobId: "early-stale" });
-      await pub.publish(`nasbook:cancel:${queue}`, `${cancelled.id} ${cancelled.timestamp}`);
-      await pub.publish(`nasbook:cancel:${queue}`, `${stale.id} ${stale.timestamp - 1}`); // an earlier job under that id
-      await new Promise((r) => setTimeout(r, 200)); // the messages reach the worker while it runs the first trial
+      // Each message reaches the worker's subscriber (1 receiver). The search's cancel of the running trial goes out
+      // on the same channel after them, and Redis delivers a channel's messages to a subscriber in order: the worker
+      // has both before the cancel that frees it, with no wait here.
+      expect(await pub.publish(`nasbook:cancel:${queue}`, `${cancelled.id} ${cancelled.timestamp}`)).toBe(1);
+      expect(await pub.publish(`nasbook:cancel:${queue}`, `${stale.id} ${stale.timestamp - 1}`)).toBe(1); // an earlier job under that id
       ac.abort(new Error("cell invalidated")); // the worker is free: it takes the two jobs in turn
       await until(() => readLog(log).some((l) => l.what === "end" && l.arch === "000100"), 30_000, "the stale-cancelled job to run");
       const refused = await q.getJob("early-cancelled");

@@ -1,5 +1,5 @@
 /** The worker-thread pool: results equal to in-process, timeouts recycle a thread, abort within a step, crashes. */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -12,6 +12,8 @@ import { search } from "../../src/search.js";
 import { regularizedEvolution } from "../../src/strategy/evolution.js";
 import { syntheticChainEvaluator, syntheticChainSpace } from "../../src/cli/syntheticTask.js";
 import { bits, stepped, type SteppedOptions } from "../fixtures/execEvaluators.js";
+import { until } from "../fixtures/until.js";
+import { readLog } from "../fixtures/workers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "nasbook-pool-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -60,11 +62,11 @@ describe("pool executor", () => {
       // The timeout counts from the trial's start, not the thread's: start the thread first (it took 10 s at load 25).
       await pool.warmUp();
       const t0 = performance.now();
+      // The evaluator spins forever ignoring its signal: any answer at all is the timeout's doing.
       const r = await pool.runJob(job("111000", { hangOn: ["111000"] }, { timeoutSeconds: 0.5 }), never);
-      const waited = (performance.now() - t0) / 1000;
+      console.log(`pool timeout: a 0.5 s trial timeout answered after ${((performance.now() - t0) / 1000).toFixed(2)} s`);
       expect(r.status).toBe("failed");
       expect(r.error).toMatch(/TrialTimeoutError: trial exceeded its 0.5 s timeout/);
-      expect(waited).toBeLessThan(5);
       expect(pool.recycled).toBe(1);
       const next = await pool.runJob(job("000111"), never);
       expect(next.status).toBe("ok");
@@ -73,19 +75,27 @@ describe("pool executor", () => {
     }
   });
 
-  it("an abort stops the running trial within one step and rejects with AbortError", async () => {
+  it("an abort stops the running trial within a step or two and rejects with AbortError", async () => {
     const log = join(dir, "abort.log");
     writeFileSync(log, "");
-    const pool = poolExecutor({ workers: 1 });
+    // A grace long enough never to fire: the trial must stop by itself, however loaded the machine.
+    const pool = poolExecutor({ workers: 1, abortGraceSeconds: 600 });
     try {
       const ac = new AbortController();
-      const p = pool.runJob(job("110011", { steps: 500, stepMs: 20, logFile: log }), ac.signal);
-      while (!readFileSync(log, "utf8").includes("start")) await new Promise((r) => setTimeout(r, 20));
+      const p = pool.runJob(job("110011", { steps: 500, stepMs: 20, logFile: log, logSteps: true }), ac.signal);
+      await until(() => readLog(log).some((l) => l.what === "start"), 60_000, "the trial to start");
+      const steps = () => readLog(log).filter((l) => l.what === "step").length;
+      const stepsBefore = steps();
       const t0 = performance.now();
       ac.abort(new Error("cell invalidated"));
       await expect(p).rejects.toBeInstanceOf(AbortError);
-      expect(performance.now() - t0).toBeLessThan(1000);
-      expect(readFileSync(log, "utf8")).toMatch(/abort 110011/);
+      const stepsAfter = steps() - stepsBefore;
+      console.log(`pool abort: the trial stopped ${(performance.now() - t0).toFixed(0)} ms and ${stepsAfter} steps after the abort (of 500)`);
+      const lines = readLog(log);
+      expect(lines.filter((l) => l.what === "abort").map((l) => l.arch)).toEqual(["110011"]); // it saw its signal
+      expect(lines.filter((l) => l.what === "end")).toEqual([]); // and did not run to its end
+      // The abort message is handled between two steps whatever the machine's speed; 10 is generous.
+      expect(stepsAfter).toBeLessThanOrEqual(10);
       expect(pool.recycled).toBe(0); // it stopped by itself, no termination needed
     } finally {
       await pool.close();

@@ -11,6 +11,7 @@ import { bullmqExecutor, type BullmqExecutor } from "../../src/exec/bullmq.js";
 import type { TrialResult } from "../../src/estimate/types.js";
 import { bits, stepped } from "../fixtures/execEvaluators.js";
 import { redisAvailable, startRedis, type RedisServer } from "../fixtures/redis.js";
+import { until } from "../fixtures/until.js";
 import { TEST_KEY, startWorker, type WorkerProcess } from "../fixtures/workers.js";
 
 const skip = !redisAvailable() && process.env.CI !== "true";
@@ -20,14 +21,6 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const limit = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: still waiting after ${ms / 1000} s`)), ms)));
   return Promise.race([p, limit]).finally(() => clearTimeout(timer));
-}
-
-async function untilAsync(pred: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 describe.skipIf(skip)("a job that vanishes while its search waits", () => {
@@ -61,13 +54,13 @@ describe.skipIf(skip)("a job that vanishes while its search waits", () => {
       const runA = a.run(task("shared-trial"), cancelA.signal);
       runA.catch(() => undefined);
       const runB = b.run(task("shared-trial"), new AbortController().signal);
-      await untilAsync(async () => (await q.getJobState("shared-trial")) === "waiting", 30_000, "the shared job to wait");
+      await until(async () => (await q.getJobState("shared-trial")) === "waiting", 30_000, "the shared job to wait");
       cancelA.abort(new Error("cell invalidated"));
       await expect(runA).rejects.toBeInstanceOf(AbortError);
       expect(await q.getJobState("shared-trial")).toBe("unknown"); // A's cancel removed the job B waits for
       // B notices within a few seconds and queues it again
       const removedAt = performance.now();
-      await untilAsync(async () => (await q.getJobState("shared-trial")) === "waiting", 30_000, "the job queued again by B");
+      await until(async () => (await q.getJobState("shared-trial")) === "waiting", 30_000, "the job queued again by B");
       console.log(`vanished job (removed by another search's cancel) queued again after ${((performance.now() - removedAt) / 1000).toFixed(2)} s`);
       workers = [await startWorker(server.url, queue, ["--quiet"])];
       const r: TrialResult = await within(runB, 120_000, "the search that shared the cancelled trial");
@@ -87,12 +80,12 @@ describe.skipIf(skip)("a job that vanishes while its search waits", () => {
     try {
       const run = executor.run(task("flushed-trial"), new AbortController().signal);
       run.catch(() => undefined);
-      await untilAsync(async () => warn.mock.calls.length > 0, 60_000, "the no-worker notice");
+      await until(async () => warn.mock.calls.length > 0, 60_000, "the no-worker notice");
       expect(String(warn.mock.calls[0]![0])).toMatch(/no worker serves queue "flushed" on redis:\/\/127\.0\.0\.1:\d+, and trials are waiting; start one: nasbook worker --redis/);
       await raw.flushall();
       const flushedAt = performance.now();
       expect(await q.getJobState("flushed-trial")).toBe("unknown");
-      await untilAsync(async () => (await q.getJobState("flushed-trial")) === "waiting", 30_000, "the job queued again");
+      await until(async () => (await q.getJobState("flushed-trial")) === "waiting", 30_000, "the job queued again");
       console.log(`vanished job (FLUSHALL) queued again after ${((performance.now() - flushedAt) / 1000).toFixed(2)} s`);
       workers = [await startWorker(server.url, queue, ["--quiet"])];
       const r = await within(run, 120_000, "the search whose job was flushed");

@@ -17,7 +17,8 @@ import { signJob } from "../../src/exec/signature.js";
 import { jobOf, type TrialJob } from "../../src/exec/trialJob.js";
 import { bits, stepped } from "../fixtures/execEvaluators.js";
 import { redisAvailable, startRedis, type RedisServer } from "../fixtures/redis.js";
-import { TEST_KEY, startWorker, until, type WorkerProcess } from "../fixtures/workers.js";
+import { until } from "../fixtures/until.js";
+import { TEST_KEY, startWorker, type WorkerProcess } from "../fixtures/workers.js";
 
 const skip = !redisAvailable() && process.env.CI !== "true";
 const dir = mkdtempSync(join(tmpdir(), "nasbook-trust-"));
@@ -50,10 +51,7 @@ describe.skipIf(skip)("nasbook worker trust boundary", () => {
   const refusedReason = async (id: string, data: unknown): Promise<string> => {
     await q.add("trial", data as never, { jobId: id, attempts: 1 });
     await until(() => worker.output().includes(`refused job ${id}:`), 30_000, `the worker to refuse ${id}`);
-    for (const deadline = Date.now() + 10_000; (await q.getJobState(id)) !== "failed";) {
-      if (Date.now() > deadline) throw new Error(`job ${id} is ${await q.getJobState(id)}, not failed`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await until(async () => (await q.getJobState(id)) === "failed", 30_000, `job ${id} to be failed`);
     const reason = (await q.getJob(id))!.failedReason;
     // said once per job
     expect(worker.output().split(`refused job ${id}:`).length - 1).toBe(1);
@@ -104,10 +102,7 @@ describe.skipIf(skip)("nasbook worker trust boundary", () => {
     const raw = new Redis(server.url);
     try {
       // the worker stores the result before it completes the job (which is then removed)
-      for (const deadline = Date.now() + 30_000; (await raw.exists("nasbook:trial:honest")) === 0;) {
-        if (Date.now() > deadline) throw new Error(`the honest job did not run: ${worker.output()}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await until(async () => (await raw.exists("nasbook:trial:honest")) === 1, 60_000, "the honest job to run and store its result");
     } finally {
       raw.disconnect();
     }

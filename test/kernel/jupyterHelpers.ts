@@ -16,9 +16,9 @@ export function installTestKernel(): Record<string, string> {
 }
 
 
-/** Runs a pytest file of test/kernel with /usr/bin/python3 and `env`; returns its exit status and output. */
-export function runPytest(file: string, env: Record<string, string>, timeoutMs: number): { status: number | null; out: string } {
-  const r = spawnSync("/usr/bin/python3", ["-m", "pytest", "-q", "-p", "no:cacheprovider", join(root, "test", "kernel", file)], {
+/** Runs a pytest file of test/kernel with /usr/bin/python3 and `env` (and extra pytest `args`); returns its exit status and output. */
+export function runPytest(file: string, env: Record<string, string>, timeoutMs: number, args: string[] = []): { status: number | null; out: string } {
+  const r = spawnSync("/usr/bin/python3", ["-m", "pytest", "-q", "-p", "no:cacheprovider", ...args, join(root, "test", "kernel", file)], {
     env,
     encoding: "utf8",
     timeout: timeoutMs,

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KernelClient, nasbookKernelArgv } from "../../kernel/client.js";
 import { encode } from "../../kernel/wire.js";
+import { until } from "../fixtures/until.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 let client: KernelClient;
@@ -126,18 +127,9 @@ describe("protections cover everything the kernel evaluates, and replays are ref
     const shown = await client.execute("String((globalThis as any).__replays)", { cellId: "count2" });
     const result = shown.iopub.find((m) => m.header.msg_type === "execute_result" || m.header.msg_type === "display_data");
     expect((result!.content["data"] as Record<string, string>)["text/plain"]).toBe("1");
-    await waitFor(() => client.stderr.includes("refused a replayed shell message"));
+    await until(() => client.stderr.includes("refused a replayed shell message"), 30_000, "the kernel to log the refused replay");
   }, 60_000);
 });
-
-/** Resolves once `condition()` holds; fails after `ms`. */
-async function waitFor(condition: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error("condition not met before the deadline");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("reactive displays over the wire", () => {
   it("sends dependents' re-runs as update_display_data under the current request, before idle", async () => {

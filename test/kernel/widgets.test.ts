@@ -105,6 +105,29 @@ describe("controls as Jupyter widgets", () => {
     const closed = again.iopub.filter((m) => m.header.msg_type === "comm_close").map((m) => m.content["comm_id"]);
     expect(closed).toContain(modelId);
   }, 60_000);
+
+  it("a cell defining several controls shows them all in a VBox; each moves only its own readers", async () => {
+    const { reply, iopub } = await client.execute('const width = nas.ui.range([8, 64], { value: 16, step: 8, label: "width" });\nconst depth = nas.ui.range([1, 4], { value: 2, label: "depth" });', { cellId: "panel" });
+    expect(reply.content["status"], JSON.stringify(reply.content)).toBe("ok");
+    const comms = opens(iopub);
+    const states = comms.map((m) => (m.content["data"] as { state: Record<string, unknown> }).state);
+    expect(states.map((s) => s["_model_name"])).toEqual(["LayoutModel", "SliderStyleModel", "IntSliderModel", "LayoutModel", "SliderStyleModel", "IntSliderModel", "LayoutModel", "VBoxModel"]);
+    const [widthId, depthId, boxLayoutId, boxId] = [2, 5, 6, 7].map((i) => String(comms[i]!.content["comm_id"]));
+    expect(states[7]).toMatchObject({ _view_name: "VBoxView", children: [`IPY_MODEL_${widthId}`, `IPY_MODEL_${depthId}`], layout: `IPY_MODEL_${boxLayoutId}` });
+    const shown = iopub.find((m) => m.header.msg_type === "execute_result")!;
+    expect((shown.content["data"] as Record<string, unknown>)["application/vnd.jupyter.widget-view+json"]).toMatchObject({ model_id: boxId });
+    expect(textOf(shown)).toBe("width: 16\ndepth: 2");
+    await client.execute("`width ${width}`", { cellId: "w" });
+    await client.execute("`depth ${depth}`", { cellId: "d" });
+    const moved = await commMsg(depthId!, { method: "update", state: { value: 3 }, buffer_paths: [] });
+    expect(moved.filter((m) => m.header.msg_type === "update_display_data").map(textOf)).toEqual(["depth 3"]);
+    const state = await commMsg(boxId!, { method: "request_state" });
+    expect(state.find((m) => m.header.msg_type === "comm_msg")?.content).toMatchObject({ data: { method: "update", state: { _model_name: "VBoxModel" } } });
+    // Re-running the cell replaces the whole group: the box and both controls close.
+    const again = await client.execute('const width = nas.ui.range([8, 64], { value: 32, step: 8, label: "width" });\nconst depth = nas.ui.range([1, 4], { value: 2, label: "depth" });', { cellId: "panel" });
+    const closed = again.iopub.filter((m) => m.header.msg_type === "comm_close").map((m) => m.content["comm_id"]);
+    expect(closed).toEqual(expect.arrayContaining([boxId, widthId, depthId]));
+  }, 60_000);
 });
 
 // The model states ipywidgets 8 writes, from the Python package itself (when installed): ours carry the same keys.

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../src/backend/index.js";
 import { tfjsNodeAvailable } from "../backend/crossBackend.js";
-import { alphaTable } from "../../src/model/supernet.js";
+import { supernetPolicy } from "../../src/model/supernet.js";
 import { dartsSupernet, deriveDartsCell } from "../../src/model/supernetDarts.js";
 import { crossEntropy } from "../../src/model/supernetOps.js";
 import { DARTS_OPS, type DartsArch, type DartsOp } from "../../src/space/darts.js";
@@ -84,7 +84,7 @@ describe("dartsSupernet", () => {
     expect(net.store.named("head/dense").shape).toEqual([2 * 8, 3]);
     const features = tf.tidy(() => net.logits(tf.zeros([2, ...SHAPE]), { kind: "path", arch: net.derive() }).shape);
     expect(features).toEqual([2, 3]);
-    expect(alphaTable(net).map((e) => e.edge)).toEqual(["normal:2<-0", "normal:2<-1", "normal:3<-0", "normal:3<-1", "normal:3<-2", "reduce:2<-0", "reduce:2<-1", "reduce:3<-0", "reduce:3<-1", "reduce:3<-2"]);
+    expect(supernetPolicy(net).map((e) => e.decision)).toEqual(["normal:2<-0", "normal:2<-1", "normal:3<-0", "normal:3<-1", "normal:3<-2", "reduce:2<-0", "reduce:2<-1", "reduce:3<-0", "reduce:3<-1", "reduce:3<-2"]);
     net.dispose();
   });
 

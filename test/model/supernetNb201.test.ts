@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { nb201Model } from "../../src/model/nb201.js";
-import { alphaTable } from "../../src/model/supernet.js";
+import { supernetPolicy } from "../../src/model/supernet.js";
 import { deriveNb201, nb201Supernet, type Nb201Supernet } from "../../src/model/supernetNb201.js";
 import { avgPool, crossEntropy } from "../../src/model/supernetOps.js";
-import { NB201_EDGES, NB201_OPS, parseNb201, type Nb201Arch } from "../../src/space/nb201.js";
+import { formatNb201, NB201_EDGES, NB201_OPS, parseNb201, type Nb201Arch } from "../../src/space/nb201.js";
 import { leakedTensors, useCpu } from "./leak.js";
 
 beforeAll(useCpu);
@@ -148,14 +148,15 @@ describe("nb201Supernet", () => {
     expect(() => deriveNb201([[1, 2]])).toThrow(/6 edges/);
   });
 
-  it("lists its alphas per edge as softmax weights for the supernet figure", () => {
+  it("lists its alphas per edge as a policy of softmax probabilities, for the supernet figure", () => {
     const net = nb201Supernet({ inputShape: SHAPE, numClasses: CLASSES, seed: 3, channels: 2, alphaInitStd: 0 });
-    const table = alphaTable(net);
-    expect(table.map((t) => t.edge)).toEqual(["1<-0", "2<-0", "2<-1", "3<-0", "3<-1", "3<-2"]);
-    for (const t of table) {
-      expect(t.ops).toEqual([...NB201_OPS]);
-      t.weights.forEach((w) => expect(w).toBeCloseTo(0.2, 6));
+    const policy = supernetPolicy(net);
+    expect(policy.map((t) => t.decision)).toEqual(["1<-0", "2<-0", "2<-1", "3<-0", "3<-1", "3<-2"]);
+    for (const t of policy) {
+      expect(t.choices).toEqual([...NB201_OPS]);
+      t.probs.forEach((w) => expect(w).toBeCloseTo(0.2, 6));
     }
+    expect(net.format(net.derive())).toBe(formatNb201(net.derive()));
     net.dispose();
   });
 

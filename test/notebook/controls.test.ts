@@ -48,6 +48,21 @@ describe("controls headless", () => {
     await expect(runNotebook(plain, { set: { n: "4" } })).rejects.toThrow(/no control of this notebook is named "n"/);
   });
 
+  it("a cell defining several controls shows them all (a VBox saved with them); --set moves any of them", async () => {
+    const doc = notebookOf([
+      codeCell("panel", 'const width = nas.ui.range([8, 64], { value: 16, step: 8, label: "width" });\nconst depth = nas.ui.range([1, 4], { value: 2, label: "depth" });'),
+      codeCell("use", "`${depth} layers of ${width}`"),
+    ]);
+    const r = await runNotebook(doc, { set: { depth: "3" } });
+    expect(shown(r.notebook, "panel")).toBe("width: 16\ndepth: 3");
+    expect(shown(r.notebook, "use")).toBe("3 layers of 16");
+    const view = ((r.notebook.cells[0] as CodeCell).outputs[0] as { data: Record<string, { model_id: string }> }).data["application/vnd.jupyter.widget-view+json"]!;
+    const state = (r.notebook.metadata["widgets"] as Record<string, { state: Record<string, { model_name: string; state: Record<string, unknown> }> }>)["application/vnd.jupyter.widget-state+json"]!.state;
+    expect(state[view.model_id]?.model_name).toBe("VBoxModel");
+    const children = (state[view.model_id]!.state["children"] as string[]).map((c) => state[c.replace("IPY_MODEL_", "")]?.state["description"]);
+    expect(children).toEqual(["width", "depth"]);
+  });
+
   it("readers are typed with the control's value type", async () => {
     const t = new TestNotebook({ warmUp: false });
     try {

@@ -80,7 +80,7 @@ describe("outputs and plotly", () => {
     { cost: "params", id: "pop" },
   );
   const curves = trainingCurves([{ epoch: 1, trainLoss: 2, valLoss: 2.1, trainAcc: 30, valAcc: 28 }, { epoch: 2, trainLoss: 1.5, valLoss: 1.7, trainAcc: 50, valAcc: 45 }], { id: "curves" });
-  const supernet = supernetGraph({ alphas: [{ edge: "1<-0", ops: ["none", "skip_connect", "nor_conv_3x3"], weights: [0.1, 0.3, 0.6] }] }, { id: "sn" });
+  const supernet = supernetGraph({ policy: [{ decision: "1<-0", choices: ["none", "skip_connect", "nor_conv_3x3"], probs: [0.1, 0.3, 0.6] }] }, { id: "sn" });
   // Outputs as a kernel session would save them: the first figure carries plotly.js, re-rendered copies too.
   const carrier = population.toMimeBundle({ session, displayId: "c1" });
   const user = curves.toMimeBundle({ session, displayId: "c2" });

@@ -1,16 +1,9 @@
 // The reactive notebook without Jupyter: exact re-run sets and order, errors on the cells involved, cancellation
 // through the cell's signal, streaming, types flowing between cells. Each test uses its own notebook.
 import { describe, expect, it } from "vitest";
+import { until } from "../fixtures/until.js";
 import { TestNotebook } from "./harness.js";
 
-/** Resolves once `condition()` holds; fails after `ms` (a deadline, not a synchronisation by sleeping). */
-async function until(condition: () => boolean, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error("condition not reached before the deadline");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function withNotebook(f: (t: TestNotebook) => Promise<void>): Promise<void> {
   const t = new TestNotebook();
@@ -94,7 +87,7 @@ describe("reactive notebook", () => {
         "      (globalThis as any).__log.push(signal.aborted ? `late ${i}` : `yield ${i}`);\n      yield i;\n    }\n" +
         "  } finally { (globalThis as any).__log.push(\"stopped\"); }\n})(); progress";
       let shown = 0;
-      const run = t.execute(code, "S", { until: until(() => (shown = log.filter((l) => l.startsWith("yield")).length) >= 3) });
+      const run = t.execute(code, "S", { until: until(() => (shown = log.filter((l) => l.startsWith("yield")).length) >= 3, 30_000, "three yields shown") });
       const first = await run;
       expect(first.settled).toBe(false); // still streaming when the wait was cut short
       expect(shown).toBeGreaterThanOrEqual(3);
@@ -112,7 +105,7 @@ describe("reactive notebook", () => {
   it("interrupt aborts running cells", () =>
     withNotebook(async (t) => {
       const run = t.execute("await new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)))", "I");
-      await until(() => t.nb.isRunning("I"));
+      await until(() => t.nb.isRunning("I"), 30_000, "cell I to run");
       t.nb.interrupt();
       const out = await run;
       expect(out.error?.ename).toBe("InterruptedError");

@@ -27,7 +27,7 @@ describe("nasbook's exports map", () => {
 
   it("refuses a subpath the map does not export, naming the exported ones", () => {
     expect(() => resolveNasbookExport("nasbook/src/space/nb201.js", packageRoot, ["source"])).toThrow(PackageSubpathNotExportedError);
-    expect(() => resolveCellImport("nasbook/src/space/nb201.js", cwd)).toThrow(/not exported by nasbook's package\.json \(exports: nasbook, nasbook\/notebook, nasbook\/package\.json\); import from "nasbook"/);
+    expect(() => resolveCellImport("nasbook/src/space/nb201.js", cwd)).toThrow(/not exported by nasbook's package\.json \(exports: nasbook, nasbook\/internal, nasbook\/notebook, nasbook\/package\.json\); import from "nasbook"/);
   });
 
   it("a cell imports the public API; a deep import is an error on that cell only", async () => {

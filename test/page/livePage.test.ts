@@ -84,9 +84,9 @@ async function settled(page: Page, after: () => boolean | Promise<boolean> = () 
   expect(await after()).toBe(true);
 }
 
-/** Moves the range control of cell `cell` by `steps` (negative: left) with real key presses on the focused slider. */
-async function moveSlider(page: Page, cell: string, steps: number): Promise<void> {
-  const slider = page.locator(`section#${cell} .nasbook-live-control input[type=range]`);
+/** Moves the `index`-th range control of cell `cell` by `steps` (negative: left): real key presses on the focused slider. */
+async function moveSlider(page: Page, cell: string, steps: number, index = 0): Promise<void> {
+  const slider = page.locator(`section#${cell} .nasbook-live-control input[type=range]`).nth(index);
   await slider.focus();
   for (let i = 0; i < Math.abs(steps); i++) await page.keyboard.press(steps > 0 ? "ArrowRight" : "ArrowLeft");
 }
@@ -118,14 +118,15 @@ describe.skipIf(noChromium)("live pages in headless Chromium, network disabled",
       expect(first.embedded).toBeGreaterThan(0);
       expect(first.replayed).toBe(30); // every query of the search, none computed
       expect(first.computed).toBe(0);
-      for (const id of ["budget", "population", "table", "search", "history", "plot"]) {
+      for (const id of ["controls", "table", "search", "history", "plot"]) {
         expect(shown(await pageOutputs(page, id)), id).toEqual(shown(savedOf(reference, id)));
       }
       const figure = page.locator("section#plot .outputs");
       const before = await figure.screenshot();
-      await moveSlider(page, "budget", 2); // 30 -> 50
+      expect(await page.locator("section#controls .nasbook-live-control").count()).toBe(2); // the group: both controls
+      await moveSlider(page, "controls", 2); // budget 30 -> 50
       await settled(page, async () => (await stats(page)).timings.reruns.length > 0);
-      expect(await page.locator("section#budget output").textContent()).toBe("50");
+      expect(await page.locator("section#controls output").allTextContents()).toEqual(["50", "8"]);
       expect(await historyText(page)).toEqual(shown(savedOf(moved, "history")));
       expect(shown(await pageOutputs(page, "search"))).toEqual(shown(savedOf(moved, "search")));
       const after = await stats(page);

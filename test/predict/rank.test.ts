@@ -30,5 +30,11 @@ describe("rank correlations", () => {
     expect(() => kendallTau([1, 2], [1])).toThrow(/same length/);
     expect(() => spearman([1], [1])).toThrow(/at least 2/);
     expect(() => kendallTau([1, -Infinity], [1, 2])).toThrow(/not finite.*drop failed trials/);
+    expect(() => spearman([1, -Infinity, 3], [1, 2, 3])).toThrow(/not finite.*drop failed trials/);
+    expect(() => spearman([1, NaN, 3], [1, 2, 3], { allowInfinite: true })).toThrow(/not a number/);
+  });
+
+  it("rank ±Infinity lowest and highest when asked (the log of a zero proxy score)", () => {
+    expect(spearman([-Infinity, 2, Infinity, Infinity], [1, 2, 3, 4], { allowInfinite: true })).toBeCloseTo(spearman([0, 2, 9, 9], [1, 2, 3, 4]), 12);
   });
 });

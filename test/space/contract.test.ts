@@ -20,3 +20,36 @@ describe("spaceContractViolations", () => {
     expect(v.some((x) => /encode\(path\) length \d+ != \d+/.test(x))).toBe(true);
   });
 });
+
+describe("spaceContractViolations on a first space of one's own", () => {
+  // A space with only the core SearchSpace methods: what a newcomer writes first.
+  const core = () => {
+    const { name, sample, key, format, parse, validate, size, toGraph } = chainSpace();
+    return { name, sample, key, format, parse, validate, size, toGraph };
+  };
+
+  it("lists each missing capability with its methods and who needs it, instead of crashing", () => {
+    const v = spaceContractViolations(core(), new Rng(1), 5);
+    expect(v).toEqual([
+      "missing capability Mutable: mutate, neighbours (needed by regularizedEvolution, localSearch, predictorEvolution, deltaNas, oneShotSearch)",
+      "missing capability Crossable: crossover (needed by regularizedEvolution with crossover > 0)",
+      "missing capability Encodable: encode, distance (needed by pnas, predictorEvolution, deltaNas and the encoded predictors)",
+      "missing capability Sequential: decisions, fromChoices, toChoices (needed by reinforce, enasSearch)",
+    ]);
+  });
+
+  it("still checks the capabilities a partial space has", () => {
+    const good = chainSpace();
+    const partial = { ...core(), mutate: (a: Parameters<typeof good.mutate>[0]) => a };
+    const v = spaceContractViolations(partial, new Rng(1), 5);
+    expect(v.some((x) => x.includes("mutate returned a key-equal arch"))).toBe(true);
+    expect(v.some((x) => x.startsWith("missing capability Mutable: neighbours"))).toBe(true);
+  });
+
+  it("names missing core methods", () => {
+    const { toGraph: _, size: __, ...noGraph } = core();
+    expect(spaceContractViolations(noGraph as never, new Rng(1), 5)).toEqual([
+      "the space lacks size, toGraph: every space needs sample, key, format, parse, validate, size, toGraph (the SearchSpace contract)",
+    ]);
+  });
+});

@@ -51,7 +51,7 @@ describe("dartsSearch on NB201", () => {
       expect(seen[seen.length - 1]).toBe(steps);
 
       const snap = search.snapshot();
-      expect(snap.alphas).toHaveLength(6);
+      expect(snap.policy).toHaveLength(6);
       expect(snap.derived).toBe(formatNb201(result.derived));
       const history = snap.alphaHistory as { step: number; weights: number[][][] }[];
       expect(history.map((h) => h.step)).toEqual(seen);
@@ -209,12 +209,13 @@ describe("dartsSearch on NB201", () => {
       const data = teacherTask(net, teacher, SHAPE, { train: 64, val: 64 }, 0);
       const pools = (a: typeof teacher) => [...a.normal, ...a.reduce].filter((e) => e.op === "avg_pool_3x3").length;
       expect(pools(net.derive())).toBeLessThan(6);
-      const search = dartsSearch({ supernet: net, data, order: 1, steps: 15, batchSize: 32, alphaLearningRate: 0.05, format: (a) => net.genotypes.format(a), recordEvery: 5, seed: 0 });
+      // No `format`: the supernet formats its own genotypes.
+      const search = dartsSearch({ supernet: net, data, order: 1, steps: 15, batchSize: 32, alphaLearningRate: 0.05, recordEvery: 5, seed: 0 });
       const result = await search.run({ signal });
       net.genotypes.validate(result.derived);
       expect(pools(result.derived)).toBeGreaterThanOrEqual(6);
       const snap = search.snapshot();
-      expect(snap.alphas!.map((a) => a.edge)).toEqual(["normal:2<-0", "normal:2<-1", "normal:3<-0", "normal:3<-1", "normal:3<-2", "reduce:2<-0", "reduce:2<-1", "reduce:3<-0", "reduce:3<-1", "reduce:3<-2"]);
+      expect((snap.policy ?? []).map((a) => a.decision)).toEqual(["normal:2<-0", "normal:2<-1", "normal:3<-0", "normal:3<-1", "normal:3<-2", "reduce:2<-0", "reduce:2<-1", "reduce:3<-0", "reduce:3<-1", "reduce:3<-2"]);
       expect(snap.derived).toBe(net.genotypes.format(result.derived));
       search.dispose();
       net.dispose();

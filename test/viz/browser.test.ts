@@ -18,7 +18,7 @@ import { supernetGraph } from "../../src/viz/supernetGraph.js";
 import { joinSource, readIpynb } from "../../src/notebook/ipynb.js";
 import { plotlyCdnUrl } from "../../src/viz/plotlyLibrary.js";
 import { gallery } from "./gallery.js";
-import { dartsAlphas, nb201Alphas, policySnapshots, population, trainingEpochs } from "./fixtures.js";
+import { dartsPolicy, nb201Policy, policySnapshots, population, trainingEpochs } from "./fixtures.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const hasChromium = existsSync(CHROMIUM);
@@ -103,7 +103,7 @@ describe("figures in headless chromium", () => {
   it.skipIf(skip)("keeps a 3-run training legend (12 series) off the title and axes, and supernet edge labels off each other, as drawn", async () => {
     const names = ["a", "b", "c"].map((c) => `|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|${c}vg_pool_3x3~0|none~1|nor_conv_1x1~2|`);
     const curves = trainingCurves(names.map((name, i) => ({ name, epochs: trainingEpochs(i, 3) })), { id: "legend-check" });
-    const cells = [supernetGraph({ alphas: nb201Alphas(1) }), supernetGraph({ alphas: dartsAlphas(1) }, { combine: "concat" })];
+    const cells = [supernetGraph({ policy: nb201Policy(1) }), supernetGraph({ policy: dartsPolicy(1) }, { combine: "concat" })];
     const page = await newPage();
     await page.setContent(figuresPage([curves, ...cells]));
     await plotState(page, curves.id);

@@ -2,9 +2,9 @@
 import { Rng } from "../../src/rng.js";
 import type { ArchGraph } from "../../src/space/types.js";
 import type { StrategySnapshot } from "../../src/strategy/types.js";
-import type { AlphaEdge } from "../../src/viz/supernetModel.js";
-import type { SearchRun } from "../../src/viz/searchCurves.js";
-import type { EpochRecord } from "../../src/viz/trainingCurves.js";
+import type { PolicyRow } from "../../src/space/types.js";
+import type { CurveRun } from "../../src/viz/searchCurves.js";
+import type { TrainingEpoch } from "../../src/viz/trainingCurves.js";
 import type { NotebookGraphInput } from "../../src/viz/notebookGraph.js";
 
 export const NB201_OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"];
@@ -23,26 +23,34 @@ export function nb201Graph(ops: readonly string[]): ArchGraph {
   };
 }
 
-/** NB201 alpha logits drifting towards `target` ops. */
-export function nb201Alphas(seed: number, target = ["nor_conv_3x3", "nor_conv_3x3", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "skip_connect"]): AlphaEdge[] {
+/** softmax(logits): the probabilities a supernet snapshot's policy rows carry. */
+export function softmaxProbs(logits: readonly number[]): number[] {
+  const m = Math.max(...logits);
+  const e = logits.map((x) => Math.exp(x - m));
+  const z = e.reduce((a, b) => a + b, 0);
+  return e.map((x) => x / z);
+}
+
+/** An NB201 supernet's policy (softmax of alpha logits drifting towards `target` ops), one row per edge. */
+export function nb201Policy(seed: number, target = ["nor_conv_3x3", "nor_conv_3x3", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "skip_connect"]): PolicyRow[] {
   const rng = new Rng(seed);
   return NB201_EDGES.map((edge, e) => ({
-    edge,
-    ops: [...NB201_OPS],
-    weights: NB201_OPS.map((op) => rng.normal() * 0.5 + (op === target[e] ? 1.8 : 0)),
+    decision: edge,
+    choices: [...NB201_OPS],
+    probs: softmaxProbs(NB201_OPS.map((op) => rng.normal() * 0.5 + (op === target[e] ? 1.8 : 0))),
   }));
 }
 
-/** DARTS supernet alphas for a normal and a reduction cell (inputs c_{k-2}, c_{k-1}; intermediate nodes 0..3). */
-export function dartsAlphas(seed: number): AlphaEdge[] {
+/** A DARTS supernet's policy for a normal and a reduction cell (inputs c_{k-2}, c_{k-1}; intermediate nodes 0..3). */
+export function dartsPolicy(seed: number): PolicyRow[] {
   const rng = new Rng(seed);
-  const out: AlphaEdge[] = [];
+  const out: PolicyRow[] = [];
   for (const cell of ["normal", "reduce"]) {
     for (let j = 0; j < 4; j++) {
       const inputs = ["c_{k-2}", "c_{k-1}", ...Array.from({ length: j }, (_, i) => String(i))];
       for (const from of inputs) {
         const favourite = rng.int(DARTS_OPS.length);
-        out.push({ edge: `${cell}:${j}<-${from}`, ops: [...DARTS_OPS], weights: DARTS_OPS.map((_, k) => rng.normal() * 0.6 + (k === favourite ? 1.5 : 0)) });
+        out.push({ decision: `${cell}:${j}<-${from}`, choices: [...DARTS_OPS], probs: softmaxProbs(DARTS_OPS.map((_, k) => rng.normal() * 0.6 + (k === favourite ? 1.5 : 0))) });
       }
     }
   }
@@ -100,9 +108,9 @@ export function population(seed: number, n = 60): NonNullable<StrategySnapshot["
 }
 
 /** Best-so-far histories for three strategies over three seeds. */
-export function searchRuns(seed: number, queries = 100): SearchRun[] {
+export function searchRuns(seed: number, queries = 100): CurveRun[] {
   const rng = new Rng(seed);
-  const runs: SearchRun[] = [];
+  const runs: CurveRun[] = [];
   for (const [strategy, skill] of [["random", 0.02], ["evolution", 0.05], ["local search", 0.035]] as const) {
     for (let s = 0; s < 3; s++) {
       let best = -Infinity;
@@ -121,7 +129,7 @@ export function searchRuns(seed: number, queries = 100): SearchRun[] {
 }
 
 /** A training run with validation every epoch; accuracies in percent, as the trainer records them (src/estimate/fit.ts). */
-export function trainingEpochs(seed: number, epochs = 20): EpochRecord[] {
+export function trainingEpochs(seed: number, epochs = 20): TrainingEpoch[] {
   const rng = new Rng(seed);
   return Array.from({ length: epochs }, (_, e) => ({
     epoch: e + 1,

@@ -15,8 +15,8 @@ export interface GalleryEntry {
 
 export function gallery(): GalleryEntry[] {
   return [
-    { name: "supernet-nb201", figure: supernetGraph({ alphas: fx.nb201Alphas(1) }, { title: "NB201 supernet (softmax α per edge)" }) },
-    { name: "supernet-darts", figure: supernetGraph({ alphas: fx.dartsAlphas(2) }, { title: "DARTS supernet, normal and reduction cells", combine: "concat" }) },
+    { name: "supernet-nb201", figure: supernetGraph({ policy: fx.nb201Policy(1) }, { title: "NB201 supernet (softmax α per edge)" }) },
+    { name: "supernet-darts", figure: supernetGraph({ policy: fx.dartsPolicy(2) }, { title: "DARTS supernet, normal and reduction cells", combine: "concat" }) },
     { name: "arch-nb201", figure: supernetGraph(fx.nb201Graph(["nor_conv_3x3", "skip_connect", "nor_conv_1x1", "none", "nor_conv_3x3", "avg_pool_3x3"]), { title: "NB201 architecture" }) },
     { name: "arch-multibranch", figure: supernetGraph(fx.multiBranchGraph(), { title: "Multi-branch chain (ops on nodes)" }) },
     { name: "policy", figure: policyHeatmap(fx.policySnapshots(3)) },

@@ -6,32 +6,26 @@
 import * as fx from "./fixtures.js";
 
 const argmax = (xs: readonly number[]): number => xs.reduce((b, x, i) => (x > xs[b]! ? i : b), 0);
-const softmax = (xs: readonly number[]): number[] => {
-  const m = Math.max(...xs);
-  const e = xs.map((x) => Math.exp(x - m));
-  const z = e.reduce((a, b) => a + b, 0);
-  return e.map((x) => x / z);
-};
 const round3 = (x: number): string => String(Math.round(x * 1000) / 1000);
 
 /** NB201 (Dong & Yang 2020) derives by argmax over all ops of every edge. */
 function nb201Derived(): string {
-  return fx.nb201Alphas(1).map((a) => `${a.edge}:${a.ops[argmax(a.weights)]}`).join(" ");
+  return fx.nb201Policy(1).map((a) => `${a.decision}:${a.choices[argmax(a.probs)]}`).join(" ");
 }
 
 /** DARTS (Liu et al. 2019): per node, the 2 incoming edges with the strongest non-none op (softmax), in input order. */
 function dartsDerived(): string {
-  const alphas = fx.dartsAlphas(2);
+  const alphas = fx.dartsPolicy(2);
   return ["normal", "reduce"]
     .map((cell) => {
       const kept: string[] = [];
       for (let j = 0; j < 4; j++) {
         const inputs = alphas
-          .filter((a) => a.edge.startsWith(`${cell}:${j}<-`))
+          .filter((a) => a.decision.startsWith(`${cell}:${j}<-`))
           .map((a, order) => {
-            const p = softmax(a.weights);
-            const k = argmax(p.map((x, i) => (a.ops[i] === "none" ? -1 : x)));
-            return { order, label: `${a.edge.slice(cell.length + 1)}:${a.ops[k]}`, strength: p[k]! };
+            const p = a.probs;
+            const k = argmax(p.map((x, i) => (a.choices[i] === "none" ? -1 : x)));
+            return { order, label: `${a.decision.slice(cell.length + 1)}:${a.choices[k]}`, strength: p[k]! };
           });
         const top = [...inputs].sort((a, b) => b.strength - a.strength).slice(0, 2).sort((a, b) => a.order - b.order);
         kept.push(...top.map((t) => t.label));

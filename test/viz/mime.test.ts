@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { MIME_SYMBOL, type Figure } from "../../src/viz/figure.js";
+import { mimeSymbol } from "../../src/mimeSymbol.js";
+import type { Figure } from "../../src/viz/figure.js";
 import { figuresPage } from "../../src/viz/page.js";
 import { PlotlySession, plotlyLibraryHtml, plotlySource, scriptSafe } from "../../src/viz/plotlyLibrary.js";
 import { populationScatter } from "../../src/viz/populationScatter.js";
@@ -16,7 +17,7 @@ describe("MIME bundles", () => {
     for (const { name, figure } of gallery()) {
       const session = new PlotlySession();
       const viaMethod = figure.toMimeBundle({ session });
-      const viaSymbol = (figure as Figure)[Symbol.for("nasbook.mime") as typeof MIME_SYMBOL]({ session });
+      const viaSymbol = (figure as Figure)[Symbol.for("nasbook.mime") as typeof mimeSymbol]({ session });
       expect(viaSymbol).toEqual(viaMethod);
       for (const fact of plainFacts(name)) expect(viaMethod["text/plain"], name).toContain(fact);
       expect(viaMethod["text/plain"].split("\n").length).toBeLessThanOrEqual(3);

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type Page } from "playwright-core";
-import type { MimeBundle } from "../../src/viz/figure.js";
+import type { FigureBundle } from "../../src/viz/figure.js";
 import { PlotlySession, plotlyBundlePath, plotlyCdnUrl, plotlyResourceFile, plotlyVersion } from "../../src/viz/plotlyLibrary.js";
 import { populationScatter } from "../../src/viz/populationScatter.js";
 import { trainingCurves } from "../../src/viz/trainingCurves.js";
@@ -15,7 +15,7 @@ import { population, trainingEpochs } from "./fixtures.js";
 const LIB_MARKER = "data-nasbook-plotly=";
 const served = { kernelName: "nasbook", file: plotlyResourceFile() };
 
-function twoFigures(session: PlotlySession): MimeBundle[] {
+function twoFigures(session: PlotlySession): FigureBundle[] {
   return [
     populationScatter(population(1), { cost: "params", id: "pop" }).toMimeBundle({ session, displayId: "cell-1" }),
     trainingCurves(trainingEpochs(1), { id: "curves" }).toMimeBundle({ session, displayId: "cell-2" }),

@@ -83,3 +83,20 @@ describe("populationScatter", () => {
     expect(metricLabel("toString")).toBe("toString");
   });
 });
+
+describe("populationScatter of a search result", () => {
+  it("draws every trial the search evaluated, failed ones left out and counted", async () => {
+    const { search } = await import("../../src/search.js");
+    const { regularizedEvolution } = await import("../../src/strategy/evolution.js");
+    const { bitSpace, onesEvaluator } = await import("../fixtures/bitSpace.js");
+    const space = bitSpace(6);
+    const ones = onesEvaluator([1, 0, 1, 1, 0, 1]);
+    const evaluator = { ...ones, evaluate: (a: readonly number[], o: { seed: number }) => (a[0] === 0 && a[1] === 0 ? Promise.reject(new Error("no")) : ones.evaluate(a, o)) };
+    const r = await search({ space, strategy: regularizedEvolution({ population: 4, sample: 2 }), evaluator, budget: { queries: 20 }, seed: 2 }).result();
+    const failed = r.history.filter((t) => t.result.status === "failed").length;
+    expect(failed).toBeGreaterThan(0);
+    const fig = populationScatter(r, { cost: "test_acc", quality: "val_acc" });
+    expect((fig.spec.data[0]!.x as number[]).length).toBe(r.history.length - failed); // the population holds only 4
+    expect(fig.summary).toMatch(new RegExp(`^Population \\(regularized-evolution, all 20 trials\\): ${20 - failed} members \\(${failed} failed/unmeasured not shown\\)`));
+  });
+});

@@ -1,8 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { searchCurves, seedBand, stepValueAt, type SearchRun } from "../../src/viz/searchCurves.js";
+import { searchCurves, seedBand, stepValueAt, type CurveRun } from "../../src/viz/searchCurves.js";
+import { search } from "../../src/search.js";
+import { regularizedEvolution } from "../../src/strategy/evolution.js";
+import { randomSearch } from "../../src/strategy/random.js";
+import type { StrategyFactory } from "../../src/strategy/types.js";
+import { bitSpace, onesEvaluator } from "../fixtures/bitSpace.js";
 import { searchRuns } from "./fixtures.js";
 
-const run = (seed: number, pts: [number, number, number][]): SearchRun => ({ strategy: "s", seed, points: pts.map(([queries, seconds, best]) => ({ queries, seconds, best })) });
+const run = (seed: number, pts: [number, number, number][]): CurveRun => ({ strategy: "s", seed, points: pts.map(([queries, seconds, best]) => ({ queries, seconds, best })) });
 
 describe("stepValueAt", () => {
   it.each([
@@ -106,6 +111,11 @@ describe("searchCurves", () => {
     expect((fig.spec.layout.yaxis as { type: string }).type).toBe("log");
   });
 
+  it("draws a regret of 0 (the optimum found) a decade below the smallest positive regret, not at 1e-9", () => {
+    const fig = searchCurves([run(0, [[1, 1, 90], [2, 2, 94], [3, 3, 94.37]])], { optimum: 94.37 });
+    expect((fig.spec.data[2]!.y as number[])).toEqual([94.37 - 90, 94.37 - 94, (94.37 - 94) / 10].map((x) => expect.closeTo(x, 9)));
+  });
+
   it("draws only the queries panel unless asked for time, with the target as a dotted line", () => {
     const runs = [run(0, [[1, 0, 90], [3, 0, 93]]), run(1, [[1, 0, 91], [3, 0, 92]])];
     const fig = searchCurves(runs, { target: { value: 94.37, label: "best in the table" } });
@@ -116,5 +126,48 @@ describe("searchCurves", () => {
     expect(target.y).toEqual([94.37, 94.37]);
     expect(target.x).toEqual([1, 3]);
     expect(searchCurves(runs, { timePanel: true }).spec.data.filter((t) => t.xaxis === "x2")).toHaveLength(3);
+  });
+});
+
+describe("searchCurves of search results, as search() returns them", () => {
+  const target = [1, 0, 1, 1, 0, 1];
+  /** Random search and evolution over 6 bits, 3 seeds each; every search's first trial fails. */
+  async function results() {
+    const run = (strategy: StrategyFactory, seed: number) => {
+      const ones = onesEvaluator(target);
+      let calls = 0;
+      const evaluator = { ...ones, evaluate: (a: readonly number[], o: { seed: number }) => (++calls === 1 ? Promise.reject(new Error("first trial fails")) : ones.evaluate(a, o)) };
+      return search({ space: bitSpace(6), strategy, evaluator, budget: { queries: 12 }, seed }).result();
+    };
+    const random = await Promise.all([0, 1, 2].map((s) => run(randomSearch(), s)));
+    const evolution = await Promise.all([0, 1, 2].map((s) => run(regularizedEvolution({ population: 4, sample: 2 }), s)));
+    return { random, evolution };
+  }
+
+  it("draws one curve per strategy, named by the strategy, starting at each search's first success", async () => {
+    const { random, evolution } = await results();
+    expect(random.every((r) => r.history[0]!.result.status === "failed" && r.bestSoFar[0] === -Infinity)).toBe(true);
+    const fig = searchCurves([...random, ...evolution]);
+    const means = fig.spec.data.filter((t) => t.showlegend === true);
+    expect(means.map((t) => t.name)).toEqual(["random (3 seeds)", "regularized-evolution (3 seeds)"]);
+    // The same band as the points a user would have built by hand from bestSoFar, without the failed first query.
+    const byHand: CurveRun[] = random.map((r) => ({
+      strategy: "random", seed: r.seed, points: r.bestSoFar.flatMap((best, i) => (i === 0 ? [] : [{ queries: i + 1, seconds: r.history[i]!.elapsed, best }])),
+    }));
+    expect(means[0]!.x).toEqual(seedBand(byHand, "queries").x);
+    expect(means[0]!.y).toEqual(seedBand(byHand, "queries").mean);
+    expect(means[0]!.x).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  });
+
+  it("takes names to show as keys", async () => {
+    const { random, evolution } = await results();
+    const fig = searchCurves({ "random search": random, "regularized evolution": evolution });
+    expect(fig.spec.data.filter((t) => t.showlegend === true).map((t) => t.name)).toEqual(["random search (3 seeds)", "regularized evolution (3 seeds)"]);
+  });
+
+  it("says so when a search has no successful trial at all", () => {
+    const none = { seed: 4, bestSoFar: [-Infinity, -Infinity], history: [{ elapsed: 0 }, { elapsed: 0 }], snapshot: { strategy: "random", step: 2 } };
+    expect(() => searchCurves([none])).toThrow(/random\/seed 4 has no successful trial/);
+    expect(() => searchCurves([])).toThrow(/at least one search result/);
   });
 });

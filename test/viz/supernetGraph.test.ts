@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { JSDOM } from "jsdom";
 import { supernetGraph, strandStyle } from "../../src/viz/supernetGraph.js";
-import { softmax } from "../../src/viz/supernetModel.js";
 import type { ArchGraph } from "../../src/space/types.js";
 import { textWidth } from "../../src/viz/svg.js";
-import { NB201_EDGES, NB201_OPS, dartsAlphas, multiBranchGraph, nb201Alphas, nb201Graph } from "./fixtures.js";
+import { NB201_EDGES, NB201_OPS, dartsPolicy, multiBranchGraph, nb201Graph, nb201Policy, softmaxProbs } from "./fixtures.js";
 
 /** Parses the figure's SVG with a real XML parser, which also proves it is well-formed. */
 const { DOMParser } = new JSDOM("").window;
@@ -26,13 +25,13 @@ function labelBoxes(doc: Document): { label: string; x0: number; x1: number; y0:
 
 describe("supernetGraph", () => {
   it("sets each strand's width and opacity from the softmax of its edge's alphas", () => {
-    const alphas = nb201Alphas(1);
-    const doc = parse(supernetGraph({ alphas }).svg);
+    const alphas = nb201Policy(1);
+    const doc = parse(supernetGraph({ policy: alphas }).svg);
     const strands = [...doc.querySelectorAll("path.nb-strand")];
     expect(strands).toHaveLength(6 * NB201_OPS.length);
     alphas.forEach((a) => {
-      const probs = softmax(a.weights);
-      const [to, from] = a.edge.split("<-");
+      const probs = a.probs;
+      const [to, from] = a.decision.split("<-");
       NB201_OPS.forEach((op, k) => {
         const s = strands.find((p) => p.getAttribute("data-edge") === `${from}->${to}` && p.getAttribute("data-op") === op)!;
         expect(Number(s.getAttribute("data-weight"))).toBeCloseTo(probs[k]!, 4);
@@ -40,6 +39,16 @@ describe("supernetGraph", () => {
         expect(Number(s.getAttribute("stroke-width"))).toBeCloseTo(strandStyle(probs[k]!, derived).width, 2);
       });
     });
+  });
+
+  it("draws a strategy's snapshot as it is: a DARTS snapshot's policy as its two cells, concatenated, titled by strategy and step", () => {
+    const snapshot = { strategy: "darts", step: 8, policy: dartsPolicy(2) };
+    const fig = supernetGraph(snapshot);
+    expect(fig.svg).toBe(supernetGraph({ policy: dartsPolicy(2) }, { combine: "concat", title: "Supernet (darts, step 8)" }).svg);
+    // A controller's NB201 policy names its decisions "edge to<-from": the same cell.
+    const controller = { strategy: "reinforce", step: 3, policy: nb201Policy(1).map((r) => ({ ...r, decision: `edge ${r.decision}` })) };
+    const strands = (svg: string) => [...parse(svg).querySelectorAll("path.nb-strand")].map((p) => `${p.getAttribute("data-edge")}:${p.getAttribute("data-op")}:${p.getAttribute("data-weight")}`);
+    expect(strands(supernetGraph(controller).svg)).toEqual(strands(supernetGraph({ policy: nb201Policy(1) }).svg));
   });
 
   it("makes stronger ops wider and more opaque", () => {
@@ -50,7 +59,7 @@ describe("supernetGraph", () => {
   });
 
   it("draws the derived architecture solid, arrowed and labelled", () => {
-    const fig = supernetGraph({ alphas: nb201Alphas(1) });
+    const fig = supernetGraph({ policy: nb201Policy(1) });
     const doc = parse(fig.svg);
     const derived = [...doc.querySelectorAll("path.nb-derived")];
     expect(derived).toHaveLength(6);
@@ -64,7 +73,7 @@ describe("supernetGraph", () => {
   });
 
   it("draws DARTS normal and reduction cells as two panels with 14 weighted edges and a concat output each", () => {
-    const doc = parse(supernetGraph({ alphas: dartsAlphas(2) }, { combine: "concat" }).svg);
+    const doc = parse(supernetGraph({ policy: dartsPolicy(2) }, { combine: "concat" }).svg);
     const panels = [...doc.querySelectorAll("g.nb-panel")];
     expect(panels.map((p) => p.getAttribute("data-panel"))).toEqual(["normal", "reduce"]);
     for (const p of panels) {
@@ -99,21 +108,21 @@ describe("supernetGraph", () => {
   });
 
   it("is deterministic and its id follows the content", () => {
-    const a = supernetGraph({ alphas: nb201Alphas(1) });
-    const b = supernetGraph({ alphas: nb201Alphas(1) });
-    const c = supernetGraph({ alphas: nb201Alphas(2) });
+    const a = supernetGraph({ policy: nb201Policy(1) });
+    const b = supernetGraph({ policy: nb201Policy(1) });
+    const c = supernetGraph({ policy: nb201Policy(2) });
     expect(a.toMimeBundle()).toEqual(b.toMimeBundle());
     expect(a.id).toMatch(/^nb-supernet-[0-9a-f]{16}$/);
     expect(c.id).not.toBe(a.id);
-    expect(supernetGraph({ alphas: nb201Alphas(1) }, { id: "cell-7" }).svg).toContain("url(#cell-7-arrow)");
+    expect(supernetGraph({ policy: nb201Policy(1) }, { id: "cell-7" }).svg).toContain("url(#cell-7-arrow)");
   });
 
   it("lays out edge labels so no two labels of a figure overlap, inside the drawing (NB201 and DARTS)", () => {
     const figures = [
-      ...[1, 2, 3, 4, 5, 6, 7, 8].map((seed) => supernetGraph({ alphas: nb201Alphas(seed) })),
-      ...[1, 2, 3, 4, 5, 6].map((seed) => supernetGraph({ alphas: dartsAlphas(seed) }, { combine: "concat" })),
+      ...[1, 2, 3, 4, 5, 6, 7, 8].map((seed) => supernetGraph({ policy: nb201Policy(seed) })),
+      ...[1, 2, 3, 4, 5, 6].map((seed) => supernetGraph({ policy: dartsPolicy(seed) }, { combine: "concat" })),
       supernetGraph(nb201Graph(["nor_conv_3x3", "skip_connect", "nor_conv_1x1", "avg_pool_3x3", "nor_conv_3x3", "skip_connect"])),
-      supernetGraph({ graph: nb201Graph(["avg_pool_3x3", "nor_conv_1x1", "nor_conv_3x3", "nor_conv_3x3", "skip_connect", "nor_conv_1x1"]), alphas: nb201Alphas(9) }),
+      supernetGraph({ graph: nb201Graph(["avg_pool_3x3", "nor_conv_1x1", "nor_conv_3x3", "nor_conv_3x3", "skip_connect", "nor_conv_1x1"]), policy: nb201Policy(9) }),
     ];
     for (const fig of figures) {
       const doc = parse(fig.svg);
@@ -142,9 +151,9 @@ describe("supernetGraph", () => {
     expect(labelBoxes(graphDoc).map((b) => b.label)).not.toContain("none");
     expect([...graphDoc.querySelectorAll("g.nb-legend text")].map((t) => t.textContent)).not.toContain("none");
     // A supernet whose argmax on edge 3<-1 is none: the none strand stays a faded candidate, not a derived edge.
-    const alphas = nb201Alphas(1);
-    alphas[4]!.weights = [9, 0, 0, 0, 0];
-    const fig = supernetGraph({ alphas });
+    const alphas = nb201Policy(1);
+    alphas[4]!.probs = softmaxProbs([9, 0, 0, 0, 0]);
+    const fig = supernetGraph({ policy: alphas });
     const doc = parse(fig.svg);
     const [to, from] = NB201_EDGES[4]!.split("<-");
     const edge = [...doc.querySelectorAll("path.nb-strand")].filter((p) => p.getAttribute("data-edge") === `${from}->${to}`);

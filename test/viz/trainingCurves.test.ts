@@ -76,3 +76,21 @@ describe("trainingCurves", () => {
     expect(() => trainingCurves([])).toThrow(/at least one epoch record/);
   });
 });
+
+describe("trainingCurves of a search's trials", () => {
+  const ok = (arch: string, seed: number) => ({ archString: arch, result: { status: "ok" as const, metrics: {}, cost: { seconds: 1 }, curves: trainingEpochs(seed, 4) } });
+  const failedEarly = { archString: "conv(8,3x3)", result: { status: "failed" as const, metrics: {}, cost: { seconds: 0 }, error: "too large" } };
+
+  it("draws one run per trial with curves, named by its architecture, and counts the trials without", () => {
+    const trials = [ok("conv(16,3x3) > dense(32)", 1), failedEarly, ok("dense(64)", 2)];
+    const fig = trainingCurves(trials);
+    expect(fig.spec.data.filter((t) => t.showlegend === true).map((t) => t.name)).toEqual(["conv(16,3x3) > dense(32)", "dense(64)"]);
+    expect(fig.spec.data.find((t) => t.name === "dense(64)" && t.yaxis === "y2" && (t.line as { dash: string }).dash === "dash")!.y)
+      .toEqual(trainingEpochs(2, 4).map((e) => e.valAcc));
+    expect(fig.summary).toMatch(/2 run\(s\) \(1 trial\(s\) without curves left out\)/);
+  });
+
+  it("says what is missing when no trial has curves", () => {
+    expect(() => trainingCurves([failedEarly])).toThrow(/none of the 1 trials has training curves/);
+  });
+});
