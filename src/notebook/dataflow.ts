@@ -434,6 +434,11 @@ export class Dataflow {
     return r.names[name];
   }
 
+  /** The control `name` is assigned to (once a reader has read it), e.g. to list a live page's controls. */
+  controlOf(name: string): Control<unknown> | undefined {
+    return this.nameVars.get(name)?.control;
+  }
+
   /** True when nothing is computing, running or streaming. */
   isSettled(): boolean {
     return this.tickDone === this.ticks && this.busyObservers === 0 && this.activeStreams === 0 && this.runningBodies === 0;

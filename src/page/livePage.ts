@@ -169,16 +169,16 @@ export class LivePage {
     return Promise.reject(new Error(`no cell of this page defines "${name}"`));
   }
 
-  /** The page's controls (for benches, tests, the console). */
-  async controls(): Promise<PageControl[]> {
+  /** The page's controls that some cell reads (for benches, tests, the console). */
+  controls(): PageControl[] {
     const out: PageControl[] = [];
     for (const step of this.options.payload.steps) {
       for (const s of step.specs) {
         if (s.kind !== "run") continue;
         for (const name of s.cell.values) {
           if (out.some((c) => c.name === name)) continue;
-          const v = await this.dataflow.valueOf(name, s.cell.id).catch(() => undefined);
-          if (!isControl(v)) continue;
+          const v = this.dataflow.controlOf(name);
+          if (!v) continue;
           const text = v instanceof ChoiceControl ? v.labels[v.options.indexOf(v.value)] ?? "" : String(v.value);
           out.push({ name, cellId: s.cell.id, kind: v.kind, text });
         }
