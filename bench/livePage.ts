@@ -1,5 +1,5 @@
 /**
- * `npm run bench:live-page`: for every tutorial (or `--notebooks 00,02`), the live page `nasbook export --html
+ * `npm run bench:live-page`: for every tutorial (or `--notebooks 00,02,path/to/other.ipynb`), the live page `nasbook export --html
  * --live` makes of it: its size (what each part weighs), the time its first run takes in headless Chromium with the
  * network blocked, and the time to its first live re-run (one key press on the page's first slider, or the next
  * option of its first select, until everything the move re-ran has settled). Peers measured in the same run: the
@@ -56,10 +56,14 @@ if (!data) throw new Error("bench:live-page needs the data directory: --data DIR
 const wanted = stringFlag("notebooks")?.split(",").map((s) => s.trim());
 const outDir = resolve(stringFlag("out") ?? mkdtempSync(join(tmpdir(), "nasbook-bench-live-")));
 mkdirSync(outDir, { recursive: true });
-const notebooks = readdirSync(join(root, "notebooks"))
-  .filter((f) => f.endsWith(".ipynb") && (!wanted || wanted.some((w) => f.startsWith(w))))
-  .sort()
-  .map((f) => join(root, "notebooks", f));
+// `--notebooks 00,02` picks tutorials by prefix; an entry ending in .ipynb is a notebook path (any notebook).
+const notebooks = [
+  ...readdirSync(join(root, "notebooks"))
+    .filter((f) => f.endsWith(".ipynb") && (!wanted || wanted.some((w) => !w.endsWith(".ipynb") && f.startsWith(w))))
+    .sort()
+    .map((f) => join(root, "notebooks", f)),
+  ...(wanted ?? []).filter((w) => w.endsWith(".ipynb")).map((w) => resolve(w)),
+];
 const env = { ...process.env, NASBOOK_DATA: resolve(data), NASBOOK_BACKEND: process.env["NASBOOK_BACKEND"] ?? "wasm" };
 
 interface Measured {

@@ -27,6 +27,8 @@ export interface LivePageOptions {
   readonly payload: LivePayload;
   /** The bundled library module (`import * as nas from "nasbook"`). */
   readonly library: Record<string, unknown>;
+  /** Other modules cells may import (pageHost.ts). */
+  readonly modules?: Readonly<Record<string, unknown>>;
   readonly store: ReplayStore;
   /** The tfjs backend the page trains on, once chosen (`backendInfo()`), and optimizer steps taken so far. */
   readonly backend: () => { name: string; description: string } | undefined;
@@ -92,6 +94,7 @@ export class LivePage {
     const controlValues = new Map(Object.entries(payload.controls));
     const host = pageHost({
       library: () => library,
+      modules: options.modules,
       print: (cellId, name, text) => this.router.stream(cellId, name, text),
       label: (id) => this.labels.get(id) ?? cellLabel(undefined),
       controlValue: (name) => controlValues.get(name),

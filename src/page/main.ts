@@ -5,6 +5,11 @@
  * (used by the browser tests, and handy in the console).
  */
 import * as tf from "@tensorflow/tfjs";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as url from "node:url";
+import * as util from "node:util";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import * as nasbook from "../index.js";
 import { page } from "./dom.js";
@@ -14,6 +19,13 @@ import { replayStore } from "./replayStore.js";
 import { addFile, addInflated } from "./virtualFs.js";
 
 const started = performance.now();
+
+/**
+ * What cells may import besides nasbook: the page's tfjs, and the page versions of Node built-ins (these resolve to
+ * src/page/shims in the bundle: files read from the page's embedded ones, writes refused with a clear message).
+ */
+const cellModules: Record<string, unknown> = { "@tensorflow/tfjs": tf };
+for (const [name, m] of Object.entries({ fs, os, path, url, util })) cellModules[`node:${name}`] = cellModules[name] = m;
 
 function blobText(name: string): string {
   const el = page.document.querySelector(`script[${blobAttribute}="${name}"]`);
@@ -77,7 +89,7 @@ async function start(): Promise<LivePage> {
   // plotly.js is in the page once (<head>): no live figure carries it again.
   nasbook.viz.defaultPlotlySession.claim("live page: plotly.js is in <head>");
   const trainingSteps = countTrainingSteps();
-  const live = new LivePage({ payload, library: nasbook as unknown as Record<string, unknown>, store, backend: backendDescription, trainingSteps }, started);
+  const live = new LivePage({ payload, library: nasbook as unknown as Record<string, unknown>, modules: cellModules, store, backend: backendDescription, trainingSteps }, started);
   Object.assign(page.window, {
     nasbookLive: {
       page: live,

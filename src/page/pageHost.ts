@@ -1,8 +1,9 @@
 /**
  * What running compiled cells needs in a page (the dataflow's host, as nodeHost.ts is in Node): functions made from
  * the cells' compiled source by indirect eval (named `cell[<id>]` in stack traces), imports of `nasbook` (the page's
- * bundled library, bound to the page's session), a console per cell, and the synchronous running-cell registry.
- * A cell that imports any other package fails with a message saying the page bundles only nasbook.
+ * bundled library, bound to the page's session) and of the modules the page has (its tfjs, its versions of some Node
+ * built-ins), a console per cell, and the synchronous running-cell registry. A cell that imports any other package
+ * fails with a message saying what the page bundles.
  */
 import type { DataflowHost } from "../notebook/dataflow.js";
 import { synchronousRunningCells, type RunningCells } from "../notebook/runningCell.js";
@@ -12,6 +13,8 @@ import { unsupported } from "./unsupported.js";
 export interface PageHostOptions {
   /** The library as cells see it (`nas`, and `import ... from "nasbook"`). */
   readonly library: () => unknown;
+  /** Other modules cells may import, by specifier (the page's tfjs, the page versions of Node built-ins). */
+  readonly modules?: Readonly<Record<string, unknown>>;
   /** What a cell's console prints. */
   readonly print: (cellId: string, name: "stdout" | "stderr", text: string) => void;
   readonly label: (cellId: string) => string;
@@ -31,7 +34,10 @@ export function pageHost(opts: PageHostOptions): DataflowHost & { readonly runni
     compile: (source, filename) => evaluate(`${source}\n//# sourceURL=${filename}`),
     importer: async (specifier: string) => {
       if (specifier === "nasbook") return opts.library();
-      throw unsupported(`importing "${specifier}"`, "a live page bundles only nasbook (import it, or use `nas`)");
+      const module = opts.modules?.[specifier];
+      if (module !== undefined) return module;
+      const others = Object.keys(opts.modules ?? {}).filter((k) => !k.startsWith("node:"));
+      throw unsupported(`importing "${specifier}"`, `a live page bundles only nasbook${others.length ? ` and ${others.join(", ")}` : ""} (use \`nas\`)`);
     },
     library: opts.library,
     loadLibrary: async () => undefined,

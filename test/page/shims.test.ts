@@ -9,7 +9,8 @@ import { Rng } from "../../src/rng.js";
 import { createHash as pageHash, randomBytes } from "../../src/page/shims/crypto.js";
 import { existsSync, readFileSync, writeFileSync } from "../../src/page/shims/fs.js";
 import * as pagePath from "../../src/page/shims/path.js";
-import { pageDataDir } from "../../src/page/shims/process.js";
+import { cpus } from "../../src/page/shims/os.js";
+import { pageDataDir, pageProcess } from "../../src/page/shims/process.js";
 import { format, inspect } from "../../src/page/shims/util.js";
 import { addFile } from "../../src/page/virtualFs.js";
 import { PageUnsupportedError } from "../../src/page/unsupported.js";
@@ -81,5 +82,12 @@ describe("files in a page", () => {
     expect(() => readFileSync(`${pageDataDir}/mnist/t10k-images-idx3-ubyte.gz`)).toThrow(/not in this page.*data: nb201\/table\.csv/);
     expect(() => writeFileSync("/tmp/x")).toThrow(PageUnsupportedError);
     expect(() => writeFileSync("/tmp/x")).toThrow(/writing files \(writeFileSync \/tmp\/x\) is not available in a live page/);
+  });
+});
+
+describe("latency in a page", () => {
+  it("naming the processor or reading CPU time is a clear error (a browser's latency is not the notebook's)", () => {
+    expect(() => cpus()).toThrow(/measuring latency on this machine \(os\.cpus\) is not available in a live page/);
+    expect(() => pageProcess.cpuUsage()).toThrow(/process\.cpuUsage.*not available in a live page/);
   });
 });

@@ -40,6 +40,10 @@ export const pageProcess = {
     const t = performance.now();
     return [Math.floor(t / 1000), Math.round((t % 1000) * 1e6)];
   }, { bigint: (): bigint => BigInt(Math.round(performance.now() * 1e6)) }),
+  /** Latency is timed in CPU time (cost/measureLatency.ts), which a browser does not give a page. */
+  cpuUsage: (): never => {
+    throw new Error("measuring CPU time (process.cpuUsage) is not available in a live page: a browser has no per-process CPU clock; run this notebook with `nasbook run` or in Jupyter for that");
+  },
   memoryUsage: (): Record<string, number> => ({ rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 }),
   exit: (code?: number): never => {
     throw new Error(`process.exit(${code ?? 0}) called in a live page`);
