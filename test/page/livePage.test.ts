@@ -295,7 +295,7 @@ describe.skipIf(noChromium)("live pages in headless Chromium, network disabled",
       expect(shown(savedOf(reference, "doubled"))).toEqual(["display_data: 4"]); // it reads another cell: a composite display
       const files = shown(await pageOutputs(page, "files"));
       expect(files).toHaveLength(1);
-      expect(files[0]).toMatch(/^error: PageUnsupportedError: writing files \(writeFileSync notes\.txt\) is not available in a live page/);
+      expect(files[0]).toMatch(/^error: PageUnsupportedError: writing files \(writeFileSync \/\S+\/notes\.txt\) is not available in a live page/);
       expect(files[0]).toContain("nasbook run");
       const queue = shown(await pageOutputs(page, "queue"));
       expect(queue).toHaveLength(1);

@@ -30,6 +30,16 @@ describe("sha256 in a page", () => {
     expect(pageHash("sha256").update("héllo ✓").digest("hex")).toBe(nodeSha("héllo ✓"));
   });
 
+  it("md5 (data checksums) gives node:crypto's digest around the block boundaries", () => {
+    const rng = new Rng(7);
+    for (const n of [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 1000, 70_000]) {
+      const bytes = Uint8Array.from({ length: n }, () => Math.floor(rng.float() * 256));
+      const h = pageHash("md5");
+      for (let i = 0; i < n; i += 4099) h.update(bytes.subarray(i, i + 4099));
+      expect(h.digest("hex"), `${n} bytes`).toBe(createHash("md5").update(bytes).digest("hex"));
+    }
+  });
+
   it("a trial key computed with it equals Node's trialKey", () => {
     const identity = { fingerprint: { kind: "nb201-table", dataset: "cifar10", table: { sha256: "ab".repeat(32) } }, space: "nb201", archKey: "|nor_conv_3x3~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|nor_conv_1x1~1|skip_connect~2|", budget: { epochs: 12 }, seed: 3 };
     const text = canonicalJson({ v: 1, nasbook: nasbookVersion(), evaluator: identity.fingerprint, space: identity.space, arch: identity.archKey, budget: identity.budget, seed: identity.seed });
@@ -38,7 +48,7 @@ describe("sha256 in a page", () => {
 
   it("random bytes print as hex; other hashes are a clear error", () => {
     expect(randomBytes(8).toString("hex")).toMatch(/^[0-9a-f]{16}$/);
-    expect(() => pageHash("md5")).toThrow(/the md5 hash is not available in a live page/);
+    expect(() => pageHash("sha1")).toThrow(/the sha1 hash is not available in a live page: a page computes sha256 and md5 only/);
   });
 });
 

@@ -1,6 +1,7 @@
-/** `node:crypto` for a live page: sha256 (the trial keys' hash, same digests as Node) and random bytes. */
+/** `node:crypto` for a live page: sha256 (the trial keys' hash, same digests as Node), md5 (data checksums), random bytes. */
 import { unsupported } from "../unsupported.js";
 import { pageBytes, type PageBytes } from "./bytes.js";
+import { Md5 } from "./md5.js";
 import { Sha256, toHex } from "./sha256.js";
 
 interface Hash {
@@ -9,8 +10,8 @@ interface Hash {
 }
 
 export function createHash(algorithm: string): Hash {
-  if (algorithm !== "sha256") throw unsupported(`the ${algorithm} hash`, "a page computes sha256 only");
-  const h = new Sha256();
+  if (algorithm !== "sha256" && algorithm !== "md5") throw unsupported(`the ${algorithm} hash`, "a page computes sha256 and md5 only");
+  const h = algorithm === "md5" ? new Md5() : new Sha256();
   const hash: Hash = {
     update(data) {
       h.update(data);
