@@ -26,8 +26,16 @@ export function fileBytes(path: string): PageBytes | undefined {
   return files.get(path);
 }
 
+/** The inflated bytes of an embedded gzip file, given its bytes (those readFileSync returned, or a copy of them). */
 export function inflatedBytes(gz: Uint8Array): PageBytes | undefined {
-  return inflated.get(gz);
+  const same = inflated.get(gz);
+  if (same) return same;
+  // A loader may copy the bytes (to check a checksum, to slice a header): find the embedded file with equal bytes.
+  for (const raw of files.values()) {
+    const out = inflated.get(raw);
+    if (out && raw.length === gz.length && raw.every((b, i) => b === gz[i])) return out;
+  }
+  return undefined;
 }
 
 /** True for a directory: some file lies under it. */

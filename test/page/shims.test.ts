@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { posix } from "node:path";
 import { format as nodeFormat, inspect as nodeInspect } from "node:util";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { canonicalJson, nasbookVersion, trialKey } from "../../src/exec/trialKey.js";
 import { Rng } from "../../src/rng.js";
@@ -12,7 +13,8 @@ import * as pagePath from "../../src/page/shims/path.js";
 import { cpus } from "../../src/page/shims/os.js";
 import { pageDataDir, pageProcess } from "../../src/page/shims/process.js";
 import { format, inspect } from "../../src/page/shims/util.js";
-import { addFile } from "../../src/page/virtualFs.js";
+import { gunzipSync as pageGunzip } from "../../src/page/shims/zlib.js";
+import { addFile, addInflated } from "../../src/page/virtualFs.js";
 import { PageUnsupportedError } from "../../src/page/unsupported.js";
 
 const nodeSha = (d: string | Uint8Array) => createHash("sha256").update(d).digest("hex");
@@ -90,6 +92,14 @@ describe("files in a page", () => {
     expect(existsSync(`${pageDataDir}/nb201`)).toBe(true);
     expect(readFileSync(`${pageDataDir}/nb201/table.csv`, "utf8")).toBe("a,b\n1,2\n");
     expect(() => readFileSync(`${pageDataDir}/mnist/t10k-images-idx3-ubyte.gz`)).toThrow(/not in this page.*data: nb201\/table\.csv/);
+    // A .gz file: gunzipSync of its bytes, or of a copy of them, gives what the page inflated when it started.
+    const gz = gzipSync(Buffer.from("idx bytes"));
+    addFile(`${pageDataDir}/mnist/t10k-labels-idx1-ubyte.gz`, gz);
+    addInflated(`${pageDataDir}/mnist/t10k-labels-idx1-ubyte.gz`, gunzipSync(gz));
+    const read = readFileSync(`${pageDataDir}/mnist/t10k-labels-idx1-ubyte.gz`) as Uint8Array;
+    expect(new TextDecoder().decode(pageGunzip(read))).toBe("idx bytes");
+    expect(new TextDecoder().decode(pageGunzip(new Uint8Array(read)))).toBe("idx bytes");
+    expect(() => pageGunzip(gzipSync(Buffer.from("other")))).toThrow(/inflating gzip data other than the page's embedded \.gz files/);
     expect(() => writeFileSync("/tmp/x")).toThrow(PageUnsupportedError);
     expect(() => writeFileSync("/tmp/x")).toThrow(/writing files \(writeFileSync \/tmp\/x\) is not available in a live page/);
   });
