@@ -181,19 +181,8 @@ export class KernelClient {
   }
 
   /** Waits for the idle status of request `msgId` and returns its iopub messages. */
-  async untilIdle(msgId: string): Promise<JupyterMessage[]> {
-    const isIdle = (m: JupyterMessage) => m.header.msg_type === "status" && m.content["execution_state"] === "idle";
-    while (!(this.byParent.get(msgId) ?? []).some(isIdle)) {
-      await new Promise<void>((r) => {
-        const timer = setTimeout(r, 100);
-        this.waiters.set(msgId, () => {
-          clearTimeout(timer);
-          r();
-        });
-      });
-      this.waiters.delete(msgId);
-    }
-    return [...this.byParent.get(msgId)!];
+  untilIdle(msgId: string): Promise<JupyterMessage[]> {
+    return this.waitForIopub(msgId, (m) => m.header.msg_type === "status" && m.content["execution_state"] === "idle", Infinity);
   }
 
   /** Shuts the kernel down and closes the sockets. */

@@ -17,7 +17,7 @@ import type { NotebookSession } from "../src/notebook/session.js";
 import { evaluateUserExpressions } from "../src/notebook/userExpressions.js";
 import { CommRegistry, graphTarget } from "./comms.js";
 import { KernelWidgets } from "./widgets.js";
-import { clearInterruptFlag, interruptRequested } from "./interruptFlag.js";
+import { clearInterruptFlag, clearInterruptFlagRaisedBy, interruptRequestedSince } from "./interruptFlag.js";
 import { handleRequest, type HistoryEntry, type RequestContext } from "./requests.js";
 import { Transport, type ConnectionInfo, type Reply } from "./transport.js";
 import type { Header, JupyterMessage } from "./wire.js";
@@ -28,6 +28,8 @@ interface Queued {
   readonly msg: JupyterMessage;
   readonly reply: Reply;
   readonly index: number;
+  /** When this thread read it (monotonic ns): interrupts that arrived earlier were not meant for it. */
+  readonly receivedAt: bigint;
 }
 
 /** A running kernel bound to the ports of a connection file. */
@@ -46,6 +48,14 @@ export class Kernel {
   private queueGrew: Array<() => void> = [];
   /** The request whose cell is being compiled (an interrupt then stops the cell before it starts). */
   private compiling = false;
+  /**
+   * When the current (or last) execute request was read (monotonic ns): an interrupt that arrived before it is stale
+   * (it was meant for what ran then; a client that interrupts, gets its reply and sends a cell must not see a late
+   * signal stop that cell). ipykernel behaves the same way: SIGINT is ignored while it is idle.
+   */
+  private currentRequestAt = 0n;
+  /** Interrupt requests the watchdog thread delivered whose control message has yet to be handled (not twice). */
+  private controlInterruptsDelivered = 0;
   private closed = false;
   private readonly widgets: KernelWidgets;
   /** The message being handled last (an execute request, or a comm message): where kernel-side messages go. */
@@ -63,7 +73,10 @@ export class Kernel {
     this.log = opts.log ?? ((s: string) => void stderrWrite(`[nasbook kernel] ${s}\n`));
     const handlers = {
       onMessage: (msg: JupyterMessage, reply: Reply, channel: "shell" | "control") => this.onMessage(msg, reply, channel),
-      onInterrupt: () => this.interrupt(),
+      onInterrupt: (at: bigint, viaControl: boolean) => {
+        if (viaControl) this.controlInterruptsDelivered++;
+        this.interrupt(at);
+      },
       log: this.log,
     };
     if (info instanceof Transport) {
@@ -88,7 +101,7 @@ export class Kernel {
     this.notebook = new Notebook({
       cwd: opts.cwd,
       outputs: this.router,
-      interruptRequested,
+      interruptRequested: () => interruptRequestedSince(this.currentRequestAt),
       render: (value, cellId) => this.widgets.render(value, cellId),
       ...(session ? { bindLibrary: (lib: Record<string, unknown>) => session.bind(lib) } : {}),
     });
@@ -127,8 +140,16 @@ export class Kernel {
     this.onMessage(msg, reply, channel);
   }
 
-  /** Stops running cells; an interrupt during compilation stops the cell before it starts. */
-  private interrupt(): void {
+  /**
+   * Stops running cells; an interrupt during compilation stops the cell before it starts. An interrupt that arrived
+   * (`at`) before the current execute request was read is dropped (see currentRequestAt).
+   */
+  private interrupt(at: bigint): void {
+    if (at < this.currentRequestAt) {
+      clearInterruptFlagRaisedBy(at);
+      this.log("an interrupt that arrived before the running request was dropped");
+      return;
+    }
     const hit = this.notebook.interrupt();
     // Loop guards saw the flag while this thread was busy; from now on the aborted signals stop the cells.
     clearInterruptFlag();
@@ -137,7 +158,7 @@ export class Kernel {
 
   private onMessage(msg: JupyterMessage, reply: Reply, channel: "shell" | "control"): void {
     if (msg.header.msg_type === "execute_request") {
-      this.queue.push({ msg, reply, index: ++this.received });
+      this.queue.push({ msg, reply, index: ++this.received, receivedAt: process.hrtime.bigint() });
       for (const grew of this.queueGrew.splice(0)) grew();
       this.wakeExecutor?.();
       return;
@@ -154,7 +175,11 @@ export class Kernel {
       comms: this.comms,
       history: this.history,
       publish,
-      interrupt: () => this.interrupt(),
+      interrupt: () => {
+        // The watchdog thread already delivered this interrupt_request (stamped when it arrived).
+        if (this.controlInterruptsDelivered > 0) this.controlInterruptsDelivered--;
+        else this.interrupt(process.hrtime.bigint());
+      },
       shutdown: async () => {
         setTimeout(() => void this.close().then(() => process.exit(0)), 50);
       },
@@ -215,7 +240,8 @@ export class Kernel {
     }
   }
 
-  private async execute({ msg, reply, index }: Queued): Promise<void> {
+  private async execute({ msg, reply, index, receivedAt }: Queued): Promise<void> {
+    this.currentRequestAt = receivedAt;
     const c = msg.content;
     const parent = msg.header;
     this.currentParent = parent;
@@ -263,7 +289,10 @@ export class Kernel {
       const { ename, evalue, traceback } = outcome.error;
       // Aborted are the requests that were queued when this one failed: take the mark before replying, so a client
       // that answers the reply at once (runs the cell again) does not see its new request aborted.
-      if (stopOnError) this.abortBefore = this.received;
+      if (stopOnError) {
+        await this.readWaitingRequests();
+        this.abortBefore = this.received;
+      }
       // A cell whose output is its composite display shows the error there (where a later fix heals it).
       if (!silent && !this.router.isComposite(cellId!)) await publish("error", { ename, evalue, traceback });
       await reply("execute_reply", { status: "error", execution_count: count, ename, evalue, traceback });
@@ -279,6 +308,19 @@ export class Kernel {
       await reply("execute_reply", { status: "ok", execution_count: count, payload: [], user_expressions: userExpressions });
     }
     await publish("status", { execution_state: "idle" });
+  }
+
+  /**
+   * Lets the event loop read the requests already waiting on the sockets (as ipykernel flushes its shell stream
+   * before aborting): a cell that fails in a synchronous loop kept this thread from reading the requests a client
+   * sent after it, and under stop_on_error those must be aborted too. Turns until two pass with nothing new.
+   */
+  private async readWaitingRequests(): Promise<void> {
+    for (let quiet = 0, turns = 0; quiet < 2 && turns < 100; turns++) {
+      const before = this.received;
+      await new Promise<void>((r) => setImmediate(r));
+      quiet = this.received === before ? quiet + 1 : 0;
+    }
   }
 
   /** Closes the sockets and stops the notebook. */

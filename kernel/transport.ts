@@ -77,8 +77,11 @@ const digestHistory = 1 << 16;
 export interface TransportHandlers {
   /** A verified message arrived on `channel`; `reply` answers it on the same channel. */
   onMessage(msg: JupyterMessage, reply: Reply, channel: "shell" | "control"): void;
-  /** An interrupt arrived (interrupt_request or SIGINT), seen first by the watchdog thread. */
-  onInterrupt(): void;
+  /**
+   * An interrupt arrived (interrupt_request or SIGINT), seen first by the watchdog thread, at `at`
+   * (process.hrtime.bigint()); `viaControl` when it was an interrupt_request, which follows on the control channel.
+   */
+  onInterrupt(at: bigint, viaControl: boolean): void;
   log(s: string): void;
 }
 
@@ -132,7 +135,7 @@ export class Transport {
         { heartbeat: this.address(this.info.hb_port), control: this.address(this.info.control_port), key: this.info.key, scheme: this.info.signature_scheme || "hmac-sha256", interruptFlag: interruptFlagBuffer },
         {
           onControl: (frames) => this.receive(frames, this.controlSender, "control"),
-          onInterrupt: () => this.handlers.onInterrupt(),
+          onInterrupt: (source, at) => this.handlers.onInterrupt(at, source === "interrupt_request"),
           log: this.handlers.log,
         },
       );
@@ -145,7 +148,7 @@ export class Transport {
       const heartbeat = (this.heartbeat = new zmq.Reply());
       await Promise.all([control.bind(this.address(this.info.control_port)), heartbeat.bind(this.address(this.info.hb_port))]);
       this.controlSender = new SerialSender(control, this.handlers.log);
-      process.on("SIGINT", () => this.handlers.onInterrupt());
+      process.on("SIGINT", () => this.handlers.onInterrupt(process.hrtime.bigint(), false));
       void this.serveHeartbeat(heartbeat);
       void this.serve(control, this.controlSender, "control");
     }

@@ -15,7 +15,7 @@
  * While the catchers run, the main thread must not listen to SIGINT itself (libuv would take the signal back).
  *
  * What an interrupt does (from either source): the watchdog raises the shared interrupt flag, which the loop
- * guards in cells' compiled code poll (src/notebook/interruptFlag.ts), and tells the main thread, which aborts
+ * guards in cells' compiled code poll (kernel/interruptFlag.ts), and tells the main thread, which aborts
  * the running cells' signals, rejects their pending results and lowers the flag when its event loop next turns.
  */
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
@@ -26,7 +26,7 @@ export interface WatchdogData {
   readonly control: string;
   readonly key: string;
   readonly scheme: string;
-  /** Int32 [1 while an interrupt waits for the main thread], polled by cells' loop guards. */
+  /** The interrupt flag (kernel/interruptFlag.ts: raised and stamped by this thread), polled by cells' loop guards. */
   readonly interruptFlag: SharedArrayBuffer;
 }
 
@@ -34,7 +34,8 @@ export type WatchdogToMain =
   | { type: "ready" }
   | { type: "log"; text: string }
   | { type: "control"; frames: Uint8Array[] }
-  | { type: "interrupt"; source: string };
+  /** `at`: when it arrived (process.hrtime.bigint(), the same clock on every thread). */
+  | { type: "interrupt"; source: string; at: bigint };
 
 export type MainToWatchdog =
   | { type: "send"; frames: Uint8Array[] }
@@ -61,7 +62,7 @@ export class Watchdog {
 
   private constructor(
     data: WatchdogData,
-    private readonly handlers: { onControl: (frames: Buffer[]) => void; onInterrupt: (source: string) => void; log: (s: string) => void },
+    private readonly handlers: { onControl: (frames: Buffer[]) => void; onInterrupt: (source: string, at: bigint) => void; log: (s: string) => void },
     ready: (err?: unknown) => void,
   ) {
     // Compiled (dist/, an installed package): the worker is JavaScript beside this file. From the sources it is
@@ -85,14 +86,14 @@ export class Watchdog {
       if (m.type === "ready") ready();
       else if (m.type === "log") handlers.log(m.text);
       else if (m.type === "control") handlers.onControl(m.frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength)));
-      else if (m.type === "interrupt") handlers.onInterrupt(m.source);
+      else if (m.type === "interrupt") handlers.onInterrupt(m.source, m.at);
     });
   }
 
   /** Starts the watchdog thread bound to the heartbeat and control addresses; resolves once it listens. */
   static start(
     data: WatchdogData,
-    handlers: { onControl: (frames: Buffer[]) => void; onInterrupt: (source: string) => void; log: (s: string) => void },
+    handlers: { onControl: (frames: Buffer[]) => void; onInterrupt: (source: string, at: bigint) => void; log: (s: string) => void },
   ): Promise<Watchdog> {
     return new Promise((resolve, reject) => {
       const dog: Watchdog = new Watchdog(data, handlers, (err) => (err === undefined ? resolve(dog) : reject(err instanceof Error ? err : new Error(String(err)))));

@@ -14,6 +14,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import * as zmq from "zeromq";
 import { decode, Signer } from "./wire.js";
+import { interruptFlagViews, raiseFlag } from "./interruptFlag.js";
 import type { WatchdogData, WatchdogToMain, MainToWatchdog } from "./watchdog.js";
 
 const data = workerData as WatchdogData;
@@ -21,8 +22,8 @@ const port = parentPort!;
 const signer = new Signer(data.key, data.scheme);
 const heartbeat = new zmq.Reply();
 const control = new zmq.Router();
-/** The interrupt flag shared with the main thread: 1 = an interrupt is waiting to be handled. */
-const flag = new Int32Array(data.interruptFlag);
+/** The interrupt flag shared with the main thread: raised (and stamped) while an interrupt waits to be handled. */
+const flag = interruptFlagViews(data.interruptFlag);
 let closing = false;
 
 const post = (m: WatchdogToMain): void => port.postMessage(m);
@@ -75,11 +76,11 @@ port.on("message", (m: MainToWatchdog) => {
 /**
  * Raises the interrupt flag the main thread's cell code polls (loop guards, see src/notebook/interruptFlag.ts)
  * — it stops a synchronous loop without the main event loop turning — and tells the main thread, which aborts
- * the running cells' signals and clears the flag when its event loop next turns.
+ * the running cells' signals and clears the flag when its event loop next turns. The stamp (the monotonic clock, the
+ * main thread's too) lets the main thread drop an interrupt that arrived before the cell it would stop was sent.
  */
 function interrupt(source: string): void {
-  Atomics.store(flag, 0, 1);
-  post({ type: "interrupt", source });
+  post({ type: "interrupt", source, at: raiseFlag(flag) });
 }
 
 await Promise.all([heartbeat.bind(data.heartbeat), control.bind(data.control)]);

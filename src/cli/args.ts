@@ -91,3 +91,14 @@ export function oneOf<T extends string>(command: string, flag: string, v: string
   if (!(valid as readonly string[]).includes(v)) throw new CliUsageError(command, `--${flag} must be one of ${valid.join(", ")}; got "${v}"`);
   return v as T;
 }
+
+/** The NAME=VALUE pairs of a repeatable `--set` flag (control values), by name. */
+export function controlSettings(command: string, value: string | boolean | (string | boolean)[] | undefined): Record<string, string> {
+  const set: Record<string, string> = {};
+  for (const pair of Array.isArray(value) ? value.map(String) : []) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new CliUsageError(command, `--set takes NAME=VALUE, got "${pair}"; e.g. --set budget=50`);
+    set[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return set;
+}

@@ -21,7 +21,7 @@ import { NotebookSession } from "../notebook/session.js";
 import { searchProgress, type ProgressOptions } from "../exec/progress.js";
 import { outputs as out, readIpynb, serializeIpynb, type NotebookDocument } from "../notebook/ipynb.js";
 import { inlinePlotlyOnce, runNotebook, type CellFailure, type RunProgress, type RunSnapshot } from "../notebook/runner.js";
-import { CliUsageError, integer, parseCommandLine } from "./args.js";
+import { CliUsageError, controlSettings, integer, parseCommandLine } from "./args.js";
 import { refuseClashingPaths, writeOutputFile } from "./outputPaths.js";
 
 /** Set in the child process that actually runs the notebook. */
@@ -65,12 +65,7 @@ function parseRunArgs(argv: string[]): RunArgs | "help" {
   const notebook = positionals[0];
   if (notebook === undefined) throw new CliUsageError("run", "which notebook? e.g. nasbook run notebooks/00-quickstart.ipynb --html out/report.html");
   const seed = typeof values["seed"] === "string" ? integer("run", "seed", values["seed"]) : undefined;
-  const set: Record<string, string> = {};
-  for (const pair of Array.isArray(values["set"]) ? values["set"].map(String) : []) {
-    const eq = pair.indexOf("=");
-    if (eq <= 0) throw new CliUsageError("run", `--set takes NAME=VALUE, got "${pair}"; e.g. --set budget=50`);
-    set[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
+  const set = controlSettings("run", values["set"]);
   return {
     notebook,
     out: typeof values["out"] === "string" ? values["out"] : undefined,

@@ -52,6 +52,15 @@ export type CellSpec =
   /** Fails with `error` (a compile error or a graph problem) without running. */
   | { readonly kind: "fail"; readonly id: string; readonly error: unknown; readonly compiled?: Pick<CompiledCell, "values" | "references"> };
 
+/**
+ * What one compile step asks of the dataflow: name variables to keep (name, owner or undefined: none), in order, then
+ * the cell specs (made by cellSpecs.ts; recorded as data for a live page).
+ */
+export interface DataflowChange {
+  readonly exposures: readonly (readonly [name: string, owner: string | undefined])[];
+  readonly specs: readonly CellSpec[];
+}
+
 /** What differs between hosts (Node, a browser). */
 export interface DataflowHost {
   readonly running: RunningCells;
@@ -289,6 +298,12 @@ export class Dataflow {
     this.advanceTick();
   }
 
+  /** Applies a compile step's change (see DataflowChange). */
+  apply(change: DataflowChange): void {
+    for (const [name, owner] of change.exposures) this.exposeName(name, owner);
+    this.define(change.specs);
+  }
+
   /** Marks cell `id` as re-executed: its variable is redefined even if nothing changed (it re-runs). */
   rerun(id: string): void {
     const cell = this.cells.get(id);
@@ -417,6 +432,11 @@ export class Dataflow {
     if (entry?.owner === owner) return this.module.value(nameVarName(owner, name));
     const r = (await this.module.value(cellVarName(owner))) as CellResult;
     return r.names[name];
+  }
+
+  /** The control `name` is assigned to (once a reader has read it), e.g. to list a live page's controls. */
+  controlOf(name: string): Control<unknown> | undefined {
+    return this.nameVars.get(name)?.control;
   }
 
   /** True when nothing is computing, running or streaming. */

@@ -138,6 +138,10 @@ export interface HtmlExportOptions {
   title?: string;
   /** Show code cells' source (default true). */
   showCode?: boolean;
+  /** Inline plotly.js when an output has a plotly figure ("auto", default), or always (a live page draws more). */
+  plotly?: "auto" | "always";
+  /** HTML put at the end of <body> (a live page's payload and script). */
+  bodyEnd?: string;
 }
 
 function firstHeading(nb: NotebookDocument): string | undefined {
@@ -180,7 +184,7 @@ export function notebookToHtml(nb: NotebookDocument, options: HtmlExportOptions 
   plotlyOnlyCounter = 0;
   const title = options.title ?? firstHeading(nb) ?? "nasbook notebook";
   const body = nb.cells.map((c, i) => cellHtml(c, i, options.showCode ?? true)).filter((s) => s !== "").join("\n");
-  const needsPlotly = containsPlotlyFigure(body);
+  const needsPlotly = options.plotly === "always" || containsPlotlyFigure(body);
   const nasbookMeta = nb.metadata["nasbook"] as { manifest?: unknown } | undefined;
   const manifest = nasbookMeta?.manifest && typeof nasbookMeta.manifest === "object" ? manifestHtml(nasbookMeta.manifest as Record<string, unknown>) : "";
   return `<!DOCTYPE html>
@@ -198,7 +202,7 @@ ${needsPlotly ? plotlyLibraryHtml() : ""}
 ${body}
 </main>
 ${manifest}
-</body>
+${options.bodyEnd ?? ""}</body>
 </html>
 `;
 }

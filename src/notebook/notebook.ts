@@ -16,33 +16,20 @@ import { libraryEntry } from "../packageLocation.js";
 import { analyseCell } from "./analysis.js";
 import { CellCompiler } from "./cellCompiler.js";
 import { cellLabel } from "./cellLabel.js";
-import {
-  CellCompileError, CircularDefinitionError, DuplicateDefinitionError, InterruptedError, UndefinedNameError,
-  reportError, type CellErrorReport,
-} from "./cellErrors.js";
-import { CheckInterrupted, type CellCompletions, type CheckedCell } from "./checker.js";
-import { Dataflow, type CellSpec, type CompiledCell } from "./dataflow.js";
-import { describeProblem, type CellGraph } from "./graph.js";
+import { InterruptedError, reportError, type CellErrorReport } from "./cellErrors.js";
+import { dataflowChange, specError } from "./cellSpecs.js";
+import { CheckInterrupted, type CellCompletions } from "./checker.js";
+import { Dataflow } from "./dataflow.js";
+import type { CellGraph } from "./graph.js";
 import { isComplete, type Completeness } from "./isComplete.js";
-import { errorBundle, toMimeBundle, type MimeBundle } from "./mime.js";
+import type { MimeBundle } from "./mime.js";
+import { outputEvents, type NotebookOutputs } from "./notebookOutputs.js";
 import { nodeHost } from "./nodeHost.js";
 import type { RunningCells } from "./runningCell.js";
 import { tslabModule } from "./tslabCompat.js";
 import type { ExpressionHost, ExpressionScope } from "./userExpressions.js";
 
-/** Where a notebook's output goes (the output router implements it; every method optional). */
-export interface NotebookOutputs {
-  /** Whether cell `cellId` reads other cells (decided at each execution). */
-  setLive?(cellId: string, live: boolean): void;
-  run?(cellId: string): void;
-  stream?(cellId: string, name: "stdout" | "stderr", text: string): void;
-  display?(cellId: string, bundle: MimeBundle, displayId?: string): void;
-  updateDisplay?(displayId: string, bundle: MimeBundle): void;
-  value?(cellId: string, bundle: MimeBundle | undefined, streaming: boolean): void;
-  error?(cellId: string, bundle: MimeBundle, report: CellErrorReport): void;
-  clear?(cellId: string, wait: boolean): void;
-  forget?(cellId: string): void;
-}
+export type { NotebookOutputs } from "./notebookOutputs.js";
 
 export interface NotebookOptions {
   /** Directory imports are resolved from (the notebook's directory); default: process.cwd(). */
@@ -100,7 +87,6 @@ export interface NotebookCell {
 
 /** How long after an execution the background library warm-up waits before parsing again. */
 const quietMs = 250;
-const signalWords = /\b(signal|eval|arguments)\b/;
 
 /** A reactive notebook: cells in, outputs out (see the file comment). */
 export class Notebook {
@@ -139,22 +125,7 @@ export class Notebook {
       } : undefined,
     });
     this.running = this.host.running;
-    const toBundle = (v: unknown, id: string): MimeBundle | undefined => (v === undefined ? undefined : options.render?.(v, id)) ?? toMimeBundle(v);
-    this.dataflow = new Dataflow(this.host, {
-      run: (id) => this.outputs.run?.(id),
-      value: (id, v, streaming) => this.outputs.value?.(id, toBundle(v, id), streaming),
-      error: (id, e) => {
-        const shown = this.mapLines(e);
-        this.outputs.error?.(id, errorBundle(shown), this.report(shown));
-      },
-      display: (id, values) => {
-        for (const v of values) {
-          const b = toBundle(v, id);
-          if (b) this.outputs.display?.(id, b);
-        }
-      },
-      clear: (id, wait) => this.outputs.clear?.(id, wait),
-    });
+    this.dataflow = new Dataflow(this.host, outputEvents(this.outputs, { render: options.render, shownError: (e) => this.mapLines(e) }));
     if (options.warmUp !== false) {
       setImmediate(() => {
         if (this.warming.signal.aborted) return;
@@ -344,44 +315,12 @@ export class Notebook {
 
   /** The error a cell fails with before running (compile errors, graph problems), if any. */
   private specError(id: string): unknown {
-    const c = this.compiler.cell(id);
-    if (!c) return undefined;
-    if (c.errors.length) return new CellCompileError(c.errors);
-    const problems = this.index.problems.get(id) ?? [];
-    if (!problems.length) return undefined;
-    const label = (cell: string): string => cellLabel(this.compiler.cell(cell)?.analysis.code);
-    const message = problems.map((p) => describeProblem(p, label)).join("; ");
-    const kind = problems[0]!.kind;
-    if (kind === "cycle") return new CircularDefinitionError(message);
-    if (kind === "duplicate") return new DuplicateDefinitionError(message);
-    return new UndefinedNameError(message);
+    return specError(this.compiler, id);
   }
 
   /** Brings the dataflow in line with the cells and names that changed. */
   private sync(cells: ReadonlySet<string>, names: ReadonlySet<string>): void {
-    const specs: CellSpec[] = [];
-    for (const id of cells) {
-      const c = this.compiler.cell(id);
-      if (!c) continue;
-      const error = this.specError(id);
-      if (error !== undefined) {
-        specs.push({ kind: "fail", id, error });
-        continue;
-      }
-      const inputs = new Map<string, string>();
-      for (const n of c.references) {
-        const owner = this.index.owner(n);
-        if (owner !== undefined) inputs.set(n, owner);
-      }
-      specs.push({ kind: "run", cell: compiledCell(c), inputs });
-    }
-    for (const n of names) this.dataflow.exposeName(n, this.index.isRead(n) ? this.index.owner(n) : undefined);
-    // Readers of a name need its variable before they are defined.
-    for (const s of specs) {
-      if (s.kind !== "run") continue;
-      for (const [n, owner] of s.inputs) this.dataflow.exposeName(n, owner);
-    }
-    this.dataflow.define(specs);
+    this.dataflow.apply(dataflowChange(this.compiler, cells, names));
   }
 
   /** True while cell `id`'s code or one of its streams is running. */
@@ -468,18 +407,4 @@ export class Notebook {
   }
 }
 
-/** What the run side needs of a checked cell. */
-export function compiledCell(c: CheckedCell): CompiledCell {
-  const a = c.analysis;
-  return {
-    id: c.id,
-    body: c.body,
-    lineMap: c.lineMap,
-    values: a.values,
-    references: c.references,
-    hasValue: a.hasValue,
-    displayName: a.displayName,
-    usesLibrary: a.usesLibrary,
-    readsSignal: signalWords.test(a.code),
-  };
-}
+export { compiledCell } from "./cellSpecs.js";

@@ -53,6 +53,8 @@ export function notebookDirOf(path: string): string {
 export interface NotebookSessionOptions {
   /** The notebook file or its directory (default: none, no store). */
   readonly notebook?: string;
+  /** The store itself, instead of the notebook directory's (a live page's: src/page/replayStore.ts). */
+  readonly store?: TrialStore;
   /** Makes each search's progress display (`nasbook run --progress`). */
   readonly progress?: (options: ProgressOptions) => SearchProgress;
   /** Where the one-line notes go (the store line): default console.log, i.e. the running cell. */
@@ -72,7 +74,8 @@ export class NotebookSession {
   constructor(private readonly options: NotebookSessionOptions = {}) {
     let store: TrialStore | undefined;
     let problem: string | undefined;
-    if (options.notebook !== undefined && process.env.NASBOOK_TRIALS?.trim().toLowerCase() !== "off") {
+    if (options.store) store = options.store;
+    else if (options.notebook !== undefined && process.env.NASBOOK_TRIALS?.trim().toLowerCase() !== "off") {
       try {
         // Keyed when a shared key is configured (NASBOOK_KEY, NASBOOK_KEY_FILE): then nobody without the key can
         // plant a result in the notebook's store (see src/exec/store.ts).

@@ -108,6 +108,12 @@ export class WidgetBook {
     return undefined;
   }
 
+  /** The group whose box model is `modelId`, if any (a live page draws the group's controls). */
+  groupOf(modelId: string): ControlGroup | undefined {
+    for (const [g, b] of this.boxes) if (b.id === modelId) return g;
+    return undefined;
+  }
+
   /** Forgets `control` or `group` (its cell made a new one); returns the model ids it had. */
   forget(shown: Control<unknown> | ControlGroup): string[] {
     if (isControlGroup(shown)) {

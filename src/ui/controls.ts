@@ -72,11 +72,25 @@ export abstract class Control<T> {
   /** The widget that shows this control in a Jupyter client. */
   abstract widget(): WidgetSpec;
 
-  /** Applies state a Jupyter client sent (a widget `update`); returns whether it was for this control's value. */
-  abstract fromWidget(state: Readonly<Record<string, unknown>>): boolean;
+  /**
+   * Applies state a Jupyter client sent (a widget `update`); returns whether it was for this control's value. The
+   * widget's `value` is the control's value unless a control says otherwise (fromWidgetValue; `set` checks it).
+   */
+  fromWidget(state: Readonly<Record<string, unknown>>): boolean {
+    if (!("value" in state)) return false;
+    this.set(this.fromWidgetValue(state["value"]));
+    return true;
+  }
+
+  /** The widget state's `value` as this control's value (checked again by `set`). */
+  protected fromWidgetValue(value: unknown): T {
+    return value as T;
+  }
 
   /** The value as the widget state shows it (what an update of the value sends back). */
-  abstract widgetValue(): Record<string, unknown>;
+  widgetValue(): Record<string, unknown> {
+    return { value: this.value };
+  }
 
   /** One line: its label and value (what a client without widgets shows). */
   toString(): string {
@@ -190,13 +204,8 @@ export class RangeControl extends Control<number> {
       },
     };
   }
-  fromWidget(state: Readonly<Record<string, unknown>>): boolean {
-    if (!("value" in state)) return false;
-    this.set(finite("value", state["value"]));
-    return true;
-  }
-  widgetValue(): Record<string, unknown> {
-    return { value: this.value };
+  protected override fromWidgetValue(value: unknown): number {
+    return finite("value", value);
   }
   protected html(): string {
     return `${labelHtml(this.label)}<input type="range" min="${this.min}" max="${this.max}"${this.step === undefined ? "" : ` step="${this.step}"`} value="${this.value}" disabled> <output>${this.value}</output>`;
@@ -242,14 +251,14 @@ export class ChoiceControl<T> extends Control<T> {
     const extra = this.kind === "radio" ? { orientation: "vertical" } : {};
     return { model, view, styleModel: "DescriptionStyleModel", state: { ...base(model, view, this.label), ...extra, _options_labels: this.labels, index: this.index() } };
   }
-  fromWidget(state: Readonly<Record<string, unknown>>): boolean {
+  override fromWidget(state: Readonly<Record<string, unknown>>): boolean {
     if (!("index" in state)) return false;
     const i = state["index"];
     if (typeof i !== "number" || !Number.isInteger(i) || i < 0 || i >= this.options.length) throw new ControlError(`${this.label ?? this.kind}: no option at index ${JSON.stringify(i)}`);
     this.set(this.options[i]!);
     return true;
   }
-  widgetValue(): Record<string, unknown> {
+  override widgetValue(): Record<string, unknown> {
     return { index: this.index() };
   }
   protected html(): string {
@@ -282,14 +291,6 @@ export class BooleanControl extends Control<boolean> {
       state: { ...base("ToggleButtonModel", "ToggleButtonView", this.label), button_style: "", icon: "", value: this.value },
     };
   }
-  fromWidget(state: Readonly<Record<string, unknown>>): boolean {
-    if (!("value" in state)) return false;
-    this.set(state["value"] as boolean);
-    return true;
-  }
-  widgetValue(): Record<string, unknown> {
-    return { value: this.value };
-  }
   protected html(): string {
     return `<label><input type="checkbox" disabled${this.value ? " checked" : ""}> ${escapeHtml(this.label ?? "")}</label>`;
   }
@@ -320,13 +321,8 @@ export class NumberControl extends Control<number> {
     const view = this.integer ? "IntTextView" : "FloatTextView";
     return { model, view, styleModel: "DescriptionStyleModel", state: { ...base(model, view, this.label), continuous_update: false, step: this.step ?? null, value: this.value } };
   }
-  fromWidget(state: Readonly<Record<string, unknown>>): boolean {
-    if (!("value" in state)) return false;
-    this.set(finite("value", state["value"]));
-    return true;
-  }
-  widgetValue(): Record<string, unknown> {
-    return { value: this.value };
+  protected override fromWidgetValue(value: unknown): number {
+    return finite("value", value);
   }
   protected html(): string {
     return `${labelHtml(this.label)}<input type="number" value="${this.value}" disabled>`;
@@ -351,14 +347,6 @@ export class TextControl extends Control<string> {
       model: "TextModel", view: "TextView", styleModel: "TextStyleModel",
       state: { ...base("TextModel", "TextView", this.label), continuous_update: false, placeholder: this.placeholder ?? "\u200b", value: this.value },
     };
-  }
-  fromWidget(state: Readonly<Record<string, unknown>>): boolean {
-    if (!("value" in state)) return false;
-    this.set(state["value"] as string);
-    return true;
-  }
-  widgetValue(): Record<string, unknown> {
-    return { value: this.value };
   }
   protected html(): string {
     return `${labelHtml(this.label)}<input type="text" value="${escapeHtml(this.value)}" disabled>`;
@@ -387,10 +375,10 @@ export class ButtonControl extends Control<number> {
     const { description_allow_html: _html, ...state } = base("ButtonModel", "ButtonView", this.label);
     return { model: "ButtonModel", view: "ButtonView", styleModel: "ButtonStyleModel", state: { ...state, button_style: "", icon: "" } };
   }
-  fromWidget(): boolean {
+  override fromWidget(): boolean {
     return false;
   }
-  widgetValue(): Record<string, unknown> {
+  override widgetValue(): Record<string, unknown> {
     return {};
   }
   override toString(): string {

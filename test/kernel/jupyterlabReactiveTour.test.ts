@@ -20,9 +20,9 @@ const at = (id: string): number => {
   return i;
 };
 const sourceOf = (id: string) => joinSource(tour.cells.find((c) => c.id === id)!.source);
-/** The sizes the tutorial's own space cells give, and the one this test's edit gives. */
-const optionsOf = (code: string) => Function(`return ${/chainSpace\((\{[^)]*\})\)/.exec(code)![1]}`)() as Parameters<typeof chainSpace>[0];
-const editedCode = "const space = chainSpace({ maxConv: 1, maxDense: 2, filters: [4, 8], kernels: [3, 5], units: [8, 16] });\n`${nas.formatSpaceSize(space)} architectures`";
+/** The sizes the tutorial's own space cells give (at the slider's start, one convolution), and the one this test's edit gives. */
+const optionsOf = (code: string) => Function("maxConv", `return ${/chainSpace\((\{[^)]*\})\)/.exec(code)![1]}`)(1) as Parameters<typeof chainSpace>[0];
+const editedCode = "const space = nas.chainSpace({ maxConv, maxDense: 1, filters: [4, 8, 16], kernels: [3, 5], units: [16] });\n`${nas.formatSpaceSize(space)} architectures`";
 const sizes = {
   first: formatSpaceSize(chainSpace(optionsOf(sourceOf("space")))),
   tourEdit: formatSpaceSize(chainSpace(optionsOf(sourceOf("space-edit")))),
@@ -47,8 +47,8 @@ describe("tutorial 09 in JupyterLab 4: editing the space cell updates its depend
         return plot(cells).figureTitles.length && before(cells).figureTitles.length ? cells : undefined;
       });
       expect(search(shown).outputs).toEqual([expect.stringContaining(`over ${sizes.tourEdit} architectures`)]);
-      expect(plot(shown).figureTitles).toEqual([`Population (${sizes.tourEdit} architectures in the space)`]);
-      expect(before(shown).figureTitles).toEqual([`Before the edit: population over ${sizes.first} architectures`]);
+      expect(plot(shown).figureTitles).toEqual([`regularized-evolution: 6 trials (${sizes.tourEdit} architectures in the space)`]);
+      expect(before(shown).figureTitles).toEqual([`Before the edit: regularized-evolution, 6 queries over ${sizes.first} architectures`]);
       const outputsPerCell = ran.map((c) => c.outputs.length);
 
       // The edit, in the editor, and Ctrl+Enter on that cell only.
@@ -57,14 +57,14 @@ describe("tutorial 09 in JupyterLab 4: editing the space cell updates its depend
       const after = await until(`the search and the plot show the search over ${sizes.ours} architectures`, 900_000, async () => {
         const cells = await page.cells();
         return search(cells).outputs.some((o) => o.includes(`over ${sizes.ours} architectures`)) &&
-          plot(cells).figureTitles.includes(`Population (${sizes.ours} architectures in the space)`) ? cells : undefined;
+          plot(cells).figureTitles.includes(`regularized-evolution: 6 trials (${sizes.ours} architectures in the space)`) ? cells : undefined;
       }, async () => JSON.stringify(await page.cells()));
       await page.waitAllExecuted(codeIds.length, 300_000);
       await page.screenshot("jupyterlab-09-edited");
       expect(after[at("space")]!.outputs).toEqual([`${sizes.ours} architectures`]);
-      expect(search(after).outputs).toEqual([expect.stringMatching(new RegExp(`^6 trials over ${sizes.ours} architectures; best `))]);
-      expect(plot(after).figureTitles).toEqual([`Population (${sizes.ours} architectures in the space)`]);
-      expect(before(after).figureTitles).toEqual([`Before the edit: population over ${sizes.first} architectures`]);
+      expect(search(after).outputs).toEqual([expect.stringMatching(new RegExp(`^6 trials over ${sizes.ours} architectures \\(regularized-evolution\\); best `))]);
+      expect(plot(after).figureTitles).toEqual([`regularized-evolution: 6 trials (${sizes.ours} architectures in the space)`]);
+      expect(before(after).figureTitles).toEqual([`Before the edit: regularized-evolution, 6 queries over ${sizes.first} architectures`]);
       expect(before(after).outputs).toEqual(before(shown).outputs);
       // In place: every cell shows as many outputs as after Run All.
       expect((await page.cells()).map((c) => c.outputs.length)).toEqual(outputsPerCell);
@@ -72,10 +72,10 @@ describe("tutorial 09 in JupyterLab 4: editing the space cell updates its depend
       // The saved notebook holds what the page shows.
       const saved = JSON.parse(await page.save()) as NotebookDocument;
       const plain = (id: string) => (saved.cells.find((c) => c.id === id) as CodeCell).outputs.map((o) => ("data" in o ? joinSource(o.data["text/plain"] as string) : o.output_type));
-      expect(plain("search")).toEqual([expect.stringMatching(new RegExp(`^6 trials over ${sizes.ours} architectures; best `))]);
-      expect(plain("population-plot")).toEqual([expect.stringMatching(new RegExp(`^Population \\(${sizes.ours} architectures in the space\\)`))]);
-      expect(plain("before")).toEqual([expect.stringMatching(new RegExp(`^Before the edit: population over ${sizes.first} architectures`))]);
-      expect(plain("after")).toEqual([expect.stringMatching(new RegExp(`^searches finished: 3\\n[^]*\\nnow: +${sizes.ours} architectures, 6 trials`))]);
+      expect(plain("search")).toEqual([expect.stringMatching(new RegExp(`^6 trials over ${sizes.ours} architectures \\(regularized-evolution\\); best `))]);
+      expect(plain("population-plot")).toEqual([expect.stringMatching(new RegExp(`^regularized-evolution: 6 trials \\(${sizes.ours} architectures in the space\\)`))]);
+      expect(plain("before")).toEqual([expect.stringMatching(new RegExp(`^Before the edit: regularized-evolution, 6 queries over ${sizes.first} architectures`))]);
+      expect(plain("after")).toEqual([expect.stringMatching(new RegExp(`^searches finished: 3\\n[^]*\\nnow: regularized-evolution, 6 queries over ${sizes.ours} architectures`))]);
     } finally {
       await page.close();
     }

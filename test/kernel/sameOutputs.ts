@@ -42,8 +42,22 @@ const plain = (o: Output): string => ("data" in o ? joinSource(o.data["text/plai
 export const isFigure = (o: Output): boolean =>
   "data" in o && /data-nasbook-plotly-fig=|<svg/.test(joinSource(o.data["text/html"] as string | string[] | undefined));
 
+/**
+ * A notebook whose metadata names what it measures (`"measures": "..."`, e.g. 10's latencies on the machine that
+ * runs it) prints different numbers, and so picks different cells, in any two runs: only the kinds of outputs and
+ * which are figures are compared, not their text.
+ */
+export const measuresTheMachine = (nb: NotebookDocument): boolean => typeof (nb.metadata["nasbook"] as { measures?: unknown } | undefined)?.measures === "string";
+
 /** Each code cell's outputs, by cell id. */
 export function shownOutputs(nb: NotebookDocument): Record<string, ShownOutput[]> {
+  const shown = shownOutputsWithText(nb);
+  if (!measuresTheMachine(nb)) return shown;
+  for (const list of Object.values(shown)) for (const o of list) if (o.type !== "error") o.text = "(measured: not compared)";
+  return shown;
+}
+
+function shownOutputsWithText(nb: NotebookDocument): Record<string, ShownOutput[]> {
   const shown: Record<string, ShownOutput[]> = {};
   for (const cell of nb.cells) {
     if (cell.cell_type !== "code") continue;
@@ -67,13 +81,15 @@ export function shownOutputs(nb: NotebookDocument): Record<string, ShownOutput[]
 }
 
 /**
- * `nasbook run FILE --out OUT` (cwd `dir`) in its own process; resolves with its exit status, stderr and seconds.
+ * `nasbook run FILE --out OUT [args]` (cwd `dir`) in its own process; resolves with its exit status, stderr and seconds.
  * Aborting `signal` kills it (a test that failed early does not leave it running).
  */
-export function nasbookRun(dir: string, file: string, out: string, env: Record<string, string>, signal?: AbortSignal): Promise<{ status: number | null; stderr: string; seconds: number }> {
+export function nasbookRun(
+  dir: string, file: string, out: string, env: Record<string, string>, signal?: AbortSignal, args: readonly string[] = [],
+): Promise<{ status: number | null; stderr: string; seconds: number }> {
   return new Promise((resolvePromise, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [resolve("bin/nasbook.js"), "run", file, "--out", out], { cwd: dir, env, stdio: ["ignore", "ignore", "pipe"], signal });
+    const child = spawn(process.execPath, [resolve("bin/nasbook.js"), "run", file, "--out", out, ...args], { cwd: dir, env, stdio: ["ignore", "ignore", "pipe"], signal });
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr = (stderr + d).slice(-20_000)));
     child.on("error", reject);

@@ -26,6 +26,30 @@ function dataFiles(nb: NotebookDocument): string[] {
   const files = meta?.data;
   return Array.isArray(files) ? files.filter((f): f is string => typeof f === "string") : [];
 }
+/**
+ * A tutorial whose metadata says `"process": "own"` picks its tfjs backend itself (10 times models on wasm): in this
+ * test process another tutorial has already chosen one, so it runs as `nasbook run` in a process of its own.
+ */
+const ownProcess = (nb: NotebookDocument): boolean => (nb.metadata["nasbook"] as { process?: unknown } | undefined)?.process === "own";
+
+/** `nasbook run FILE --out` in a child process: the executed notebook, the seconds, and a failure when it exited non-zero. */
+function runInOwnProcess(file: string): Promise<{ notebook: NotebookDocument; seconds: number; failures: { cellId: string; error: { ename: string; evalue: string } }[] }> {
+  const out = join(mkdtempSync(join(tmpdir(), "nasbook-own-")), file);
+  const t0 = performance.now();
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [resolve("bin/nasbook.js"), "run", file, "--out", out], {
+      cwd: NOTEBOOKS, env: { ...process.env, NASBOOK_DATA: dataDir() }, stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr = (stderr + d).slice(-20_000)));
+    child.on("error", reject);
+    child.on("close", (status) => {
+      const failures = status === 0 ? [] : [{ cellId: "(process)", error: { ename: `exit ${status}`, evalue: stderr.slice(-3000) } }];
+      resolvePromise({ notebook: existsSync(out) ? readIpynb(out) : { cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 }, seconds: (performance.now() - t0) / 1000, failures });
+    });
+  });
+}
+
 const missingData = (nb: NotebookDocument) => dataFiles(nb).filter((f) => !existsSync(dataPath(f)));
 const skipFor = (nb: NotebookDocument) => missingData(nb).length > 0 && !process.env.CI;
 
@@ -100,7 +124,7 @@ describe("tutorials", () => {
     it.skipIf(skipFor(nb))(`${name} runs top to bottom with nasbook run, and its prose explains every figure`, async () => {
       expect(missingData(nb), `data missing from ${dataDir()}`).toEqual([]);
       if (nbconvertRoute(nb)) nbconvert(file, name).catch(() => undefined); // its own test checks it
-      const r = await runNotebook(nb, { cwd: NOTEBOOKS });
+      const r = ownProcess(nb) ? await runInOwnProcess(file) : await runNotebook(nb, { cwd: NOTEBOOKS });
       writeFileSync(join(OUT, `${name}.ipynb`), serializeIpynb(withoutPlotlyLibrary(r.notebook))); // as nasbook run --out saves it
       writeFileSync(join(OUT, `${name}.html`), notebookToHtml(r.notebook));
       console.log(`${name}: nasbook run ${r.seconds.toFixed(1)} s (reports in ${OUT})`);
@@ -136,28 +160,81 @@ describe("tutorials", () => {
 });
 
 describe("09-reactive-tour", () => {
+  const nb = readIpynb(join(NOTEBOOKS, "09-reactive-tour.ipynb"));
+  const source = (id: string) => joinSource(nb.cells.find((c) => c.id === id)?.source);
+  /** The size the space cell `id` gives with `maxConv` convolutions, computed here from the cell's own options. */
+  const sizeOf = async (id: string, maxConv: number) => {
+    const { chainSpace, formatSpaceSize } = await import("../../src/index.js");
+    const options = /chainSpace\(\{ maxConv, ([^}]*)\}\)/.exec(source(id));
+    expect(options, `cell ${id} builds its chainSpace from maxConv`).not.toBeNull();
+    return formatSpaceSize(chainSpace({ maxConv, ...(Function(`return { ${options?.[1]} }`)() as object) }));
+  };
+  const shown = (r: Awaited<ReturnType<typeof runNotebook>>) => (id: string) =>
+    (r.notebook.cells.find((c) => c.id === id) as CodeCell).outputs
+      .map((o) => ("data" in o ? joinSource(o.data["text/plain"] as string) : joinSource((o as { text?: string }).text ?? ""))).join("\n");
+
   it("each cell shows what its own code produced, and the tour keeps the first search beside the edited one", async () => {
-    const { chainSpace } = await import("../../src/index.js");
-    const nb = readIpynb(join(NOTEBOOKS, "09-reactive-tour.ipynb"));
     const r = await runNotebook(nb, { cwd: NOTEBOOKS });
     expect(r.failures).toEqual([]);
-    const cell = (id: string) => r.notebook.cells.find((c) => c.id === id) as CodeCell;
-    const plain = (id: string) => cell(id).outputs.map((o) => ("data" in o ? joinSource(o.data["text/plain"] as string) : joinSource((o as { text?: string }).text ?? ""))).join("\n");
-    // The sizes the two space cells' code gives, computed here from the same options.
-    const source = (id: string) => joinSource(nb.cells.find((c) => c.id === id)!.source);
-    const optionsOf = (id: string) => Function(`return ${/chainSpace\((\{[^)]*\})\)/.exec(source(id))![1]}`)() as Parameters<typeof chainSpace>[0];
-    const before = chainSpace(optionsOf("space")).size();
-    const after = chainSpace(optionsOf("space-edit")).size();
+    const plain = shown(r);
+    const [before, after] = [await sizeOf("space", 1), await sizeOf("space-edit", 1)];
     expect(before).not.toBe(after);
-    expect(plain("space")).toContain(`${before} architectures`);
-    expect(plain("space-edit")).toContain(`${after} architectures`);
-    // The reactive plot follows the edit; the snapshot keeps the first search; their populations differ.
-    expect(plain("population-plot")).toContain(`Population (${after} architectures in the space)`);
-    expect(plain("before")).toContain(`Before the edit: population over ${before} architectures`);
-    const spec = (id: string) => JSON.stringify((cell(id).outputs.find((o) => "data" in o) as { data: Record<string, unknown> }).data["application/vnd.plotly.v1+json"]);
+    expect(plain("controls")).toBe("max. convolutions: 1\nstrategy: regularized evolution\nqueries: 6");
+    expect(plain("space")).toBe(`${before} architectures`);
+    expect(plain("space-edit")).toBe(`${after} architectures`);
+    // The reactive cells follow the edit; the snapshot keeps the first search; their points differ.
+    expect(plain("search")).toMatch(new RegExp(`^6 trials over ${after} architectures \\(regularized-evolution\\); best `));
+    expect(plain("population-plot")).toMatch(new RegExp(`^regularized-evolution: 6 trials \\(${after} architectures in the space\\)`));
+    expect(plain("before")).toMatch(new RegExp(`^Before the edit: regularized-evolution, 6 queries over ${before} architectures`));
+    const spec = (id: string) => JSON.stringify((r.notebook.cells.find((c) => c.id === id) as CodeCell).outputs.find((o) => "data" in o && "application/vnd.plotly.v1+json" in o.data));
     expect(spec("before")).not.toBe(spec("population-plot"));
-    expect(plain("after")).toMatch(new RegExp(`searches finished: 2\\nbefore the edit: ${before} architectures, 6 trials[^\\n]*\\nnow: +${after} architectures, 6 trials`));
+    expect(plain("curves")).toMatch(new RegExp(`^Best validation accuracy so far \\(2 searches; now: regularized-evolution, 6 queries over ${after} architectures\\)`));
+    expect(plain("after")).toMatch(new RegExp(`^searches finished: 2\\nregularized-evolution, 6 queries over ${before} architectures: 6 trials[^\\n]*\\n` +
+      `regularized-evolution, 6 queries over ${after} architectures: 6 trials[^\\n]*\\nnow: regularized-evolution, 6 queries over ${after} architectures`));
   }, 300_000);
+
+  it("--set moves its controls: the space, the search and the figures follow, both space cells read maxConv", async () => {
+    const r = await runNotebook(nb, { cwd: NOTEBOOKS, set: { maxConv: "2", strategy: "random search", queries: "8" } });
+    expect(r.failures).toEqual([]);
+    const plain = shown(r);
+    const [before, after] = [await sizeOf("space", 2), await sizeOf("space-edit", 2)];
+    expect(plain("controls")).toBe("max. convolutions: 2\nstrategy: random search\nqueries: 8");
+    expect(plain("space")).toBe(`${before} architectures`);
+    expect(plain("space-edit")).toBe(`${after} architectures`);
+    expect(plain("search")).toMatch(new RegExp(`^8 trials over ${after} architectures \\(random\\); best `));
+    expect(plain("population-plot")).toMatch(new RegExp(`^random: 8 trials \\(${after} architectures in the space\\)`));
+    expect(plain("before")).toMatch(new RegExp(`^Before the edit: random, 8 queries over ${before} architectures`));
+    expect(r.manifest.set).toEqual({ maxConv: "2", strategy: "random search", queries: "8" });
+  }, 300_000);
+});
+
+describe("controls of 00-quickstart and 02-regularized-evolution", () => {
+  const plainOf = (r: Awaited<ReturnType<typeof runNotebook>>, id: string) =>
+    (r.notebook.cells.find((c) => c.id === id) as CodeCell).outputs
+      .map((o) => ("data" in o ? joinSource(o.data["text/plain"] as string) : joinSource((o as { text?: string }).text ?? ""))).join("\n");
+
+  it("00: the budget and population sliders start at the quickstart's constants, and --set moves the search", async () => {
+    const nb = readIpynb(join(NOTEBOOKS, "00-quickstart.ipynb"));
+    const r = await runNotebook(nb, { cwd: NOTEBOOKS, set: { queries: "8", population: "4" } });
+    expect(r.failures).toEqual([]);
+    expect(plainOf(r, "controls")).toBe("queries: 8\npopulation: 4");
+    expect(plainOf(r, "progress")).toMatch(/^done: best so far /);
+    expect(plainOf(r, "population-plot")).toMatch(/^Population after 8 trials: 4 members/);
+    expect(plainOf(r, "result")).toMatch(/\n8 architectures trained, stopped by queries$/);
+    // The defaults are the constants the search cell had before it read controls: 16 queries, a population of 6.
+    expect(joinSource(nb.cells.find((c) => c.id === "controls")?.source)).toMatch(/range\(\[\d+, \d+\], \{ value: 16, [^\n]*\n[^\n]*range\(\[\d+, \d+\], \{ value: 6, /);
+  }, 600_000);
+
+  const nb02 = readIpynb(join(NOTEBOOKS, "02-regularized-evolution.ipynb"));
+  it.skipIf(skipFor(nb02))("02: queries, population and tournament size are sliders read by the live search; --set moves it, the comparison keeps its settings", async () => {
+    expect(missingData(nb02), `data missing from ${dataDir()}`).toEqual([]);
+    const r = await runNotebook(nb02, { cwd: NOTEBOOKS, set: { queries: "50", population: "10", sample: "3" } });
+    expect(r.failures).toEqual([]);
+    expect(plainOf(r, "controls")).toBe("queries: 50\npopulation: 10\ntournament (sample): 3");
+    expect(plainOf(r, "status")).toMatch(/^finished: best [^\n]*\npopulation: 10 members/);
+    expect(plainOf(r, "population-plot")).toMatch(/^Population at step 50: 10 members/);
+    expect(plainOf(r, "compare")).toMatch(/^random search +best after 150 queries: mean [\d.]+% over 5 seeds\nregularized evolution +best after 150 queries/);
+  }, 600_000);
 });
 
 describe("npm start, piped", () => {
@@ -169,7 +246,7 @@ describe("npm start, piped", () => {
     expect(r.status, r.stderr.slice(-2000)).toBe(0);
     const lines = r.stderr.split("\n");
     expect(lines[0]).toMatch(/^nasbook run notebooks\/00-quickstart\.ipynb: \d+ code cells/);
-    expect(r.stderr).toMatch(/\[ ?\d+\/\d+\] const budget = \{ queries: 16 \}/); // each cell as it starts
+    expect(r.stderr).toMatch(/\[ ?\d+\/\d+\] const queries = nas\.ui\.range\(/); // each cell as it starts
     expect(r.stderr).toMatch(/regularized-evolution +16\/16 +cached \d+/); // the search's progress
     expect(r.stderr).toMatch(/^tfjs backend: (tensorflow|wasm|cpu) — .+$/m); // "tensorflow" is tfjs-node
     expect(lines.filter((l) => l !== "").at(-1)).toBe(`done in ${/done in ([\d.]+) s/.exec(r.stderr)![1]} s; wrote ${join(dir, "q.ipynb")}, ${join(dir, "q.html")}`);

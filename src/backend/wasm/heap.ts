@@ -40,7 +40,7 @@ export interface WasmHeapBackend {
 }
 
 function isHeap(buffer: unknown): boolean {
-  return buffer instanceof ArrayBuffer || buffer instanceof SharedArrayBuffer;
+  return buffer instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && buffer instanceof SharedArrayBuffer);
 }
 
 /** Views an opaque kernel `backend` argument as the wasm backend, checking the fields we rely on. */

@@ -108,7 +108,8 @@ function compiledModule(path: string): object {
 }
 
 function isShared(backend: WasmHeapBackend): boolean {
-  return heapMemory(backend).buffer instanceof SharedArrayBuffer;
+  // A browser page that is not cross-origin isolated has no SharedArrayBuffer at all (and so no threaded build).
+  return typeof SharedArrayBuffer !== "undefined" && heapMemory(backend).buffer instanceof SharedArrayBuffer;
 }
 
 /**
