@@ -91,7 +91,9 @@ export function wasmThreads(option: number | undefined): WasmThreadChoice {
   if (!isMainThread) return { threads: 1, why: "worker thread" };
   const cores = os.availableParallelism();
   const load = os.loadavg()[0] ?? 0;
-  return { threads: idleCoreThreads(cores, load), why: `idle cores: ${cores} cores, load ${load.toFixed(1)}; NASBOOK_WASM_THREADS sets it` };
+  // The reason names the rule, not the load it read: a run manifest records it, and two runs of a notebook with the
+  // same seed should write the same file.
+  return { threads: idleCoreThreads(cores, load), why: `the cores idle at start (of ${cores}); NASBOOK_WASM_THREADS sets it` };
 }
 
 /** Threads for the cores that `load` (1-minute load average) leaves idle, our own thread included; 1 to 8. */
