@@ -44,6 +44,21 @@ function pageSource(name: string): string {
   return join(runningSrcDir, "page", isBuilt ? `${name}.js` : `${name}.ts`);
 }
 
+/**
+ * The compiled library (dist/) loads tfjs with `createRequire(import.meta.url)("@tensorflow/tfjs")` where the
+ * sources import it (scripts/build.js: faster Node start). A page bundles tfjs, so those statements become the
+ * imports they were.
+ */
+export function tfjsImportsRestored(text: string): string {
+  return text.replace(
+    /import \{ createRequire as (__nasbookRequire\d+) \} from "node:module"; const (?:([A-Za-z_$][\w$]*)|\{([^}]*)\}) = \1\(import\.meta\.url\)\("@tensorflow\/tfjs"\);/g,
+    (_, _req: string, namespace: string | undefined, names: string | undefined) =>
+      namespace !== undefined
+        ? `import * as ${namespace} from "@tensorflow/tfjs";`
+        : `import {${names!.replace(/\b([\w$]+)\s*:\s*([\w$]+)/g, "$1 as $2")}} from "@tensorflow/tfjs";`,
+  );
+}
+
 /** The esbuild plugin that makes the library a page's (see the file comment). */
 function pagePlatform(): Plugin {
   const root = dirname(runningSrcDir); // the package root (or dist/)
@@ -66,11 +81,11 @@ function pagePlatform(): Plugin {
           `throw unsupported(${JSON.stringify(`"${args.path}"`)}, ${JSON.stringify(String(args.pluginData ?? "it needs Node"))});\n`,
         loader: "js",
       }));
-      // Our sources: import.meta.url as the page's virtual install sees it.
+      // Our sources: import.meta.url as the page's virtual install sees it; compiled ones get their tfjs imports back.
       build.onLoad({ filter: /\.(ts|js)$/ }, (args) => {
         if (!args.path.startsWith(runningSrcDir + "/")) return undefined;
-        const text = readFileSync(args.path, "utf8");
-        if (!text.includes("import.meta.url")) return undefined;
+        const text = args.path.endsWith(".js") ? tfjsImportsRestored(readFileSync(args.path, "utf8")) : readFileSync(args.path, "utf8");
+        if (!text.includes("import.meta.url")) return args.path.endsWith(".js") ? { contents: text, loader: "js" } : undefined;
         const url = `file:///nasbook/src/${relative(runningSrcDir, args.path).replace(/\.js$/, ".ts")}`;
         return { contents: text.replaceAll("import.meta.url", JSON.stringify(url)), loader: args.path.endsWith(".ts") ? "ts" : "js" };
       });
