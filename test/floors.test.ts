@@ -26,7 +26,7 @@ const FLOORS: Record<string, number> = {
   viz: 9, ui: 9,
   notebook: 10,
   cli: 11, "cli.ts": 11,
-  "index.ts": 12, "internal.ts": 13,
+  "index.ts": 12, page: 12.5, "internal.ts": 13,
 };
 
 /** Upward imports that remain, each with its reason (importer -> imported, paths relative to src/). */
@@ -34,6 +34,14 @@ const KNOWN: Record<string, string> = {
   "exec/progress.ts -> search.ts": "type-only: the progress display renders search events; the event types live with search()",
   "model/supernetSearch.ts -> strategy/types.ts": "type-only: the supernet search loop reports a StrategySnapshot",
   "model/liveSnapshots.ts -> strategy/types.ts": "type-only: live() turns search events into strategy snapshots",
+  "estimate/nb201ZeroCostSpace.ts -> exec/types.ts": "scores the whole NB201 space through search() and a trial store (as latencyTable.ts does, above search.ts); to move up beside it",
+  "estimate/nb201ZeroCostSpace.ts -> exec/store.ts": "scores the whole NB201 space through search() and a trial store (as latencyTable.ts does, above search.ts); to move up beside it",
+  "estimate/nb201ZeroCostSpace.ts -> search.ts": "scores the whole NB201 space through search() and a trial store (as latencyTable.ts does, above search.ts); to move up beside it",
+  "estimate/nb201ZeroCostSpace.ts -> strategy/types.ts": "scores the whole NB201 space through search() and a trial store (as latencyTable.ts does, above search.ts); to move up beside it",
+  "notebook/liveExport.ts -> page/payload.ts": "the live export writes what the page reads (its payload format, virtual paths, module shims): one definition, two floors; to move into a shared lower module",
+  "notebook/liveExport.ts -> page/shims/module.ts": "the live export writes what the page reads (its payload format, virtual paths, module shims): one definition, two floors; to move into a shared lower module",
+  "notebook/liveExport.ts -> page/shims/process.ts": "the live export writes what the page reads (its payload format, virtual paths, module shims): one definition, two floors; to move into a shared lower module",
+  "notebook/livePlan.ts -> page/payload.ts": "the live export writes what the page reads (its payload format, virtual paths, module shims): one definition, two floors; to move into a shared lower module",
 };
 
 function floorOf(path: string): { name: string; floor: number } {
